@@ -1,0 +1,208 @@
+"""Stage 1, validate: check X and y once, pick the backend, move the data there once.
+
+The caller's container (NumPy, list, pandas, CuPy, cuDF) is remembered so the
+output comes back in the same type.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import label_binarize
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import validate_data
+
+from ._groups import encode_labels
+from .backends import get_backend, is_cudf_object, is_cupy_array
+
+
+@dataclass
+class FitData:
+    """Validated data on the backend, plus what is needed to answer in the caller's type."""
+
+    backend: object
+    X: object  # floating work array on the backend
+    y_codes: object  # class code of every row, on the backend
+    classes: np.ndarray  # class labels (host), sorted
+    counts: np.ndarray  # rows per class (host)
+    out_dtype: np.dtype  # dtype of the returned X
+    wrap: object  # callable(X_resampled, y_codes_resampled) -> caller's types
+    _y_host: object = field(default=None, repr=False)
+    _X_host: object = field(default=None, repr=False)
+
+    def y_host(self):
+        """``y`` as host labels (only a callable sampling strategy needs it)."""
+        if self._y_host is None:
+            self._y_host = self.classes[self.backend.to_host(self.y_codes)]
+        return self._y_host
+
+    def X_host(self):
+        """X as a host array, for host-only estimators (scikit-learn clusterers, imblearn samplers)."""
+        if self._X_host is None:
+            self._X_host = self.backend.to_host(self.X)
+        return self._X_host
+
+
+def check_fit_data(estimator, X, y, backend="auto"):
+    """Validate ``X, y`` for ``fit_resample`` and move them to the backend.
+
+    Raises clear errors for: sparse input, non-numeric features, NaN/inf, empty or
+    1-D X, length mismatch, continuous or multi-output y, fewer than two classes.
+    """
+    if sp.issparse(X) or _is_pandas_sparse(X):
+        raise TypeError(
+            "gpu_clover does not accept sparse matrices: synthetic rows are dense interpolations. "
+            "Convert with X.toarray() if it fits in memory."
+        )
+    if is_cupy_array(X) or is_cudf_object(X):
+        return _check_device_data(estimator, X, y, backend)
+    return _check_host_data(estimator, X, y, backend)
+
+
+def _is_pandas_sparse(X):
+    dtypes = getattr(X, "dtypes", None)
+    return dtypes is not None and any(str(dtype).startswith("Sparse") for dtype in np.atleast_1d(dtypes))
+
+
+def _check_host_data(estimator, X, y, backend_name):
+    _check_feature_types(X)
+    y_kind = _target_kind(y)
+    X_props, y_props = _container_props(X), _container_props(y)
+    if y_kind == "multilabel-indicator":
+        y = np.argmax(np.asarray(y), axis=1)
+    X_checked, y_checked = validate_data(estimator, X=X, y=y, reset=True, dtype=None, ensure_all_finite=True)
+    if X_checked.dtype.kind not in "fiub":
+        try:
+            X_checked = X_checked.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"X must contain numbers only; converting it to float failed: {error}") from None
+        _check_finite(X_checked)
+    backend = get_backend(backend_name, like=X_checked)
+    work = X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64)
+    classes, codes = np.unique(y_checked, return_inverse=True)
+    out_dtype = X_checked.dtype
+
+    def wrap(X_res, codes_res):
+        X_res = backend.to_host(X_res)
+        labels = classes[backend.to_host(codes_res)]
+        if y_kind == "multilabel-indicator":
+            labels = label_binarize(labels, classes=classes)
+        return _restore(X_res, X_props), _restore(labels, y_props, index=None)
+
+    data = FitData(
+        backend=backend,
+        X=backend.asarray(work),
+        y_codes=backend.asarray(codes.reshape(-1).astype(np.int64)),
+        classes=classes,
+        counts=np.bincount(codes.reshape(-1), minlength=len(classes)),
+        out_dtype=out_dtype,
+        wrap=wrap,
+    )
+    data._X_host = work
+    data._y_host = np.asarray(y_checked)
+    return data
+
+
+def _check_device_data(estimator, X, y, backend_name):
+    import cupy as cp
+
+    columns = None
+    if is_cudf_object(X):
+        columns = list(X.columns)
+        X = X.to_cupy()
+    y_is_cudf = is_cudf_object(y)
+    y_name = getattr(y, "name", None) if y_is_cudf else None
+    if y_is_cudf:
+        y = y.to_cupy()
+    backend = get_backend("cupy" if backend_name == "auto" else backend_name, like=X)
+    if backend.name != "cupy":
+        raise ValueError("CuPy/cuDF input needs backend='cupy' or 'auto'; convert it to NumPy for backend='numpy'.")
+    if X.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead. Reshape your data (X.reshape(-1, 1)).")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"Found array with shape {X.shape}: at least 1 sample and 1 feature are required.")
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"X must contain numbers only; got dtype {X.dtype}.")
+    y = cp.asarray(y) if not isinstance(y, np.ndarray) else cp.asarray(y)
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must be 1-D with one label per row of X; got shape {y.shape} for X of shape {X.shape}.")
+    if y.dtype.kind == "f" and not bool(cp.all(y == cp.floor(y))):
+        raise ValueError("Unknown label type: continuous. Classification targets are required.")
+    work = X if X.dtype.kind == "f" else X.astype(cp.float64)
+    _check_finite(work, xp=cp)
+    estimator.n_features_in_ = X.shape[1]
+    classes, codes = encode_labels(backend, y)
+    counts = backend.to_host(cp.bincount(codes, minlength=len(classes)))
+    classes_device = cp.asarray(classes)
+
+    def wrap(X_res, codes_res):
+        labels = classes_device[codes_res]
+        if columns is None:
+            return X_res, labels
+        import cudf
+
+        return cudf.DataFrame(X_res, columns=columns), cudf.Series(labels, name=y_name)
+
+    return FitData(
+        backend=backend, X=work, y_codes=codes, classes=classes, counts=counts, out_dtype=X.dtype, wrap=wrap
+    )
+
+
+def _check_feature_types(X):
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "columns"):
+        bad = [str(col) for col, dtype in zip(X.columns, dtypes) if not _is_numeric_dtype(dtype)]
+        if bad:
+            raise TypeError(
+                f"X has non-numeric feature columns: {', '.join(bad)}. Encode them first "
+                "(e.g. sklearn.preprocessing.OneHotEncoder or OrdinalEncoder)."
+            )
+    elif isinstance(X, np.ndarray) and X.dtype.kind in "USV":
+        raise TypeError(f"X must contain numbers; got an array of dtype {X.dtype}. Encode the features first.")
+
+
+def _is_numeric_dtype(dtype):
+    try:
+        return np.dtype(dtype).kind in "fiub"
+    except TypeError:  # pandas extension dtypes (nullable Int64, category, string)
+        return getattr(dtype, "kind", "O") in "fiub"
+
+
+def _target_kind(y):
+    check_classification_targets(y)
+    kind = type_of_target(y)
+    if kind == "multilabel-indicator" and not np.all(np.asarray(y).sum(axis=1) == 1):
+        raise ValueError("A 2-D y must be one-hot encoded (exactly one 1 per row).")
+    return kind
+
+
+def _check_finite(X, xp=np):
+    if not bool(xp.isfinite(X).all()):
+        raise ValueError("Input X contains NaN or infinity.")
+
+
+def _container_props(a):
+    return {
+        "type": type(a).__name__,
+        "columns": getattr(a, "columns", None),
+        "name": getattr(a, "name", None),
+        "dtypes": getattr(a, "dtypes", None),
+        "dtype": getattr(a, "dtype", None),
+    }
+
+
+def _restore(array, props, index=None):
+    """The resampled array in the caller's container type."""
+    kind = props["type"]
+    if kind == "list":
+        return array.tolist()
+    if kind == "DataFrame":
+        import pandas as pd
+
+        frame = pd.DataFrame(array, columns=props["columns"])
+        return frame.astype(props["dtypes"]) if array.ndim == 2 and array.shape[1] == len(props["columns"]) else frame
+    if kind == "Series":
+        import pandas as pd
+
+        return pd.Series(array, name=props["name"]).astype(props["dtype"])
+    return array

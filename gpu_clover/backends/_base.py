@@ -1,0 +1,213 @@
+"""The backend interface and its array-generic primitives.
+
+Every primitive is written against ``self.xp`` (NumPy or CuPy), so the NumPy path
+that CI runs is the code the GPU runs. Subclasses override only what their
+library does better (a scatter-add, a top-k, a fused kernel).
+"""
+
+import numpy as np
+
+# Groups up to this size are handled in padded batches (one batched GEMM per
+# bucket); larger groups are processed in row tiles against the whole group.
+_BUCKET_SIZES = (8, 32, 128, 512, 2048)
+
+
+class Backend:
+    """Array namespace plus the primitives the algorithm needs.
+
+    Attributes
+    ----------
+    name : str
+        ``"numpy"`` or ``"cupy"``.
+    xp : module
+        The array namespace.
+    """
+
+    name = "base"
+    xp = np
+
+    # ------------------------------------------------------------------ data
+    def asarray(self, a, dtype=None):
+        """``a`` as an array of this backend (no copy when already there)."""
+        return self.xp.asarray(a, dtype=dtype)
+
+    def to_host(self, a):
+        """``a`` as a NumPy array."""
+        return np.asarray(a)
+
+    def is_native(self, a):
+        """Whether ``a`` already lives on this backend."""
+        return isinstance(a, self.xp.ndarray)
+
+    def synchronize(self):
+        """Wait for queued device work (for timings); a no-op on the CPU."""
+
+    def tile_elements(self, itemsize=8):
+        """How many scalars one temporary tile may hold."""
+        return (256 << 20) // itemsize
+
+    def distance_dtype(self, dtype):
+        """Dtype of the distance computations for data of ``dtype``."""
+        return np.float64
+
+    # ------------------------------------------------------------ reductions
+    def segment_sum(self, values, segment_ids, n_segments):
+        """Row sums of ``values`` per segment id: shape ``(n_segments, ...)``."""
+        xp = self.xp
+        out = xp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)
+        xp.add.at(out, segment_ids, values)
+        return out
+
+    def topk_smallest(self, d, k):
+        """Column indices of the ``k`` smallest entries of each row of ``d`` (any order)."""
+        xp = self.xp
+        if k >= d.shape[-1]:
+            return xp.argsort(d, axis=-1)[..., :k]
+        return xp.argpartition(d, k - 1, axis=-1)[..., :k]
+
+    # ------------------------------------------------------------- distances
+    def sq_distances(self, a, b, b_sq=None):
+        """Squared euclidean distances between rows (batched over leading axes)."""
+        xp = self.xp
+        a_sq = (a * a).sum(axis=-1)
+        if b_sq is None:
+            b_sq = (b * b).sum(axis=-1)
+        d = xp.matmul(a, xp.swapaxes(b, -1, -2))
+        d *= -2
+        d += a_sq[..., :, None]
+        d += b_sq[..., None, :]
+        return xp.maximum(d, 0, out=d)
+
+    def nearest_center(self, X, centers):
+        """Label and squared distance of the closest center for every row, in row tiles."""
+        xp = self.xp
+        n = X.shape[0]
+        labels = xp.empty(n, dtype=xp.int32)
+        min_sq = xp.empty(n, dtype=X.dtype)
+        c_sq = (centers * centers).sum(axis=1)
+        step = max(1, self.tile_elements(X.itemsize) // max(1, centers.shape[0]))
+        for start in range(0, n, step):
+            block = X[start : start + step]
+            d = xp.matmul(block, centers.T)
+            d *= -2
+            d += c_sq[None, :]
+            lab = xp.argmin(d, axis=1)
+            labels[start : start + step] = lab
+            best = xp.take_along_axis(d, lab[:, None], axis=1)[:, 0]
+            best += (block * block).sum(axis=1)
+            min_sq[start : start + step] = xp.maximum(best, 0)
+        return labels, min_sq
+
+    # ------------------------------------------------------ segmented passes
+    def segmented_knn(self, X, rows, offsets, lengths, k):
+        """k nearest neighbours of every row inside its own group.
+
+        ``rows[offsets[g] : offsets[g] + lengths[g]]`` are the rows of X forming
+        group g. Returns an int32 array ``(sum(lengths), k)`` of *local* indices
+        (0 .. lengths[g] - 1) in the same concatenated order. A row is never its
+        own neighbour (removed by index, so duplicates stay valid neighbours);
+        slots beyond ``lengths[g] - 1`` are filled with 0 and must not be used.
+        """
+        xp = self.xp
+        lengths_h = self.to_host(lengths).astype(np.int64)
+        offsets_h = self.to_host(offsets).astype(np.int64)
+        table_starts = np.concatenate([[0], np.cumsum(lengths_h)[:-1]])
+        table = xp.zeros((int(lengths_h.sum()), max(k, 1)), dtype=xp.int32)
+        if k <= 0 or table.shape[0] == 0:
+            return table
+
+        def consume_bucket(groups, d, valid, size):
+            d = xp.where(valid[:, None, :], d, xp.inf)
+            eye = xp.arange(size)
+            d[:, eye, eye] = xp.inf
+            kk = min(k, size)
+            nn = self.topk_smallest(d, kk).astype(xp.int32)
+            dest = xp.asarray(table_starts[groups])[:, None] + xp.arange(size)[None, :]
+            keep = valid
+            table[dest[keep], :kk] = nn[keep]
+
+        def consume_tile(g, r0, d):
+            n_rows = d.shape[0]
+            d[xp.arange(n_rows), r0 + xp.arange(n_rows)] = xp.inf
+            kk = min(k, d.shape[1])
+            start = table_starts[g] + r0
+            table[start : start + n_rows, :kk] = self.topk_smallest(d, kk).astype(xp.int32)
+
+        self._segmented_distance_pass(X, rows, offsets_h, lengths_h, consume_bucket, consume_tile, squared=True)
+        return table
+
+    def segmented_distance_sums(self, X, rows, offsets, lengths):
+        """Sum of euclidean distances over all ordered pairs of each group (float64)."""
+        xp = self.xp
+        lengths_h = self.to_host(lengths).astype(np.int64)
+        offsets_h = self.to_host(offsets).astype(np.int64)
+        sums = xp.zeros(len(lengths_h), dtype=xp.float64)
+
+        def consume_bucket(groups, d, valid, size):
+            d = xp.sqrt(d)
+            pair = valid[:, :, None] & valid[:, None, :]
+            eye = xp.arange(size)
+            pair[:, eye, eye] = False
+            sums[xp.asarray(groups)] = xp.where(pair, d, 0).sum(axis=(1, 2), dtype=xp.float64)
+
+        def consume_tile(g, r0, d):
+            n_rows = d.shape[0]
+            d[xp.arange(n_rows), r0 + xp.arange(n_rows)] = 0
+            sums[g] += xp.sqrt(d).sum(dtype=xp.float64)
+
+        self._segmented_distance_pass(X, rows, offsets_h, lengths_h, consume_bucket, consume_tile, squared=True)
+        return sums
+
+    def _segmented_distance_pass(self, X, rows, offsets, lengths, consume_bucket, consume_tile, squared):
+        """Feed every group's squared-distance matrix, in bounded pieces, to a consumer.
+
+        Small groups are padded to a bucket size and go through one batched GEMM
+        per chunk of groups (``consume_bucket(group_ids, d, valid, size)``);
+        large groups go in row tiles against the whole group
+        (``consume_tile(group_id, first_row, d)``). Rows are centered on their
+        group's mean first, which keeps the GEMM expansion accurate.
+        """
+        xp = self.xp
+        dtype = self.distance_dtype(X.dtype)
+        budget = self.tile_elements(np.dtype(dtype).itemsize)
+        lower = 1
+        for size in _BUCKET_SIZES:
+            groups = np.flatnonzero((lengths > lower) & (lengths <= size))
+            lower = size
+            if groups.size == 0:
+                continue
+            chunk = max(1, budget // (size * size * 4))
+            for c0 in range(0, groups.size, chunk):
+                sel = groups[c0 : c0 + chunk]
+                lens = xp.asarray(lengths[sel])
+                local = xp.arange(size)[None, :]
+                valid = local < lens[:, None]
+                index = xp.asarray(offsets[sel])[:, None] + xp.where(valid, local, 0)
+                block = X[rows[index]].astype(dtype, copy=False)
+                mean = (block * valid[:, :, None]).sum(axis=1) / lens[:, None]
+                block = block - mean[:, None, :]
+                block *= valid[:, :, None]
+                consume_bucket(sel, self.sq_distances(block, block), valid, size)
+        for g in np.flatnonzero(lengths > _BUCKET_SIZES[-1]):
+            n_g = int(lengths[g])
+            members = X[rows[offsets[g] : offsets[g] + n_g]].astype(dtype, copy=False)
+            members = members - members.mean(axis=0)
+            members_sq = (members * members).sum(axis=1)
+            step = max(1, budget // (2 * n_g))
+            for r0 in range(0, n_g, step):
+                d = self.sq_distances(members[r0 : r0 + step], members, b_sq=members_sq)
+                consume_tile(int(g), r0, d)
+
+    # --------------------------------------------------------- interpolation
+    def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
+        """``out[i] = X[base_rows[i]] + gaps[i] * (X[neighbor_rows[i]] - X[base_rows[i]])``."""
+        step = max(1, self.tile_elements(X.itemsize) // max(1, 3 * X.shape[1]))
+        for start in range(0, base_rows.shape[0], step):
+            stop = start + step
+            base = X[base_rows[start:stop]]
+            diff = X[neighbor_rows[start:stop]] - base
+            diff *= gaps[start:stop, None]
+            diff += base
+            out[start:stop] = diff
+        return out
+

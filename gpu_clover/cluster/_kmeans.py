@@ -1,0 +1,174 @@
+"""KMeans on the backend: k-means++ seeding, then Lloyd iterations as GEMM + argmin + segmented sums."""
+
+import math
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._random import Stream, seed_from_random_state
+from ..backends import BACKENDS, get_backend, is_cupy_array
+
+# Above twice this many rows, Lloyd first converges on a random subsample of this
+# size, then refines on all rows: the same fixed point, a fraction of the passes.
+WARM_START_ROWS = 1 << 16
+
+
+class KMeans(ClusterMixin, BaseEstimator):
+    """K-means clustering on the NumPy or CuPy backend.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "random"} or array of shape (n_clusters, n_features), default="k-means++"
+        Greedy k-means++ (2 + log(k) candidates per step, as scikit-learn).
+    n_init : int, default=1
+        Runs with different seeds; the lowest inertia wins.
+    max_iter : int, default=100
+    tol : float, default=1e-4
+        Convergence when the squared center shift is below ``tol`` times the mean
+        feature variance (scikit-learn's rule).
+    random_state : int, RandomState or None, default=None
+    backend : {"auto", "numpy", "cupy"}, default="auto"
+
+    Attributes
+    ----------
+    cluster_centers_, labels_, inertia_, n_iter_, n_features_in_
+        ``labels_`` and ``cluster_centers_`` are CuPy arrays for CuPy input,
+        NumPy arrays otherwise.
+    """
+
+    _parameter_constraints = {
+        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "init": [StrOptions({"k-means++", "random"}), "array-like"],
+        "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "backend": [StrOptions(set(BACKENDS))],
+    }
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=100, tol=1e-4, random_state=None, backend="auto"):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.backend = backend
+
+    def fit(self, X, y=None):
+        """Compute the clusters of X (``y`` is ignored)."""
+        self._validate_params()
+        backend, X = self._check_data(X, reset=True)
+        n = X.shape[0]
+        if n < self.n_clusters:
+            raise ValueError(f"n_samples={n} should be >= n_clusters={self.n_clusters}.")
+        xp = backend.xp
+        seed = seed_from_random_state(self.random_state)
+        tol = self.tol * float(xp.var(X, axis=0).mean()) if self.tol > 0 else 0.0
+        best = None
+        for run in range(self.n_init):
+            centers, n_iter = self._lloyd_run(backend, X, Stream(xp, seed, run), tol)
+            labels, min_sq = backend.nearest_center(X, centers)
+            inertia = float(min_sq.sum(dtype=xp.float64))
+            if best is None or inertia < best[2]:
+                best = (centers, labels, inertia, n_iter)
+        centers, labels, self.inertia_, self.n_iter_ = best
+        self.cluster_centers_ = centers if self._on_device else backend.to_host(centers)
+        self.labels_ = labels if self._on_device else backend.to_host(labels)
+        return self
+
+    def predict(self, X):
+        """Index of the closest center for each row of X."""
+        check_is_fitted(self)
+        backend, X = self._check_data(X, reset=False)
+        labels, _ = backend.nearest_center(X, backend.asarray(self.cluster_centers_, dtype=X.dtype))
+        return labels if is_cupy_array(X) else backend.to_host(labels)
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X).labels_
+
+    def _check_data(self, X, reset):
+        if is_cupy_array(X):
+            if X.ndim != 2 or X.shape[0] == 0:
+                raise ValueError(f"Expected a non-empty 2D array, got shape {X.shape}.")
+            if X.dtype.kind != "f":
+                X = X.astype("float64")
+            if reset:
+                self.n_features_in_ = X.shape[1]
+            elif X.shape[1] != self.n_features_in_:
+                raise ValueError(f"X has {X.shape[1]} features, but KMeans is expecting {self.n_features_in_} features.")
+            backend = get_backend(self.backend, like=X)
+        else:
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+            backend = get_backend(self.backend, like=X)
+        if reset:
+            self._on_device = is_cupy_array(X)
+        return backend, backend.asarray(X)
+
+    def _lloyd_run(self, backend, X, stream, tol):
+        n = X.shape[0]
+        sample = X
+        if n > 2 * WARM_START_ROWS:
+            sample = X[stream.permutation_head(n, WARM_START_ROWS)]
+        centers = self._initial_centers(backend, sample, stream)
+        n_iter = 0
+        if sample is not X:
+            centers, n_iter = lloyd(backend, sample, centers, self.max_iter, tol)
+        centers, more = lloyd(backend, X, centers, max(1, self.max_iter - n_iter), tol)
+        return centers, n_iter + more
+
+    def _initial_centers(self, backend, X, stream):
+        xp = backend.xp
+        if not isinstance(self.init, str):
+            centers = backend.asarray(np.asarray(self.init) if not backend.is_native(self.init) else self.init, dtype=X.dtype)
+            if centers.shape != (self.n_clusters, X.shape[1]):
+                raise ValueError(f"init has shape {centers.shape}; expected {(self.n_clusters, X.shape[1])}.")
+            return centers.copy()
+        if self.init == "random":
+            return X[stream.permutation_head(X.shape[0], self.n_clusters)].copy()
+        return kmeans_plusplus(backend, X, self.n_clusters, stream)
+
+
+def kmeans_plusplus(backend, X, n_clusters, stream):
+    """Greedy k-means++ seeding: the best of ``2 + log(k)`` D²-sampled candidates per step."""
+    xp = backend.xp
+    n = X.shape[0]
+    n_trials = 2 + int(math.log(n_clusters))
+    centers = xp.empty((n_clusters, X.shape[1]), dtype=X.dtype)
+    first = int(stream.index(1, n)[0])
+    centers[0] = X[first]
+    x_sq = (X * X).sum(axis=1)
+    closest = backend.sq_distances(X[first : first + 1], X, b_sq=x_sq)[0].astype(xp.float64)
+    for c in range(1, n_clusters):
+        cumulative = xp.cumsum(closest)
+        targets = stream.uniform(n_trials) * cumulative[-1]
+        candidates = xp.minimum(xp.searchsorted(cumulative, targets), n - 1)
+        d = backend.sq_distances(X[candidates], X, b_sq=x_sq)
+        trial = xp.minimum(closest[None, :], d)
+        best = int(xp.argmin(trial.sum(axis=1)))
+        closest = trial[best]
+        centers[c] = X[candidates[best]]
+    return centers
+
+
+def lloyd(backend, X, centers, max_iter, tol):
+    """Lloyd iterations until the squared center shift is at most ``tol``."""
+    xp = backend.xp
+    k = centers.shape[0]
+    for n_iter in range(1, max_iter + 1):
+        labels, min_sq = backend.nearest_center(X, centers)
+        sums = backend.segment_sum(X, labels, k)
+        counts = xp.bincount(labels, minlength=k)
+        new = sums / xp.maximum(counts, 1)[:, None].astype(X.dtype)
+        empty = xp.flatnonzero(counts == 0)
+        if empty.size:  # re-seed empty clusters on the rows farthest from their center
+            new[empty] = X[xp.argsort(-min_sq)[: empty.size]]
+        shift = float(((new - centers) ** 2).sum())
+        centers = new
+        if shift <= tol:
+            break
+    return centers, n_iter

@@ -1,0 +1,133 @@
+"""The distributor interface: how many synthetic rows go to each group."""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_array
+
+from .._groups import build_groups, encode_labels
+from ..backends import get_backend, is_cupy_array
+
+
+class BaseDistributor(BaseEstimator):
+    """Base class of distributors: the extension point.
+
+    A distributor sets, for every minority group, the proportion of a class's
+    synthetic rows generated inside it (``intra_distribution_``, keys
+    ``(cluster_label, class_label)``) and between pairs of neighbouring clusters
+    (``inter_distribution_``, keys ``((cluster1, class), (cluster2, class))``).
+    Subclasses override ``_distribute(backend, X, groups, neighbors)``. This base class
+    shares each non-majority class among its clusters in proportion to their
+    rows; with no clusterer (one cluster) that is the plain over-sampler.
+    """
+
+    def fit(self, X, y, labels=None, neighbors=None):
+        """Compute the distributions from data, cluster labels and neighbouring clusters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        labels : array-like of shape (n_samples,), default=None
+            Cluster label of each row; ``None`` means one cluster.
+        neighbors : array-like of shape (n_pairs, 2), default=None
+            Pairs of neighbouring cluster labels.
+
+        Returns
+        -------
+        self
+        """
+        backend = get_backend("cupy" if is_cupy_array(X) else "numpy")
+        if not backend.is_native(X):
+            X = check_array(X, dtype=[np.float64, np.float32])
+        X = backend.asarray(X)
+        y = backend.asarray(np.asarray(y) if not backend.is_native(y) else y)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"X and y have different numbers of rows: {X.shape[0]} and {y.shape[0]}.")
+        if labels is None:
+            labels = backend.xp.zeros(X.shape[0], dtype=backend.xp.int64)
+        labels = backend.asarray(labels if backend.is_native(labels) else np.asarray(labels))
+        if labels.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"Number of labels should be equal to the number of samples. Got {labels.shape[0]} and {X.shape[0]} instead."
+            )
+        classes, class_codes = encode_labels(backend, y)
+        cluster_labels, cluster_codes = encode_labels(backend, labels)
+        groups = build_groups(backend, cluster_codes, class_codes, cluster_labels, classes)
+        first_seen = backend.to_host(_first_occurrence(backend, class_codes, len(classes)))
+        return self._fit_groups(backend, X, groups, neighbors, first_seen)
+
+    def fit_distribute(self, X, y, labels=None, neighbors=None):
+        """Fit and return ``(intra_distribution_, inter_distribution_)``."""
+        self.fit(X, y, labels, neighbors)
+        return self.intra_distribution_, self.inter_distribution_
+
+    def _fit_groups(self, backend, X, groups, neighbors, first_seen):
+        """Fit from the group structure (the samplers call this directly, no second pass)."""
+        counts = groups.class_counts()
+        order = np.argsort(first_seen, kind="stable")
+        classes = groups.classes
+        self.majority_class_labels_ = [classes[c].item() for c in order if counts[c] == counts.max()]
+        self.unique_cluster_labels_ = groups.cluster_labels
+        self.unique_class_labels_ = classes
+        self.n_samples_ = int(counts.sum())
+        self.neighbors_ = _check_neighbors(neighbors, groups.cluster_labels)
+        self.intra_distribution_ = {}
+        self.inter_distribution_ = {}
+        self._distribute(backend, X, groups, neighbors)
+        self._check_proportions()
+        return self
+
+    def _distribute(self, backend, X, groups, neighbors):
+        """Fill ``intra_distribution_`` / ``inter_distribution_`` (subclasses)."""
+        self.intra_distribution_ = _proportional_to_size(groups, self.majority_class_labels_)
+
+    def _check_proportions(self):
+        totals = {}
+        for (_, label), share in self.intra_distribution_.items():
+            totals[label] = totals.get(label, 0.0) + share
+        for ((_, label1), (_, label2)), share in self.inter_distribution_.items():
+            if label1 != label2:
+                raise ValueError(f"Neighbouring cluster pairs must share a class label; got {label1!r} and {label2!r}.")
+            totals[label1] = totals.get(label1, 0.0) + share
+        bad = {label: total for label, total in totals.items() if not np.isclose(total, 1.0)}
+        if bad:
+            raise ValueError(f"The proportions of each class must sum to 1; got {bad}.")
+
+
+def _proportional_to_size(groups, majority_labels):
+    """Each minority group's share of its class, in proportion to its rows."""
+    shares = {}
+    counts = groups.class_counts()
+    for g in range(groups.n_groups):
+        label = groups.classes[groups.klass[g]].item()
+        if label not in majority_labels:
+            cluster = groups.cluster_labels[groups.cluster[g]].item()
+            shares[(cluster, label)] = groups.lengths[g] / counts[groups.klass[g]]
+    return shares
+
+
+def _first_occurrence(backend, codes, n_codes):
+    """Index of the first row of each code."""
+    xp = backend.xp
+    first = xp.full(n_codes, codes.shape[0], dtype=xp.int64)
+    if backend.name == "numpy":
+        np.minimum.at(first, codes, np.arange(codes.shape[0]))
+        return first
+    return backend.first_occurrence(codes, n_codes)
+
+
+def _check_neighbors(neighbors, cluster_labels):
+    """Neighbouring pairs as a host (n_pairs, 2) array of known, unique pairs."""
+    if neighbors is None:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.asarray(neighbors.get() if hasattr(neighbors, "get") else neighbors)
+    if pairs.size == 0:
+        return pairs.reshape(0, 2)
+    if pairs.ndim != 2 or pairs.shape[1] != 2:
+        raise ValueError(f"neighbors must have shape (n_pairs, 2); got {pairs.shape}.")
+    if not np.isin(pairs, cluster_labels).all():
+        raise ValueError("Attribute `neighbors_` contains unknown labels.")
+    unique = {tuple(sorted(pair)) for pair in pairs.tolist()}
+    if len(unique) < len(pairs):
+        raise ValueError("Elements of `neighbors_` attribute are not unique.")
+    return pairs

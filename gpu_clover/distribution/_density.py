@@ -1,0 +1,158 @@
+"""DensityDistributor: more synthetic rows where the minority class is sparse."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_scalar
+
+from ._base import BaseDistributor
+
+
+class DensityDistributor(BaseDistributor):
+    """Distribute synthetic rows among clusters by the density of their minority rows.
+
+    Same parameters, attributes and proportions as cluster-over-sampling's
+    ``DensityDistributor``: a minority group (cluster, class) is *filtered* when
+    the cluster's majority rows are at most ``filtering_threshold`` times its
+    minority rows; its density is ``n / mean_distance ** distances_exponent``
+    (mean euclidean distance over ordered pairs of its rows); each filtered group
+    receives a share of its class proportional to ``1 / density``
+    (``sparsity_based=True``) or to ``density``.
+
+    Parameters
+    ----------
+    filtering_threshold : float or "auto", default="auto"
+        "auto": the largest class count over the smallest.
+    distances_exponent : float or "auto", default="auto"
+        "auto": the number of features.
+    sparsity_based : bool, default=True
+    distribution_ratio : float in [0, 1], default=1.0
+        Share of intra-cluster generation; the rest goes between neighbouring
+        filtered clusters (needs ``neighbors``). A class with no neighbouring
+        filtered pair keeps its whole share inside clusters.
+
+    Attributes
+    ----------
+    filtered_clusters_ : list of (cluster_label, class_label)
+    clusters_density_ : dict {(cluster_label, class_label): float}
+    intra_distribution_ : dict {(cluster_label, class_label): float}
+    inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
+    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_
+    majority_class_labels_ : list
+    unique_cluster_labels_, unique_class_labels_, n_samples_, neighbors_
+    """
+
+    def __init__(self, filtering_threshold="auto", distances_exponent="auto", sparsity_based=True, distribution_ratio=1.0):
+        self.filtering_threshold = filtering_threshold
+        self.distances_exponent = distances_exponent
+        self.sparsity_based = sparsity_based
+        self.distribution_ratio = distribution_ratio
+
+    def _check_parameters(self, groups, n_features, neighbors):
+        counts = groups.class_counts()
+        self.filtering_threshold_ = _auto_or_scalar(
+            self.filtering_threshold, "filtering_threshold", counts.max() / counts.min()
+        )
+        self.distances_exponent_ = _auto_or_scalar(self.distances_exponent, "distances_exponent", n_features)
+        self.sparsity_based_ = check_scalar(self.sparsity_based, "sparsity_based", (bool, np.bool_))
+        self.distribution_ratio_ = check_scalar(
+            self.distribution_ratio, "distribution_ratio", numbers.Real, min_val=0.0, max_val=1.0
+        )
+        if self.distribution_ratio_ < 1.0 and neighbors is None:
+            raise ValueError(
+                "Parameter `distribution_ratio` should be equal to 1.0, when `neighbors` parameter is `None`."
+            )
+
+    def _distribute(self, backend, X, groups, neighbors):
+        self._check_parameters(groups, X.shape[1], neighbors)
+        filtered = self._filter_groups(groups)
+        filtered, density, log_density = self._densities(backend, X, groups, filtered)
+        labels = list(groups.index())
+        self.filtered_clusters_ = [labels[g] for g in filtered]
+        self.clusters_density_ = {labels[g]: float(d) for g, d in zip(filtered, density)}
+        self._set_proportions(groups, labels, filtered, log_density)
+
+    def _filter_groups(self, groups):
+        """Minority groups whose cluster holds few enough majority rows."""
+        classes = groups.classes.tolist()
+        majority_code = classes.index(self.majority_class_labels_[0])
+        majority_rows = np.zeros(len(groups.cluster_labels), dtype=np.int64)
+        is_majority_group = groups.klass == majority_code
+        majority_rows[groups.cluster[is_majority_group]] = groups.lengths[is_majority_group]
+        majority_codes = [classes.index(label) for label in self.majority_class_labels_]
+        minority = ~np.isin(groups.klass, majority_codes)
+        passes = majority_rows[groups.cluster] <= groups.lengths * self.filtering_threshold_
+        return np.flatnonzero(minority & passes)
+
+    def _densities(self, backend, X, groups, filtered):
+        """Density of the filtered groups, with the reference's zero/infinity rules.
+
+        Densities are evaluated in float64 exactly as the reference does, so one
+        that underflows to 0 or overflows to infinity is classified the same way;
+        proportions are then formed from log densities (no overflow). Zero
+        densities present: only those groups stay, with density 1. Else an
+        infinite density becomes the largest finite one (1 when none is finite).
+        Returns the kept groups, their densities and log densities.
+        """
+        n = groups.lengths[filtered]
+        sums = backend.to_host(backend.segmented_distance_sums(X, groups.order, groups.offsets[filtered], n))
+        n = n.astype(np.float64)
+        mean_distance = sums / np.where(n > 1, n * (n - 1), 1.0)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            density = n / mean_distance**self.distances_exponent_
+            log_mean = np.log(mean_distance) if self.distances_exponent_ != 0 else 0.0
+            log_density = np.log(n) - self.distances_exponent_ * log_mean
+        is_zero = density == 0.0
+        if is_zero.any():
+            kept = np.flatnonzero(is_zero)
+            return filtered[kept], np.ones(len(kept)), np.zeros(len(kept))
+        finite = np.isfinite(density)
+        if finite.all():
+            return filtered, density, log_density
+        largest = np.argmax(np.where(finite, density, -np.inf)) if finite.any() else None
+        density = np.where(finite, density, density[largest] if largest is not None else 1.0)
+        log_density = np.where(finite, log_density, log_density[largest] if largest is not None else 0.0)
+        return filtered, density, log_density
+
+    def _set_proportions(self, groups, labels, filtered, log_density):
+        sign = -1.0 if self.sparsity_based_ else 1.0
+        klass = groups.klass[filtered]
+        # Inter-cluster pairs: both groups filtered, same class, clusters adjacent.
+        position = {labels[g]: i for i, g in enumerate(filtered)}
+        filtered_classes = groups.classes[np.unique(klass)].tolist()
+        pairs = [
+            (position[(cluster1, label)], position[(cluster2, label)])
+            for cluster1, cluster2 in self.neighbors_.tolist()
+            for label in filtered_classes
+            if (cluster1, label) in position and (cluster2, label) in position
+        ]
+        pair_a, pair_b = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
+        pair_log_weight = sign * np.logaddexp(log_density[pair_a], log_density[pair_b])
+        intra_share = np.where(np.isin(klass, klass[pair_a]), self.distribution_ratio_, 1.0)
+        intra = intra_share * _normalize_per_class(sign * log_density, klass)
+        inter = (1.0 - self.distribution_ratio_) * _normalize_per_class(pair_log_weight, klass[pair_a])
+        self.intra_distribution_ = {labels[g]: float(p) for g, p in zip(filtered, intra)}
+        self.inter_distribution_ = {
+            (labels[filtered[a]], labels[filtered[b]]): float(p) for a, b, p in zip(pair_a, pair_b, inter)
+        }
+
+
+def _normalize_per_class(log_weights, klass):
+    """``w / sum(w over the same class)`` computed from log weights without overflow."""
+    if len(log_weights) == 0:
+        return np.zeros(0)
+    shifted = np.empty_like(log_weights)
+    totals = {}
+    for code in np.unique(klass):
+        members = klass == code
+        shifted[members] = np.exp(log_weights[members] - log_weights[members].max())
+        totals[code] = shifted[members].sum()
+    return shifted / np.array([totals[c] for c in klass])
+
+
+def _auto_or_scalar(value, name, auto_value):
+    if isinstance(value, str):
+        if value != "auto":
+            raise ValueError(f"{name} must be 'auto' or a non-negative number; got {value!r}.")
+        return auto_value
+    return check_scalar(value, name, numbers.Real, min_val=0.0)

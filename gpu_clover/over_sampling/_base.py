@@ -1,0 +1,233 @@
+"""The pipeline shared by every over-sampler: validate, cluster, distribute, generate, assemble."""
+
+import numbers
+import warnings
+
+import numpy as np
+from imblearn.over_sampling.base import BaseOverSampler
+from sklearn.base import clone
+from sklearn.exceptions import FitFailedWarning
+from sklearn.utils._param_validation import StrOptions
+
+from .._groups import build_groups, encode_labels
+from .._random import seed_from_random_state, stream_bases
+from .._validation import check_fit_data
+from ..backends import BACKENDS, is_cupy_array
+from ..distribution import BaseDistributor
+from ..distribution._base import _first_occurrence
+from ._allocation import allocate_samples
+from ._generation import smote_inter
+from ._sampling_strategy import resolve_sampling_strategy
+
+
+class BaseClusterOverSampler(BaseOverSampler):
+    """Base class of gpu_clover's over-samplers (not for direct use).
+
+    Subclasses provide ``_make_estimators(data)``, which sets ``oversampler_``,
+    ``clusterer_``, ``distributor_`` and ``transformer_``.
+    """
+
+    _parameter_constraints = {
+        **BaseOverSampler._parameter_constraints,
+        "raise_error": ["boolean"],
+        "random_state": ["random_state"],
+        "backend": [StrOptions(set(BACKENDS))],
+    }
+
+    def fit(self, X, y):
+        """Validate the data and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
+        self._validate_params()
+        data = check_fit_data(self, X, y, self.backend)
+        self._make_estimators(data)
+        self.sampling_strategy_ = self._requested_samples(data)
+        return self
+
+    def fit_resample(self, X, y, **fit_params):
+        """Resample the data set.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame, cupy.ndarray, cudf.DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        **fit_params : passed to the clusterer's ``fit``.
+
+        Returns
+        -------
+        X_resampled, y_resampled
+            The original rows first, then the synthetic rows, in the caller's
+            container type (NumPy, pandas, CuPy or cuDF).
+        """
+        self._validate_params()
+        data = check_fit_data(self, X, y, self.backend)
+        X_res, codes_res = self._resample(data, fit_params)
+        return data.wrap(X_res, codes_res)
+
+    def _fit_resample(self, X, y, **fit_params):
+        return self.fit_resample(X, y, **fit_params)
+
+    # ------------------------------------------------------------ the stages
+    def _resample(self, data, fit_params):
+        backend, xp = data.backend, data.backend.xp
+        seed = seed_from_random_state(self.random_state)
+        self._make_estimators(data)
+        self.sampling_strategy_ = self._requested_samples(data)
+        labels = self._cluster(data, seed, fit_params)
+        cluster_labels, cluster_codes = encode_labels(backend, labels)
+        groups = build_groups(backend, cluster_codes, data.y_codes, cluster_labels, data.classes)
+        self._distribute(data, groups, labels)
+        items = self._allocate(data, groups)
+        if items is None:
+            return data.X, data.y_codes
+        if self.transformer_ is None:
+            X, out_dtype = data.X, data.out_dtype
+        else:  # the oversampler was a Pipeline: generate and answer in its transformed space
+            X = backend.asarray(self.transformer_.transform(data.X_host()))
+            out_dtype = X.dtype
+        X_new, codes_new = self._generate(data, X, groups, items, seed)
+        n, m = X.shape[0], X_new.shape[0]
+        X_res = xp.empty((n + m, X.shape[1]), dtype=out_dtype)
+        X_res[:n] = X
+        X_res[n:] = X_new
+        return X_res, xp.concatenate([data.y_codes, codes_new])
+
+    def _requested_samples(self, data):
+        strategy = self.oversampler_.sampling_strategy
+        return resolve_sampling_strategy(strategy, data.classes, data.counts, data.y_host)
+
+    def _cluster(self, data, seed, fit_params):
+        """Fit the clusterer; ``labels_`` in the caller's array kind, labels on the backend returned."""
+        backend = data.backend
+        self.neighbors_ = None
+        if self.clusterer_ is None:
+            labels = backend.xp.zeros(data.X.shape[0], dtype=backend.xp.int64)
+        else:
+            on_device = _runs_on(self.clusterer_, backend)
+            self.clusterer_.fit(data.X if on_device else data.X_host(), **fit_params)
+            labels = self.clusterer_.labels_
+            labels = backend.asarray(labels if backend.is_native(labels) else np.asarray(labels))
+            self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
+        self.labels_ = labels if is_cupy_array(data.X) else backend.to_host(labels)
+        return labels
+
+    def _distribute(self, data, groups, labels):
+        backend = data.backend
+        if isinstance(self.distributor_, BaseDistributor):
+            first_seen = backend.to_host(_first_occurrence(backend, data.y_codes, len(data.classes)))
+            self.distributor_._fit_groups(backend, data.X, groups, self.neighbors_, first_seen)
+        else:  # a foreign distributor: give it host arrays
+            self.distributor_.fit(data.X_host(), data.y_host(), labels=backend.to_host(labels), neighbors=self.neighbors_)
+
+    def _allocate(self, data, groups):
+        """Rows per intra item (group) and inter item (pair of groups), exact per class."""
+        intra, inter = self.distributor_.intra_distribution_, self.distributor_.inter_distribution_
+        requested = np.zeros(len(data.classes), dtype=np.int64)
+        class_code = {label: code for code, label in enumerate(data.classes.tolist())}
+        for label, n in self.sampling_strategy_.items():
+            requested[class_code[label]] = n
+        index = groups.index()
+        intra_groups = np.array([index[key] for key in intra], dtype=np.int64)
+        inter_pairs = np.array([(index[a], index[b]) for a, b in inter], dtype=np.int64).reshape(-1, 2)
+        item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
+        shares = np.array(list(intra.values()) + list(inter.values()), dtype=np.float64)
+        counts = allocate_samples(requested, item_class, shares)
+        served = np.bincount(item_class, weights=counts, minlength=len(requested)).astype(np.int64)
+        unserved = [data.classes[c].item() for c in np.flatnonzero((requested > 0) & (served == 0))]
+        if served.sum() == 0 and requested.sum() > 0:
+            msg = "No samples were generated. Try to modify the parameters of the clusterer or distributor."
+            if getattr(self, "raise_error", True):
+                raise ValueError(msg)
+            warnings.warn(msg, FitFailedWarning, stacklevel=3)
+            self.sampling_strategy_ = {label: 0 for label in self.sampling_strategy_}
+            return None
+        if unserved:
+            warnings.warn(
+                f"No cluster passed the filter for class(es) {unserved}: no samples were generated for them.",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.sampling_strategy_ = type(self.sampling_strategy_)(
+            (label, int(served[class_code[label]])) for label in self.sampling_strategy_
+        )
+        n_intra = len(intra_groups)
+        return intra_groups, counts[:n_intra], inter_pairs, counts[n_intra:]
+
+    def _generate(self, data, X, groups, items, seed):
+        backend, xp = data.backend, data.backend.xp
+        intra_groups, intra_counts, inter_pairs, inter_counts = items
+        keep, keep_pairs = intra_counts > 0, inter_counts > 0
+        intra_groups, intra_counts = intra_groups[keep], intra_counts[keep]
+        inter_pairs, inter_counts = inter_pairs[keep_pairs], inter_counts[keep_pairs]
+        n_intra, n_inter = int(intra_counts.sum()), int(inter_counts.sum())
+        out = xp.empty((n_intra + n_inter, X.shape[1]), dtype=X.dtype)
+        if hasattr(self.oversampler_, "_generate_intra"):
+            self.oversampler_._generate_intra(backend, X, groups, intra_groups, intra_counts, seed, out[:n_intra])
+        else:
+            out[:n_intra] = backend.asarray(self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed))
+        smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, out[n_intra:])
+        codes = np.concatenate([np.repeat(groups.klass[intra_groups], intra_counts), np.repeat(groups.klass[inter_pairs[:, 0]], inter_counts)])
+        return out, backend.asarray(codes)
+
+    def _generate_foreign(self, data, X, groups, group_ids, n_new, seed):
+        """Run a foreign (imbalanced-learn) over-sampler on each group, as cluster-over-sampling does.
+
+        The group's minority rows plus its cluster's majority rows go to a clone
+        of the over-sampler with its own random seed; only the new rows are kept.
+        """
+        backend = data.backend
+        X_host = backend.to_host(X)
+        codes = backend.to_host(data.y_codes)
+        order = backend.to_host(groups.order)
+        majority = int(np.argmax(data.counts))
+        cluster_majority = {int(groups.cluster[g]): g for g in np.flatnonzero(groups.klass == majority)}
+        pieces = []
+        for g, n in zip(group_ids.tolist(), n_new.tolist()):
+            rows = order[groups.offsets[g] : groups.offsets[g] + groups.lengths[g]]
+            other = cluster_majority.get(int(groups.cluster[g]))
+            if other is not None and other != g:
+                rows = np.concatenate([rows, order[groups.offsets[other] : groups.offsets[other] + groups.lengths[other]]])
+            klass = int(groups.klass[g])
+            sampler = _clone_for_group(self.oversampler_, int(groups.lengths[g]), len(rows), seed, int(groups.keys[g]))
+            # The group may hold one class only, which the public fit_resample
+            # rejects: set the resolved strategy and call the sampling step itself.
+            sampler.sampling_strategy_ = {klass: n}
+            sampler.n_features_in_ = X_host.shape[1]
+            X_res, _ = sampler._fit_resample(X_host[rows], codes[rows])
+            pieces.append(X_res[len(rows) :])
+        return np.concatenate(pieces) if pieces else np.empty((0, X_host.shape[1]), dtype=X_host.dtype)
+
+    def _more_tags(self):
+        return {"X_types": ["2darray", "dataframe"]}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+def _runs_on(clusterer, backend):
+    """Whether the clusterer takes arrays of ``backend`` (ours, or cuML on the GPU)."""
+    module = type(clusterer).__module__
+    if module.startswith("gpu_clover"):
+        return getattr(clusterer, "backend", "auto") in ("auto", backend.name)
+    return backend.name == "cupy" and module.startswith("cuml")
+
+
+def _clone_for_group(oversampler, n_minority, n_rows, seed, key):
+    """A clone fitted to a small group: its own seed, neighbour counts that fit the group."""
+    from imblearn.over_sampling import RandomOverSampler
+
+    sampler = clone(oversampler)
+    params = sampler.get_params(deep=False)
+    if n_minority == 1 and not isinstance(sampler, RandomOverSampler):
+        sampler = RandomOverSampler()
+        params = sampler.get_params(deep=False)
+    for name, limit in (("k_neighbors", n_minority - 1), ("n_neighbors", n_minority - 1), ("m_neighbors", n_rows - 1)):
+        value = params.get(name)
+        if isinstance(value, numbers.Integral) and value > limit:
+            sampler.set_params(**{name: limit})
+        elif hasattr(value, "n_neighbors") and value.n_neighbors > limit:
+            sampler.set_params(**{name: clone(value).set_params(n_neighbors=limit)})
+    if "random_state" in params:
+        group_seed = stream_bases(np, seed, np.array([key]))[0]
+        sampler.set_params(random_state=int(group_seed >> np.uint64(33)))
+    return sampler

@@ -1,0 +1,76 @@
+"""Stage 4, generate: one plan for every synthetic row, then one interpolation.
+
+A plan gives each synthetic row its *item* (a group for intra-cluster rows, a
+pair of neighbouring groups for inter-cluster rows), its position ``j`` in the
+item, and the item's random stream. Draw ``3 j + r`` of the stream is the
+row's ``r``-th random number, so every item has its own numbers and a row's
+numbers do not depend on which other items are generated with it.
+"""
+
+import numpy as np
+
+from .._random import bits_to_index, bits_to_uniform, draw_bits, stream_bases
+
+
+class Plan:
+    """Per synthetic row: item index, position in the item, and random draws."""
+
+    def __init__(self, backend, item_keys, n_new, seed):
+        xp = backend.xp
+        self.xp = xp
+        self.n_new = np.asarray(n_new, dtype=np.int64)
+        counts = xp.asarray(self.n_new)
+        self.item = xp.repeat(xp.arange(len(self.n_new)), counts)
+        starts = xp.asarray(np.concatenate([[0], np.cumsum(self.n_new)[:-1]]))
+        self.position = xp.arange(int(self.n_new.sum()), dtype=xp.int64) - starts[self.item]
+        self._bases = stream_bases(xp, seed, item_keys)[self.item]
+
+    @property
+    def size(self):
+        return int(self.n_new.sum())
+
+    def per_row(self, per_item):
+        """Broadcast a per-item host array to every synthetic row (on the backend)."""
+        return self.xp.asarray(per_item)[self.item]
+
+    def index(self, draw, upper):
+        """Row-wise integers in [0, upper[item]) from draw number ``draw`` (0, 1 or 2)."""
+        bits = draw_bits(self.xp, self._bases, 3 * self.position + draw)
+        return bits_to_index(self.xp, bits, self.per_row(upper))
+
+    def uniform(self, draw, dtype):
+        bits = draw_bits(self.xp, self._bases, 3 * self.position + draw)
+        return bits_to_uniform(self.xp, bits, dtype)
+
+
+def smote_intra(backend, X, groups, group_ids, n_new, k_neighbors, seed, out):
+    """SMOTE inside each group: base row, one of its k nearest group-mates, a gap.
+
+    k shrinks to the group size - 1; a single-row group duplicates its row.
+    Writes ``out`` (n_new.sum() x n_features) and returns it.
+    """
+    xp = backend.xp
+    lengths, offsets = groups.lengths[group_ids], groups.offsets[group_ids]
+    k_group = np.minimum(k_neighbors, lengths - 1)
+    table = backend.segmented_knn(X, groups.order, offsets, lengths, k_neighbors)
+    table_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    plan = Plan(backend, groups.keys[group_ids], n_new, seed)
+    base = plan.index(0, lengths)
+    slot = plan.index(1, np.maximum(k_group, 1))
+    neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
+    neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
+    first = plan.per_row(offsets)
+    rows = groups.order
+    return backend.interpolate(X, rows[first + base], rows[first + neighbor], plan.uniform(2, X.dtype), out)
+
+
+def smote_inter(backend, X, groups, pairs, n_new, seed, out):
+    """Rows between a random minority row of one group and one of a neighbouring group."""
+    first, second = pairs[:, 0], pairs[:, 1]
+    n_keys = len(groups.cluster_labels) * len(groups.classes)
+    keys = n_keys * (1 + groups.keys[first]) + groups.keys[second]
+    plan = Plan(backend, keys, n_new, seed)
+    rows = groups.order
+    base = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
+    partner = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
+    return backend.interpolate(X, base, partner, plan.uniform(2, X.dtype), out)

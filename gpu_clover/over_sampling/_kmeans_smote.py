@@ -1,0 +1,96 @@
+"""KMeans-SMOTE (Douzas, Bacao and Last, 2018)."""
+
+import numbers
+
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from ..cluster import KMeans
+from ..distribution import DensityDistributor
+from ._base import BaseClusterOverSampler
+from ._smote import SMOTE
+
+
+class KMeansSMOTE(BaseClusterOverSampler):
+    """K-means clustering, density-based distribution, SMOTE inside the clusters.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    random_state : int, RandomState or None, default=None
+    k_neighbors : int, default=5
+    kmeans_estimator : None, int, float or estimator, default=None
+        ``None``: :class:`~gpu_clover.cluster.KMeans` with 8 clusters; int: the number
+        of clusters; float in (0, 1]: the number of clusters as a fraction of the
+        rows, ``round((n_samples - 1) * f + 1)``; an estimator with ``fit`` and
+        ``labels_`` (cloned), e.g. scikit-learn's or cuML's KMeans.
+    imbalance_ratio_threshold : float or "auto", default="auto"
+        The distributor's ``filtering_threshold``.
+    distances_exponent : float or "auto", default="auto"
+    raise_error : bool, default=True
+    backend : {"auto", "numpy", "cupy"}, default="auto"
+
+    Attributes
+    ----------
+    oversampler_, clusterer_, distributor_, labels_, neighbors_, sampling_strategy_
+    """
+
+    _parameter_constraints = {
+        **BaseClusterOverSampler._parameter_constraints,
+        "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "kmeans_estimator": [
+            None,
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Interval(numbers.Real, 0, 1, closed="right"),
+            HasMethods(["fit"]),
+        ],
+        "imbalance_ratio_threshold": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "distances_exponent": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
+    }
+
+    def __init__(
+        self,
+        sampling_strategy="auto",
+        random_state=None,
+        k_neighbors=5,
+        kmeans_estimator=None,
+        imbalance_ratio_threshold="auto",
+        distances_exponent="auto",
+        raise_error=True,
+        backend="auto",
+    ):
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.k_neighbors = k_neighbors
+        self.kmeans_estimator = kmeans_estimator
+        self.imbalance_ratio_threshold = imbalance_ratio_threshold
+        self.distances_exponent = distances_exponent
+        self.raise_error = raise_error
+        self.backend = backend
+
+    def _make_estimators(self, data):
+        self.transformer_ = None
+        self.oversampler_ = SMOTE(
+            sampling_strategy=self.sampling_strategy,
+            k_neighbors=self.k_neighbors,
+            random_state=self.random_state,
+            backend=self.backend,
+        )
+        self.clusterer_ = self._make_clusterer(data.X.shape[0])
+        self.distributor_ = DensityDistributor(
+            filtering_threshold=self.imbalance_ratio_threshold, distances_exponent=self.distances_exponent
+        )
+
+    def _make_clusterer(self, n_samples):
+        estimator = self.kmeans_estimator
+        if estimator is None or isinstance(estimator, numbers.Real):
+            if estimator is None:
+                n_clusters = 8
+            elif isinstance(estimator, numbers.Integral):
+                n_clusters = int(estimator)
+            else:
+                n_clusters = round((n_samples - 1) * estimator + 1)
+            if n_clusters > n_samples:
+                raise ValueError(f"kmeans_estimator asks for {n_clusters} clusters but X has only {n_samples} rows.")
+            return KMeans(n_clusters=n_clusters, random_state=self.random_state, backend=self.backend)
+        return clone(estimator)

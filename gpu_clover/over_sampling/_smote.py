@@ -1,0 +1,50 @@
+"""Native SMOTE: all groups in one vectorized pass on the backend."""
+
+import numbers
+
+from sklearn.utils._param_validation import Interval
+
+from ..distribution import BaseDistributor
+from ._base import BaseClusterOverSampler
+from ._generation import smote_intra
+
+
+class SMOTE(BaseClusterOverSampler):
+    """SMOTE (Chawla et al., 2002) on the NumPy or CuPy backend.
+
+    Each synthetic row lies on the segment between a minority row and one of its
+    ``k_neighbors`` nearest rows of the same class. Used alone it is plain SMOTE;
+    inside :class:`ClusterOverSampler` it runs inside every (cluster, class)
+    group at once.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn.
+    random_state : int, RandomState or None, default=None
+    k_neighbors : int, default=5
+        Shrinks to the group size - 1 in small groups; a one-row group duplicates it.
+    backend : {"auto", "numpy", "cupy"}, default="auto"
+
+    Attributes
+    ----------
+    sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
+    """
+
+    _parameter_constraints = {
+        **BaseClusterOverSampler._parameter_constraints,
+        "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto"):
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.k_neighbors = k_neighbors
+        self.backend = backend
+
+    def _make_estimators(self, data):
+        self.oversampler_, self.clusterer_, self.distributor_, self.transformer_ = self, None, BaseDistributor(), None
+
+    def _generate_intra(self, backend, X, groups, group_ids, n_new, seed, out):
+        return smote_intra(backend, X, groups, group_ids, n_new, self.k_neighbors, seed, out)
+
