@@ -59,7 +59,9 @@ def build_groups(backend, cluster_codes, class_codes, cluster_labels, classes):
     xp = backend.xp
     n_classes = len(classes)
     key = cluster_codes * n_classes + class_codes
-    order = xp.argsort(key, kind="stable") if backend.name == "numpy" else xp.argsort(key)
+    if len(cluster_labels) * n_classes < 2**15:
+        key = key.astype(xp.int16)  # NumPy radix-sorts 16-bit keys in linear time
+    order = xp.argsort(key, kind="stable")
     counts = backend.to_host(xp.bincount(key, minlength=len(cluster_labels) * n_classes))
     present = np.flatnonzero(counts)
     lengths = counts[present].astype(np.int64)

@@ -13,7 +13,7 @@ from ..backends import BACKENDS, get_backend, is_cupy_array
 
 # Above twice this many rows, Lloyd first converges on a random subsample of this
 # size, then refines on all rows: the same fixed point, a fraction of the passes.
-WARM_START_ROWS = 1 << 16
+WARM_START_ROWS = 1 << 14
 
 
 class KMeans(ClusterMixin, BaseEstimator):
@@ -32,6 +32,12 @@ class KMeans(ClusterMixin, BaseEstimator):
         feature variance (scikit-learn's rule).
     random_state : int, RandomState or None, default=None
     backend : {"auto", "numpy", "cupy"}, default="auto"
+    fit_sample_size : int or None, default=None
+        ``None``: Lloyd iterations on all rows (warm-started on a random subsample
+        when there are many). An int: Lloyd iterations on a random subsample of
+        that many rows, then one assignment of every row to its closest center,
+        which is what MiniBatchKMeans approximates, at a fraction of the passes
+        over large data.
 
     Attributes
     ----------
@@ -48,9 +54,10 @@ class KMeans(ClusterMixin, BaseEstimator):
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "backend": [StrOptions(set(BACKENDS))],
+        "fit_sample_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=100, tol=1e-4, random_state=None, backend="auto"):
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=100, tol=1e-4, random_state=None, backend="auto", fit_sample_size=None):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -58,6 +65,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         self.tol = tol
         self.random_state = random_state
         self.backend = backend
+        self.fit_sample_size = fit_sample_size
 
     def fit(self, X, y=None):
         """Compute the clusters of X (``y`` is ignored)."""
@@ -72,7 +80,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         best = None
         for run in range(self.n_init):
             centers, n_iter = self._lloyd_run(backend, X, Stream(xp, seed, run), tol)
-            labels, min_sq = backend.nearest_center(X, centers)
+            labels, min_sq = backend.nearest_center(X, centers, with_distances=True)
             inertia = float(min_sq.sum(dtype=xp.float64))
             if best is None or inertia < best[2]:
                 best = (centers, labels, inertia, n_iter)
@@ -85,7 +93,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         """Index of the closest center for each row of X."""
         check_is_fitted(self)
         backend, X = self._check_data(X, reset=False)
-        labels, _ = backend.nearest_center(X, backend.asarray(self.cluster_centers_, dtype=X.dtype))
+        labels = backend.nearest_center(X, backend.asarray(self.cluster_centers_, dtype=X.dtype))
         return labels if is_cupy_array(X) else backend.to_host(labels)
 
     def fit_predict(self, X, y=None):
@@ -111,15 +119,14 @@ class KMeans(ClusterMixin, BaseEstimator):
 
     def _lloyd_run(self, backend, X, stream, tol):
         n = X.shape[0]
-        sample = X
-        if n > 2 * WARM_START_ROWS:
-            sample = X[stream.permutation_head(n, WARM_START_ROWS)]
+        sample_size = self.fit_sample_size or WARM_START_ROWS
+        sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else X[stream.index(sample_size, n)]
         centers = self._initial_centers(backend, sample, stream)
-        n_iter = 0
-        if sample is not X:
-            centers, n_iter = lloyd(backend, sample, centers, self.max_iter, tol)
-        centers, more = lloyd(backend, X, centers, max(1, self.max_iter - n_iter), tol)
-        return centers, n_iter + more
+        centers, n_iter = lloyd(backend, sample, centers, self.max_iter, tol)
+        if sample is not X and self.fit_sample_size is None:
+            centers, more = lloyd(backend, X, centers, max(1, self.max_iter - n_iter), tol)
+            n_iter += more
+        return centers, n_iter
 
     def _initial_centers(self, backend, X, stream):
         xp = backend.xp
@@ -129,7 +136,7 @@ class KMeans(ClusterMixin, BaseEstimator):
                 raise ValueError(f"init has shape {centers.shape}; expected {(self.n_clusters, X.shape[1])}.")
             return centers.copy()
         if self.init == "random":
-            return X[stream.permutation_head(X.shape[0], self.n_clusters)].copy()
+            return X[stream.permutation_head(X.shape[0], self.n_clusters)]
         return kmeans_plusplus(backend, X, self.n_clusters, stream)
 
 
@@ -160,12 +167,13 @@ def lloyd(backend, X, centers, max_iter, tol):
     xp = backend.xp
     k = centers.shape[0]
     for n_iter in range(1, max_iter + 1):
-        labels, min_sq = backend.nearest_center(X, centers)
+        labels = backend.nearest_center(X, centers)
         sums = backend.segment_sum(X, labels, k)
         counts = xp.bincount(labels, minlength=k)
         new = sums / xp.maximum(counts, 1)[:, None].astype(X.dtype)
         empty = xp.flatnonzero(counts == 0)
         if empty.size:  # re-seed empty clusters on the rows farthest from their center
+            _, min_sq = backend.nearest_center(X, centers, with_distances=True)
             new[empty] = X[xp.argsort(-min_sq)[: empty.size]]
         shift = float(((new - centers) ** 2).sum())
         centers = new

@@ -11,6 +11,12 @@ from ._base import BaseClusterOverSampler
 from ._smote import SMOTE
 
 
+# The default k-means runs Lloyd on this many rows per cluster (at least 8192
+# rows), then assigns every row: cluster-over-sampling's MiniBatchKMeans does
+# comparable work, and the partition is what the distribution step needs.
+DEFAULT_ROWS_PER_CLUSTER = 128
+
+
 class KMeansSMOTE(BaseClusterOverSampler):
     """K-means clustering, density-based distribution, SMOTE inside the clusters.
 
@@ -20,7 +26,9 @@ class KMeansSMOTE(BaseClusterOverSampler):
     random_state : int, RandomState or None, default=None
     k_neighbors : int, default=5
     kmeans_estimator : None, int, float or estimator, default=None
-        ``None``: :class:`~gpu_clover.cluster.KMeans` with 8 clusters; int: the number
+        ``None``: :class:`~gpu_clover.cluster.KMeans` with 8 clusters, fitted on a
+        subsample of 128 rows per cluster (at least 8192) then applied to all rows;
+        int: the number
         of clusters; float in (0, 1]: the number of clusters as a fraction of the
         rows, ``round((n_samples - 1) * f + 1)``; an estimator with ``fit`` and
         ``labels_`` (cloned), e.g. scikit-learn's or cuML's KMeans.
@@ -92,5 +100,10 @@ class KMeansSMOTE(BaseClusterOverSampler):
                 n_clusters = round((n_samples - 1) * estimator + 1)
             if n_clusters > n_samples:
                 raise ValueError(f"kmeans_estimator asks for {n_clusters} clusters but X has only {n_samples} rows.")
-            return KMeans(n_clusters=n_clusters, random_state=self.random_state, backend=self.backend)
+            return KMeans(
+                n_clusters=n_clusters,
+                random_state=self.random_state,
+                backend=self.backend,
+                fit_sample_size=max(DEFAULT_ROWS_PER_CLUSTER * n_clusters, 8192),
+            )
         return clone(estimator)
