@@ -78,7 +78,7 @@ def _check_host_data(estimator, X, y, backend_name):
             raise TypeError(f"X must contain numbers only; converting it to float failed: {error}") from None
         _check_finite(X_checked)
     backend = get_backend(backend_name, like=X_checked)
-    work = X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64)
+    work = np.ascontiguousarray(X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64))
     classes, codes = np.unique(y_checked, return_inverse=True)
     out_dtype = X_checked.dtype
 
@@ -87,7 +87,7 @@ def _check_host_data(estimator, X, y, backend_name):
         labels = classes[backend.to_host(codes_res)]
         if y_kind == "multilabel-indicator":
             labels = label_binarize(labels, classes=classes)
-        return _restore(X_res, X_props), _restore(labels, y_props, index=None)
+        return _restore(X_res, X_props), _restore(labels, y_props)
 
     data = FitData(
         backend=backend,
@@ -104,36 +104,34 @@ def _check_host_data(estimator, X, y, backend_name):
 
 
 def _check_device_data(estimator, X, y, backend_name):
-    import cupy as cp
-
     columns = None
     if is_cudf_object(X):
         columns = list(X.columns)
         X = X.to_cupy()
-    y_is_cudf = is_cudf_object(y)
-    y_name = getattr(y, "name", None) if y_is_cudf else None
-    if y_is_cudf:
+    y_name = getattr(y, "name", None) if is_cudf_object(y) else None
+    if is_cudf_object(y):
         y = y.to_cupy()
     backend = get_backend("cupy" if backend_name == "auto" else backend_name, like=X)
     if backend.name != "cupy":
         raise ValueError("CuPy/cuDF input needs backend='cupy' or 'auto'; convert it to NumPy for backend='numpy'.")
+    xp = backend.xp
     if X.ndim != 2:
         raise ValueError(f"Expected 2D array, got {X.ndim}D array instead. Reshape your data (X.reshape(-1, 1)).")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"Found array with shape {X.shape}: at least 1 sample and 1 feature are required.")
     if X.dtype.kind not in "fiub":
         raise TypeError(f"X must contain numbers only; got dtype {X.dtype}.")
-    y = cp.asarray(y) if not isinstance(y, np.ndarray) else cp.asarray(y)
+    y = xp.asarray(y)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"y must be 1-D with one label per row of X; got shape {y.shape} for X of shape {X.shape}.")
-    if y.dtype.kind == "f" and not bool(cp.all(y == cp.floor(y))):
+    if y.dtype.kind == "f" and not bool(xp.all(y == xp.floor(y))):
         raise ValueError("Unknown label type: continuous. Classification targets are required.")
-    work = X if X.dtype.kind == "f" else X.astype(cp.float64)
-    _check_finite(work, xp=cp)
+    work = xp.ascontiguousarray(X if X.dtype.kind == "f" else X.astype(xp.float64))
+    _check_finite(work, xp=xp)
     estimator.n_features_in_ = X.shape[1]
     classes, codes = encode_labels(backend, y)
-    counts = backend.to_host(cp.bincount(codes, minlength=len(classes)))
-    classes_device = cp.asarray(classes)
+    counts = backend.to_host(xp.bincount(codes, minlength=len(classes)))
+    classes_device = xp.asarray(classes)
 
     def wrap(X_res, codes_res):
         labels = classes_device[codes_res]
@@ -191,7 +189,7 @@ def _container_props(a):
     }
 
 
-def _restore(array, props, index=None):
+def _restore(array, props):
     """The resampled array in the caller's container type."""
     kind = props["type"]
     if kind == "list":

@@ -52,11 +52,12 @@ class Backend:
 
     # ------------------------------------------------------------ reductions
     def segment_sum(self, values, segment_ids, n_segments):
-        """Row sums of ``values`` per segment id: shape ``(n_segments, ...)``."""
-        xp = self.xp
-        out = xp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)
-        xp.add.at(out, segment_ids, values)
-        return out
+        """Row sums of ``values`` per segment id: shape ``(n_segments, ...)`` (a scatter-add)."""
+        raise NotImplementedError
+
+    def first_occurrence(self, codes, n_codes):
+        """Index of the first row holding each code (``len(codes)`` for an absent code)."""
+        raise NotImplementedError
 
     def topk_smallest(self, d, k):
         """Column indices of the ``k`` smallest entries of each row of ``d`` (any order)."""

@@ -21,6 +21,11 @@ class NumPyBackend(Backend):
         )
         return np.asarray(indicator @ values)
 
+    def first_occurrence(self, codes, n_codes):
+        first = np.full(n_codes, codes.shape[0], dtype=np.int64)
+        np.minimum.at(first, codes, np.arange(codes.shape[0]))
+        return first
+
     def tile_elements(self, itemsize=8):
         # Tiles that stay in cache: a 4 MiB distance block is 3x faster than one large pass.
         return (4 << 20) // itemsize

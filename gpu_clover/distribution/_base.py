@@ -53,7 +53,7 @@ class BaseDistributor(BaseEstimator):
         classes, class_codes = encode_labels(backend, y)
         cluster_labels, cluster_codes = encode_labels(backend, labels)
         groups = build_groups(backend, cluster_codes, class_codes, cluster_labels, classes)
-        first_seen = backend.to_host(_first_occurrence(backend, class_codes, len(classes)))
+        first_seen = backend.to_host(backend.first_occurrence(class_codes, len(classes)))
         return self._fit_groups(backend, X, groups, neighbors, first_seen)
 
     def fit_distribute(self, X, y, labels=None, neighbors=None):
@@ -104,16 +104,6 @@ def _proportional_to_size(groups, majority_labels):
             cluster = groups.cluster_labels[groups.cluster[g]].item()
             shares[(cluster, label)] = groups.lengths[g] / counts[groups.klass[g]]
     return shares
-
-
-def _first_occurrence(backend, codes, n_codes):
-    """Index of the first row of each code."""
-    xp = backend.xp
-    first = xp.full(n_codes, codes.shape[0], dtype=xp.int64)
-    if backend.name == "numpy":
-        np.minimum.at(first, codes, np.arange(codes.shape[0]))
-        return first
-    return backend.first_occurrence(codes, n_codes)
 
 
 def _check_neighbors(neighbors, cluster_labels):

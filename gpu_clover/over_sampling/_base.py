@@ -14,9 +14,8 @@ from .._random import seed_from_random_state, stream_bases
 from .._validation import check_fit_data
 from ..backends import BACKENDS, is_cupy_array
 from ..distribution import BaseDistributor
-from ..distribution._base import _first_occurrence
 from ._allocation import allocate_samples
-from ._generation import smote_inter
+from ._generation import repeat_items, smote_inter
 from ._sampling_strategy import resolve_sampling_strategy
 
 
@@ -112,7 +111,7 @@ class BaseClusterOverSampler(BaseOverSampler):
     def _distribute(self, data, groups, labels):
         backend = data.backend
         if isinstance(self.distributor_, BaseDistributor):
-            first_seen = backend.to_host(_first_occurrence(backend, data.y_codes, len(data.classes)))
+            first_seen = backend.to_host(backend.first_occurrence(data.y_codes, len(data.classes)))
             self.distributor_._fit_groups(backend, data.X, groups, self.neighbors_, first_seen)
         else:  # a foreign distributor: give it host arrays
             self.distributor_.fit(data.X_host(), data.y_host(), labels=backend.to_host(labels), neighbors=self.neighbors_)
@@ -164,8 +163,9 @@ class BaseClusterOverSampler(BaseOverSampler):
         else:
             out[:n_intra] = backend.asarray(self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed))
         smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, out[n_intra:])
-        codes = np.concatenate([np.repeat(groups.klass[intra_groups], intra_counts), np.repeat(groups.klass[inter_pairs[:, 0]], inter_counts)])
-        return out, backend.asarray(codes)
+        item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
+        item = repeat_items(xp, np.concatenate([intra_counts, inter_counts]))
+        return out, xp.asarray(item_class)[item]
 
     def _generate_foreign(self, data, X, groups, group_ids, n_new, seed):
         """Run a foreign (imbalanced-learn) over-sampler on each group, as cluster-over-sampling does.

@@ -12,6 +12,13 @@ import numpy as np
 from .._random import bits_to_index, bits_to_uniform, draw_bits, stream_bases
 
 
+def repeat_items(xp, counts):
+    """``[0] * counts[0] + [1] * counts[1] + ...`` built on the backend (counts on the host)."""
+    ends = np.cumsum(counts, dtype=np.int64)
+    total = int(ends[-1]) if len(ends) else 0
+    return xp.searchsorted(xp.asarray(ends), xp.arange(total, dtype=xp.int64), side="right")
+
+
 class Plan:
     """Per synthetic row: item index, position in the item, and random draws."""
 
@@ -19,8 +26,7 @@ class Plan:
         xp = backend.xp
         self.xp = xp
         self.n_new = np.asarray(n_new, dtype=np.int64)
-        counts = xp.asarray(self.n_new)
-        self.item = xp.repeat(xp.arange(len(self.n_new)), counts)
+        self.item = repeat_items(xp, self.n_new)
         starts = xp.asarray(np.concatenate([[0], np.cumsum(self.n_new)[:-1]]))
         self.position = xp.arange(int(self.n_new.sum()), dtype=xp.int64) - starts[self.item]
         self._bases = stream_bases(xp, seed, item_keys)[self.item]

@@ -1,0 +1,110 @@
+"""The CuPy backend: the generic primitives on the GPU, plus scatter-adds and a fused interpolation kernel.
+
+cuML is never required: the CuPy-native primitives are the engine.
+"""
+
+import functools
+
+import cupy as cp
+import cupyx
+import numpy as np
+
+from ._base import Backend
+from ._kernels import interpolate_kernel
+
+# Largest share of the free device memory one temporary tile may take.
+_TILE_SHARE = 0.125
+_MAX_OOM_RETRIES = 4
+
+
+def _retry_on_oom(method):
+    """Rerun a tiled primitive with tiles half as large when the device runs out of memory."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        for _ in range(_MAX_OOM_RETRIES):
+            try:
+                return method(self, *args, **kwargs)
+            except cp.cuda.memory.OutOfMemoryError:
+                cp.get_default_memory_pool().free_all_blocks()
+                self._tile_scale /= 2
+        try:
+            return method(self, *args, **kwargs)
+        except cp.cuda.memory.OutOfMemoryError as error:
+            free, total = cp.cuda.runtime.memGetInfo()
+            raise MemoryError(
+                f"gpu_clover ran out of GPU memory in {method.__name__} even with tiles "
+                f"{int(1 / self._tile_scale)}x smaller ({free / 2**30:.1f} of {total / 2**30:.1f} GiB free): "
+                f"{error}. Use fewer rows per call, or backend='numpy'."
+            ) from None
+        finally:
+            self._tile_scale = 1.0
+
+    return wrapper
+
+
+class CuPyBackend(Backend):
+    """Runs every stage on one CUDA device with CuPy."""
+
+    name = "cupy"
+    xp = cp
+
+    def __init__(self):
+        self._tile_scale = 1.0
+
+    def asarray(self, a, dtype=None):
+        return cp.asarray(a, dtype=dtype)
+
+    def to_host(self, a):
+        return cp.asnumpy(a) if isinstance(a, cp.ndarray) else np.asarray(a)
+
+    def is_native(self, a):
+        return isinstance(a, cp.ndarray)
+
+    def synchronize(self):
+        cp.cuda.get_current_stream().synchronize()
+
+    def tile_elements(self, itemsize=8):
+        free, _ = cp.cuda.runtime.memGetInfo()
+        free += cp.get_default_memory_pool().free_bytes()
+        return max(1 << 20, int(free * _TILE_SHARE * self._tile_scale) // itemsize)
+
+    def distance_dtype(self, dtype):
+        return dtype  # float32 stays float32; rows are centered per group first
+
+    def device_name(self):
+        props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
+        return props["name"].decode()
+
+    def segment_sum(self, values, segment_ids, n_segments):
+        out = cp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)
+        cupyx.scatter_add(out, segment_ids, values)
+        return out
+
+    def first_occurrence(self, codes, n_codes):
+        first = cp.full(n_codes, codes.shape[0], dtype=cp.int64)
+        cupyx.scatter_min(first, codes, cp.arange(codes.shape[0], dtype=cp.int64))
+        return first
+
+    def topk_smallest(self, d, k):
+        # k passes of argmin (k is small): no sort of the whole row.
+        if k > 16:
+            return cp.argpartition(d, k - 1, axis=-1)[..., :k]
+        d = d.copy()
+        picks = []
+        for _ in range(k):
+            best = cp.argmin(d, axis=-1)
+            picks.append(best)
+            cp.put_along_axis(d, best[..., None], cp.inf, axis=-1)
+        return cp.stack(picks, axis=-1)
+
+    nearest_center = _retry_on_oom(Backend.nearest_center)
+    segmented_knn = _retry_on_oom(Backend.segmented_knn)
+    segmented_distance_sums = _retry_on_oom(Backend.segmented_distance_sums)
+
+    def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
+        if out.shape[0] == 0:
+            return out
+        X = cp.ascontiguousarray(X)
+        interpolate_kernel()(X, base_rows, neighbor_rows, gaps.astype(X.dtype, copy=False), X.shape[1], out)
+        return out
