@@ -61,7 +61,7 @@ def build_groups(backend, cluster_codes, class_codes, cluster_labels, classes):
     key = cluster_codes * n_classes + class_codes
     if len(cluster_labels) * n_classes < 2**15:
         key = key.astype(xp.int16)  # NumPy radix-sorts 16-bit keys in linear time
-    order = xp.argsort(key, kind="stable")
+    order = backend.stable_argsort(key)
     counts = backend.to_host(xp.bincount(key, minlength=len(cluster_labels) * n_classes))
     present = np.flatnonzero(counts)
     lengths = counts[present].astype(np.int64)

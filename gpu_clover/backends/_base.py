@@ -59,6 +59,10 @@ class Backend:
         """Index of the first row holding each code (``len(codes)`` for an absent code)."""
         raise NotImplementedError
 
+    def stable_argsort(self, a):
+        """Indices sorting the 1-D ``a``, equal keys kept in order."""
+        return self.xp.argsort(a, kind="stable")
+
     def topk_smallest(self, d, k):
         """Column indices of the ``k`` smallest entries of each row of ``d`` (any order)."""
         xp = self.xp

@@ -86,6 +86,9 @@ class CuPyBackend(Backend):
         cupyx.scatter_min(first, codes, cp.arange(codes.shape[0], dtype=cp.int64))
         return first
 
+    def stable_argsort(self, a):
+        return cp.argsort(a)  # CuPy's sort is always stable (and takes no kind)
+
     def topk_smallest(self, d, k):
         # k passes of argmin (k is small): no sort of the whole row.
         if k > 16:

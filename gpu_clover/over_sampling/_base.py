@@ -1,6 +1,7 @@
 """The pipeline shared by every over-sampler: validate, cluster, distribute, generate, assemble."""
 
 import numbers
+import time
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from .._groups import build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
+from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, is_cupy_array
 from ..distribution import BaseDistributor
@@ -55,39 +57,52 @@ class BaseClusterOverSampler(BaseOverSampler):
         X_resampled, y_resampled
             The original rows first, then the synthetic rows, in the caller's
             container type (NumPy, pandas, CuPy or cuDF).
+
+        After the call, ``stage_seconds_`` holds the wall-clock seconds of each
+        stage (validate, cluster, distribute, knn, generate, assemble).
         """
         self._validate_params()
+        start = time.perf_counter()
         data = check_fit_data(self, X, y, self.backend)
-        X_res, codes_res = self._resample(data, fit_params)
-        return data.wrap(X_res, codes_res)
+        timer = StageTimer(data.backend)
+        timer.seconds["validate"] = time.perf_counter() - start
+        X_res, codes_res = self._resample(data, fit_params, timer)
+        with timer.stage("assemble"):
+            result = data.wrap(X_res, codes_res)
+        self.stage_seconds_ = timer.seconds
+        return result
 
     def _fit_resample(self, X, y, **fit_params):
         return self.fit_resample(X, y, **fit_params)
 
     # ------------------------------------------------------------ the stages
-    def _resample(self, data, fit_params):
+    def _resample(self, data, fit_params, timer):
         backend, xp = data.backend, data.backend.xp
         seed = seed_from_random_state(self.random_state)
         self._make_estimators(data)
         self.sampling_strategy_ = self._requested_samples(data)
-        labels = self._cluster(data, seed, fit_params)
-        cluster_labels, cluster_codes = encode_labels(backend, labels)
-        groups = build_groups(backend, cluster_codes, data.y_codes, cluster_labels, data.classes)
-        self._distribute(data, groups, labels)
-        items = self._allocate(data, groups)
-        if items is None:
-            return data.X, data.y_codes
+        with timer.stage("cluster"):
+            labels = self._cluster(data, seed, fit_params)
+        with timer.stage("distribute"):
+            cluster_labels, cluster_codes = encode_labels(backend, labels)
+            groups = build_groups(backend, cluster_codes, data.y_codes, cluster_labels, data.classes)
+            self._distribute(data, groups, labels)
+            items = self._allocate(data, groups)
         if self.transformer_ is None:
             X, out_dtype = data.X, data.out_dtype
         else:  # the oversampler was a Pipeline: generate and answer in its transformed space
             X = backend.asarray(self.transformer_.transform(data.X_host()))
             out_dtype = X.dtype
-        X_new, codes_new = self._generate(data, X, groups, items, seed)
-        n, m = X.shape[0], X_new.shape[0]
-        X_res = xp.empty((n + m, X.shape[1]), dtype=out_dtype)
-        X_res[:n] = X
-        X_res[n:] = X_new
-        return X_res, xp.concatenate([data.y_codes, codes_new])
+        if items is None:
+            return X, data.y_codes
+        X_new, codes_new = self._generate(data, X, groups, items, seed, timer)
+        with timer.stage("assemble"):
+            n, m = X.shape[0], X_new.shape[0]
+            X_res = xp.empty((n + m, X.shape[1]), dtype=out_dtype)
+            X_res[:n] = X
+            X_res[n:] = X_new
+            codes_res = xp.concatenate([data.y_codes, codes_new])
+        return X_res, codes_res
 
     def _requested_samples(self, data):
         strategy = self.oversampler_.sampling_strategy
@@ -150,7 +165,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         n_intra = len(intra_groups)
         return intra_groups, counts[:n_intra], inter_pairs, counts[n_intra:]
 
-    def _generate(self, data, X, groups, items, seed):
+    def _generate(self, data, X, groups, items, seed, timer):
         backend, xp = data.backend, data.backend.xp
         intra_groups, intra_counts, inter_pairs, inter_counts = items
         keep, keep_pairs = intra_counts > 0, inter_counts > 0
@@ -159,10 +174,12 @@ class BaseClusterOverSampler(BaseOverSampler):
         n_intra, n_inter = int(intra_counts.sum()), int(inter_counts.sum())
         out = xp.empty((n_intra + n_inter, X.shape[1]), dtype=X.dtype)
         if hasattr(self.oversampler_, "_generate_intra"):
-            self.oversampler_._generate_intra(backend, X, groups, intra_groups, intra_counts, seed, out[:n_intra])
+            self.oversampler_._generate_intra(backend, X, groups, intra_groups, intra_counts, seed, out[:n_intra], timer)
         else:
-            out[:n_intra] = backend.asarray(self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed))
-        smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, out[n_intra:])
+            with timer.stage("generate"):
+                out[:n_intra] = backend.asarray(self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed))
+        with timer.stage("generate"):
+            smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, out[n_intra:])
         item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
         item = repeat_items(xp, np.concatenate([intra_counts, inter_counts]))
         return out, xp.asarray(item_class)[item]

@@ -49,7 +49,7 @@ class Plan:
         return bits_to_uniform(self.xp, bits, dtype)
 
 
-def smote_intra(backend, X, groups, group_ids, n_new, k_neighbors, seed, out):
+def smote_intra(backend, X, groups, group_ids, n_new, k_neighbors, seed, out, timer):
     """SMOTE inside each group: base row, one of its k nearest group-mates, a gap.
 
     k shrinks to the group size - 1; a single-row group duplicates its row.
@@ -58,16 +58,18 @@ def smote_intra(backend, X, groups, group_ids, n_new, k_neighbors, seed, out):
     xp = backend.xp
     lengths, offsets = groups.lengths[group_ids], groups.offsets[group_ids]
     k_group = np.minimum(k_neighbors, lengths - 1)
-    table = backend.segmented_knn(X, groups.order, offsets, lengths, k_neighbors)
-    table_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    plan = Plan(backend, groups.keys[group_ids], n_new, seed)
-    base = plan.index(0, lengths)
-    slot = plan.index(1, np.maximum(k_group, 1))
-    neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
-    neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
-    first = plan.per_row(offsets)
-    rows = groups.order
-    return backend.interpolate(X, rows[first + base], rows[first + neighbor], plan.uniform(2, X.dtype), out)
+    with timer.stage("knn"):
+        table = backend.segmented_knn(X, groups.order, offsets, lengths, k_neighbors)
+    with timer.stage("generate"):
+        table_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        plan = Plan(backend, groups.keys[group_ids], n_new, seed)
+        base = plan.index(0, lengths)
+        slot = plan.index(1, np.maximum(k_group, 1))
+        neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
+        neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
+        first = plan.per_row(offsets)
+        rows = groups.order
+        return backend.interpolate(X, rows[first + base], rows[first + neighbor], plan.uniform(2, X.dtype), out)
 
 
 def smote_inter(backend, X, groups, pairs, n_new, seed, out):

@@ -1,0 +1,110 @@
+"""The backend primitives against brute force, on every available backend."""
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from gpu_clover._random import bits_to_index, bits_to_uniform, draw_bits, stream_bases
+from gpu_clover.backends import cuda_available, get_backend
+
+BACKENDS = ["numpy", pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")])]
+
+
+def _groups(rng, sizes, n_features=3):
+    X = rng.normal(size=(sum(sizes), n_features))
+    rows = rng.permutation(len(X))
+    lengths = np.asarray(sizes, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return X, rows, offsets, lengths
+
+
+# sizes cover: one row, duplicates-free tiny groups, every bucket, and the tiled path (> 2048)
+SIZES = [1, 2, 3, 6, 9, 40, 130, 600, 2100]
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_segmented_distance_sums_match_brute_force(name):
+    backend = get_backend(name)
+    X, rows, offsets, lengths = _groups(np.random.default_rng(0), SIZES)
+    sums = backend.to_host(backend.segmented_distance_sums(backend.asarray(X), backend.asarray(rows), offsets, lengths))
+    for g, (o, n) in enumerate(zip(offsets, lengths)):
+        members = X[rows[o : o + n]]
+        assert sums[g] == pytest.approx(cdist(members, members).sum(), rel=1e-6 if name == "cupy" else 1e-9)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_segmented_knn_finds_the_true_neighbours_and_never_the_row_itself(name):
+    backend = get_backend(name)
+    k = 4
+    X, rows, offsets, lengths = _groups(np.random.default_rng(1), SIZES)
+    table = backend.to_host(backend.segmented_knn(backend.asarray(X), backend.asarray(rows), offsets, lengths, k))
+    start = 0
+    for o, n in zip(offsets, lengths):
+        members = X[rows[o : o + n]]
+        d = cdist(members, members)
+        np.fill_diagonal(d, np.inf)
+        kk = min(k, n - 1)
+        for i in range(n):
+            found = table[start + i, :kk]
+            assert i not in found
+            assert np.allclose(np.sort(d[i, found]), np.sort(d[i])[:kk])
+        start += n
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_knn_keeps_duplicates_as_neighbours(name):
+    backend = get_backend(name)
+    X = np.zeros((5, 2))
+    table = backend.to_host(backend.segmented_knn(backend.asarray(X), backend.asarray(np.arange(5)), np.array([0]), np.array([5]), 3))
+    for i in range(5):
+        assert i not in table[i] and len(set(table[i])) == 3
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_nearest_center_matches_brute_force(name):
+    backend = get_backend(name)
+    rng = np.random.default_rng(2)
+    X, C = rng.normal(size=(1000, 5)), rng.normal(size=(7, 5))
+    labels, sq = backend.nearest_center(backend.asarray(X), backend.asarray(C), with_distances=True)
+    d = cdist(X, C, "sqeuclidean")
+    np.testing.assert_array_equal(backend.to_host(labels), d.argmin(axis=1))
+    np.testing.assert_allclose(backend.to_host(sq), d.min(axis=1), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_interpolate_and_segment_sum(name):
+    backend = get_backend(name)
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(50, 4))
+    base, nbr, gaps = rng.integers(0, 50, 30), rng.integers(0, 50, 30), rng.random(30)
+    out = backend.xp.empty((30, 4))
+    backend.interpolate(backend.asarray(X), backend.asarray(base), backend.asarray(nbr), backend.asarray(gaps), out)
+    np.testing.assert_allclose(backend.to_host(out), X[base] + gaps[:, None] * (X[nbr] - X[base]))
+    ids = rng.integers(0, 6, 50)
+    sums = backend.to_host(backend.segment_sum(backend.asarray(X), backend.asarray(ids), 6))
+    np.testing.assert_allclose(sums, [X[ids == s].sum(axis=0) for s in range(6)])
+    first = backend.to_host(backend.first_occurrence(backend.asarray(ids), 7))
+    assert list(first[:6]) == [int(np.flatnonzero(ids == s)[0]) for s in range(6)] and first[6] == 50
+
+
+def test_random_streams_are_uniform_independent_and_reproducible():
+    bases = stream_bases(np, 123, np.arange(3))
+    draws = np.stack([bits_to_uniform(np, draw_bits(np, b, np.arange(20000))) for b in bases])
+    assert np.all((draws >= 0) & (draws < 1))
+    assert np.allclose(draws.mean(axis=1), 0.5, atol=0.01)
+    assert abs(np.corrcoef(draws[0], draws[1])[0, 1]) < 0.03
+    np.testing.assert_array_equal(draws[0], bits_to_uniform(np, draw_bits(np, stream_bases(np, 123, [0])[0], np.arange(20000))))
+    assert not np.array_equal(draws[0], bits_to_uniform(np, draw_bits(np, stream_bases(np, 124, [0])[0], np.arange(20000))))
+    idx = bits_to_index(np, draw_bits(np, bases[0], np.arange(70000)), 7)
+    assert idx.min() == 0 and idx.max() == 6
+    assert np.allclose(np.bincount(idx) / 70000, 1 / 7, atol=0.01)
+
+
+def test_get_backend_rules():
+    assert get_backend("numpy").name == "numpy"
+    assert get_backend("auto", like=np.zeros(3)).name == ("cupy" if cuda_available() else "numpy")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        get_backend("tpu")
+    if not cuda_available():
+        with pytest.raises(ValueError, match="needs CuPy and a CUDA device"):
+            get_backend("cupy")
