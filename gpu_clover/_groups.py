@@ -75,3 +75,48 @@ def build_groups(backend, cluster_codes, class_codes, cluster_labels, classes):
         cluster_labels=np.asarray(cluster_labels),
         classes=np.asarray(classes),
     )
+
+
+class GroupNeighbors:
+    """Per-group kNN tables and distance sums, computed together once per fit.
+
+    The density (distribution stage) needs each filtered group's distance sum;
+    SMOTE (generation stage) needs the k nearest neighbours inside the same
+    groups. Both come from the same distance tiles, so the first request
+    computes both in one fused pass (``Backend.segmented_neighbors``) and later
+    requests for the same groups are served from memory.
+    """
+
+    def __init__(self, backend, X, groups, k_neighbors=0, timer=None):
+        from ._timing import NullTimer
+
+        self.backend, self.X, self.groups, self.k = backend, X, groups, int(k_neighbors)
+        self.timer = timer or NullTimer()
+        self._sums = np.full(groups.n_groups, np.nan)
+        self._starts = np.full(groups.n_groups, -1, dtype=np.int64)
+        self._table = None
+
+    def _ensure(self, group_ids):
+        missing = np.unique(group_ids[self._starts[group_ids] < 0])
+        if missing.size == 0:
+            return
+        with self.timer.stage("neighbors"):
+            offsets, lengths = self.groups.offsets[missing], self.groups.lengths[missing]
+            table, sums = self.backend.segmented_neighbors(self.X, self.groups.order, offsets, lengths, self.k)
+            done = 0 if self._table is None else self._table.shape[0]
+            self._starts[missing] = done + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            self._sums[missing] = self.backend.to_host(sums)
+            xp = self.backend.xp
+            self._table = table if self._table is None else xp.concatenate([self._table, table])
+
+    def distance_sums(self, group_ids):
+        """Sum of euclidean distances over ordered pairs of rows, per group (host float64)."""
+        group_ids = np.asarray(group_ids, dtype=np.int64)
+        self._ensure(group_ids)
+        return self._sums[group_ids]
+
+    def knn(self, group_ids):
+        """``(table, starts)``: rows ``starts[i] ..`` of ``table`` hold group ``group_ids[i]``'s neighbours."""
+        group_ids = np.asarray(group_ids, dtype=np.int64)
+        self._ensure(group_ids)
+        return self._table, self._starts[group_ids]

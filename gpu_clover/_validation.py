@@ -79,7 +79,7 @@ def _check_host_data(estimator, X, y, backend_name):
         _check_finite(X_checked)
     backend = get_backend(backend_name, like=X_checked)
     work = np.ascontiguousarray(X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64))
-    classes, codes = np.unique(y_checked, return_inverse=True)
+    classes, codes = _encode_host_labels(np.asarray(y_checked))
     out_dtype = X_checked.dtype
 
     def wrap(X_res, codes_res):
@@ -92,9 +92,9 @@ def _check_host_data(estimator, X, y, backend_name):
     data = FitData(
         backend=backend,
         X=backend.asarray(work),
-        y_codes=backend.asarray(codes.reshape(-1).astype(np.int64)),
+        y_codes=backend.asarray(codes.astype(np.int64, copy=False)),
         classes=classes,
-        counts=np.bincount(codes.reshape(-1), minlength=len(classes)),
+        counts=np.bincount(codes, minlength=len(classes)),
         out_dtype=out_dtype,
         wrap=wrap,
     )
@@ -166,7 +166,20 @@ def _is_numeric_dtype(dtype):
         return getattr(dtype, "kind", "O") in "fiub"
 
 
+def _encode_host_labels(y):
+    """Sorted class labels and each row's code; linear time for small non-negative integers."""
+    if y.dtype.kind in "iu" and y.size and 0 <= y.min() and y.max() < (1 << 20):
+        present = np.flatnonzero(np.bincount(y))
+        lookup = np.zeros(present[-1] + 1, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        return present.astype(y.dtype), lookup[y]
+    classes, codes = np.unique(y, return_inverse=True)
+    return classes, codes.reshape(-1)
+
+
 def _target_kind(y):
+    if isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iu":
+        return "multiclass"  # integer labels are class labels (skips a sort of y)
     check_classification_targets(y)
     kind = type_of_target(y)
     if kind == "multilabel-indicator" and not np.all(np.asarray(y).sum(axis=1) == 1):

@@ -104,96 +104,55 @@ class Backend:
                 min_sq[start : start + step] = xp.maximum(best, 0)
         return (labels, min_sq) if with_distances else labels
 
-    # ------------------------------------------------------ segmented passes
-    def segmented_knn(self, X, rows, offsets, lengths, k):
-        """k nearest neighbours of every row inside its own group.
+    # ------------------------------------------------------- segmented pass
+    def segmented_neighbors(self, X, rows, offsets, lengths, k):
+        """k nearest neighbours inside each group and each group's distance sum, in one pass.
 
         ``rows[offsets[g] : offsets[g] + lengths[g]]`` are the rows of X forming
-        group g. Returns an int32 array ``(sum(lengths), k)`` of *local* indices
-        (0 .. lengths[g] - 1) in the same concatenated order. A row is never its
-        own neighbour (removed by index, so duplicates stay valid neighbours);
-        slots beyond ``lengths[g] - 1`` are filled with 0 and must not be used.
+        group g. Returns ``(table, sums)``:
+
+        - ``table``: int32 ``(sum(lengths), max(k, 1))`` of *local* neighbour
+          indices (0 .. lengths[g] - 1), groups concatenated in order. A row is
+          never its own neighbour (removed by index, so duplicates stay valid
+          neighbours); slots beyond ``lengths[g] - 1`` must not be used.
+        - ``sums``: float64 ``(n_groups,)``, the sum of euclidean distances over
+          all ordered pairs of the group's rows (the density's numerator).
+
+        Small groups are padded to a bucket size and share one batched GEMM per
+        chunk; large groups go in row tiles against the whole group. Rows are
+        centered on their group's mean first, which keeps the GEMM expansion
+        accurate. No group's full distance matrix is held beyond one tile.
         """
         xp = self.xp
-        lengths_h = self.to_host(lengths).astype(np.int64)
-        offsets_h = self.to_host(offsets).astype(np.int64)
-        table_starts = np.concatenate([[0], np.cumsum(lengths_h)[:-1]])
-        table = xp.zeros((int(lengths_h.sum()), max(k, 1)), dtype=xp.int32)
-        if k <= 0 or table.shape[0] == 0:
-            return table
-
-        def consume_bucket(groups, d, valid, size):
-            d = xp.where(valid[:, None, :], d, xp.inf)
-            eye = xp.arange(size)
-            d[:, eye, eye] = xp.inf
-            kk = min(k, size)
-            nn = self.topk_smallest(d, kk).astype(xp.int32)
-            dest = xp.asarray(table_starts[groups])[:, None] + xp.arange(size)[None, :]
-            keep = valid
-            table[dest[keep], :kk] = nn[keep]
-
-        def consume_tile(g, r0, d):
-            n_rows = d.shape[0]
-            d[xp.arange(n_rows), r0 + xp.arange(n_rows)] = xp.inf
-            kk = min(k, d.shape[1])
-            start = table_starts[g] + r0
-            table[start : start + n_rows, :kk] = self.topk_smallest(d, kk).astype(xp.int32)
-
-        self._segmented_distance_pass(X, rows, offsets_h, lengths_h, consume_bucket, consume_tile, squared=True)
-        return table
-
-    def segmented_distance_sums(self, X, rows, offsets, lengths):
-        """Sum of euclidean distances over all ordered pairs of each group (float64)."""
-        xp = self.xp
-        lengths_h = self.to_host(lengths).astype(np.int64)
-        offsets_h = self.to_host(offsets).astype(np.int64)
-        sums = xp.zeros(len(lengths_h), dtype=xp.float64)
-
-        def consume_bucket(groups, d, valid, size):
-            d = xp.sqrt(d)
-            pair = valid[:, :, None] & valid[:, None, :]
-            eye = xp.arange(size)
-            pair[:, eye, eye] = False
-            sums[xp.asarray(groups)] = xp.where(pair, d, 0).sum(axis=(1, 2), dtype=xp.float64)
-
-        def consume_tile(g, r0, d):
-            n_rows = d.shape[0]
-            d[xp.arange(n_rows), r0 + xp.arange(n_rows)] = 0
-            sums[g] += xp.sqrt(d).sum(dtype=xp.float64)
-
-        self._segmented_distance_pass(X, rows, offsets_h, lengths_h, consume_bucket, consume_tile, squared=True)
-        return sums
-
-    def _segmented_distance_pass(self, X, rows, offsets, lengths, consume_bucket, consume_tile, squared):
-        """Feed every group's squared-distance matrix, in bounded pieces, to a consumer.
-
-        Small groups are padded to a bucket size and go through one batched GEMM
-        per chunk of groups (``consume_bucket(group_ids, d, valid, size)``);
-        large groups go in row tiles against the whole group
-        (``consume_tile(group_id, first_row, d)``). Rows are centered on their
-        group's mean first, which keeps the GEMM expansion accurate.
-        """
-        xp = self.xp
+        lengths = np.asarray(self.to_host(lengths), dtype=np.int64)
+        offsets = np.asarray(self.to_host(offsets), dtype=np.int64)
+        table_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        kk = max(k, 1)
+        table = xp.zeros((int(lengths.sum()), kk), dtype=xp.int32)
+        sums = xp.zeros(len(lengths), dtype=xp.float64)
         dtype = self.distance_dtype(X.dtype)
         budget = self.tile_elements(np.dtype(dtype).itemsize)
         lower = 1
         for size in _BUCKET_SIZES:
             groups = np.flatnonzero((lengths > lower) & (lengths <= size))
             lower = size
-            if groups.size == 0:
-                continue
             chunk = max(1, budget // (size * size * 4))
             for c0 in range(0, groups.size, chunk):
                 sel = groups[c0 : c0 + chunk]
                 lens = xp.asarray(lengths[sel])
-                local = xp.arange(size)[None, :]
-                valid = local < lens[:, None]
-                index = xp.asarray(offsets[sel])[:, None] + xp.where(valid, local, 0)
+                local = xp.arange(size)
+                valid = local[None, :] < lens[:, None]
+                index = xp.asarray(offsets[sel])[:, None] + xp.where(valid, local[None, :], 0)
                 block = X[rows[index]].astype(dtype, copy=False)
-                mean = (block * valid[:, :, None]).sum(axis=1) / lens[:, None]
-                block = block - mean[:, None, :]
+                block = block - ((block * valid[:, :, None]).sum(axis=1) / lens[:, None])[:, None, :]
                 block *= valid[:, :, None]
-                consume_bucket(sel, self.sq_distances(block, block), valid, size)
+                d = self.sq_distances(block, block).reshape(len(sel) * size, size)
+                # Rows past a group's end get no valid column: they add nothing.
+                n_valid = xp.where(valid, lens[:, None], 0).reshape(-1)
+                nn, row_sums = self.rows_topk_and_sums(d, n_valid, xp.tile(local, len(sel)), k)
+                sums[xp.asarray(sel)] = row_sums.reshape(len(sel), size).sum(axis=1)
+                dest = (xp.asarray(table_starts[sel])[:, None] + local[None, :])[valid]
+                table[dest, : nn.shape[1]] = nn[valid.reshape(-1)]
         for g in np.flatnonzero(lengths > _BUCKET_SIZES[-1]):
             n_g = int(lengths[g])
             members = X[rows[offsets[g] : offsets[g] + n_g]].astype(dtype, copy=False)
@@ -202,7 +161,30 @@ class Backend:
             step = max(1, budget // (2 * n_g))
             for r0 in range(0, n_g, step):
                 d = self.sq_distances(members[r0 : r0 + step], members, b_sq=members_sq)
-                consume_tile(int(g), r0, d)
+                n_rows = d.shape[0]
+                n_valid = xp.full(n_rows, n_g, dtype=xp.int64)
+                nn, row_sums = self.rows_topk_and_sums(d, n_valid, r0 + xp.arange(n_rows), k)
+                sums[int(g)] += row_sums.sum()
+                start = int(table_starts[g]) + r0
+                table[start : start + n_rows, : nn.shape[1]] = nn
+        return table, sums
+
+    def rows_topk_and_sums(self, sq_d, n_valid, self_col, k):
+        """For each row of a squared-distance tile: its k closest columns and its distance sum.
+
+        Only columns ``< n_valid[r]`` count, and column ``self_col[r]`` is the
+        row itself (excluded from the neighbours, zero in the sum). Returns int32
+        indices ``(rows, min(k, columns))`` (any order) and float64 sums ``(rows,)``.
+        """
+        xp = self.xp
+        columns = xp.arange(sq_d.shape[1])
+        keep = columns[None, :] < n_valid[:, None]
+        keep &= columns[None, :] != self_col[:, None]
+        sums = xp.where(keep, xp.sqrt(sq_d), 0).sum(axis=1, dtype=xp.float64)
+        if k <= 0:
+            return xp.zeros((sq_d.shape[0], 1), dtype=xp.int32), sums
+        masked = xp.where(keep, sq_d, xp.inf)
+        return self.topk_smallest(masked, min(k, sq_d.shape[1])).astype(xp.int32), sums
 
     # --------------------------------------------------------- interpolation
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):

@@ -10,7 +10,7 @@ import cupyx
 import numpy as np
 
 from ._base import Backend
-from ._kernels import interpolate_kernel
+from ._kernels import TOPK_MAX, interpolate_kernel, rows_topk_kernel
 
 # Largest share of the free device memory one temporary tile may take.
 _TILE_SHARE = 0.125
@@ -101,9 +101,35 @@ class CuPyBackend(Backend):
             cp.put_along_axis(d, best[..., None], cp.inf, axis=-1)
         return cp.stack(picks, axis=-1)
 
+    def rows_topk_and_sums(self, sq_d, n_valid, self_col, k):
+        kk = min(k, sq_d.shape[1])
+        if kk > TOPK_MAX or sq_d.dtype not in (cp.float32, cp.float64):
+            return super().rows_topk_and_sums(sq_d, n_valid, self_col, k)
+        n_rows, n_cols = sq_d.shape
+        sums = cp.empty(n_rows, dtype=cp.float64)
+        table = cp.empty((n_rows, max(kk, 1)), dtype=cp.int32)
+        if n_rows:
+            threads = 256
+            blocks = (n_rows * 32 + threads - 1) // threads
+            kernel = rows_topk_kernel("float" if sq_d.dtype == cp.float32 else "double")
+            kernel(
+                (blocks,),
+                (threads,),
+                (
+                    cp.ascontiguousarray(sq_d),
+                    np.int64(n_rows),
+                    np.int64(n_cols),
+                    cp.ascontiguousarray(n_valid, dtype=cp.int64),
+                    cp.ascontiguousarray(self_col, dtype=cp.int64),
+                    np.int32(max(kk, 1)),
+                    table,
+                    sums,
+                ),
+            )
+        return table, sums
+
     nearest_center = _retry_on_oom(Backend.nearest_center)
-    segmented_knn = _retry_on_oom(Backend.segmented_knn)
-    segmented_distance_sums = _retry_on_oom(Backend.segmented_distance_sums)
+    segmented_neighbors = _retry_on_oom(Backend.segmented_neighbors)
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
         if out.shape[0] == 0:

@@ -19,3 +19,68 @@ def interpolate_kernel():
         """,
         "gpu_clover_interpolate",
     )
+
+
+# Largest k the fused top-k kernel keeps in registers; larger k falls back to argpartition.
+TOPK_MAX = 16
+
+_ROWS_TOPK_SOURCE = r"""
+template <typename T>
+__global__ void rows_topk_and_sums(const T* d, const long long n_rows, const long long n_cols,
+                                   const long long* n_valid, const long long* self_col, const int k,
+                                   int* out_idx, double* out_sums) {
+    // One warp per row: lanes stride over the row's columns (coalesced reads), each
+    // keeping a sorted private top-k and a partial distance sum; the warp then
+    // merges the 32 lists k times with shuffles. The row is read exactly once.
+    const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (row >= n_rows) return;  // the whole warp leaves together
+    const T inf = (T)__longlong_as_double(0x7ff0000000000000LL);
+    const T* values = d + row * n_cols;
+    const long long valid = n_valid[row];
+    const long long self = self_col[row];
+    T best[%(kmax)d];
+    int where[%(kmax)d];
+    for (int j = 0; j < %(kmax)d; ++j) { best[j] = inf; where[j] = -1; }
+    double sum = 0.0;
+    for (long long c = lane; c < valid; c += 32) {
+        if (c == self) continue;
+        T v = values[c];
+        if (v < (T)0) v = (T)0;
+        sum += sqrt((double)v);
+        if (v < best[k - 1]) {
+            int j = k - 1;
+            while (j > 0 && best[j - 1] > v) { best[j] = best[j - 1]; where[j] = where[j - 1]; --j; }
+            best[j] = v;
+            where[j] = (int)c;
+        }
+    }
+    for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_down_sync(0xffffffffu, sum, offset);
+    if (lane == 0) out_sums[row] = sum;
+    int head = 0;
+    for (int j = 0; j < k; ++j) {
+        T mine = head < k ? best[head] : inf;
+        int mine_at = head < k ? where[head] : -1;
+        T winner = mine;
+        int winner_lane = lane;
+        for (int offset = 16; offset > 0; offset >>= 1) {
+            T other = __shfl_xor_sync(0xffffffffu, winner, offset);
+            int other_lane = __shfl_xor_sync(0xffffffffu, winner_lane, offset);
+            if (other < winner || (other == winner && other_lane < winner_lane)) { winner = other; winner_lane = other_lane; }
+        }
+        int chosen = __shfl_sync(0xffffffffu, mine_at, winner_lane);
+        if (lane == 0) out_idx[row * k + j] = chosen;
+        if (lane == winner_lane) ++head;
+    }
+}
+""" % {"kmax": TOPK_MAX}
+
+
+@functools.lru_cache(maxsize=None)
+def rows_topk_kernel(dtype_name):
+    """The fused per-row top-k + distance-sum kernel for ``float`` or ``double``."""
+    import cupy as cp
+
+    names = ("rows_topk_and_sums<float>", "rows_topk_and_sums<double>")
+    module = cp.RawModule(code=_ROWS_TOPK_SOURCE, options=("-std=c++14",), name_expressions=names)
+    return module.get_function(f"rows_topk_and_sums<{dtype_name}>")

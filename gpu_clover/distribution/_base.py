@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array
 
-from .._groups import build_groups, encode_labels
+from .._groups import GroupNeighbors, build_groups, encode_labels
 from ..backends import get_backend, is_cupy_array
 
 
@@ -15,7 +15,7 @@ class BaseDistributor(BaseEstimator):
     synthetic rows generated inside it (``intra_distribution_``, keys
     ``(cluster_label, class_label)``) and between pairs of neighbouring clusters
     (``inter_distribution_``, keys ``((cluster1, class), (cluster2, class))``).
-    Subclasses override ``_distribute(backend, X, groups, neighbors)``. This base class
+    Subclasses override ``_distribute(backend, X, groups, neighbors, stats)``. This base class
     shares each non-majority class among its clusters in proportion to their
     rows; with no clusterer (one cluster) that is the plain over-sampler.
     """
@@ -61,8 +61,12 @@ class BaseDistributor(BaseEstimator):
         self.fit(X, y, labels, neighbors)
         return self.intra_distribution_, self.inter_distribution_
 
-    def _fit_groups(self, backend, X, groups, neighbors, first_seen):
-        """Fit from the group structure (the samplers call this directly, no second pass)."""
+    def _fit_groups(self, backend, X, groups, neighbors, first_seen, stats=None):
+        """Fit from the group structure (the samplers call this directly, no second pass).
+
+        ``stats``: the fit's :class:`GroupNeighbors`, so that the density's
+        distance sums and SMOTE's neighbours come from one pass.
+        """
         counts = groups.class_counts()
         order = np.argsort(first_seen, kind="stable")
         classes = groups.classes
@@ -73,11 +77,11 @@ class BaseDistributor(BaseEstimator):
         self.neighbors_ = _check_neighbors(neighbors, groups.cluster_labels)
         self.intra_distribution_ = {}
         self.inter_distribution_ = {}
-        self._distribute(backend, X, groups, neighbors)
+        self._distribute(backend, X, groups, neighbors, stats or GroupNeighbors(backend, X, groups))
         self._check_proportions()
         return self
 
-    def _distribute(self, backend, X, groups, neighbors):
+    def _distribute(self, backend, X, groups, neighbors, stats):
         """Fill ``intra_distribution_`` / ``inter_distribution_`` (subclasses)."""
         self.intra_distribution_ = _proportional_to_size(groups, self.majority_class_labels_)
 

@@ -63,10 +63,10 @@ class DensityDistributor(BaseDistributor):
                 "Parameter `distribution_ratio` should be equal to 1.0, when `neighbors` parameter is `None`."
             )
 
-    def _distribute(self, backend, X, groups, neighbors):
+    def _distribute(self, backend, X, groups, neighbors, stats):
         self._check_parameters(groups, X.shape[1], neighbors)
         filtered = self._filter_groups(groups)
-        filtered, density, log_density = self._densities(backend, X, groups, filtered)
+        filtered, density, log_density = self._densities(stats, filtered)
         labels = list(groups.index())
         self.filtered_clusters_ = [labels[g] for g in filtered]
         self.clusters_density_ = {labels[g]: float(d) for g, d in zip(filtered, density)}
@@ -84,7 +84,7 @@ class DensityDistributor(BaseDistributor):
         passes = majority_rows[groups.cluster] <= groups.lengths * self.filtering_threshold_
         return np.flatnonzero(minority & passes)
 
-    def _densities(self, backend, X, groups, filtered):
+    def _densities(self, stats, filtered):
         """Density of the filtered groups, with the reference's zero/infinity rules.
 
         Densities are evaluated in float64 exactly as the reference does, so one
@@ -94,9 +94,8 @@ class DensityDistributor(BaseDistributor):
         infinite density becomes the largest finite one (1 when none is finite).
         Returns the kept groups, their densities and log densities.
         """
-        n = groups.lengths[filtered]
-        sums = backend.to_host(backend.segmented_distance_sums(X, groups.order, groups.offsets[filtered], n))
-        n = n.astype(np.float64)
+        n = stats.groups.lengths[filtered].astype(np.float64)
+        sums = stats.distance_sums(filtered)
         mean_distance = sums / np.where(n > 1, n * (n - 1), 1.0)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             density = n / mean_distance**self.distances_exponent_

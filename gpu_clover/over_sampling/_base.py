@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils._param_validation import StrOptions
 
-from .._groups import build_groups, encode_labels
+from .._groups import GroupNeighbors, build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
 from .._timing import StageTimer
 from .._validation import check_fit_data
@@ -83,19 +83,22 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.sampling_strategy_ = self._requested_samples(data)
         with timer.stage("cluster"):
             labels = self._cluster(data, seed, fit_params)
+        k = getattr(self.oversampler_, "k_neighbors", 0) if hasattr(self.oversampler_, "_generate_intra") else 0
         with timer.stage("distribute"):
             cluster_labels, cluster_codes = encode_labels(backend, labels)
             groups = build_groups(backend, cluster_codes, data.y_codes, cluster_labels, data.classes)
-            self._distribute(data, groups, labels)
+            stats = GroupNeighbors(backend, data.X, groups, k if self.transformer_ is None else 0, timer)
+            self._distribute(data, groups, labels, stats)
             items = self._allocate(data, groups)
         if self.transformer_ is None:
             X, out_dtype = data.X, data.out_dtype
         else:  # the oversampler was a Pipeline: generate and answer in its transformed space
             X = backend.asarray(self.transformer_.transform(data.X_host()))
             out_dtype = X.dtype
+            stats = GroupNeighbors(backend, X, groups, k, timer)
         if items is None:
             return X, data.y_codes
-        X_new, codes_new = self._generate(data, X, groups, items, seed, timer)
+        X_new, codes_new = self._generate(data, X, groups, items, seed, timer, stats)
         with timer.stage("assemble"):
             n, m = X.shape[0], X_new.shape[0]
             X_res = xp.empty((n + m, X.shape[1]), dtype=out_dtype)
@@ -123,11 +126,11 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.labels_ = labels if is_cupy_array(data.X) else backend.to_host(labels)
         return labels
 
-    def _distribute(self, data, groups, labels):
+    def _distribute(self, data, groups, labels, stats):
         backend = data.backend
         if isinstance(self.distributor_, BaseDistributor):
             first_seen = backend.to_host(backend.first_occurrence(data.y_codes, len(data.classes)))
-            self.distributor_._fit_groups(backend, data.X, groups, self.neighbors_, first_seen)
+            self.distributor_._fit_groups(backend, data.X, groups, self.neighbors_, first_seen, stats)
         else:  # a foreign distributor: give it host arrays
             self.distributor_.fit(data.X_host(), data.y_host(), labels=backend.to_host(labels), neighbors=self.neighbors_)
 
@@ -165,7 +168,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         n_intra = len(intra_groups)
         return intra_groups, counts[:n_intra], inter_pairs, counts[n_intra:]
 
-    def _generate(self, data, X, groups, items, seed, timer):
+    def _generate(self, data, X, groups, items, seed, timer, stats):
         backend, xp = data.backend, data.backend.xp
         intra_groups, intra_counts, inter_pairs, inter_counts = items
         keep, keep_pairs = intra_counts > 0, inter_counts > 0
@@ -174,7 +177,8 @@ class BaseClusterOverSampler(BaseOverSampler):
         n_intra, n_inter = int(intra_counts.sum()), int(inter_counts.sum())
         out = xp.empty((n_intra + n_inter, X.shape[1]), dtype=X.dtype)
         if hasattr(self.oversampler_, "_generate_intra"):
-            self.oversampler_._generate_intra(backend, X, groups, intra_groups, intra_counts, seed, out[:n_intra], timer)
+            with timer.stage("generate"):
+                self.oversampler_._generate_intra(stats, intra_groups, intra_counts, seed, out[:n_intra])
         else:
             with timer.stage("generate"):
                 out[:n_intra] = backend.asarray(self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed))

@@ -49,27 +49,27 @@ class Plan:
         return bits_to_uniform(self.xp, bits, dtype)
 
 
-def smote_intra(backend, X, groups, group_ids, n_new, k_neighbors, seed, out, timer):
+def smote_intra(stats, group_ids, n_new, seed, out):
     """SMOTE inside each group: base row, one of its k nearest group-mates, a gap.
 
-    k shrinks to the group size - 1; a single-row group duplicates its row.
-    Writes ``out`` (n_new.sum() x n_features) and returns it.
+    ``stats`` is the fit's :class:`~gpu_clover._groups.GroupNeighbors` (it holds
+    the backend, X, the groups and k). k shrinks to the group size - 1; a
+    single-row group duplicates its row. Writes ``out`` (n_new.sum() x
+    n_features) and returns it.
     """
+    backend, X, groups = stats.backend, stats.X, stats.groups
     xp = backend.xp
     lengths, offsets = groups.lengths[group_ids], groups.offsets[group_ids]
-    k_group = np.minimum(k_neighbors, lengths - 1)
-    with timer.stage("knn"):
-        table = backend.segmented_knn(X, groups.order, offsets, lengths, k_neighbors)
-    with timer.stage("generate"):
-        table_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        plan = Plan(backend, groups.keys[group_ids], n_new, seed)
-        base = plan.index(0, lengths)
-        slot = plan.index(1, np.maximum(k_group, 1))
-        neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
-        neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
-        first = plan.per_row(offsets)
-        rows = groups.order
-        return backend.interpolate(X, rows[first + base], rows[first + neighbor], plan.uniform(2, X.dtype), out)
+    k_group = np.minimum(stats.k, lengths - 1)
+    table, table_starts = stats.knn(group_ids)
+    plan = Plan(backend, groups.keys[group_ids], n_new, seed)
+    base = plan.index(0, lengths)
+    slot = plan.index(1, np.maximum(k_group, 1))
+    neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
+    neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
+    first = plan.per_row(offsets)
+    rows = groups.order
+    return backend.interpolate(X, rows[first + base], rows[first + neighbor], plan.uniform(2, X.dtype), out)
 
 
 def smote_inter(backend, X, groups, pairs, n_new, seed, out):

@@ -45,6 +45,6 @@ class SMOTE(BaseClusterOverSampler):
     def _make_estimators(self, data):
         self.oversampler_, self.clusterer_, self.distributor_, self.transformer_ = self, None, BaseDistributor(), None
 
-    def _generate_intra(self, backend, X, groups, group_ids, n_new, seed, out, timer):
-        return smote_intra(backend, X, groups, group_ids, n_new, self.k_neighbors, seed, out, timer)
+    def _generate_intra(self, stats, group_ids, n_new, seed, out):
+        return smote_intra(stats, group_ids, n_new, seed, out)
 

@@ -24,9 +24,11 @@ SIZES = [1, 2, 3, 6, 9, 40, 130, 600, 2100]
 
 @pytest.mark.parametrize("name", BACKENDS)
 def test_segmented_distance_sums_match_brute_force(name):
+    """The density numerator, for every bucket size and the tiled path."""
     backend = get_backend(name)
     X, rows, offsets, lengths = _groups(np.random.default_rng(0), SIZES)
-    sums = backend.to_host(backend.segmented_distance_sums(backend.asarray(X), backend.asarray(rows), offsets, lengths))
+    _, sums = backend.segmented_neighbors(backend.asarray(X), backend.asarray(rows), offsets, lengths, 0)
+    sums = backend.to_host(sums)
     for g, (o, n) in enumerate(zip(offsets, lengths)):
         members = X[rows[o : o + n]]
         assert sums[g] == pytest.approx(cdist(members, members).sum(), rel=1e-6 if name == "cupy" else 1e-9)
@@ -37,7 +39,8 @@ def test_segmented_knn_finds_the_true_neighbours_and_never_the_row_itself(name):
     backend = get_backend(name)
     k = 4
     X, rows, offsets, lengths = _groups(np.random.default_rng(1), SIZES)
-    table = backend.to_host(backend.segmented_knn(backend.asarray(X), backend.asarray(rows), offsets, lengths, k))
+    table, _ = backend.segmented_neighbors(backend.asarray(X), backend.asarray(rows), offsets, lengths, k)
+    table = backend.to_host(table)
     start = 0
     for o, n in zip(offsets, lengths):
         members = X[rows[o : o + n]]
@@ -55,7 +58,9 @@ def test_segmented_knn_finds_the_true_neighbours_and_never_the_row_itself(name):
 def test_knn_keeps_duplicates_as_neighbours(name):
     backend = get_backend(name)
     X = np.zeros((5, 2))
-    table = backend.to_host(backend.segmented_knn(backend.asarray(X), backend.asarray(np.arange(5)), np.array([0]), np.array([5]), 3))
+    table, sums = backend.segmented_neighbors(backend.asarray(X), backend.asarray(np.arange(5)), np.array([0]), np.array([5]), 3)
+    table = backend.to_host(table)
+    assert backend.to_host(sums)[0] == 0
     for i in range(5):
         assert i not in table[i] and len(set(table[i])) == 3
 
