@@ -70,7 +70,8 @@ class BaseDistributor(BaseEstimator):
         counts = groups.class_counts()
         order = np.argsort(first_seen, kind="stable")
         classes = groups.classes
-        self.majority_class_labels_ = [classes[c].item() for c in order if counts[c] == counts.max()]
+        labels = classes.tolist()
+        self.majority_class_labels_ = [labels[c] for c in order if counts[c] == counts.max()]
         self.unique_cluster_labels_ = groups.cluster_labels
         self.unique_class_labels_ = classes
         self.n_samples_ = int(counts.sum())
@@ -100,14 +101,12 @@ class BaseDistributor(BaseEstimator):
 
 def _proportional_to_size(groups, majority_labels):
     """Each minority group's share of its class, in proportion to its rows."""
-    shares = {}
     counts = groups.class_counts()
-    for g in range(groups.n_groups):
-        label = groups.classes[groups.klass[g]].item()
-        if label not in majority_labels:
-            cluster = groups.cluster_labels[groups.cluster[g]].item()
-            shares[(cluster, label)] = groups.lengths[g] / counts[groups.klass[g]]
-    return shares
+    return {
+        key: groups.lengths[g] / counts[groups.klass[g]]
+        for key, g in groups.index().items()
+        if key[1] not in majority_labels
+    }
 
 
 def _check_neighbors(neighbors, cluster_labels):

@@ -148,7 +148,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         shares = np.array(list(intra.values()) + list(inter.values()), dtype=np.float64)
         counts = allocate_samples(requested, item_class, shares)
         served = np.bincount(item_class, weights=counts, minlength=len(requested)).astype(np.int64)
-        unserved = [data.classes[c].item() for c in np.flatnonzero((requested > 0) & (served == 0))]
+        unserved = [data.classes.tolist()[c] for c in np.flatnonzero((requested > 0) & (served == 0))]
         if served.sum() == 0 and requested.sum() > 0:
             msg = "No samples were generated. Try to modify the parameters of the clusterer or distributor."
             if getattr(self, "raise_error", True):
@@ -162,9 +162,6 @@ class BaseClusterOverSampler(BaseOverSampler):
                 UserWarning,
                 stacklevel=3,
             )
-        self.sampling_strategy_ = type(self.sampling_strategy_)(
-            (label, int(served[class_code[label]])) for label in self.sampling_strategy_
-        )
         n_intra = len(intra_groups)
         return intra_groups, counts[:n_intra], inter_pairs, counts[n_intra:]
 
@@ -174,25 +171,31 @@ class BaseClusterOverSampler(BaseOverSampler):
         keep, keep_pairs = intra_counts > 0, inter_counts > 0
         intra_groups, intra_counts = intra_groups[keep], intra_counts[keep]
         inter_pairs, inter_counts = inter_pairs[keep_pairs], inter_counts[keep_pairs]
-        n_intra, n_inter = int(intra_counts.sum()), int(inter_counts.sum())
-        out = xp.empty((n_intra + n_inter, X.shape[1]), dtype=X.dtype)
-        if hasattr(self.oversampler_, "_generate_intra"):
-            with timer.stage("generate"):
-                self.oversampler_._generate_intra(stats, intra_groups, intra_counts, seed, out[:n_intra])
-        else:
-            with timer.stage("generate"):
-                out[:n_intra] = backend.asarray(self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed))
         with timer.stage("generate"):
-            smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, out[n_intra:])
+            if hasattr(self.oversampler_, "_generate_intra"):
+                intra = xp.empty((int(intra_counts.sum()), X.shape[1]), dtype=X.dtype)
+                self.oversampler_._generate_intra(stats, intra_groups, intra_counts, seed, intra)
+            else:  # foreign samplers may return other counts than asked (ADASYN, SVMSMOTE, ...)
+                intra, intra_counts = self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed)
+                intra = backend.asarray(intra)
+            inter = xp.empty((int(inter_counts.sum()), X.shape[1]), dtype=X.dtype)
+            smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, inter)
         item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
-        item = repeat_items(xp, np.concatenate([intra_counts, inter_counts]))
-        return out, xp.asarray(item_class)[item]
+        item_counts = np.concatenate([intra_counts, inter_counts])
+        generated = np.bincount(item_class, weights=item_counts, minlength=len(data.classes)).astype(np.int64)
+        labels = data.classes.tolist()
+        self.sampling_strategy_ = type(self.sampling_strategy_)(
+            (label, int(generated[labels.index(label)])) for label in self.sampling_strategy_
+        )
+        X_new = intra if inter.shape[0] == 0 else xp.concatenate([intra, inter])
+        return X_new, xp.asarray(item_class)[repeat_items(xp, item_counts)]
 
     def _generate_foreign(self, data, X, groups, group_ids, n_new, seed):
         """Run a foreign (imbalanced-learn) over-sampler on each group, as cluster-over-sampling does.
 
         The group's minority rows plus its cluster's majority rows go to a clone
         of the over-sampler with its own random seed; only the new rows are kept.
+        Returns the new rows and how many each group produced.
         """
         backend = data.backend
         X_host = backend.to_host(X)
@@ -214,7 +217,10 @@ class BaseClusterOverSampler(BaseOverSampler):
             sampler.n_features_in_ = X_host.shape[1]
             X_res, _ = sampler._fit_resample(X_host[rows], codes[rows])
             pieces.append(X_res[len(rows) :])
-        return np.concatenate(pieces) if pieces else np.empty((0, X_host.shape[1]), dtype=X_host.dtype)
+        produced = np.array([len(piece) for piece in pieces], dtype=np.int64)
+        if not pieces:
+            return np.empty((0, X_host.shape[1]), dtype=X_host.dtype), produced
+        return np.concatenate(pieces), produced
 
     def _more_tags(self):
         return {"X_types": ["2darray", "dataframe"]}
