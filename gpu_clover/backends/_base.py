@@ -9,7 +9,7 @@ import numpy as np
 
 # Groups up to this size are handled in padded batches (one batched GEMM per
 # bucket); larger groups are processed in row tiles against the whole group.
-_BUCKET_SIZES = tuple(2**p for p in range(2, 12))  # 4 .. 2048: padding wastes < 4x
+_BUCKET_SIZES = tuple(sorted({round(2 ** (p / 2)) for p in range(4, 23)}))  # 4 .. 2048, steps of sqrt(2)
 
 
 class Backend:

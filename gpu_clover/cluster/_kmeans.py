@@ -76,10 +76,9 @@ class KMeans(ClusterMixin, BaseEstimator):
             raise ValueError(f"n_samples={n} should be >= n_clusters={self.n_clusters}.")
         xp = backend.xp
         seed = seed_from_random_state(self.random_state)
-        tol = self.tol * float(xp.var(X, axis=0).mean()) if self.tol > 0 else 0.0
         best = None
         for run in range(self.n_init):
-            centers, n_iter = self._lloyd_run(backend, X, Stream(xp, seed, run), tol)
+            centers, n_iter = self._lloyd_run(backend, X, Stream(xp, seed, run))
             labels, min_sq = backend.nearest_center(X, centers, with_distances=True)
             inertia = float(min_sq.sum(dtype=xp.float64))
             if best is None or inertia < best[2]:
@@ -117,13 +116,17 @@ class KMeans(ClusterMixin, BaseEstimator):
             self._on_device = is_cupy_array(X)
         return backend, backend.asarray(X)
 
-    def _lloyd_run(self, backend, X, stream, tol):
+    def _lloyd_run(self, backend, X, stream):
+        xp = backend.xp
         n = X.shape[0]
         sample_size = self.fit_sample_size or WARM_START_ROWS
         sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else X[stream.index(sample_size, n)]
         centers = self._initial_centers(backend, sample, stream)
+        # scikit-learn's rule: tol relative to the mean feature variance (of the rows iterated on).
+        tol = self.tol * float(xp.var(sample, axis=0).mean())
         centers, n_iter = lloyd(backend, sample, centers, self.max_iter, tol)
         if sample is not X and self.fit_sample_size is None:
+            tol = self.tol * float(xp.var(X, axis=0).mean())
             centers, more = lloyd(backend, X, centers, max(1, self.max_iter - n_iter), tol)
             n_iter += more
         return centers, n_iter
