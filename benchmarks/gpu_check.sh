@@ -13,23 +13,25 @@ print("device:", props["name"].decode(), f"{props['totalGlobalMem'] / 2**30:.0f}
 print("cupy:", cupy.__version__, "cuda runtime:", cupy.cuda.runtime.runtimeGetVersion(), "numpy:", numpy.__version__, "sklearn:", sklearn.__version__)
 PY
 start=$(date +%s)
-python3 - > "$out/cold_start.txt" 2>&1 <<'PY'
-# First call on a fresh process and machine: includes CuPy's kernel compilation.
-import time
-t = time.perf_counter()
+cat > "$out/cold_start.py" <<'PY'
+# First call in a fresh process with an empty kernel cache: includes CuPy's kernel compilation.
+import json, os, time
 import cupy as cp
 from sklearn.datasets import make_classification
 from gpu_clover import KMeansSMOTE
 X, y = make_classification(n_samples=20000, n_features=32, weights=[0.95], random_state=0)
 X, y = cp.asarray(X, dtype=cp.float32), cp.asarray(y)
-t0 = time.perf_counter()
-KMeansSMOTE(kmeans_estimator=64, random_state=0).fit_resample(X, y)
-cp.cuda.get_current_stream().synchronize()
-t1 = time.perf_counter()
-KMeansSMOTE(kmeans_estimator=64, random_state=0).fit_resample(X, y)
-cp.cuda.get_current_stream().synchronize()
-print(f"cold first call: {t1 - t0:.2f} s; warm second call: {time.perf_counter() - t1:.3f} s")
+calls = []
+for _ in range(2):
+    sampler = KMeansSMOTE(kmeans_estimator=64, random_state=0)
+    t = time.perf_counter()
+    sampler.fit_resample(X, y)
+    cp.cuda.get_current_stream().synchronize()
+    calls.append({"seconds": round(time.perf_counter() - t, 3), "stages": {k: round(v, 3) for k, v in sampler.stage_seconds_.items()}})
+print(json.dumps({"CUPY_ACCELERATORS": os.environ.get("CUPY_ACCELERATORS", "(default)"), "cold": calls[0], "warm": calls[1]}))
 PY
+CUPY_CACHE_DIR=$(mktemp -d) python3 "$out/cold_start.py" > "$out/cold_start.txt" 2>&1
+CUPY_CACHE_DIR=$(mktemp -d) CUPY_ACCELERATORS= python3 "$out/cold_start.py" >> "$out/cold_start.txt" 2>&1
 python3 -m pytest -m gpu -q -p no:cacheprovider tests > "$out/pytest.txt" 2>&1
 pytest_rc=$?
 python3 benchmarks/bench_gpu.py "$@" > "$out/bench.json" 2> "$out/bench.err"

@@ -16,8 +16,8 @@ class BaseDistributor(BaseEstimator):
     ``(cluster_label, class_label)``) and between pairs of neighbouring clusters
     (``inter_distribution_``, keys ``((cluster1, class), (cluster2, class))``).
     Subclasses override ``_distribute(backend, X, groups, neighbors, stats)``. This base class
-    shares each non-majority class among its clusters in proportion to their
-    rows; with no clusterer (one cluster) that is the plain over-sampler.
+    shares each class among its clusters in proportion to their rows; with no
+    clusterer (one cluster) that is the plain over-sampler.
     """
 
     def fit(self, X, y, labels=None, neighbors=None):
@@ -84,7 +84,7 @@ class BaseDistributor(BaseEstimator):
 
     def _distribute(self, backend, X, groups, neighbors, stats):
         """Fill ``intra_distribution_`` / ``inter_distribution_`` (subclasses)."""
-        self.intra_distribution_ = _proportional_to_size(groups, self.majority_class_labels_)
+        self.intra_distribution_ = _proportional_to_size(groups)
 
     def _check_proportions(self):
         totals = {}
@@ -99,14 +99,14 @@ class BaseDistributor(BaseEstimator):
             raise ValueError(f"The proportions of each class must sum to 1; got {bad}.")
 
 
-def _proportional_to_size(groups, majority_labels):
-    """Each minority group's share of its class, in proportion to its rows."""
+def _proportional_to_size(groups):
+    """Each group's share of its class, in proportion to its rows.
+
+    Majority classes are included: a dict ``sampling_strategy`` may ask for
+    majority rows too, and the plain over-sampler must honour it.
+    """
     counts = groups.class_counts()
-    return {
-        key: groups.lengths[g] / counts[groups.klass[g]]
-        for key, g in groups.index().items()
-        if key[1] not in majority_labels
-    }
+    return {key: groups.lengths[g] / counts[groups.klass[g]] for key, g in groups.index().items()}
 
 
 def _check_neighbors(neighbors, cluster_labels):
