@@ -98,12 +98,11 @@ class BaseClusterOverSampler(BaseOverSampler):
             stats = GroupNeighbors(backend, X, groups, k, timer)
         if items is None:
             return X, data.y_codes
-        X_new, codes_new = self._generate(data, X, groups, items, seed, timer, stats)
+        X_res, codes_new = self._generate(data, X, groups, items, seed, timer, stats)
         with timer.stage("assemble"):
-            n, m = X.shape[0], X_new.shape[0]
-            X_res = xp.empty((n + m, X.shape[1]), dtype=out_dtype)
-            X_res[:n] = X
-            X_res[n:] = X_new
+            X_res[: X.shape[0]] = X
+            if X_res.dtype != out_dtype:  # integer input: synthetic rows truncated, as imbalanced-learn does
+                X_res = X_res.astype(out_dtype)
             codes_res = xp.concatenate([data.y_codes, codes_new])
         return X_res, codes_res
 
@@ -166,20 +165,27 @@ class BaseClusterOverSampler(BaseOverSampler):
         return intra_groups, counts[:n_intra], inter_pairs, counts[n_intra:]
 
     def _generate(self, data, X, groups, items, seed, timer, stats):
+        """The output array with the synthetic rows written after ``len(X)`` empty rows, and their codes.
+
+        Native over-samplers write straight into the output (no intermediate copy).
+        """
         backend, xp = data.backend, data.backend.xp
         intra_groups, intra_counts, inter_pairs, inter_counts = items
         keep, keep_pairs = intra_counts > 0, inter_counts > 0
         intra_groups, intra_counts = intra_groups[keep], intra_counts[keep]
         inter_pairs, inter_counts = inter_pairs[keep_pairs], inter_counts[keep_pairs]
+        n, n_features = X.shape
         with timer.stage("generate"):
             if hasattr(self.oversampler_, "_generate_intra"):
-                intra = xp.empty((int(intra_counts.sum()), X.shape[1]), dtype=X.dtype)
-                self.oversampler_._generate_intra(stats, intra_groups, intra_counts, seed, intra)
+                n_intra = int(intra_counts.sum())
+                X_res = xp.empty((n + n_intra + int(inter_counts.sum()), n_features), dtype=X.dtype)
+                self.oversampler_._generate_intra(stats, intra_groups, intra_counts, seed, X_res[n : n + n_intra])
             else:  # foreign samplers may return other counts than asked (ADASYN, SVMSMOTE, ...)
                 intra, intra_counts = self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed)
-                intra = backend.asarray(intra)
-            inter = xp.empty((int(inter_counts.sum()), X.shape[1]), dtype=X.dtype)
-            smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, inter)
+                n_intra = len(intra)
+                X_res = xp.empty((n + n_intra + int(inter_counts.sum()), n_features), dtype=X.dtype)
+                X_res[n : n + n_intra] = backend.asarray(intra)
+            smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, X_res[n + n_intra :])
         item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
         item_counts = np.concatenate([intra_counts, inter_counts])
         generated = np.bincount(item_class, weights=item_counts, minlength=len(data.classes)).astype(np.int64)
@@ -187,8 +193,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.sampling_strategy_ = type(self.sampling_strategy_)(
             (label, int(generated[labels.index(label)])) for label in self.sampling_strategy_
         )
-        X_new = intra if inter.shape[0] == 0 else xp.concatenate([intra, inter])
-        return X_new, xp.asarray(item_class)[repeat_items(xp, item_counts)]
+        return X_res, xp.asarray(item_class)[repeat_items(xp, item_counts)]
 
     def _generate_foreign(self, data, X, groups, group_ids, n_new, seed):
         """Run a foreign (imbalanced-learn) over-sampler on each group, as cluster-over-sampling does.

@@ -2,8 +2,8 @@
 
 A plan gives each synthetic row its *item* (a group for intra-cluster rows, a
 pair of neighbouring groups for inter-cluster rows), its position ``j`` in the
-item, and the item's random stream. Draw ``3 j + r`` of the stream is the
-row's ``r``-th random number, so every item has its own numbers and a row's
+item, and the item's random stream. Draw ``s j + r`` of the stream is the
+row's ``r``-th random number (``s`` draws per row: 3 for SMOTE), so every item has its own numbers and a row's
 numbers do not depend on which other items are generated with it.
 """
 
@@ -20,20 +20,16 @@ def repeat_items(xp, counts):
 
 
 class Plan:
-    """Per synthetic row: item index, position in the item, and random draws."""
+    """Synthetic rows ``start .. stop`` of a plan: item index, position in the item, random draws."""
 
-    def __init__(self, backend, item_keys, n_new, seed):
+    def __init__(self, backend, item_keys, n_new, seed, start, stop):
         xp = backend.xp
         self.xp = xp
-        self.n_new = np.asarray(n_new, dtype=np.int64)
-        self.item = repeat_items(xp, self.n_new)
-        starts = xp.asarray(np.concatenate([[0], np.cumsum(self.n_new)[:-1]]))
-        self.position = xp.arange(int(self.n_new.sum()), dtype=xp.int64) - starts[self.item]
+        ends = np.cumsum(n_new, dtype=np.int64)
+        rows = xp.arange(start, stop, dtype=xp.int64)
+        self.item = xp.searchsorted(xp.asarray(ends), rows, side="right")
+        self.position = rows - xp.asarray(ends - n_new)[self.item]
         self._bases = stream_bases(xp, seed, item_keys)[self.item]
-
-    @property
-    def size(self):
-        return int(self.n_new.sum())
 
     def per_row(self, per_item):
         """Broadcast a per-item host array to every synthetic row (on the backend)."""
@@ -49,6 +45,16 @@ class Plan:
         return bits_to_uniform(self.xp, bits, dtype)
 
 
+def plan_tiles(backend, item_keys, n_new, seed):
+    """The plan in memory tiles: ``(start, stop, Plan)`` for consecutive row ranges."""
+    n_new = np.asarray(n_new, dtype=np.int64)
+    total = int(n_new.sum())
+    step = max(1, backend.tile_elements(8) // 16)  # about a dozen 8-byte temporaries per row
+    for start in range(0, total, step):
+        stop = min(total, start + step)
+        yield start, stop, Plan(backend, item_keys, n_new, seed, start, stop)
+
+
 def smote_intra(stats, group_ids, n_new, seed, out):
     """SMOTE inside each group: base row, one of its k nearest group-mates, a gap.
 
@@ -62,14 +68,16 @@ def smote_intra(stats, group_ids, n_new, seed, out):
     lengths, offsets = groups.lengths[group_ids], groups.offsets[group_ids]
     k_group = np.minimum(stats.k, lengths - 1)
     table, table_starts = stats.knn(group_ids)
-    plan = Plan(backend, groups.keys[group_ids], n_new, seed)
-    base = plan.index(0, lengths)
-    slot = plan.index(1, np.maximum(k_group, 1))
-    neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
-    neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
-    first = plan.per_row(offsets)
     rows = groups.order
-    return backend.interpolate(X, rows[first + base], rows[first + neighbor], plan.uniform(2, X.dtype), out)
+    for start, stop, plan in plan_tiles(backend, groups.keys[group_ids], n_new, seed):
+        base = plan.index(0, lengths)
+        slot = plan.index(1, np.maximum(k_group, 1))
+        neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
+        neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
+        first = plan.per_row(offsets)
+        gaps = plan.uniform(2, X.dtype)
+        backend.interpolate(X, rows[first + base], rows[first + neighbor], gaps, out[start:stop])
+    return out
 
 
 def smote_inter(backend, X, groups, pairs, n_new, seed, out):
@@ -77,8 +85,9 @@ def smote_inter(backend, X, groups, pairs, n_new, seed, out):
     first, second = pairs[:, 0], pairs[:, 1]
     n_keys = len(groups.cluster_labels) * len(groups.classes)
     keys = n_keys * (1 + groups.keys[first]) + groups.keys[second]
-    plan = Plan(backend, keys, n_new, seed)
     rows = groups.order
-    base = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
-    partner = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
-    return backend.interpolate(X, base, partner, plan.uniform(2, X.dtype), out)
+    for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
+        base = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
+        partner = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
+        backend.interpolate(X, base, partner, plan.uniform(2, X.dtype), out[start:stop])
+    return out
