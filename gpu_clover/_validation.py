@@ -27,6 +27,7 @@ class FitData:
     counts: np.ndarray  # rows per class (host)
     out_dtype: np.dtype  # dtype of the returned X
     wrap: object  # callable(X_resampled, y_codes_resampled) -> caller's types
+    on_device: bool = False  # whether the caller's arrays were CuPy / cuDF
     _y_host: object = field(default=None, repr=False)
     _X_host: object = field(default=None, repr=False)
 
@@ -142,7 +143,14 @@ def _check_device_data(estimator, X, y, backend_name):
         return cudf.DataFrame(X_res, columns=columns), cudf.Series(labels, name=y_name)
 
     return FitData(
-        backend=backend, X=work, y_codes=codes, classes=classes, counts=counts, out_dtype=X.dtype, wrap=wrap
+        backend=backend,
+        X=work,
+        y_codes=codes,
+        classes=classes,
+        counts=counts,
+        out_dtype=X.dtype,
+        wrap=wrap,
+        on_device=True,
     )
 
 

@@ -14,7 +14,7 @@ from .._groups import GroupNeighbors, build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
 from .._timing import StageTimer
 from .._validation import check_fit_data
-from ..backends import BACKENDS, is_cupy_array
+from ..backends import BACKENDS
 from ..distribution import BaseDistributor
 from ._allocation import allocate_samples
 from ._generation import repeat_items, smote_inter
@@ -59,7 +59,7 @@ class BaseClusterOverSampler(BaseOverSampler):
             container type (NumPy, pandas, CuPy or cuDF).
 
         After the call, ``stage_seconds_`` holds the wall-clock seconds of each
-        stage (validate, cluster, distribute, knn, generate, assemble).
+        stage (validate, cluster, neighbors, distribute, generate, assemble).
         """
         self._validate_params()
         start = time.perf_counter()
@@ -82,7 +82,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         self._make_estimators(data)
         self.sampling_strategy_ = self._requested_samples(data)
         with timer.stage("cluster"):
-            labels = self._cluster(data, seed, fit_params)
+            labels = self._cluster(data, fit_params)
         k = getattr(self.oversampler_, "k_neighbors", 0) if hasattr(self.oversampler_, "_generate_intra") else 0
         with timer.stage("distribute"):
             cluster_labels, cluster_codes = encode_labels(backend, labels)
@@ -110,7 +110,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         strategy = self.oversampler_.sampling_strategy
         return resolve_sampling_strategy(strategy, data.classes, data.counts, data.y_host)
 
-    def _cluster(self, data, seed, fit_params):
+    def _cluster(self, data, fit_params):
         """Fit the clusterer; ``labels_`` in the caller's array kind, labels on the backend returned."""
         backend = data.backend
         self.neighbors_ = None
@@ -122,7 +122,7 @@ class BaseClusterOverSampler(BaseOverSampler):
             labels = self.clusterer_.labels_
             labels = backend.asarray(labels if backend.is_native(labels) else np.asarray(labels))
             self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
-        self.labels_ = labels if is_cupy_array(data.X) else backend.to_host(labels)
+        self.labels_ = labels if data.on_device else backend.to_host(labels)
         return labels
 
     def _distribute(self, data, groups, labels, stats):

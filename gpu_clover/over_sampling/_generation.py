@@ -3,8 +3,9 @@
 A plan gives each synthetic row its *item* (a group for intra-cluster rows, a
 pair of neighbouring groups for inter-cluster rows), its position ``j`` in the
 item, and the item's random stream. Draw ``s j + r`` of the stream is the
-row's ``r``-th random number (``s`` draws per row: 3 for SMOTE), so every item has its own numbers and a row's
-numbers do not depend on which other items are generated with it.
+row's ``r``-th random number (``s`` draws per row: 3 for SMOTE), so every item
+has its own numbers and a row's numbers do not depend on which other items are
+generated with it.
 """
 
 import numpy as np
@@ -36,7 +37,7 @@ class Plan:
         return self.xp.asarray(per_item)[self.item]
 
     def index(self, draw, upper):
-        """Row-wise integers in [0, upper[item]) from draw number ``draw`` (0, 1 or 2)."""
+        """Row-wise integers in [0, upper[item]) from draw number ``draw`` (< ``draws_per_row``)."""
         bits = draw_bits(self.xp, self._bases, 3 * self.position + draw)
         return bits_to_index(self.xp, bits, self.per_row(upper))
 
