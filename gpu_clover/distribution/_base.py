@@ -43,7 +43,8 @@ class BaseDistributor(BaseEstimator):
         y = backend.asarray(np.asarray(y) if not backend.is_native(y) else y)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X and y have different numbers of rows: {X.shape[0]} and {y.shape[0]}.")
-        if labels is None:
+        labels_given = labels is not None
+        if not labels_given:
             labels = backend.xp.zeros(X.shape[0], dtype=backend.xp.int64)
         labels = backend.asarray(labels if backend.is_native(labels) else np.asarray(labels))
         if labels.shape[0] != X.shape[0]:
@@ -54,14 +55,15 @@ class BaseDistributor(BaseEstimator):
         cluster_labels, cluster_codes = encode_labels(backend, labels)
         groups = build_groups(backend, cluster_codes, class_codes, cluster_labels, classes)
         first_seen = backend.to_host(backend.first_occurrence(class_codes, len(classes)))
-        return self._fit_groups(backend, X, groups, neighbors, first_seen)
+        self.labels_ = labels if is_cupy_array(X) else backend.to_host(labels)
+        return self._fit_groups(backend, X, groups, neighbors, first_seen, labels_given=labels_given)
 
     def fit_distribute(self, X, y, labels=None, neighbors=None):
         """Fit and return ``(intra_distribution_, inter_distribution_)``."""
         self.fit(X, y, labels, neighbors)
         return self.intra_distribution_, self.inter_distribution_
 
-    def _fit_groups(self, backend, X, groups, neighbors, first_seen, stats=None):
+    def _fit_groups(self, backend, X, groups, neighbors, first_seen, stats=None, labels_given=True):
         """Fit from the group structure (the samplers call this directly, no second pass).
 
         ``stats``: the fit's :class:`GroupNeighbors`, so that the density's
@@ -79,12 +81,18 @@ class BaseDistributor(BaseEstimator):
         self.intra_distribution_ = {}
         self.inter_distribution_ = {}
         self._distribute(backend, X, groups, neighbors, stats or GroupNeighbors(backend, X, groups))
+        if not labels_given:  # no clustering: the distribution of the unclustered data
+            self.intra_distribution_, self.inter_distribution_ = self._unclustered_distribution(groups), {}
         self._check_proportions()
         return self
 
     def _distribute(self, backend, X, groups, neighbors, stats):
         """Fill ``intra_distribution_`` / ``inter_distribution_`` (subclasses)."""
         self.intra_distribution_ = _proportional_to_size(groups)
+
+    def _unclustered_distribution(self, groups):
+        """The intra distribution when ``fit`` got no labels: each class whole in cluster 0."""
+        return _proportional_to_size(groups)
 
     def _check_proportions(self):
         totals = {}

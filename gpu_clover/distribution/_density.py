@@ -72,6 +72,12 @@ class DensityDistributor(BaseDistributor):
         self.clusters_density_ = {labels[g]: float(d) for g, d in zip(filtered, density)}
         self._set_proportions(groups, labels, filtered, log_density)
 
+    def _unclustered_distribution(self, groups):
+        # As the reference: without labels every minority class is generated as a whole,
+        # whatever the filter says.
+        majority = set(self.majority_class_labels_)
+        return {(0, label): 1.0 for label in groups.classes.tolist() if label not in majority}
+
     def _filter_groups(self, groups):
         """Minority groups whose cluster holds few enough majority rows."""
         classes = groups.classes.tolist()

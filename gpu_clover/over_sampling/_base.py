@@ -96,8 +96,8 @@ class BaseClusterOverSampler(BaseOverSampler):
             X = backend.asarray(self.transformer_.transform(data.X_host()))
             out_dtype = X.dtype
             stats = GroupNeighbors(backend, X, groups, k, timer)
-        if items is None:
-            return X, data.y_codes
+        if items is None:  # nothing generated: a copy, never the caller's own array
+            return X.copy(), data.y_codes.copy()
         X_res, codes_new = self._generate(data, X, groups, items, seed, timer, stats)
         with timer.stage("assemble"):
             X_res[: X.shape[0]] = X
@@ -185,7 +185,11 @@ class BaseClusterOverSampler(BaseOverSampler):
                 n_intra = len(intra)
                 X_res = xp.empty((n + n_intra + int(inter_counts.sum()), n_features), dtype=X.dtype)
                 X_res[n : n + n_intra] = backend.asarray(intra)
-            smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, X_res[n + n_intra :])
+            generate_inter = getattr(self.oversampler_, "_generate_inter", None)
+            if generate_inter is None:
+                smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, X_res[n + n_intra :])
+            else:  # a native over-sampler with its own inter-cluster rule (GeometricSMOTE)
+                generate_inter(stats, inter_pairs, inter_counts, seed, X_res[n + n_intra :])
         item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
         item_counts = np.concatenate([intra_counts, inter_counts])
         generated = np.bincount(item_class, weights=item_counts, minlength=len(data.classes)).astype(np.int64)

@@ -1,0 +1,13 @@
+"""gpu_clover on Dask: the over-samplers on dask arrays and DataFrames, on any Dask cluster.
+
+``fit_resample(X, y)`` takes dask collections (dask.array, dask.dataframe, or
+dask_cudf) and returns lazy collections of the same kind: the original row
+blocks, then the synthetic rows. Nothing gathers X on the client. Synthetic
+rows depend on the seed, the cluster labels and the data only, not on the
+chunking or the number of workers; for the same labels they equal the
+single-machine estimator's.
+"""
+
+from ._samplers import ClusterOverSampler, KMeansSMOTE
+
+__all__ = ["ClusterOverSampler", "KMeansSMOTE"]

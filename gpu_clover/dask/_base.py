@@ -1,0 +1,116 @@
+"""The over-sampling pipeline on Dask collections.
+
+Same stages as the single-machine pipeline (validate -> cluster -> distribute ->
+allocate -> generate -> assemble) and the same code for the small client-side
+steps: the estimator's own ``_make_estimators``, ``_requested_samples``, the
+distributor's ``_fit_groups`` and ``_allocate``. What changes is where the rows
+are: every pass over X is a Dask task graph over its row blocks, and only
+per-block summaries (class and group counts, k x d k-means partials, one
+distance sum per group) reach the client.
+"""
+
+import dask.array as da
+import numpy as np
+
+from .._random import seed_from_random_state
+from ..backends import get_backend
+from ..cluster import KMeans
+from ..distribution import BaseDistributor
+from ..over_sampling import SMOTE
+from ._data import check_dask_data
+from ._kmeans import fit_kmeans
+from ._partition import DaskGroupStats, count_groups
+
+
+class DaskOverSamplerMixin:
+    """``fit`` / ``fit_resample`` on dask collections, for gpu_clover's over-samplers."""
+
+    def fit(self, X, y):
+        """Validate the collections and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
+        self._validate_params()
+        data = check_dask_data(X, y)
+        self._make_estimators(data)
+        self._check_components()
+        self.sampling_strategy_ = self._requested_samples(data)
+        return self
+
+    def fit_resample(self, X, y, **fit_params):
+        """Resample dask collections.
+
+        Parameters
+        ----------
+        X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+        y : dask.array.Array or dask.dataframe.Series of shape (n_samples,)
+        **fit_params : passed to a Dask-native clusterer's ``fit``.
+
+        Returns
+        -------
+        X_resampled, y_resampled
+            Lazy collections of the input's kind: the original row blocks, then
+            the synthetic rows (one block per group partition).
+
+        The class and group counts, the k-means iterations and the per-group
+        distance sums are computed during the call (the allocation needs them);
+        the synthetic rows are computed when the result is.
+        """
+        self._validate_params()
+        data = check_dask_data(X, y)
+        seed = seed_from_random_state(self.random_state)
+        self._make_estimators(data)
+        self._check_components()
+        self.sampling_strategy_ = self._requested_samples(data)
+        labels = self._cluster_dask(data, fit_params).persist()
+        self.labels_ = labels
+        groups = count_groups(labels, data.y, data.classes)
+        stats = DaskGroupStats(
+            data.X, data.y, labels, groups, self.oversampler_.k_neighbors, self.backend, data.X.numblocks[0]
+        )
+        self.distributor_._fit_groups(get_backend("numpy"), data.X, groups, self.neighbors_, data.first_seen, stats)
+        items = self._allocate(data, groups)
+        if items is None:
+            return data.wrap(data.X, data.y)
+        intra_groups, intra_counts, inter_pairs, inter_counts = items
+        if inter_counts.sum() > 0:
+            raise NotImplementedError("Inter-cluster generation (distribution_ratio < 1) is not available on Dask yet.")
+        keep = intra_counts > 0
+        X_blocks, y_blocks = stats.generate(intra_groups[keep], intra_counts[keep], seed, data.X.dtype)
+        generated = np.bincount(groups.klass[intra_groups], weights=intra_counts, minlength=len(data.classes))
+        labels_list = data.classes.tolist()
+        self.sampling_strategy_ = type(self.sampling_strategy_)(
+            (label, int(generated[labels_list.index(label)])) for label in self.sampling_strategy_
+        )
+        X_res = da.concatenate([data.X, *X_blocks])
+        y_new = da.concatenate([data.y, *y_blocks])
+        return data.wrap(X_res, y_new)
+
+    def _check_components(self):
+        if type(self.oversampler_) is not SMOTE:
+            raise TypeError("gpu_clover.dask samples with gpu_clover's native SMOTE only.")
+        if not isinstance(self.distributor_, BaseDistributor):
+            raise TypeError("gpu_clover.dask needs a gpu_clover distributor (BaseDistributor subclass).")
+        if self.transformer_ is not None:
+            raise TypeError("gpu_clover.dask does not take a Pipeline as oversampler.")
+
+    def _cluster_dask(self, data, fit_params):
+        """Cluster labels of every row as a dask array with X's row chunks."""
+        clusterer, X = self.clusterer_, data.X
+        self.neighbors_ = None
+        if clusterer is None:
+            return da.zeros(X.shape[0], chunks=(X.chunks[0],), dtype=np.int64)
+        if isinstance(clusterer, KMeans):
+            return fit_kmeans(clusterer, X)
+        if _is_dask_native(clusterer):  # e.g. cuml.dask.cluster.KMeans or dask_ml.cluster.KMeans
+            clusterer.fit(X, **fit_params)
+            self.neighbors_ = getattr(clusterer, "neighbors_", None)
+            labels = clusterer.predict(X)
+            return (labels if isinstance(labels, da.Array) else labels.to_dask_array(lengths=True)).rechunk((X.chunks[0],))
+        raise TypeError(
+            "On Dask the clusterer must be gpu_clover's KMeans or a Dask-native estimator "
+            f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."
+        )
+
+
+def _is_dask_native(estimator):
+    module = type(estimator).__module__
+    return module.startswith(("cuml.dask", "dask_ml")) and hasattr(estimator, "predict")
+

@@ -1,0 +1,209 @@
+"""Groups on Dask: counts as reductions, then each group's rows gathered in one partition.
+
+The client holds the small group table (a :class:`~gpu_clover._groups.Groups`
+without ``order``). The rows of the groups that need them (the density's
+filtered groups, the groups that receive synthetic rows) are shuffled so that
+every group lies whole in one partition: contiguous ranges of group ids, one
+range per partition, rows sorted by (group, global row index), i.e. the
+single-machine order. Each partition then builds a local ``Groups`` with the
+*global* cluster and class codes (so the group keys, which seed the random
+streams, are the single-machine ones) and a ``GroupNeighbors``: its distance
+sums feed the distribution, its kNN tables the generation. The result does
+not depend on how the input is chunked or on how many workers run it.
+"""
+
+import dask
+import numpy as np
+
+from .._groups import GroupNeighbors, Groups
+from ..backends import get_backend, is_cupy_array
+from ..over_sampling._generation import smote_intra
+from ._data import class_codes, to_host
+
+
+def count_groups(labels, y, classes):
+    """The :class:`Groups` table (``order=None``) from per-block counts of (cluster, class)."""
+    blocks = zip(labels.to_delayed().ravel(), y.to_delayed().ravel())
+    parts = dask.compute(*[dask.delayed(_block_group_counts)(lb, yb, classes) for lb, yb in blocks])
+    cluster_labels, inverse = np.unique(np.concatenate([u for u, _ in parts]), return_inverse=True)
+    counts = np.zeros((len(cluster_labels), len(classes)), dtype=np.int64)
+    start = 0
+    for uniques, block_counts in parts:
+        np.add.at(counts, inverse[start : start + len(uniques)], block_counts)
+        start += len(uniques)
+    counts = counts.reshape(-1)
+    present = np.flatnonzero(counts)
+    lengths = counts[present]
+    return Groups(
+        order=None,
+        offsets=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+        lengths=lengths,
+        cluster=present // len(classes),
+        klass=present % len(classes),
+        cluster_labels=cluster_labels,
+        classes=classes,
+    )
+
+
+def _block_group_counts(label_block, y_block, classes):
+    uniques, inverse = np.unique(to_host(label_block), return_inverse=True)
+    key = inverse.reshape(-1) * len(classes) + class_codes(y_block, classes)
+    counts = np.bincount(key, minlength=len(uniques) * len(classes)).reshape(len(uniques), len(classes))
+    return uniques, counts
+
+
+class DaskGroupStats:
+    """The ``stats`` a distributor and SMOTE consume, computed on the workers.
+
+    ``distance_sums(group_ids)`` shuffles those groups' rows into partitions
+    (persisted on the workers, with their kNN tables) and brings back one float
+    per group; ``generate`` reuses these partitions when they hold the groups.
+    """
+
+    def __init__(self, X, y, labels, groups, k_neighbors, backend_name, n_partitions):
+        self.X, self.y, self.labels, self.groups = X, y, labels, groups
+        self.k, self.backend_name, self.n_partitions = int(k_neighbors), backend_name, n_partitions
+        self._group_ids = np.zeros(0, dtype=np.int64)
+        self._partitions = []  # (group ids of the partition, persisted _Partition)
+
+    def distance_sums(self, group_ids):
+        """Sum of euclidean distances over ordered pairs of rows, per group (host float64)."""
+        group_ids = np.asarray(group_ids, dtype=np.int64)
+        self._ensure(group_ids)
+        ids = [p for p, _ in self._partitions]
+        sums = dask.compute(*[dask.delayed(_distance_sums)(part) for _, part in self._partitions])
+        table = dict(zip(np.concatenate(ids).tolist() if ids else [], np.concatenate(sums).tolist() if sums else []))
+        return np.array([table[g] for g in group_ids.tolist()], dtype=np.float64)
+
+    def generate(self, group_ids, n_new, seed, out_dtype):
+        """Lazy synthetic rows and labels: one dask array block per partition, groups in ascending id order."""
+        import dask.array as da
+
+        order = np.argsort(group_ids, kind="stable")
+        group_ids, n_new = np.asarray(group_ids)[order], np.asarray(n_new)[order]
+        self._ensure(group_ids)
+        position = {g: i for i, g in enumerate(group_ids.tolist())}
+        blocks, label_blocks = [], []
+        meta = self.X._meta.astype(out_dtype)
+        for part_ids, part in self._partitions:
+            mine = [g for g in part_ids.tolist() if g in position]
+            if not mine:
+                continue
+            counts = n_new[[position[g] for g in mine]]
+            task = dask.delayed(_generate_partition)(part, np.array(mine), counts, seed, out_dtype)
+            blocks.append(da.from_delayed(task, shape=(int(counts.sum()), self.X.shape[1]), dtype=out_dtype, meta=meta))
+            labels = self.groups.classes[self.groups.klass[mine]]
+            task = dask.delayed(_repeat_labels)(labels, counts, self.y._meta)
+            label_blocks.append(da.from_delayed(task, shape=(int(counts.sum()),), dtype=self.y.dtype, meta=self.y._meta))
+        return blocks, label_blocks
+
+    def _ensure(self, group_ids):
+        """Shuffle ``group_ids``' rows into partitions unless the current ones hold them all."""
+        if np.isin(group_ids, self._group_ids).all():
+            return
+        self._group_ids = np.unique(group_ids)
+        bounds = _contiguous_ranges(self.groups.lengths[self._group_ids], self.n_partitions)
+        part_of_group = np.full(self.groups.n_groups, -1, dtype=np.int64)
+        for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            part_of_group[self._group_ids[a:b]] = j
+        n_parts = len(bounds) - 1
+        key_table = _key_table(self.groups)
+        starts = np.concatenate([[0], np.cumsum(self.X.chunks[0])[:-1]]).astype(np.int64)
+        blocks = zip(self.X.to_delayed().ravel(), self.y.to_delayed().ravel(), self.labels.to_delayed().ravel(), starts)
+        pieces = [
+            dask.delayed(_split_block, nout=n_parts)(xb, yb, lb, int(s), self.groups, key_table, part_of_group, n_parts)
+            for xb, yb, lb, s in blocks
+        ]
+        tasks = [
+            dask.delayed(_build_partition)([p[j] for p in pieces], self.groups, self.k, self.backend_name)
+            for j in range(n_parts)
+        ]
+        persisted = dask.persist(*tasks)
+        self._partitions = [
+            (self._group_ids[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted)
+        ]
+
+
+def _contiguous_ranges(lengths, n_parts):
+    """Cut points splitting consecutive groups into at most ``n_parts`` ranges of similar row counts."""
+    if len(lengths) == 0:
+        return np.array([0])
+    ends = np.cumsum(lengths)
+    targets = ends[-1] * np.arange(1, n_parts) / n_parts
+    cuts = np.searchsorted(ends, targets, side="left") + 1
+    return np.unique(np.concatenate([[0], np.minimum(cuts, len(lengths)), [len(lengths)]]))
+
+
+def _key_table(groups):
+    """Group id of every (cluster code, class code) key; -1 where the group is empty."""
+    table = np.full(len(groups.cluster_labels) * len(groups.classes), -1, dtype=np.int64)
+    table[groups.keys] = np.arange(groups.n_groups)
+    return table
+
+
+# ------------------------------------------------------------ block tasks
+def _split_block(X_block, y_block, label_block, start, groups, key_table, part_of_group, n_parts):
+    """The block's rows of every target partition: ``(X rows, group ids, global rows)`` each."""
+    cluster = np.searchsorted(groups.cluster_labels, to_host(label_block))
+    group = key_table[cluster * len(groups.classes) + class_codes(y_block, groups.classes)]
+    part = np.where(group >= 0, part_of_group[np.maximum(group, 0)], -1)
+    pieces = []
+    for j in range(n_parts):
+        rows = np.flatnonzero(part == j)
+        pieces.append((X_block[rows], group[rows], rows + start))
+    return tuple(pieces)
+
+
+class _Partition:
+    """A partition's ``GroupNeighbors``, the global ids of its groups, and whether its input was on the host."""
+
+    def __init__(self, stats, group_ids, on_host):
+        self.stats, self.group_ids, self.on_host = stats, group_ids, on_host
+
+
+def _build_partition(pieces, groups, k, backend_name):
+    """One partition's rows in single-machine order, and their ``GroupNeighbors`` (distance sums computed)."""
+    X_parts = [p[0] for p in pieces]
+    on_host = isinstance(X_parts[0], np.ndarray)
+    backend = get_backend(backend_name, like=X_parts[0])
+    xp = backend.xp
+    group = np.concatenate([p[1] for p in pieces])
+    rows = np.concatenate([p[2] for p in pieces])
+    order = np.lexsort((rows, group))
+    X_local = backend.asarray(np.concatenate(X_parts)[order] if on_host else xp.concatenate(X_parts)[xp.asarray(order)])
+    present, lengths = np.unique(group[order], return_counts=True)
+    local = Groups(
+        order=xp.arange(len(order), dtype=xp.int64),
+        offsets=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+        lengths=lengths.astype(np.int64),
+        cluster=groups.cluster[present],
+        klass=groups.klass[present],
+        cluster_labels=groups.cluster_labels,
+        classes=groups.classes,
+    )
+    stats = GroupNeighbors(backend, X_local, local, k)
+    stats.distance_sums(np.arange(local.n_groups))
+    return _Partition(stats, present, on_host)
+
+
+def _distance_sums(partition):
+    return partition.stats.distance_sums(np.arange(len(partition.group_ids)))
+
+
+def _generate_partition(partition, group_ids, n_new, seed, out_dtype):
+    """SMOTE inside the partition's groups (global ids ``group_ids``), as on one machine."""
+    stats = partition.stats
+    out = stats.backend.xp.empty((int(n_new.sum()), stats.X.shape[1]), dtype=stats.X.dtype)
+    smote_intra(stats, np.searchsorted(partition.group_ids, group_ids), n_new, seed, out)
+    out = out.astype(out_dtype, copy=False)
+    return to_host(out) if partition.on_host else out
+
+
+def _repeat_labels(labels, counts, like):
+    """``labels[i]`` repeated ``counts[i]`` times, in the array kind of ``like`` (NumPy or CuPy)."""
+    repeated = np.repeat(labels, counts).astype(like.dtype)
+    if is_cupy_array(like):
+        import cupy
+
+        return cupy.asarray(repeated)
+    return repeated

@@ -1,0 +1,235 @@
+"""Native Geometric SMOTE: all groups, and all pairs of neighbouring groups, in one vectorized pass."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._random import bits_to_index, bits_to_uniform, draw_bits
+from ..distribution import BaseDistributor
+from ._base import BaseClusterOverSampler
+from ._generation import Plan
+from ._geometry import geometric_rows, nearest_in_union, uniform_draws
+
+SELECTION_STRATEGIES = ("combined", "majority", "minority")
+
+
+class GeometricSMOTE(BaseClusterOverSampler):
+    """Geometric SMOTE (Douzas and Bacao, 2019) on the NumPy or CuPy backend.
+
+    Each synthetic row is drawn in a hypersphere around a minority row (the
+    *center*) whose surface passes through a *surface point*, truncated and
+    deformed along the center-to-surface axis. The surface point is chosen by
+    ``selection_strategy``:
+
+    - ``"minority"``: one of the center's ``k_neighbors`` nearest minority rows;
+    - ``"majority"``: the center's nearest majority row;
+    - ``"combined"``: the closer of those two.
+
+    Used alone, the majority rows are the rows of every other class (as
+    imbalanced-learn-extra's GeometricSMOTE). Inside a clustering over-sampler
+    (:class:`ClusterOverSampler`, :class:`GeometricSOMO`) every (cluster, class)
+    group is handled at once: neighbours come from the same group and majority
+    rows are the cluster's rows of the majority class (as cluster-over-sampling
+    passes them); rows between neighbouring clusters take one minority row of
+    each as center and surface point, in random order. Without majority rows,
+    the strategy falls back to ``"minority"``; a one-row group duplicates its row.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    random_state : int, RandomState or None, default=None
+    k_neighbors : int, default=5
+        Shrinks to the group size - 1 in small groups.
+    truncation_factor : float in [-1, 1], default=1.0
+        1: the half-sphere towards the surface point; 0: the whole sphere;
+        negative: the opposite side.
+    deformation_factor : float in [0, 1], default=0.0
+        0: a sphere; 1: the line through the center and the surface point.
+    selection_strategy : {"combined", "majority", "minority"}, default="combined"
+    backend : {"auto", "numpy", "cupy"}, default="auto"
+
+    Attributes
+    ----------
+    sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
+    """
+
+    _parameter_constraints = {
+        **BaseClusterOverSampler._parameter_constraints,
+        "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "truncation_factor": [Interval(numbers.Real, -1, 1, closed="both")],
+        "deformation_factor": [Interval(numbers.Real, 0, 1, closed="both")],
+        "selection_strategy": [StrOptions(set(SELECTION_STRATEGIES))],
+    }
+
+    def __init__(
+        self,
+        sampling_strategy="auto",
+        random_state=None,
+        k_neighbors=5,
+        truncation_factor=1.0,
+        deformation_factor=0.0,
+        selection_strategy="combined",
+        backend="auto",
+    ):
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.k_neighbors = k_neighbors
+        self.truncation_factor = truncation_factor
+        self.deformation_factor = deformation_factor
+        self.selection_strategy = selection_strategy
+        self.backend = backend
+
+    def _make_estimators(self, data):
+        self.oversampler_, self.clusterer_, self.distributor_, self.transformer_ = self, None, BaseDistributor(), None
+        self._alone = True  # majority rows: every other class (a clone inside a clustering sampler lacks this)
+
+    def _generate_intra(self, stats, group_ids, n_new, seed, out):
+        """Rows around the minority rows of each group (see the class docstring)."""
+        backend, X, groups = stats.backend, stats.X, stats.groups
+        xp = backend.xp
+        rows = groups.order
+        lengths, offsets = groups.lengths[group_ids], groups.offsets[group_ids]
+        k_group = np.minimum(stats.k, lengths - 1)
+        table, table_starts = stats.knn(group_ids)
+        negative = None
+        if self.selection_strategy != "minority":
+            pieces = _other_class_pieces(groups, group_ids) if getattr(self, "_alone", False) else [
+                _majority_piece(groups, groups.cluster[group_ids])
+            ]
+            negative, _ = nearest_in_union(backend, X, rows, offsets, lengths, rows, pieces)
+        member_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        for start, stop, plan in _plan_tiles(backend, groups.keys[group_ids], n_new, seed, 2, X.shape[1]):
+            base = plan.index(0, lengths)
+            first = plan.per_row(offsets)
+            center = rows[first + base]
+            slot = plan.index(1, np.maximum(k_group, 1))
+            neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
+            alone = plan.per_row(k_group) == 0  # a one-row group: its row, duplicated
+            surface = xp.where(alone, center, rows[first + neighbor])
+            if negative is not None:
+                nearest = xp.where(alone, -1, negative[plan.per_row(member_starts) + base])
+                surface = self._choose_surface(X, center, surface, nearest)
+            geometric_rows(backend, X, center, surface, plan.uniform_block(2), *self._factors(), out[start:stop])
+        return out
+
+    def _generate_inter(self, stats, pairs, n_new, seed, out):
+        """Rows between a minority row of each of two neighbouring groups, one the center, one the surface."""
+        backend, X, groups = stats.backend, stats.X, stats.groups
+        xp = backend.xp
+        rows = groups.order
+        first, second = pairs[:, 0], pairs[:, 1]
+        n_keys = len(groups.cluster_labels) * len(groups.classes)
+        keys = n_keys * (1 + groups.keys[first]) + groups.keys[second]
+        majority = [_majority_piece(groups, groups.cluster[side]) for side in (first, second)]
+        for start, stop, plan in _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1]):
+            one = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
+            two = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
+            swap = plan.index(2, np.full(len(pairs), 2)) == 1
+            center, surface = xp.where(swap, two, one), xp.where(swap, one, two)
+            if self.selection_strategy != "minority":
+                items, q_offsets, q_lengths = plan.segments()
+                pieces = [(offsets[items], lengths[items]) for offsets, lengths in majority]
+                nearest, _ = nearest_in_union(backend, X, center, q_offsets, q_lengths, rows, pieces)
+                surface = self._choose_surface(X, center, surface, nearest)
+            geometric_rows(backend, X, center, surface, plan.uniform_block(3), *self._factors(), out[start:stop])
+        return out
+
+    def _factors(self):
+        return float(self.truncation_factor), float(self.deformation_factor)
+
+    def _choose_surface(self, X, center, minority, majority):
+        """The surface point of each row under the selection strategy (``majority`` -1: none)."""
+        xp = X.__array_namespace__() if hasattr(X, "__array_namespace__") else np
+        has = majority >= 0
+        if self.selection_strategy == "majority":
+            return xp.where(has, majority, minority)
+        safe = xp.where(has, majority, minority)
+        to_minority = ((X[center] - X[minority]) ** 2).sum(axis=1)
+        to_majority = ((X[center] - X[safe]) ** 2).sum(axis=1)
+        return xp.where(has & (to_minority > to_majority), majority, minority)
+
+
+class _StridedPlan(Plan):
+    """A plan whose rows take ``stride`` draws each: a few indices, then ``uniform_draws`` uniforms."""
+
+    def __init__(self, backend, item_keys, n_new, seed, start, stop, stride):
+        super().__init__(backend, item_keys, n_new, seed, start, stop)
+        self.stride = stride
+        self._ends = np.cumsum(n_new, dtype=np.int64)
+        self._start, self._stop = start, stop
+
+    def _bits(self, draw):
+        return draw_bits(self.xp, self._bases, self.stride * self.position + draw)
+
+    def index(self, draw, upper):
+        return bits_to_index(self.xp, self._bits(draw), self.per_row(upper))
+
+    def uniform(self, draw, dtype):
+        return bits_to_uniform(self.xp, self._bits(draw), dtype)
+
+    def uniform_block(self, first):
+        """float64 uniforms of draws ``first .. stride - 1``: one row per synthetic row."""
+        xp = self.xp
+        counters = self.stride * self.position[:, None] + xp.arange(first, self.stride, dtype=xp.int64)[None, :]
+        return bits_to_uniform(xp, draw_bits(xp, self._bases[:, None], counters))
+
+    def segments(self):
+        """Items present in this tile and their rows' (offset, length) within the tile (host arrays)."""
+        begins = self._ends - np.diff(self._ends, prepend=0)
+        items = np.flatnonzero((self._ends > self._start) & (begins < self._stop))
+        low = np.maximum(begins[items], self._start)
+        high = np.minimum(self._ends[items], self._stop)
+        return items, low - self._start, high - low
+
+
+def _plan_tiles(backend, item_keys, n_new, seed, n_index_draws, n_features):
+    """``(start, stop, plan)`` over row tiles sized for a geometric row's temporaries."""
+    n_new = np.asarray(n_new, dtype=np.int64)
+    total = int(n_new.sum())
+    n_uniform = uniform_draws(n_features)
+    stride = n_index_draws + n_uniform
+    step = max(1, backend.tile_elements(8) // (3 * n_uniform + 6 * n_features + 16))
+    for start in range(0, total, step):
+        stop = min(total, start + step)
+        yield start, stop, _StridedPlan(backend, item_keys, n_new, seed, start, stop, stride)
+
+
+def majority_code(groups):
+    """Code of the majority class: the largest count, ties to the class seen first in ``y``."""
+    counts = groups.class_counts()
+    tied = np.flatnonzero(counts == counts.max())
+    if len(tied) == 1:
+        return int(tied[0])
+    first_row = {}
+    order_host = np.asarray(groups.order.get() if hasattr(groups.order, "get") else groups.order)
+    for g in np.flatnonzero(np.isin(groups.klass, tied)):
+        segment = order_host[groups.offsets[g] : groups.offsets[g] + groups.lengths[g]]
+        code = int(groups.klass[g])
+        first_row[code] = min(first_row.get(code, segment.min()), segment.min())
+    return min(first_row, key=first_row.get)
+
+
+def _majority_piece(groups, clusters):
+    """``(offsets, lengths)`` of the majority-class group of each cluster (length 0: none)."""
+    code = majority_code(groups)
+    offsets = np.zeros(len(groups.cluster_labels), dtype=np.int64)
+    lengths = np.zeros(len(groups.cluster_labels), dtype=np.int64)
+    is_majority = groups.klass == code
+    offsets[groups.cluster[is_majority]] = groups.offsets[is_majority]
+    lengths[groups.cluster[is_majority]] = groups.lengths[is_majority]
+    return offsets[clusters], lengths[clusters]
+
+
+def _other_class_pieces(groups, group_ids):
+    """The rows of the same cluster outside each group: the segments before and after it."""
+    n_clusters = len(groups.cluster_labels)
+    ends = groups.offsets + groups.lengths
+    cluster_start = np.full(n_clusters, np.iinfo(np.int64).max)
+    cluster_end = np.zeros(n_clusters, dtype=np.int64)
+    np.minimum.at(cluster_start, groups.cluster, groups.offsets)
+    np.maximum.at(cluster_end, groups.cluster, ends)
+    cluster = groups.cluster[group_ids]
+    before = (cluster_start[cluster], groups.offsets[group_ids] - cluster_start[cluster])
+    after = (ends[group_ids], cluster_end[cluster] - ends[group_ids])
+    return [before, after]

@@ -1,0 +1,148 @@
+"""Geometric SMOTE's two kernels: segmented nearest rows, and points in a truncated, deformed ball.
+
+Both are array-generic over ``backend.xp`` and vectorized over all groups.
+"""
+
+import math
+
+import numpy as np
+
+from ..backends._base import _BUCKET_SIZES
+
+
+def _bucket(lengths):
+    """Index of the smallest bucket size holding each length (``len(_BUCKET_SIZES)``: too large)."""
+    return np.searchsorted(np.asarray(_BUCKET_SIZES), lengths, side="left")
+
+
+def segmented_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths):
+    """For every query row of every item, its closest reference row of the same item.
+
+    Item ``i`` pairs the queries ``X[query_rows[q_offsets[i] : q_offsets[i] + q_lengths[i]]]``
+    with the references ``X[ref_rows[r_offsets[i] : r_offsets[i] + r_lengths[i]]]``.
+    Returns ``(nearest, sq_distance)`` for the queries of all items concatenated
+    in item order: the row of X of the closest reference (-1 when the item has
+    no reference) and its squared distance (inf then).
+
+    Items whose sides both fit a bucket size share one batched GEMM per
+    (query bucket, reference bucket) pair and memory chunk; larger items go
+    one by one in row tiles. Rows are centred on their item's query mean first
+    (accurate GEMM expansion).
+    """
+    xp = backend.xp
+    q_offsets, q_lengths = np.asarray(q_offsets, dtype=np.int64), np.asarray(q_lengths, dtype=np.int64)
+    r_offsets, r_lengths = np.asarray(r_offsets, dtype=np.int64), np.asarray(r_lengths, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(q_lengths)[:-1]]).astype(np.int64)
+    total = int(q_lengths.sum())
+    nearest = xp.full(total, -1, dtype=xp.int64)
+    sq_distance = xp.full(total, np.inf, dtype=X.dtype)
+    active = (q_lengths > 0) & (r_lengths > 0)
+    q_bucket, r_bucket = _bucket(q_lengths), _bucket(r_lengths)
+    small = active & (q_bucket < len(_BUCKET_SIZES)) & (r_bucket < len(_BUCKET_SIZES))
+    budget = backend.tile_elements(X.itemsize)
+    for qb, rb in sorted(set(zip(q_bucket[small].tolist(), r_bucket[small].tolist()))):
+        n_q, n_r = _BUCKET_SIZES[qb], _BUCKET_SIZES[rb]
+        items = np.flatnonzero(small & (q_bucket == qb) & (r_bucket == rb))
+        chunk = max(1, budget // (n_q * n_r + (n_q + n_r) * X.shape[1]))
+        for c0 in range(0, items.size, chunk):
+            sel = items[c0 : c0 + chunk]
+            queries, q_valid = _padded(backend, X, query_rows, q_offsets[sel], q_lengths[sel], n_q)
+            refs, r_valid = _padded(backend, X, ref_rows, r_offsets[sel], r_lengths[sel], n_r)
+            mean = (queries * q_valid[:, :, None]).sum(axis=1) / xp.asarray(q_lengths[sel], dtype=X.dtype)[:, None]
+            d = backend.sq_distances(queries - mean[:, None, :], refs - mean[:, None, :])
+            d = xp.where(r_valid[:, None, :], d, xp.inf)
+            best = xp.argmin(d, axis=2)
+            best_sq = xp.take_along_axis(d, best[:, :, None], axis=2)[:, :, 0]
+            local = xp.arange(n_q)
+            dest = (xp.asarray(starts[sel])[:, None] + local[None, :])[q_valid]
+            ref_index = xp.asarray(r_offsets[sel])[:, None] + best
+            nearest[dest] = ref_rows[ref_index[q_valid]]
+            sq_distance[dest] = best_sq[q_valid]
+    for i in np.flatnonzero(active & ~small):
+        queries = X[query_rows[q_offsets[i] : q_offsets[i] + q_lengths[i]]]
+        refs = X[ref_rows[r_offsets[i] : r_offsets[i] + r_lengths[i]]]
+        mean = queries.mean(axis=0)
+        best, best_sq = backend.nearest_center(queries - mean, refs - mean, with_distances=True)
+        stop = starts[i] + q_lengths[i]
+        nearest[starts[i] : stop] = ref_rows[int(r_offsets[i]) + best.astype(xp.int64)]
+        sq_distance[starts[i] : stop] = best_sq
+    return nearest, sq_distance
+
+
+def _padded(backend, X, rows, offsets, lengths, size):
+    """Rows of each segment padded to ``size`` (repeating the first row): ``(block, valid)``."""
+    xp = backend.xp
+    local = xp.arange(size)
+    valid = local[None, :] < xp.asarray(lengths)[:, None]
+    index = xp.asarray(offsets)[:, None] + xp.where(valid, local[None, :], 0)
+    return X[rows[index]], valid
+
+
+def nearest_in_union(backend, X, query_rows, q_offsets, q_lengths, ref_rows, pieces):
+    """Like :func:`segmented_nearest` with each item's references the union of several segments.
+
+    ``pieces`` is a list of ``(r_offsets, r_lengths)``, each aligned with the
+    items; all pieces go through one :func:`segmented_nearest` call.
+    """
+    n_pieces = len(pieces)
+    q_offsets = np.tile(np.asarray(q_offsets, dtype=np.int64), n_pieces)
+    q_lengths = np.tile(np.asarray(q_lengths, dtype=np.int64), n_pieces)
+    r_offsets = np.concatenate([np.asarray(p[0], dtype=np.int64) for p in pieces])
+    r_lengths = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in pieces])
+    nearest, sq = segmented_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths)
+    xp = backend.xp
+    nearest, sq = nearest.reshape(n_pieces, -1), sq.reshape(n_pieces, -1)
+    best = xp.argmin(sq, axis=0)[None, :]
+    return xp.take_along_axis(nearest, best, axis=0)[0], xp.take_along_axis(sq, best, axis=0)[0]
+
+
+def uniform_draws(n_features):
+    """Uniform draws a geometric row consumes: one for the radius, pairs for the Box-Muller normals."""
+    return 1 + 2 * math.ceil(n_features / 2)
+
+
+def geometric_rows(backend, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
+    """One point per row in the G-SMOTE region of ``(X[centers[i]], X[surfaces[i]])``.
+
+    The region is the ball around the center through the surface point,
+    truncated (``truncation_factor``: 1 keeps the half towards the surface
+    point, 0 the whole ball, negative values the far side) and deformed
+    (``deformation_factor``: 0 a ball, 1 the segment's line) along the
+    center-to-surface axis. A point uniform in the unit ball (a normalized
+    gaussian vector scaled by ``u ** (1 / n_features)``) is reflected across the
+    axis' normal plane when it falls in the truncated part, its component
+    perpendicular to the axis is shrunk by ``1 - deformation_factor``, and the
+    result is scaled by the radius and moved to the center (Douzas and Bacao,
+    2019). A zero radius returns the center. ``uniforms`` (float64, one row of
+    ``uniform_draws(n_features)`` per output row) are the random numbers.
+    """
+    xp = backend.xp
+    n_features = X.shape[1]
+    center = X[centers]
+    axis = X[surfaces] - center
+    radius = xp.sqrt((axis * axis).sum(axis=1))
+    axis /= xp.where(radius > 0, radius, 1)[:, None]
+    modulus = xp.sqrt(-2.0 * xp.log1p(-uniforms[:, 1::2]))  # 1 - u is in (0, 1]
+    angle = (2 * math.pi) * uniforms[:, 2::2]
+    gauss = xp.stack([modulus * xp.cos(angle), modulus * xp.sin(angle)], axis=2).reshape(len(uniforms), -1)
+    gauss = gauss[:, :n_features]
+    norm = xp.sqrt((gauss * gauss).sum(axis=1))
+    scale = uniforms[:, 0] ** (1.0 / n_features) / xp.maximum(norm, np.finfo(np.float64).tiny)
+    point = (gauss * scale[:, None]).astype(X.dtype, copy=False)
+    along = (point * axis).sum(axis=1)
+    if truncation_factor > 0:
+        flip = along < truncation_factor - 1
+    elif truncation_factor < 0:
+        flip = along > truncation_factor + 1
+    else:
+        flip = None
+    if flip is not None:  # reflect across the plane normal to the axis
+        point -= (2 * along * flip)[:, None] * axis
+        along = xp.where(flip, -along, along)
+    if deformation_factor != 0:
+        point *= 1 - deformation_factor
+        point += (deformation_factor * along)[:, None] * axis
+    point *= radius[:, None]
+    point += center
+    out[...] = point
+    return out

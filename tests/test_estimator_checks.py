@@ -1,0 +1,57 @@
+"""scikit-learn and imbalanced-learn estimator checks for every public estimator.
+
+Expected failures are listed with their reason; they are strict: a check that
+starts passing fails the run, so the list stays true.
+"""
+
+import pytest
+from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
+from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
+
+from gpu_clover import SMOTE, ClusterOverSampler, KMeansSMOTE
+from gpu_clover.cluster import KMeans
+
+SPARSE = "sparse input is rejected by design (a clear TypeError): synthetic rows are dense interpolations"
+STRATEGY_ON_OVERSAMPLER = (
+    "ClusterOverSampler has no sampling_strategy parameter: as in cluster-over-sampling it belongs to the "
+    "wrapped oversampler (set_params(oversampler__sampling_strategy=...))"
+)
+
+SAMPLERS = [
+    SMOTE(random_state=0, backend="numpy"),
+    # imbalanced-learn's checks set kmeans_estimator=12 on any class named KMeansSMOTE.
+    KMeansSMOTE(kmeans_estimator=2, random_state=0, backend="numpy"),
+    ClusterOverSampler(SMOTE(), KMeans(n_clusters=2, random_state=0), random_state=0, backend="numpy"),
+]
+
+
+def expected_sampler_failures(estimator):
+    failures = {
+        "check_samplers_pandas_sparse": SPARSE,
+    }
+    if isinstance(estimator, ClusterOverSampler):
+        failures["check_samplers_sampling_strategy_fit_resample"] = STRATEGY_ON_OVERSAMPLER
+    return failures
+
+
+def strict_xfails(parametrize):
+    """The same parametrization, with every expected failure made strict."""
+    names, params = parametrize.args
+    strict = []
+    for param in params:
+        marks = getattr(param, "marks", ())
+        if marks:
+            reasons = [mark.kwargs["reason"] for mark in marks if mark.name == "xfail"]
+            param = pytest.param(*param.values, marks=pytest.mark.xfail(reason=reasons[0], strict=True), id=param.id)
+        strict.append(param)
+    return pytest.mark.parametrize(names, strict, **parametrize.kwargs)
+
+
+@strict_xfails(imblearn_checks(SAMPLERS, expected_failed_checks=expected_sampler_failures))
+def test_imblearn_checks(estimator, check):
+    check(estimator)
+
+
+@sklearn_checks([KMeans(n_clusters=3, random_state=0, backend="numpy")], xfail_strict=True)
+def test_sklearn_checks(estimator, check):
+    check(estimator)
