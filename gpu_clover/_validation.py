@@ -30,6 +30,25 @@ class FitData:
     on_device: bool = False  # whether the caller's arrays were CuPy / cuDF
     _y_host: object = field(default=None, repr=False)
     _X_host: object = field(default=None, repr=False)
+    _codes_host: object = field(default=None, repr=False)
+
+    def finish(self, X_base, X_res, codes_new):
+        """The caller's ``(X_resampled, y_resampled)``.
+
+        ``X_res`` holds the synthetic rows after ``len(X_base)`` unfilled rows;
+        ``X_base`` (the rows the output starts with) fills them. For a host
+        caller on the GPU only the synthetic rows cross the bus.
+        """
+        backend, xp = self.backend, self.backend.xp
+        n = X_base.shape[0]
+        if self.on_device or backend.name == "numpy" or self._codes_host is None:
+            X_res[:n] = X_base
+            X_res = X_res if X_res.dtype == self.out_dtype else X_res.astype(self.out_dtype)
+            return self.wrap(X_res, xp.concatenate([self.y_codes, codes_new]))
+        out = np.empty(X_res.shape, dtype=self.out_dtype)
+        out[:n] = self.X_host() if X_base is self.X else backend.to_host(X_base)
+        backend.to_host_into(X_res[n:], out[n:])
+        return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]))
 
     def y_host(self):
         """``y`` as host labels (only a callable sampling strategy needs it)."""
@@ -71,15 +90,20 @@ def _check_host_data(estimator, X, y, backend_name):
     X_props, y_props = _container_props(X), _container_props(y)
     if y_kind == "multilabel-indicator":
         y = np.argmax(np.asarray(y), axis=1)
-    X_checked, y_checked = validate_data(estimator, X=X, y=y, reset=True, dtype=None, ensure_all_finite=True)
+    backend = get_backend(backend_name, like=X)
+    # On the GPU the finiteness check runs there, after the one transfer.
+    on_host = backend.name == "numpy"
+    X_checked, y_checked = validate_data(estimator, X=X, y=y, reset=True, dtype=None, ensure_all_finite=on_host)
     if X_checked.dtype.kind not in "fiub":
         try:
             X_checked = X_checked.astype(np.float64)
         except (TypeError, ValueError) as error:
             raise TypeError(f"X must contain numbers only; converting it to float failed: {error}") from None
         _check_finite(X_checked)
-    backend = get_backend(backend_name, like=X_checked)
     work = np.ascontiguousarray(X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64))
+    X_work = backend.asarray(work)
+    if not on_host:
+        _check_finite(X_work, xp=backend.xp)
     classes, codes = _encode_host_labels(np.asarray(y_checked))
     out_dtype = X_checked.dtype
 
@@ -92,7 +116,7 @@ def _check_host_data(estimator, X, y, backend_name):
 
     data = FitData(
         backend=backend,
-        X=backend.asarray(work),
+        X=X_work,
         y_codes=backend.asarray(codes.astype(np.int64, copy=False)),
         classes=classes,
         counts=np.bincount(codes, minlength=len(classes)),
@@ -101,6 +125,7 @@ def _check_host_data(estimator, X, y, backend_name):
     )
     data._X_host = work
     data._y_host = np.asarray(y_checked)
+    data._codes_host = codes
     return data
 
 

@@ -35,6 +35,10 @@ class Backend:
         """``a`` as a NumPy array."""
         return np.asarray(a)
 
+    def to_host_into(self, a, out):
+        """Copy ``a`` into the host array ``out`` (same shape)."""
+        out[...] = self.to_host(a)
+
     def is_native(self, a):
         """Whether ``a`` already lives on this backend."""
         return isinstance(a, self.xp.ndarray)

@@ -6,7 +6,6 @@ cuML is never required: the CuPy-native primitives are the engine.
 import functools
 
 import cupy as cp
-import cupyx
 import numpy as np
 
 from ._base import Backend
@@ -15,6 +14,8 @@ from ._kernels import TOPK_MAX, interpolate_kernel, rows_topk_kernel
 # Largest share of the free device memory one temporary tile may take.
 _TILE_SHARE = 0.125
 _MAX_OOM_RETRIES = 4
+# Up to this many segments a segmented sum is a one-hot matrix product.
+_ONE_HOT_MAX_SEGMENTS = 1024
 
 
 def _retry_on_oom(method):
@@ -58,6 +59,12 @@ class CuPyBackend(Backend):
     def to_host(self, a):
         return cp.asnumpy(a) if isinstance(a, cp.ndarray) else np.asarray(a)
 
+    def to_host_into(self, a, out):
+        if a.dtype == out.dtype and a.flags.c_contiguous and out.flags.c_contiguous:
+            a.get(out=out)  # straight into the caller's array: no temporary host copy
+        else:
+            out[...] = cp.asnumpy(a)
+
     def is_native(self, a):
         return isinstance(a, cp.ndarray)
 
@@ -77,13 +84,23 @@ class CuPyBackend(Backend):
         return props["name"].decode()
 
     def segment_sum(self, values, segment_ids, n_segments):
-        out = cp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)
-        cupyx.scatter_add(out, segment_ids, values)
+        if values.ndim != 2 or n_segments > _ONE_HOT_MAX_SEGMENTS:
+            out = cp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)
+            cp.add.at(out, segment_ids, values)
+            return out
+        # Few segments (k-means centers): a one-hot GEMM per row tile, no atomics contending
+        # on k addresses.
+        out = cp.zeros((n_segments, values.shape[1]), dtype=values.dtype)
+        segments = cp.arange(n_segments)[:, None]
+        step = max(1, self.tile_elements(values.itemsize) // n_segments)
+        for start in range(0, values.shape[0], step):
+            one_hot = (segment_ids[None, start : start + step] == segments).astype(values.dtype)
+            out += one_hot @ values[start : start + step]
         return out
 
     def first_occurrence(self, codes, n_codes):
         first = cp.full(n_codes, codes.shape[0], dtype=cp.int64)
-        cupyx.scatter_min(first, codes, cp.arange(codes.shape[0], dtype=cp.int64))
+        cp.minimum.at(first, codes, cp.arange(codes.shape[0], dtype=cp.int64))
         return first
 
     def stable_argsort(self, a):

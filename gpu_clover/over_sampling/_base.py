@@ -66,9 +66,9 @@ class BaseClusterOverSampler(BaseOverSampler):
         data = check_fit_data(self, X, y, self.backend)
         timer = StageTimer(data.backend)
         timer.seconds["validate"] = time.perf_counter() - start
-        X_res, codes_res = self._resample(data, fit_params, timer)
+        X_base, X_res, codes_new = self._resample(data, fit_params, timer)
         with timer.stage("assemble"):
-            result = data.wrap(X_res, codes_res)
+            result = data.finish(X_base, X_res, codes_new)
         self.stage_seconds_ = timer.seconds
         return result
 
@@ -90,21 +90,15 @@ class BaseClusterOverSampler(BaseOverSampler):
             stats = GroupNeighbors(backend, data.X, groups, k if self.transformer_ is None else 0, timer)
             self._distribute(data, groups, labels, stats)
             items = self._allocate(data, groups)
-        if self.transformer_ is None:
-            X, out_dtype = data.X, data.out_dtype
-        else:  # the oversampler was a Pipeline: generate and answer in its transformed space
+        X = data.X
+        if self.transformer_ is not None:  # the oversampler was a Pipeline: generate and answer in its space
             X = backend.asarray(self.transformer_.transform(data.X_host()))
-            out_dtype = X.dtype
+            data.out_dtype = X.dtype
             stats = GroupNeighbors(backend, X, groups, k, timer)
         if items is None:  # nothing generated: a copy, never the caller's own array
-            return X.copy(), data.y_codes.copy()
+            return X, xp.empty_like(X), xp.empty(0, dtype=data.y_codes.dtype)
         X_res, codes_new = self._generate(data, X, groups, items, seed, timer, stats)
-        with timer.stage("assemble"):
-            X_res[: X.shape[0]] = X
-            if X_res.dtype != out_dtype:  # integer input: synthetic rows truncated, as imbalanced-learn does
-                X_res = X_res.astype(out_dtype)
-            codes_res = xp.concatenate([data.y_codes, codes_new])
-        return X_res, codes_res
+        return X, X_res, codes_new
 
     def _requested_samples(self, data):
         strategy = self.oversampler_.sampling_strategy
