@@ -37,7 +37,7 @@ class Plan:
         return self.xp.asarray(per_item)[self.item]
 
     def index(self, draw, upper):
-        """Row-wise integers in [0, upper[item]) from draw number ``draw`` (< ``draws_per_row``)."""
+        """Row-wise integers in [0, upper[item]) from draw number ``draw`` (0, 1 or 2)."""
         bits = draw_bits(self.xp, self._bases, 3 * self.position + draw)
         return bits_to_index(self.xp, bits, self.per_row(upper))
 

@@ -94,9 +94,10 @@ class GeometricSMOTE(BaseClusterOverSampler):
         table, table_starts = stats.knn(group_ids)
         negative = None
         if self.selection_strategy != "minority":
-            pieces = _other_class_pieces(groups, group_ids) if getattr(self, "_alone", False) else [
-                _majority_piece(groups, groups.cluster[group_ids])
-            ]
+            if getattr(self, "_alone", False):
+                pieces = _other_class_pieces(groups, group_ids)
+            else:
+                pieces = [_majority_piece(backend, groups, group_ids, groups.cluster[group_ids])]
             negative, _ = nearest_in_union(backend, X, rows, offsets, lengths, rows, pieces)
         member_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         for start, stop, plan in _plan_tiles(backend, groups.keys[group_ids], n_new, seed, 2, X.shape[1]):
@@ -109,7 +110,7 @@ class GeometricSMOTE(BaseClusterOverSampler):
             surface = xp.where(alone, center, rows[first + neighbor])
             if negative is not None:
                 nearest = xp.where(alone, -1, negative[plan.per_row(member_starts) + base])
-                surface = self._choose_surface(X, center, surface, nearest)
+                surface = self._choose_surface(xp, X, center, surface, nearest)
             geometric_rows(backend, X, center, surface, plan.uniform_block(2), *self._factors(), out[start:stop])
         return out
 
@@ -121,7 +122,7 @@ class GeometricSMOTE(BaseClusterOverSampler):
         first, second = pairs[:, 0], pairs[:, 1]
         n_keys = len(groups.cluster_labels) * len(groups.classes)
         keys = n_keys * (1 + groups.keys[first]) + groups.keys[second]
-        majority = [_majority_piece(groups, groups.cluster[side]) for side in (first, second)]
+        majority = [_majority_piece(backend, groups, first, groups.cluster[side]) for side in (first, second)]
         for start, stop, plan in _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1]):
             one = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
             two = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
@@ -131,16 +132,15 @@ class GeometricSMOTE(BaseClusterOverSampler):
                 items, q_offsets, q_lengths = plan.segments()
                 pieces = [(offsets[items], lengths[items]) for offsets, lengths in majority]
                 nearest, _ = nearest_in_union(backend, X, center, q_offsets, q_lengths, rows, pieces)
-                surface = self._choose_surface(X, center, surface, nearest)
+                surface = self._choose_surface(xp, X, center, surface, nearest)
             geometric_rows(backend, X, center, surface, plan.uniform_block(3), *self._factors(), out[start:stop])
         return out
 
     def _factors(self):
         return float(self.truncation_factor), float(self.deformation_factor)
 
-    def _choose_surface(self, X, center, minority, majority):
+    def _choose_surface(self, xp, X, center, minority, majority):
         """The surface point of each row under the selection strategy (``majority`` -1: none)."""
-        xp = X.__array_namespace__() if hasattr(X, "__array_namespace__") else np
         has = majority >= 0
         if self.selection_strategy == "majority":
             return xp.where(has, majority, minority)
@@ -195,14 +195,14 @@ def _plan_tiles(backend, item_keys, n_new, seed, n_index_draws, n_features):
         yield start, stop, _StridedPlan(backend, item_keys, n_new, seed, start, stop, stride)
 
 
-def majority_code(groups):
+def majority_code(backend, groups):
     """Code of the majority class: the largest count, ties to the class seen first in ``y``."""
     counts = groups.class_counts()
     tied = np.flatnonzero(counts == counts.max())
     if len(tied) == 1:
         return int(tied[0])
     first_row = {}
-    order_host = np.asarray(groups.order.get() if hasattr(groups.order, "get") else groups.order)
+    order_host = backend.to_host(groups.order)
     for g in np.flatnonzero(np.isin(groups.klass, tied)):
         segment = order_host[groups.offsets[g] : groups.offsets[g] + groups.lengths[g]]
         code = int(groups.klass[g])
@@ -210,15 +210,18 @@ def majority_code(groups):
     return min(first_row, key=first_row.get)
 
 
-def _majority_piece(groups, clusters):
-    """``(offsets, lengths)`` of the majority-class group of each cluster (length 0: none)."""
-    code = majority_code(groups)
+def _majority_piece(backend, groups, group_ids, clusters):
+    """``(offsets, lengths)`` of the majority-class group of each of ``clusters`` (length 0: none).
+
+    None either when ``group_ids`` (aligned with ``clusters``) are of the majority class themselves.
+    """
+    code = majority_code(backend, groups)
     offsets = np.zeros(len(groups.cluster_labels), dtype=np.int64)
     lengths = np.zeros(len(groups.cluster_labels), dtype=np.int64)
     is_majority = groups.klass == code
     offsets[groups.cluster[is_majority]] = groups.offsets[is_majority]
     lengths[groups.cluster[is_majority]] = groups.lengths[is_majority]
-    return offsets[clusters], lengths[clusters]
+    return offsets[clusters], np.where(groups.klass[group_ids] == code, 0, lengths[clusters])
 
 
 def _other_class_pieces(groups, group_ids):
