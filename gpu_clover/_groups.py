@@ -36,6 +36,11 @@ class Groups:
         """A stable integer id per group (seeds its random stream)."""
         return self.cluster.astype(np.int64) * len(self.classes) + self.klass
 
+    def pair_keys(self, first, second):
+        """A stable integer id per ordered pair of groups, disjoint from the group ids."""
+        n_keys = len(self.cluster_labels) * len(self.classes)
+        return n_keys * (1 + self.keys[first]) + self.keys[second]
+
     def index(self):
         """``{(cluster_label, class_label): group}`` with Python scalars as labels."""
         clusters = self.cluster_labels[self.cluster].tolist()

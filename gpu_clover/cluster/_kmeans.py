@@ -132,7 +132,6 @@ class KMeans(ClusterMixin, BaseEstimator):
         return centers, n_iter
 
     def _initial_centers(self, backend, X, stream):
-        xp = backend.xp
         if not isinstance(self.init, str):
             centers = backend.asarray(np.asarray(self.init) if not backend.is_native(self.init) else self.init, dtype=X.dtype)
             if centers.shape != (self.n_clusters, X.shape[1]):

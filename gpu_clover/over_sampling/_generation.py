@@ -21,39 +21,65 @@ def repeat_items(xp, counts):
 
 
 class Plan:
-    """Synthetic rows ``start .. stop`` of a plan: item index, position in the item, random draws."""
+    """Synthetic rows ``start .. stop`` of a plan: item index, position in the item, random draws.
 
-    def __init__(self, backend, item_keys, n_new, seed, start, stop):
+    Each row takes ``draws_per_row`` numbers from its item's stream: row ``j``
+    of an item uses draws ``draws_per_row * j + r``.
+    """
+
+    def __init__(self, backend, item_keys, n_new, seed, start, stop, draws_per_row=3):
         xp = backend.xp
         self.xp = xp
-        ends = np.cumsum(n_new, dtype=np.int64)
+        self.draws_per_row = draws_per_row
+        self.start, self.stop = start, stop
+        self._ends = np.cumsum(n_new, dtype=np.int64)
         rows = xp.arange(start, stop, dtype=xp.int64)
-        self.item = xp.searchsorted(xp.asarray(ends), rows, side="right")
-        self.position = rows - xp.asarray(ends - n_new)[self.item]
+        self.item = xp.searchsorted(xp.asarray(self._ends), rows, side="right")
+        self.position = rows - xp.asarray(self._ends - n_new)[self.item]
         self._bases = stream_bases(xp, seed, item_keys)[self.item]
 
     def per_row(self, per_item):
         """Broadcast a per-item host array to every synthetic row (on the backend)."""
         return self.xp.asarray(per_item)[self.item]
 
+    def _bits(self, draw):
+        return draw_bits(self.xp, self._bases, self.draws_per_row * self.position + draw)
+
     def index(self, draw, upper):
-        """Row-wise integers in [0, upper[item]) from draw number ``draw`` (0, 1 or 2)."""
-        bits = draw_bits(self.xp, self._bases, 3 * self.position + draw)
-        return bits_to_index(self.xp, bits, self.per_row(upper))
+        """Row-wise integers in [0, upper[item]) from draw number ``draw``."""
+        return bits_to_index(self.xp, self._bits(draw), self.per_row(upper))
 
     def uniform(self, draw, dtype):
-        bits = draw_bits(self.xp, self._bases, 3 * self.position + draw)
-        return bits_to_uniform(self.xp, bits, dtype)
+        """Row-wise uniforms in [0, 1) from draw number ``draw``."""
+        return bits_to_uniform(self.xp, self._bits(draw), dtype)
+
+    def uniform_block(self, first):
+        """float64 uniforms of draws ``first .. draws_per_row - 1``: one row per synthetic row."""
+        xp = self.xp
+        draws = xp.arange(first, self.draws_per_row, dtype=xp.int64)[None, :]
+        counters = self.draws_per_row * self.position[:, None] + draws
+        return bits_to_uniform(xp, draw_bits(xp, self._bases[:, None], counters))
+
+    def segments(self):
+        """Items present in this tile and their rows' (offset, length) within the tile (host arrays)."""
+        begins = self._ends - np.diff(self._ends, prepend=0)
+        items = np.flatnonzero((self._ends > self.start) & (begins < self.stop))
+        low = np.maximum(begins[items], self.start)
+        high = np.minimum(self._ends[items], self.stop)
+        return items, low - self.start, high - low
 
 
-def plan_tiles(backend, item_keys, n_new, seed):
-    """The plan in memory tiles: ``(start, stop, Plan)`` for consecutive row ranges."""
+def plan_tiles(backend, item_keys, n_new, seed, draws_per_row=3, temporaries_per_row=16):
+    """The plan in memory tiles: ``(start, stop, Plan)`` for consecutive row ranges.
+
+    A tile holds about ``temporaries_per_row`` 8-byte temporaries per row.
+    """
     n_new = np.asarray(n_new, dtype=np.int64)
     total = int(n_new.sum())
-    step = max(1, backend.tile_elements(8) // 16)  # about a dozen 8-byte temporaries per row
+    step = max(1, backend.tile_elements(8) // temporaries_per_row)
     for start in range(0, total, step):
         stop = min(total, start + step)
-        yield start, stop, Plan(backend, item_keys, n_new, seed, start, stop)
+        yield start, stop, Plan(backend, item_keys, n_new, seed, start, stop, draws_per_row)
 
 
 def smote_intra(stats, group_ids, n_new, seed, out):
@@ -84,10 +110,8 @@ def smote_intra(stats, group_ids, n_new, seed, out):
 def smote_inter(backend, X, groups, pairs, n_new, seed, out):
     """Rows between a random minority row of one group and one of a neighbouring group."""
     first, second = pairs[:, 0], pairs[:, 1]
-    n_keys = len(groups.cluster_labels) * len(groups.classes)
-    keys = n_keys * (1 + groups.keys[first]) + groups.keys[second]
     rows = groups.order
-    for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
+    for start, stop, plan in plan_tiles(backend, groups.pair_keys(first, second), n_new, seed):
         base = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
         partner = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
         backend.interpolate(X, base, partner, plan.uniform(2, X.dtype), out[start:stop])

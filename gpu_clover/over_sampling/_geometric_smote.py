@@ -5,10 +5,9 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._random import bits_to_index, bits_to_uniform, draw_bits
 from ..distribution import BaseDistributor
 from ._base import BaseClusterOverSampler
-from ._generation import Plan
+from ._generation import plan_tiles
 from ._geometry import geometric_rows, nearest_in_union, uniform_draws
 
 SELECTION_STRATEGIES = ("combined", "majority", "minority")
@@ -120,8 +119,7 @@ class GeometricSMOTE(BaseClusterOverSampler):
         xp = backend.xp
         rows = groups.order
         first, second = pairs[:, 0], pairs[:, 1]
-        n_keys = len(groups.cluster_labels) * len(groups.classes)
-        keys = n_keys * (1 + groups.keys[first]) + groups.keys[second]
+        keys = groups.pair_keys(first, second)
         majority = [_majority_piece(backend, groups, first, groups.cluster[side]) for side in (first, second)]
         for start, stop, plan in _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1]):
             one = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
@@ -150,49 +148,11 @@ class GeometricSMOTE(BaseClusterOverSampler):
         return xp.where(has & (to_minority > to_majority), majority, minority)
 
 
-class _StridedPlan(Plan):
-    """A plan whose rows take ``stride`` draws each: a few indices, then ``uniform_draws`` uniforms."""
-
-    def __init__(self, backend, item_keys, n_new, seed, start, stop, stride):
-        super().__init__(backend, item_keys, n_new, seed, start, stop)
-        self.stride = stride
-        self._ends = np.cumsum(n_new, dtype=np.int64)
-        self._start, self._stop = start, stop
-
-    def _bits(self, draw):
-        return draw_bits(self.xp, self._bases, self.stride * self.position + draw)
-
-    def index(self, draw, upper):
-        return bits_to_index(self.xp, self._bits(draw), self.per_row(upper))
-
-    def uniform(self, draw, dtype):
-        return bits_to_uniform(self.xp, self._bits(draw), dtype)
-
-    def uniform_block(self, first):
-        """float64 uniforms of draws ``first .. stride - 1``: one row per synthetic row."""
-        xp = self.xp
-        counters = self.stride * self.position[:, None] + xp.arange(first, self.stride, dtype=xp.int64)[None, :]
-        return bits_to_uniform(xp, draw_bits(xp, self._bases[:, None], counters))
-
-    def segments(self):
-        """Items present in this tile and their rows' (offset, length) within the tile (host arrays)."""
-        begins = self._ends - np.diff(self._ends, prepend=0)
-        items = np.flatnonzero((self._ends > self._start) & (begins < self._stop))
-        low = np.maximum(begins[items], self._start)
-        high = np.minimum(self._ends[items], self._stop)
-        return items, low - self._start, high - low
-
-
 def _plan_tiles(backend, item_keys, n_new, seed, n_index_draws, n_features):
-    """``(start, stop, plan)`` over row tiles sized for a geometric row's temporaries."""
-    n_new = np.asarray(n_new, dtype=np.int64)
-    total = int(n_new.sum())
+    """Plan tiles sized for a geometric row's temporaries: index draws, then the uniforms."""
     n_uniform = uniform_draws(n_features)
-    stride = n_index_draws + n_uniform
-    step = max(1, backend.tile_elements(8) // (3 * n_uniform + 6 * n_features + 16))
-    for start in range(0, total, step):
-        stop = min(total, start + step)
-        yield start, stop, _StridedPlan(backend, item_keys, n_new, seed, start, stop, stride)
+    temporaries = 3 * n_uniform + 6 * n_features + 16
+    return plan_tiles(backend, item_keys, n_new, seed, n_index_draws + n_uniform, temporaries)
 
 
 def majority_code(backend, groups):
