@@ -52,6 +52,8 @@ def timed(run, repeats, sync):
 
 
 def peer(name, n_rows, X, y, cap, projected):
+    if cap <= 0:
+        return {"skipped": "peers disabled (--peer-cap 0)"}
     if projected is not None and projected > cap:
         return {"skipped": f"projected {projected:.0f} s > cap {cap:.0f} s"}
     if name == "imblearn":
