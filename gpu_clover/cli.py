@@ -74,7 +74,9 @@ def build_parser():
         description="Append synthetic rows to a CSV or Parquet file so that its classes are balanced.",
     )
     resample.add_argument("input", metavar="INPUT", help="a .csv or .parquet file (.csv.gz and friends too)")
-    resample.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="where to write; format from its suffix")
+    resample.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help="where to write; format from its suffix"
+    )
     resample.add_argument("--target", required=True, metavar="COLUMN", help="the class label column")
     resample.add_argument("--method", choices=list(METHODS), default="kmeans-smote", help="default: kmeans-smote")
     _add_backend(resample)
@@ -156,9 +158,9 @@ def _one_line(error):
 def run_resample(args):
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
     started = time.perf_counter()
-    in_format, out_format = _file_format(args.input, "INPUT"), _file_format(args.output, "OUTPUT")
     _check_input(args.input)
     _check_output(args.output, args.force)
+    in_format, out_format = _file_format(args.input, "INPUT"), _file_format(args.output, "OUTPUT")
     backend = _resolve_backend(args.backend)
     frames = _frame_library(backend, needs_pyarrow="parquet" in (in_format, out_format))
     cls = _method_class(args.method)
@@ -204,7 +206,9 @@ def _file_format(path, role):
         return "csv"
     if name.endswith((".parquet", ".pq")) and not compressed:
         return "parquet"
-    raise UsageError(f"{role} {path!r}: unknown format; use a .csv (optionally .csv.gz, .bz2, .xz, .zst, .zip) or a .parquet file")
+    raise UsageError(
+        f"{role} {path!r}: unknown format; use a .csv (optionally .csv.gz, .bz2, .xz, .zst, .zip) or a .parquet file"
+    )
 
 
 def _check_input(path):
@@ -288,10 +292,14 @@ def _split_columns(frames, frame, target):
         )
     missing = [str(column) for column in features if bool(frame[column].isna().any())]
     if missing:
-        raise UsageError(f"feature columns with missing values: {', '.join(missing)}; impute them or drop those rows first")
+        raise UsageError(
+            f"feature columns with missing values: {', '.join(missing)}; impute them or drop those rows first"
+        )
     n_missing = int(frame[target].isna().sum())
     if n_missing:
-        raise UsageError(f"target column {str(target)!r} has {n_missing} missing value(s); label or drop those rows first")
+        raise UsageError(
+            f"target column {str(target)!r} has {n_missing} missing value(s); label or drop those rows first"
+        )
     classes = _to_pandas(frame[target]).unique().tolist()
     if len(classes) < 2:
         raise UsageError(
@@ -372,7 +380,9 @@ def _fit_resample(sampler, X, y, quiet):
         except (ValueError, TypeError, RuntimeError) as error:
             raise UsageError(f"resampling failed: {_one_line(error)}") from None
     if not quiet:
-        notes = {_one_line(w.message) for w in caught if not issubclass(w.category, (DeprecationWarning, FutureWarning))}
+        notes = {
+            _one_line(w.message) for w in caught if not issubclass(w.category, (DeprecationWarning, FutureWarning))
+        }
         for note in sorted(notes):
             print(f"gpu-clover: warning: {note}", file=sys.stderr)
     return result
@@ -461,7 +471,7 @@ def _summary(args, cls, backend, sampler, y_before, y_after, stages):
     ]
     for label in labels:
         n_before, n_after = int(before.get(label, 0)), int(after[label])
-        lines.append(f"  {str(label):<{width}}  {n_before:>10}  {n_after:>10}  {n_after - n_before:>10}")
+        lines.append(f"  {label!s:<{width}}  {n_before:>10}  {n_after:>10}  {n_after - n_before:>10}")
     lines.append(f"  clusters  {_clusters_line(sampler)}")
     lines.append("  time      " + ", ".join(f"{stage} {_seconds(seconds)}" for stage, seconds in stages.items()))
     return "\n".join(lines)
@@ -589,7 +599,9 @@ def _demo_table(report, scoring):
             lines.append(f"{row['method']:<{name_width}}  failed: {row['error']}")
             continue
         cells = [f"{row[m]['mean']:.3f} ± {row[m]['std']:.3f}" for m in scoring]
-        lines.append(f"{row['method']:<{name_width}}  " + "  ".join(f"{c:<15}" for c in cells) + f"  {row['fit_seconds']:.3f}")
+        lines.append(
+            f"{row['method']:<{name_width}}  " + "  ".join(f"{c:<15}" for c in cells) + f"  {row['fit_seconds']:.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -600,10 +612,7 @@ def run_bench(args):
 
     X, y = _bench_data(args.rows, args.features, args.random_state)
     backends = ["numpy"] + (["cupy"] if cuda_available() else [])
-    engines = {
-        f"gpu_clover KMeansSMOTE [{name}]": _our_kmeans_smote(gpu_clover, name, args)
-        for name in backends
-    }
+    engines = {f"gpu_clover KMeansSMOTE [{name}]": _our_kmeans_smote(gpu_clover, name, args) for name in backends}
     if not args.no_imblearn:
         from imblearn.over_sampling import KMeansSMOTE as ImblearnKMeansSMOTE
 
@@ -628,7 +637,7 @@ def run_bench(args):
             row["error"] = _one_line(error)
         else:
             row["seconds"] = best
-            row["rows_out"] = int(len(y_res))
+            row["rows_out"] = len(y_res)
             row["stage_seconds"] = dict(getattr(sampler, "stage_seconds_", {}))
         results.append(row)
 
@@ -650,7 +659,9 @@ def run_bench(args):
 
 
 def _our_kmeans_smote(gpu_clover, backend, args):
-    return lambda: gpu_clover.KMeansSMOTE(kmeans_estimator=args.n_clusters, random_state=args.random_state, backend=backend)
+    return lambda: gpu_clover.KMeansSMOTE(
+        kmeans_estimator=args.n_clusters, random_state=args.random_state, backend=backend
+    )
 
 
 def _bench_data(rows, features, seed):
@@ -663,7 +674,7 @@ def _bench_data(rows, features, seed):
         n_features=features,
         n_informative=informative,
         n_redundant=0,
-        n_clusters_per_class=min(4, 2 ** informative // 2),
+        n_clusters_per_class=min(4, 2**informative // 2),
         weights=[0.9],
         random_state=seed,
     )
@@ -674,8 +685,7 @@ def _bench_table(report):
     width = max(len(row["engine"]) for row in report["results"])
     devices = ", ".join(f"{name}: {device}" for name, device in report["devices"].items())
     lines = [
-        f"data: {report['rows']} rows x {report['features']} features, classes {report['classes']}, "
-        f"{report['n_clusters']} clusters",
+        f"data: {report['rows']} rows x {report['features']} features, classes {report['classes']}, {report['n_clusters']} clusters",
         f"devices: {devices}; {report['cpu_count']} CPU cores",
         "",
         f"{'engine':<{width}}  {'seconds':>9}  {'rows out':>10}  {'vs imblearn':>11}  stages",
@@ -686,5 +696,7 @@ def _bench_table(report):
             continue
         speedup = f"{row['speedup_vs_imblearn']:.2f}x" if "speedup_vs_imblearn" in row else "-"
         stages = ", ".join(f"{stage} {_seconds(s)}" for stage, s in row["stage_seconds"].items())
-        lines.append(f"{row['engine']:<{width}}  {row['seconds']:>9.3f}  {row['rows_out']:>10}  {speedup:>11}  {stages}")
+        lines.append(
+            f"{row['engine']:<{width}}  {row['seconds']:>9.3f}  {row['rows_out']:>10}  {speedup:>11}  {stages}"
+        )
     return "\n".join(lines)

@@ -1,0 +1,251 @@
+"""The ``gpu-clover`` command, driven end to end through a subprocess on real files."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+
+
+def run_cli(*args, cwd=None, code=None):
+    """Run ``python -m gpu_clover ARGS`` (or ``python -c CODE ARGS``); returns the CompletedProcess."""
+    command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "gpu_clover"]
+    return subprocess.run(
+        [*command, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def assert_usage_error(result, *fragments):
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gpu-clover: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture(scope="module")
+def table():
+    """600 rows: features in a deliberate order, the target in the middle, string labels, 3 classes."""
+    rng = np.random.default_rng(0)
+    n = {"ok": 480, "fraud": 80, "review": 40}
+    centers = {"ok": 0.0, "fraud": 3.0, "review": -3.0}
+    parts = []
+    for label, rows in n.items():
+        part = pd.DataFrame(
+            {
+                "zeta": rng.normal(centers[label], 1.0, rows),
+                "alpha": rng.normal(-centers[label], 1.0, rows),
+                "label": label,
+                "mid": rng.normal(0.0, 1.0, rows).astype(np.float32),
+                "amount": rng.gamma(2.0, 50.0 + 10 * centers[label], rows),
+            }
+        )
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture
+def files(tmp_path, table):
+    table.to_csv(tmp_path / "in.csv", index=False)
+    table.to_parquet(tmp_path / "in.parquet", index=False)
+    return tmp_path
+
+
+def read(path):
+    return pd.read_csv(path) if str(path).endswith(".csv") else pd.read_parquet(path)
+
+
+def leftovers(directory):
+    return sorted(name for name in os.listdir(directory) if name.startswith(".gpu-clover-"))
+
+
+@pytest.mark.parametrize(("source", "target"), [("in.csv", "out.csv"), ("in.parquet", "out.parquet")])
+def test_round_trip_appends_exactly_balancing_rows(files, table, source, target):
+    result = run_cli("resample", files / source, "-o", files / target, "--target", "label", "--random-state", 0)
+    assert result.returncode == 0, result.stderr
+
+    out = read(files / target)
+    assert list(out.columns) == list(table.columns)  # feature order kept, target kept in place
+    assert out["label"].value_counts().to_dict() == {"ok": 480, "fraud": 480, "review": 480}
+    original = out.iloc[: len(table)]
+    pd.testing.assert_frame_equal(original, table, check_dtype=False)  # input rows first, unchanged
+    assert out.iloc[len(table) :]["label"].isin(["fraud", "review"]).all()  # then the synthetic rows
+    assert out.drop(columns="label").notna().all().all()
+    if target.endswith(".parquet"):
+        assert out["mid"].dtype == np.float32  # Parquet keeps the column dtypes
+
+    summary = result.stdout
+    for fragment in (
+        "600 -> 1440 (+840 synthetic)",
+        "fraud",
+        "480",
+        "clusters",
+        "found",
+        "used",
+        "numpy",
+        "cluster",
+        "generate",
+        "write",
+    ):
+        assert fragment in summary
+    assert leftovers(files) == []
+
+
+def test_smote_with_json_strategy_and_quiet(files):
+    result = run_cli(
+        "resample", files / "in.csv", "-o", files / "out.csv", "--target", "label", "--method", "smote",
+        "--sampling-strategy", '{"fraud": 100, "review": 90}', "--k-neighbors", 3, "--random-state", 1, "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert read(files / "out.csv")["label"].value_counts().to_dict() == {"ok": 480, "fraud": 100, "review": 90}
+
+
+def test_existing_output_needs_force(files):
+    out = files / "out.csv"
+    out.write_text("precious\n")
+    args = ("resample", files / "in.parquet", "-o", out, "--target", "label", "--random-state", 0)
+    assert_usage_error(run_cli(*args), "exists", "--force")
+    assert out.read_text() == "precious\n"
+
+    result = run_cli(*args, "--force", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert len(read(out)) == 1440
+
+
+def test_failed_write_leaves_no_partial_file(files):
+    """The writer dies half-way (disk full): the old output stays whole and no temporary file remains."""
+    out = files / "out.csv"
+    out.write_text("precious\n")
+    code = (
+        "import errno, sys, pandas\n"
+        "def broken(self, path, **kwargs):\n"
+        "    open(path, 'w').write('half a fi')\n"
+        "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
+        "pandas.DataFrame.to_csv = broken\n"
+        "from gpu_clover.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    result = run_cli("resample", files / "in.csv", "-o", out, "--target", "label", "--force", code=code)
+    assert_usage_error(result, "cannot write", "No space left")
+    assert out.read_text() == "precious\n"
+    assert leftovers(files) == []
+
+
+def test_failed_resampling_writes_nothing(files):
+    # A ratio below the current one would have to remove minority rows: the sampler refuses.
+    table = read(files / "in.csv")
+    table[table["label"] != "review"].to_csv(files / "binary.csv", index=False)
+    result = run_cli(
+        "resample", files / "binary.csv", "-o", files / "out.csv", "--target", "label", "--sampling-strategy", 0.05
+    )
+    assert_usage_error(result, "resampling failed")
+    assert not (files / "out.csv").exists()
+    assert leftovers(files) == []
+
+
+def write_variant(files, name, change):
+    frame = read(files / "in.csv")
+    frame = change(frame)
+    frame.to_csv(files / name, index=False)
+    return files / name
+
+
+ERROR_CASES = {
+    "missing file": (lambda f: f / "nope.csv", "label", ("not found", "nope.csv")),
+    "missing target": (lambda f: f / "in.csv", "klass", ("'klass' not found", "zeta, alpha, label")),
+    "text feature": (
+        lambda f: write_variant(f, "text.csv", lambda t: t.assign(city="Lisbon", region="north")),
+        "label",
+        ("non-numeric feature columns: city, region", "encode"),
+    ),
+    "one class": (
+        lambda f: write_variant(f, "one.csv", lambda t: t.assign(label="ok")),
+        "label",
+        ("one class only", "'ok'"),
+    ),
+    "missing values": (
+        lambda f: write_variant(f, "nan.csv", lambda t: t.assign(alpha=t["alpha"].where(t.index != 3))),
+        "label",
+        ("missing values: alpha",),
+    ),
+    "unknown format": (lambda f: f / "in.csv", "label", ("unknown format",)),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_errors_are_one_line_with_exit_status_2(files, case):
+    make_input, target, fragments = ERROR_CASES[case]
+    output = files / ("out.txt" if case == "unknown format" else "out.csv")
+    assert_usage_error(run_cli("resample", make_input(files), "-o", output, "--target", target), *fragments)
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("where", ["missing directory", "directory"])
+def test_unwritable_output(files, where):
+    output = files / "no" / "such" / "out.csv" if where == "missing directory" else files
+    result = run_cli("resample", files / "in.csv", "-o", output, "--target", "label")
+    assert_usage_error(result, "does not exist" if where == "missing directory" else "is a directory")
+
+
+def test_methods_not_yet_in_the_package_fail_clearly(files):
+    """somo/gsomo run when gpu_clover has them, and fail with one line when it does not."""
+    import gpu_clover
+
+    result = run_cli(
+        "resample",
+        files / "in.csv",
+        "-o",
+        files / "out.csv",
+        "--target",
+        "label",
+        "--method",
+        "gsomo",
+        "-q",
+        "--random-state",
+        0,
+    )
+    if hasattr(gpu_clover, "GeometricSOMO"):
+        assert result.returncode == 0, result.stderr
+        assert read(files / "out.csv")["label"].value_counts().to_dict() == {"ok": 480, "fraud": 480, "review": 480}
+    else:
+        assert_usage_error(result, "gpu_clover.GeometricSOMO", "available methods")
+    hidden = "import sys, gpu_clover\ndel gpu_clover.GeometricSOMO\nfrom gpu_clover.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    if hasattr(gpu_clover, "GeometricSOMO"):
+        result = run_cli(
+            "resample", files / "in.csv", "-o", files / "x.csv", "--target", "label", "--method", "gsomo", code=hidden
+        )
+        assert_usage_error(result, "gpu_clover.GeometricSOMO", "kmeans-smote")
+
+
+def test_demo_prints_the_comparison_table():
+    result = run_cli("demo", "--dataset", "breast-cancer")
+    assert result.returncode == 0, result.stderr
+    for fragment in (
+        "balanced acc.",
+        "F1",
+        "G-mean",
+        "no over-sampling",
+        "imblearn SMOTE",
+        "gpu_clover SMOTE",
+        "gpu_clover KMeansSMOTE",
+    ):
+        assert fragment in result.stdout
+    assert "failed" not in result.stdout
+
+
+def test_bench_runs_on_a_tiny_problem():
+    result = run_cli("bench", "--rows", 3000, "--features", 4, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    engines = {row["engine"]: row for row in report["results"]}
+    assert "gpu_clover KMeansSMOTE [numpy]" in engines and "imblearn KMeansSMOTE" in engines
+    ours = engines["gpu_clover KMeansSMOTE [numpy]"]
+    assert ours["seconds"] > 0 and ours["rows_out"] == 2 * max(report["classes"].values())
+    assert "speedup_vs_imblearn" in ours
