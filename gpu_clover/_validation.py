@@ -136,6 +136,11 @@ def _check_device_data(estimator, X, y, backend_name):
         X = X.to_cupy()
     y_name = getattr(y, "name", None) if is_cudf_object(y) else None
     if is_cudf_object(y):
+        if getattr(y.dtype, "kind", "O") not in "biuf":
+            raise TypeError(
+                "A cuDF target must hold numbers on the GPU; encode text labels first "
+                "(e.g. y.astype('category').cat.codes) or pass a pandas/NumPy target."
+            )
         y = y.to_cupy()
     backend = get_backend("cupy" if backend_name == "auto" else backend_name, like=X)
     if backend.name != "cupy":
