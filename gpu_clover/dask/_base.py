@@ -69,7 +69,7 @@ class DaskOverSamplerMixin:
         items = self._allocate(data, groups)
         if items is None:
             return data.wrap(data.X, data.y)
-        intra_groups, intra_counts, inter_pairs, inter_counts = items
+        intra_groups, intra_counts, _, inter_counts = items
         if inter_counts.sum() > 0:
             raise NotImplementedError("Inter-cluster generation (distribution_ratio < 1) is not available on Dask yet.")
         keep = intra_counts > 0
@@ -103,7 +103,9 @@ class DaskOverSamplerMixin:
             clusterer.fit(X, **fit_params)
             self.neighbors_ = getattr(clusterer, "neighbors_", None)
             labels = clusterer.predict(X)
-            return (labels if isinstance(labels, da.Array) else labels.to_dask_array(lengths=True)).rechunk((X.chunks[0],))
+            return (labels if isinstance(labels, da.Array) else labels.to_dask_array(lengths=True)).rechunk(
+                (X.chunks[0],)
+            )
         raise TypeError(
             "On Dask the clusterer must be gpu_clover's KMeans or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."
@@ -113,4 +115,3 @@ class DaskOverSamplerMixin:
 def _is_dask_native(estimator):
     module = type(estimator).__module__
     return module.startswith(("cuml.dask", "dask_ml")) and hasattr(estimator, "predict")
-

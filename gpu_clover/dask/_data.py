@@ -6,6 +6,7 @@ dask array with the same row chunks. Only per-block summaries (class labels,
 their counts and first rows) travel to the client.
 """
 
+import weakref
 from dataclasses import dataclass
 
 import dask
@@ -100,7 +101,7 @@ def _as_array(a, name):
 
         def wrap_frame(result):
             frame = dd.from_dask_array(result, columns=columns).astype(dtypes)
-            return frame if backend == "pandas" else frame.to_backend(backend)
+            return _keep_futures_alive(frame if backend == "pandas" else frame.to_backend(backend), result)
 
         return a.to_dask_array(lengths=True), wrap_frame
     if isinstance(a, dd.Series):
@@ -109,10 +110,28 @@ def _as_array(a, name):
 
         def wrap_series(result):
             series = dd.from_dask_array(result, columns=series_name).astype(dtype)
-            return series if backend == "pandas" else series.to_backend(backend)
+            return _keep_futures_alive(series if backend == "pandas" else series.to_backend(backend), result)
 
         return a.to_dask_array(lengths=True), wrap_series
     raise TypeError(f"{name} must be a dask array, DataFrame or Series; got {type(a).__name__}.")
+
+
+def _keep_futures_alive(frame, array):
+    """Tie the futures of ``array``'s graph (its persisted parts) to the lifetime of ``frame``.
+
+    A dask-expr collection built from an array does not hold the array's
+    ``Future`` objects: once they are collected the scheduler forgets the keys
+    and computing the frame fails with "lost dependencies". ``finalize`` keeps
+    them referenced for as long as the frame lives.
+    """
+    try:
+        from distributed import futures_of
+    except ImportError:  # no distributed scheduler, no futures
+        return frame
+    futures = futures_of(array)
+    if futures:
+        weakref.finalize(frame, futures.clear)
+    return frame
 
 
 def _frame_backend(a):

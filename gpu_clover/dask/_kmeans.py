@@ -9,7 +9,6 @@ summed on the client). Labels are one ``map_blocks`` of the nearest center.
 """
 
 import dask
-import dask.array as da
 import numpy as np
 
 from .._random import Stream, seed_from_random_state
@@ -67,7 +66,6 @@ def assign_labels(X, centers, backend_name):
 
 def dask_lloyd(X, centers, max_iter, tol, backend_name):
     """Lloyd iterations over all blocks; empty clusters re-seeded on the farthest rows."""
-    k = centers.shape[0]
     blocks = X.to_delayed().ravel()
     for n_iter in range(1, max_iter + 1):
         partials = dask.compute(*[dask.delayed(_lloyd_partial)(b, centers, backend_name) for b in blocks])

@@ -12,6 +12,8 @@ sums feed the distribution, its kNN tables the generation. The result does
 not depend on how the input is chunked or on how many workers run it.
 """
 
+import itertools
+
 import dask
 import numpy as np
 
@@ -94,7 +96,9 @@ class DaskGroupStats:
             blocks.append(da.from_delayed(task, shape=(int(counts.sum()), self.X.shape[1]), dtype=out_dtype, meta=meta))
             labels = self.groups.classes[self.groups.klass[mine]]
             task = dask.delayed(_repeat_labels)(labels, counts, self.y._meta)
-            label_blocks.append(da.from_delayed(task, shape=(int(counts.sum()),), dtype=self.y.dtype, meta=self.y._meta))
+            label_blocks.append(
+                da.from_delayed(task, shape=(int(counts.sum()),), dtype=self.y.dtype, meta=self.y._meta)
+            )
         return blocks, label_blocks
 
     def _ensure(self, group_ids):
@@ -104,7 +108,7 @@ class DaskGroupStats:
         self._group_ids = np.unique(group_ids)
         bounds = _contiguous_ranges(self.groups.lengths[self._group_ids], self.n_partitions)
         part_of_group = np.full(self.groups.n_groups, -1, dtype=np.int64)
-        for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        for j, (a, b) in enumerate(itertools.pairwise(bounds)):
             part_of_group[self._group_ids[a:b]] = j
         n_parts = len(bounds) - 1
         key_table = _key_table(self.groups)
@@ -120,7 +124,7 @@ class DaskGroupStats:
         ]
         persisted = dask.persist(*tasks)
         self._partitions = [
-            (self._group_ids[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted)
+            (self._group_ids[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted, strict=True)
         ]
 
 
