@@ -30,6 +30,12 @@ class DensityDistributor(BaseDistributor):
         Share of intra-cluster generation; the rest goes between neighbouring
         filtered clusters (needs ``neighbors``). A class with no neighbouring
         filtered pair keeps its whole share inside clusters.
+    size_ratio : float in [0, 1], default=0.0
+        Share of each class's rows distributed as SMOTE would: among all the
+        class's groups in proportion to their rows, filtered or not. The rest,
+        ``1 - size_ratio``, follows the density rule above. Every group then
+        gets at least ``size_ratio`` times its SMOTE share. A class with no
+        filtered group still gets nothing. 0.0: the reference's rule.
 
     Attributes
     ----------
@@ -37,16 +43,19 @@ class DensityDistributor(BaseDistributor):
     clusters_density_ : dict {(cluster_label, class_label): float}
     intra_distribution_ : dict {(cluster_label, class_label): float}
     inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
-    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_
+    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_
     majority_class_labels_ : list
     unique_cluster_labels_, unique_class_labels_, n_samples_, neighbors_
     """
 
-    def __init__(self, filtering_threshold="auto", distances_exponent="auto", sparsity_based=True, distribution_ratio=1.0):
+    def __init__(
+        self, filtering_threshold="auto", distances_exponent="auto", sparsity_based=True, distribution_ratio=1.0, size_ratio=0.0
+    ):
         self.filtering_threshold = filtering_threshold
         self.distances_exponent = distances_exponent
         self.sparsity_based = sparsity_based
         self.distribution_ratio = distribution_ratio
+        self.size_ratio = size_ratio
 
     def _check_parameters(self, groups, n_features, neighbors):
         counts = groups.class_counts()
@@ -58,6 +67,7 @@ class DensityDistributor(BaseDistributor):
         self.distribution_ratio_ = check_scalar(
             self.distribution_ratio, "distribution_ratio", numbers.Real, min_val=0.0, max_val=1.0
         )
+        self.size_ratio_ = check_scalar(self.size_ratio, "size_ratio", numbers.Real, min_val=0.0, max_val=1.0)
         if self.distribution_ratio_ < 1.0 and neighbors is None:
             raise ValueError(
                 "Parameter `distribution_ratio` should be equal to 1.0, when `neighbors` parameter is `None`."
@@ -134,9 +144,17 @@ class DensityDistributor(BaseDistributor):
         pair_a, pair_b = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
         pair_log_weight = sign * np.logaddexp(log_density[pair_a], log_density[pair_b])
         intra_share = np.where(np.isin(klass, klass[pair_a]), self.distribution_ratio_, 1.0)
-        intra = intra_share * _normalize_per_class(sign * log_density, klass)
-        inter = (1.0 - self.distribution_ratio_) * _normalize_per_class(pair_log_weight, klass[pair_a])
-        self.intra_distribution_ = {labels[g]: float(p) for g, p in zip(filtered, intra)}
+        density_share = 1.0 - self.size_ratio_
+        intra = density_share * intra_share * _normalize_per_class(sign * log_density, klass)
+        inter = density_share * (1.0 - self.distribution_ratio_) * _normalize_per_class(pair_log_weight, klass[pair_a])
+        shares = np.zeros(len(labels))
+        shares[filtered] = intra
+        receiving = filtered
+        if self.size_ratio_ > 0:  # SMOTE's share: every group of a served class, by its rows
+            receiving = np.flatnonzero(np.isin(groups.klass, klass))
+            sizes = np.log(groups.lengths[receiving].astype(np.float64))
+            shares[receiving] += self.size_ratio_ * _normalize_per_class(sizes, groups.klass[receiving])
+        self.intra_distribution_ = {labels[g]: float(shares[g]) for g in receiving}
         self.inter_distribution_ = {
             (labels[filtered[a]], labels[filtered[b]]): float(p) for a, b, p in zip(pair_a, pair_b, inter)
         }

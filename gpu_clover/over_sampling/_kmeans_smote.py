@@ -37,6 +37,12 @@ class KMeansSMOTE(BaseClusterOverSampler):
     distances_exponent : float or "auto", default="auto"
     raise_error : bool, default=True
     backend : {"auto", "numpy", "cupy"}, default="auto"
+    size_ratio : float in [0, 1], default=0.5
+        The distributor's ``size_ratio``: this share of each class's rows is
+        allocated as SMOTE allocates it (to every cluster, in proportion to its
+        rows of the class), the rest by the density rule, so one sparse (often
+        outlying) cluster cannot take them all. 0.0 is cluster-over-sampling's
+        rule.
 
     Attributes
     ----------
@@ -54,6 +60,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         ],
         "imbalance_ratio_threshold": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
         "distances_exponent": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "size_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -66,6 +73,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         distances_exponent="auto",
         raise_error=True,
         backend="auto",
+        size_ratio=0.5,
     ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
@@ -75,6 +83,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         self.distances_exponent = distances_exponent
         self.raise_error = raise_error
         self.backend = backend
+        self.size_ratio = size_ratio
 
     def _make_estimators(self, data):
         self.transformer_ = None
@@ -86,7 +95,9 @@ class KMeansSMOTE(BaseClusterOverSampler):
         )
         self.clusterer_ = self._make_clusterer(data.X.shape[0])
         self.distributor_ = DensityDistributor(
-            filtering_threshold=self.imbalance_ratio_threshold, distances_exponent=self.distances_exponent
+            filtering_threshold=self.imbalance_ratio_threshold,
+            distances_exponent=self.distances_exponent,
+            size_ratio=self.size_ratio,
         )
 
     def _make_clusterer(self, n_samples):

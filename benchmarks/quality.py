@@ -1,0 +1,334 @@
+"""Quality benchmark of issue 7: do the synthetic rows help a classifier?
+
+    python benchmarks/quality.py [--quick] [--json PATH] [--seed 0]
+
+Every problem is binary, minority class = 1, and uses offline data only.
+
+(a) scikit-learn's bundled data sets, as imbalanced one-vs-rest problems:
+
+- ``digits_<d>`` for d in 0, 3, 8: ``load_digits()``, y = (target == d); 1797 rows x 64
+  features, about 180 minority rows (imbalance ratio ~9).
+- ``wine_<c>`` for c in 0, 1, 2: ``load_wine()``, y = (target == c); 178 x 13, 48-71
+  minority rows (ratio 1.5-2.7), no subsampling.
+- ``breast_cancer``: ``load_breast_cancer()``, minority = malignant (target 0) subsampled
+  to one tenth of the benign rows: all 357 benign rows and 35 malignant rows drawn
+  without replacement with ``numpy.random.default_rng(seed)`` (ratio ~10); 30 features.
+- ``iris_versicolor``: ``load_iris()``, minority = versicolor (target 1, the class that
+  overlaps another), 10 of its 50 rows drawn with ``default_rng(seed)``; the 100 other
+  rows are the majority (ratio 10); 4 features.
+
+(b) generated problems with within-class imbalance (``within_class_problem``): 1500 rows,
+10 % minority; the minority is split into three Gaussian sub-clusters holding 70 %, 25 %
+and 5 % of its rows (105, 37, 8 rows); the majority lies in four Gaussian blobs of unequal
+sizes (40/30/20/10 %); all centres are drawn uniformly in a box of half-width
+``6 / sqrt(n_features)`` (so the typical distance between two centres, 6 * sqrt(2/3) ~ 4.9,
+does not grow with the dimension), unit-variance blobs (minority sub-clusters: standard
+deviation 0.7): randomly placed blobs overlap, in every dimension.
+Three problems: ``within_d4`` (4 features, seed+1), ``within_d8`` (8 features,
+seed+2), ``within_d16`` (16 features, seed+3).
+
+Classifiers: ``LogisticRegression(max_iter=1000)``, ``KNeighborsClassifier(5)``,
+``RandomForestClassifier(n_estimators=50, random_state=seed)``.
+
+Metrics (5-fold ``StratifiedKFold(shuffle=True, random_state=seed)``, mean over folds):
+G-mean (``imblearn.metrics.geometric_mean_score``), F1 of the minority class, average
+precision (``average_precision``, from ``predict_proba``).
+
+Samplers, each inside ``imblearn.pipeline.make_pipeline(StandardScaler(), sampler, clf)``,
+all with ``random_state=seed``:
+
+- ``none``: no over-sampling.
+- ``smote``: ``imblearn.over_sampling.SMOTE(random_state=seed)``.
+- ``reference``: ``imblearn_extra.clover.over_sampling.KMeansSMOTE(random_state=seed,
+  raise_error=False)`` (its defaults: MiniBatchKMeans with 8 clusters, filtering threshold
+  and distances exponent "auto"). Folds where it generated nothing are counted.
+- ``ours_reference_params``: ``gpu_clover.KMeansSMOTE(kmeans_estimator=MiniBatchKMeans(
+  n_clusters=8, n_init="auto", random_state=seed), size_ratio=0.0, random_state=seed,
+  raise_error=False, backend="numpy")``: the reference's clusterer and distribution rule.
+- ``ours_defaults``: ``gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False,
+  backend="numpy")``: our defaults.
+
+``--quick``: ``within_d8``, ``breast_cancer`` and ``wine_1`` with logistic regression and
+5-NN only.
+
+Prints a table (per problem x classifier x sampler, then means per sampler and per problem
+family) and one JSON document (``--json`` also writes it to a file). "Empty folds" counts,
+per sampler and problem, the training folds (after scaling) on which the sampler returned
+the data unchanged.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+from imblearn.metrics import geometric_mean_score
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import make_scorer
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+import gpu_clover
+
+N_FOLDS = 5
+SCORING = {
+    "g_mean": make_scorer(geometric_mean_score),
+    "f1": "f1",
+    "average_precision": "average_precision",
+}
+SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults"]
+CLASSIFIERS = ["logistic", "knn", "forest"]
+
+
+# ------------------------------------------------------------------ problems
+def within_class_problem(n_features, seed, n_samples=1500, minority_fraction=0.10, spread=6.0):
+    """Binary data whose minority class is three sub-clusters of 70 / 25 / 5 % of its rows."""
+    rng = np.random.default_rng(seed)
+    n_minority = round(n_samples * minority_fraction)
+    minority_sizes = _split(n_minority, [0.70, 0.25, 0.05])
+    majority_sizes = _split(n_samples - n_minority, [0.4, 0.3, 0.2, 0.1])
+    parts, labels = [], []
+    for sizes, scale, label in ((majority_sizes, 1.0, 0), (minority_sizes, 0.7, 1)):
+        half_width = spread / np.sqrt(n_features)
+        centres = rng.uniform(-half_width, half_width, size=(len(sizes), n_features))
+        for centre, size in zip(centres, sizes):
+            parts.append(centre + scale * rng.standard_normal((size, n_features)))
+            labels.append(np.full(size, label))
+    X, y = np.concatenate(parts), np.concatenate(labels)
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+def _split(total, fractions):
+    sizes = [round(total * f) for f in fractions[1:]]
+    return [total - sum(sizes), *sizes]
+
+
+def _subsample_class(X, y, label, n_keep, seed):
+    """Keep ``n_keep`` rows of class ``label`` (drawn without replacement) and all others."""
+    rng = np.random.default_rng(seed)
+    members = np.flatnonzero(y == label)
+    keep = np.sort(np.concatenate([np.flatnonzero(y != label), rng.choice(members, n_keep, replace=False)]))
+    return X[keep], y[keep]
+
+
+def load_problems(seed=0, quick=False):
+    """``{name: (family, X, y)}`` with minority = 1 (see the module docstring)."""
+    problems = {}
+    digits = load_digits()
+    for d in (0, 3, 8):
+        problems[f"digits_{d}"] = ("sklearn", digits.data, (digits.target == d).astype(int))
+    wine = load_wine()
+    for c in (0, 1, 2):
+        problems[f"wine_{c}"] = ("sklearn", wine.data, (wine.target == c).astype(int))
+    cancer = load_breast_cancer()
+    X, y = _subsample_class(cancer.data, cancer.target, 0, int(np.sum(cancer.target == 1)) // 10, seed)
+    problems["breast_cancer"] = ("sklearn", X, (y == 0).astype(int))
+    iris = load_iris()
+    X, y = _subsample_class(iris.data, iris.target, 1, 10, seed)
+    problems["iris_versicolor"] = ("sklearn", X, (y == 1).astype(int))
+    for offset, n_features in enumerate((4, 8, 16), start=1):
+        X, y = within_class_problem(n_features, seed + offset)
+        problems[f"within_d{n_features}"] = ("within_class", X, y)
+    if quick:
+        problems = {name: problems[name] for name in ("within_d8", "breast_cancer", "wine_1")}
+    return problems
+
+
+# ------------------------------------------------------------------ estimators
+def make_sampler(name, seed):
+    """The over-sampler called ``name`` (``None`` for no over-sampling)."""
+    if name == "none":
+        return None
+    if name == "smote":
+        return SMOTE(random_state=seed)
+    if name == "reference":
+        from imblearn_extra.clover.over_sampling import KMeansSMOTE as ReferenceKMeansSMOTE
+
+        return ReferenceKMeansSMOTE(random_state=seed, raise_error=False)
+    if name == "ours_reference_params":
+        kmeans = MiniBatchKMeans(n_clusters=8, n_init="auto", random_state=seed)
+        return gpu_clover.KMeansSMOTE(
+            kmeans_estimator=kmeans, size_ratio=0.0, random_state=seed, raise_error=False, backend="numpy"
+        )
+    if name == "ours_defaults":
+        return gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False, backend="numpy")
+    raise ValueError(f"unknown sampler {name!r}")
+
+
+def make_classifier(name, seed):
+    if name == "logistic":
+        return LogisticRegression(max_iter=1000)
+    if name == "knn":
+        return KNeighborsClassifier(5)
+    if name == "forest":
+        return RandomForestClassifier(n_estimators=50, random_state=seed)
+    raise ValueError(f"unknown classifier {name!r}")
+
+
+def make_model(sampler, classifier):
+    steps = [StandardScaler()] + ([sampler] if sampler is not None else []) + [classifier]
+    return make_pipeline(*steps)
+
+
+# ------------------------------------------------------------------ evaluation
+def folds(seed):
+    return StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
+
+
+def evaluate(X, y, sampler, classifier, seed):
+    """Mean of each metric over the folds for one (sampler, classifier) pair."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        scores = cross_validate(make_model(sampler, classifier), X, y, cv=folds(seed), scoring=SCORING, error_score="raise")
+    return {metric: float(np.mean(scores[f"test_{metric}"])) for metric in SCORING}
+
+
+def count_empty_folds(X, y, sampler, seed):
+    """Training folds (scaled, as in the pipeline) on which the sampler added no row."""
+    if sampler is None:
+        return 0
+    empty = 0
+    for train, _ in folds(seed).split(X, y):
+        X_train = StandardScaler().fit_transform(X[train])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitFailedWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            _, y_res = sampler.fit_resample(X_train, y[train])
+        empty += int(len(y_res) == len(train))
+    return empty
+
+
+def run(problems, samplers, classifiers, seed):
+    """Scores of every (problem, classifier, sampler), and empty folds per (problem, sampler)."""
+    rows, empty = [], {}
+    for name, (family, X, y) in problems.items():
+        for sampler_name in samplers:
+            empty[(name, sampler_name)] = count_empty_folds(X, y, make_sampler(sampler_name, seed), seed)
+            for classifier_name in classifiers:
+                start = time.perf_counter()
+                scores = evaluate(X, y, make_sampler(sampler_name, seed), make_classifier(classifier_name, seed), seed)
+                rows.append(
+                    {
+                        "problem": name,
+                        "family": family,
+                        "classifier": classifier_name,
+                        "sampler": sampler_name,
+                        **scores,
+                        "seconds": round(time.perf_counter() - start, 3),
+                    }
+                )
+    return rows, empty
+
+
+def summarize(rows, samplers):
+    """Means per sampler, over all rows and per problem family and classifier."""
+    summary = {"all": {}, "family": {}, "classifier": {}}
+    for sampler in samplers:
+        mine = [r for r in rows if r["sampler"] == sampler]
+        summary["all"][sampler] = _means(mine)
+        for key, field in (("family", "family"), ("classifier", "classifier")):
+            for value in sorted({r[field] for r in mine}):
+                summary[key].setdefault(value, {})[sampler] = _means([r for r in mine if r[field] == value])
+    return summary
+
+
+def _means(rows):
+    return {metric: round(float(np.mean([r[metric] for r in rows])), 4) for metric in SCORING}
+
+
+# ------------------------------------------------------------------ output
+def print_tables(rows, empty, summary, samplers):
+    metrics = list(SCORING)
+    print("| problem | classifier | " + " | ".join(f"{s} G / F1 / AP" for s in samplers) + " |")
+    print("|---|---|" + "---:|" * len(samplers))
+    for problem in dict.fromkeys(r["problem"] for r in rows):
+        for classifier in dict.fromkeys(r["classifier"] for r in rows):
+            cells = []
+            for sampler in samplers:
+                match = [r for r in rows if (r["problem"], r["classifier"], r["sampler"]) == (problem, classifier, sampler)]
+                cells.append(" / ".join(f"{match[0][m]:.3f}" for m in metrics) if match else "")
+            print(f"| {problem} | {classifier} | " + " | ".join(cells) + " |")
+    print()
+    print("| scope | sampler | G-mean | F1 | AP |")
+    print("|---|---|---:|---:|---:|")
+    for scope, table in [("all", {"all": summary["all"]}), *((k, summary[k]) for k in ("family", "classifier"))]:
+        for value, per_sampler in table.items():
+            for sampler in samplers:
+                m = per_sampler[sampler]
+                print(f"| {value} | {sampler} | {m['g_mean']:.4f} | {m['f1']:.4f} | {m['average_precision']:.4f} |")
+    print()
+    print("Empty folds (sampler returned the data unchanged), of", N_FOLDS, "per problem:")
+    for sampler in samplers:
+        total = sum(v for (p, s), v in empty.items() if s == sampler)
+        where = {p: v for (p, s), v in empty.items() if s == sampler and v}
+        print(f"  {sampler}: {total} {where if where else ''}")
+    print()
+
+
+def machine():
+    import imblearn
+    import sklearn
+
+    try:
+        from importlib.metadata import version
+
+        extra = version("imbalanced-learn-extra")
+    except Exception:  # noqa: BLE001 - the peer is optional for the table
+        extra = None
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "imbalanced-learn": imblearn.__version__,
+        "imbalanced-learn-extra": extra,
+        "date": datetime.date.today().isoformat(),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="three problems, two classifiers")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="also write the JSON document to this file")
+    args = parser.parse_args(argv)
+    problems = load_problems(args.seed, args.quick)
+    classifiers = CLASSIFIERS[:2] if args.quick else CLASSIFIERS
+    start = time.perf_counter()
+    rows, empty = run(problems, SAMPLERS, classifiers, args.seed)
+    summary = summarize(rows, SAMPLERS)
+    print_tables(rows, empty, summary, SAMPLERS)
+    document = {
+        "benchmark": "quality of over-sampling (issue 7)",
+        "seed": args.seed,
+        "quick": args.quick,
+        "machine": machine(),
+        "seconds": round(time.perf_counter() - start, 1),
+        "problems": {name: {"family": f, "rows": len(y), "minority": int(y.sum()), "features": X.shape[1]} for name, (f, X, y) in problems.items()},
+        "empty_folds": {f"{p}/{s}": v for (p, s), v in empty.items()},
+        "summary": summary,
+        "rows": rows,
+    }
+    text = json.dumps(document, indent=1)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as handle:
+            handle.write(text + "\n")
+    return document
+
+
+if __name__ == "__main__":
+    main()

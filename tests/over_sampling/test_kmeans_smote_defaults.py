@@ -1,0 +1,67 @@
+"""KMeansSMOTE's defaults of issue 7 (``size_ratio=0.5``) and the recipe that reproduces the reference."""
+
+import numpy as np
+import pytest
+from imblearn_extra.clover.over_sampling import KMeansSMOTE as ReferenceKMeansSMOTE
+from sklearn.cluster import MiniBatchKMeans
+
+from gpu_clover import KMeansSMOTE
+from gpu_clover.over_sampling import SMOTE
+
+
+def test_default_size_ratio_reaches_the_distributor(make_data):
+    X, y = make_data([300, 80], seed=3)
+    sampler = KMeansSMOTE(random_state=0, backend="numpy")
+    assert sampler.get_params()["size_ratio"] == 0.5
+    sampler.fit_resample(X, y)
+    assert sampler.distributor_.size_ratio_ == 0.5
+
+
+@pytest.mark.parametrize("size_ratio", [0.0, 0.5, 1.0])
+def test_each_cluster_receives_its_share(size_ratio, make_data):
+    """Rows per cluster are the largest-remainder rounding of the rule's shares: none gets more.
+
+    k-means cells are convex, so every synthetic row (on a segment between two
+    rows of one cluster) is predicted in its own group's cluster.
+    """
+    X, y = make_data([400, 90], n_features=4, n_blobs=5, seed=11)
+    sampler = KMeansSMOTE(kmeans_estimator=6, size_ratio=size_ratio, random_state=0, backend="numpy")
+    X_res, _ = sampler.fit_resample(X, y)
+    n_new = int(np.sum(y == 0) - np.sum(y == 1))
+    received = np.bincount(sampler.clusterer_.predict(X_res[len(y) :]), minlength=6)
+    shares = np.zeros(6)
+    for (cluster, _), share in sampler.distributor_.intra_distribution_.items():
+        shares[cluster] = share
+    assert received.sum() == n_new
+    assert np.all(received <= np.ceil(shares * n_new)) and np.all(received >= np.floor(shares * n_new))
+    assert np.all(received[shares == 0] == 0)
+
+
+@pytest.mark.parametrize("size_ratio", [0.0, 0.5, 1.0])
+def test_one_cluster_equals_smote_counts(size_ratio, make_data):
+    X, y = make_data([150, 40, 17], seed=2)
+    _, y_ours = KMeansSMOTE(kmeans_estimator=1, size_ratio=size_ratio, random_state=0, backend="numpy").fit_resample(X, y)
+    _, y_smote = SMOTE(random_state=0, backend="numpy").fit_resample(X, y)
+    assert np.bincount(y_ours).tolist() == np.bincount(y_smote).tolist() == [150, 150, 150]
+
+
+def test_size_ratio_zero_reproduces_the_reference(make_data):
+    """The README's recipe: the reference's clusterer and ``size_ratio=0.0`` give its proportions."""
+    X, y = make_data([300, 60], n_features=3, n_blobs=4, seed=5)
+    reference = ReferenceKMeansSMOTE(random_state=0).fit(X, y)
+    reference.fit_resample(X, y)
+    kmeans = MiniBatchKMeans(n_clusters=8, n_init="auto", random_state=0)
+    ours = KMeansSMOTE(kmeans_estimator=kmeans, size_ratio=0.0, random_state=0, backend="numpy")
+    ours.fit_resample(X, y)
+    np.testing.assert_array_equal(ours.labels_, reference.labels_)
+    expected = {(int(c), int(k)): p for (c, k), p in reference.distributor_.intra_distribution_.items()}
+    assert set(ours.distributor_.intra_distribution_) == set(expected)
+    for key, share in expected.items():
+        np.testing.assert_allclose(ours.distributor_.intra_distribution_[key], share, rtol=1e-9)
+
+
+@pytest.mark.parametrize("size_ratio", [-0.5, 2.0, "auto"])
+def test_bad_size_ratio(size_ratio, binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="size_ratio"):
+        KMeansSMOTE(size_ratio=size_ratio, backend="numpy").fit_resample(X, y)
