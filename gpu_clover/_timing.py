@@ -1,7 +1,24 @@
 """Wall-clock time per pipeline stage (the device is synchronized at stage boundaries)."""
 
+import contextvars
 import time
 from contextlib import contextmanager
+
+_LISTENER = contextvars.ContextVar("gpu_clover_stage_listener", default=None)
+
+
+@contextmanager
+def stage_listener(callback):
+    """Within this context, call ``callback(stage, seconds)`` each time a fit's stage ends.
+
+    For live progress (the ``gpu-clover`` command prints a line per stage); the
+    totals are still in the sampler's ``stage_seconds_`` afterwards.
+    """
+    token = _LISTENER.set(callback)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
 
 
 class StageTimer:
@@ -24,7 +41,14 @@ class StageTimer:
             elapsed = time.perf_counter() - start
             inner = self._nested.pop()
             self._nested[-1] += elapsed
-            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - inner
+            self.record(name, elapsed - inner)
+
+    def record(self, name, seconds):
+        """Add ``seconds`` to stage ``name`` and tell the listener, if any."""
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        listener = _LISTENER.get()
+        if listener is not None:
+            listener(name, seconds)
 
 
 class NullTimer(StageTimer):

@@ -22,6 +22,8 @@ import warnings
 
 import numpy as np
 
+from ._timing import stage_listener
+
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -184,7 +186,7 @@ def run_resample(args):
         n_clusters=args.n_clusters,
     )
 
-    with progress.step("resample", timings, substages=lambda: getattr(sampler, "stage_seconds_", {})):
+    with progress.step("resample", timings), stage_listener(progress.substage):
         X_res, y_res = _fit_resample(sampler, frame[features], frame[target], quiet=args.quiet)
     output = _append_synthetic(frames, frame, target, X_res, y_res)
     with progress.step("write", timings):
@@ -431,16 +433,17 @@ def _umask():
 
 # ---------------------------------------------------------------- progress and summary
 class Progress:
-    """One line per stage on stderr (a terminal only): 'load ...' then its time."""
+    """One line per stage on stderr (a terminal only): 'load ...' then its time; the
+    resampler's own stages (cluster, neighbors, distribute, generate, ...) as they end."""
 
     def __init__(self, enabled, stream=None):
         self.enabled = enabled
         self.stream = stream or sys.stderr
 
     @contextlib.contextmanager
-    def step(self, name, timings, substages=None):
+    def step(self, name, timings):
         if self.enabled:
-            self.stream.write(f"  {name:<10} ...")
+            self.stream.write(f"  {name:<10} ...\n")
             self.stream.flush()
         start = time.perf_counter()
         try:
@@ -448,9 +451,12 @@ class Progress:
         finally:
             timings[name] = time.perf_counter() - start
         if self.enabled:
-            self.stream.write(f"\r  {name:<10} {_seconds(timings[name])}\n")
-            for stage, seconds in (substages() if substages else {}).items():
-                self.stream.write(f"    {stage:<10} {_seconds(seconds)}\n")
+            self.stream.write(f"  {name:<10} {_seconds(timings[name])}\n")
+            self.stream.flush()
+
+    def substage(self, stage, seconds):
+        if self.enabled:
+            self.stream.write(f"    {stage:<10} {_seconds(seconds)}\n")
             self.stream.flush()
 
 

@@ -65,7 +65,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         start = time.perf_counter()
         data = check_fit_data(self, X, y, self.backend)
         timer = StageTimer(data.backend)
-        timer.seconds["validate"] = time.perf_counter() - start
+        timer.record("validate", time.perf_counter() - start)
         X_base, X_res, codes_new = self._resample(data, fit_params, timer)
         with timer.stage("assemble"):
             result = data.finish(X_base, X_res, codes_new)
