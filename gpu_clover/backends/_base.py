@@ -25,6 +25,8 @@ class Backend:
 
     name = "base"
     xp = np
+    # Groups up to this size share padded batched GEMMs; larger ones go in exact row tiles.
+    max_bucket_size = _BUCKET_SIZES[-1]
 
     # ------------------------------------------------------------------ data
     def asarray(self, a, dtype=None):
@@ -137,7 +139,8 @@ class Backend:
         dtype = self.distance_dtype(X.dtype)
         budget = self.tile_elements(np.dtype(dtype).itemsize)
         lower = 1
-        for size in _BUCKET_SIZES:
+        buckets = [size for size in _BUCKET_SIZES if size <= self.max_bucket_size]
+        for size in buckets:
             groups = np.flatnonzero((lengths > lower) & (lengths <= size))
             lower = size
             chunk = max(1, budget // (size * size * 4))
@@ -157,7 +160,7 @@ class Backend:
                 sums[xp.asarray(sel)] = row_sums.reshape(len(sel), size).sum(axis=1)
                 dest = (xp.asarray(table_starts[sel])[:, None] + local[None, :])[valid]
                 table[dest, : nn.shape[1]] = nn[valid.reshape(-1)]
-        for g in np.flatnonzero(lengths > _BUCKET_SIZES[-1]):
+        for g in np.flatnonzero(lengths > buckets[-1]):
             n_g = int(lengths[g])
             members = X[rows[offsets[g] : offsets[g] + n_g]].astype(dtype, copy=False)
             members = members - members.mean(axis=0)

@@ -11,6 +11,7 @@ class NumPyBackend(Backend):
 
     name = "numpy"
     xp = np
+    max_bucket_size = 256  # on the CPU, padding costs more than a loop over larger groups
 
     def segment_sum(self, values, segment_ids, n_segments):
         # One sparse (n_segments x n) product: a C loop, unlike np.add.at on 2-D data.
