@@ -7,8 +7,7 @@ library does better (a scatter-add, a top-k, a fused kernel).
 
 import numpy as np
 
-# Groups up to this size are handled in padded batches (one batched GEMM per
-# bucket); larger groups are processed in row tiles against the whole group.
+# Padded sizes of small groups in the segmented pass (a batched GEMM per bucket).
 _BUCKET_SIZES = tuple(sorted({round(2 ** (p / 2)) for p in range(4, 23)}))  # 4 .. 2048, steps of sqrt(2)
 
 
@@ -44,6 +43,10 @@ class Backend:
     def is_native(self, a):
         """Whether ``a`` already lives on this backend."""
         return isinstance(a, self.xp.ndarray)
+
+    def device_name(self):
+        """The device in words (for summaries)."""
+        raise NotImplementedError
 
     def synchronize(self):
         """Wait for queued device work (for timings); a no-op on the CPU."""
