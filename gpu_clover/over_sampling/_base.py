@@ -8,7 +8,7 @@ import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._groups import GroupNeighbors, build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
@@ -19,6 +19,18 @@ from ..distribution import BaseDistributor
 from ._allocation import allocate_samples
 from ._generation import repeat_items, smote_inter
 from ._sampling_strategy import resolve_sampling_strategy
+
+
+# Parameter constraints shared by the over-samplers.
+K_NEIGHBORS = [Interval(numbers.Integral, 1, None, closed="left")]
+# kmeans_estimator / som_estimator: None, a number of clusters, a fraction of the rows, or an estimator.
+CLUSTERER_SPEC = [
+    None,
+    Interval(numbers.Integral, 1, None, closed="left"),
+    Interval(numbers.Real, 0, 1, closed="right"),
+    HasMethods(["fit"]),
+]
+AUTO_OR_NON_NEGATIVE = [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})]
 
 
 class BaseClusterOverSampler(BaseOverSampler):

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..distribution import BaseDistributor
-from ._base import BaseClusterOverSampler
+from ._base import K_NEIGHBORS, BaseClusterOverSampler
 from ._generation import plan_tiles
 from ._geometry import geometric_rows, nearest_in_union, uniform_draws
 
@@ -55,7 +55,7 @@ class GeometricSMOTE(BaseClusterOverSampler):
 
     _parameter_constraints = {
         **BaseClusterOverSampler._parameter_constraints,
-        "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "k_neighbors": K_NEIGHBORS,
         "truncation_factor": [Interval(numbers.Real, -1, 1, closed="both")],
         "deformation_factor": [Interval(numbers.Real, 0, 1, closed="both")],
         "selection_strategy": [StrOptions(set(SELECTION_STRATEGIES))],

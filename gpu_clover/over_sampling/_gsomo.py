@@ -1,10 +1,7 @@
 """G-SOMO: self-organizing map, density-based distribution, Geometric SMOTE (Douzas, Rauch and Bacao, 2021)."""
 
-import numbers
-
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from ..distribution import DensityDistributor
+from ._base import AUTO_OR_NON_NEGATIVE
 from ._geometric_smote import GeometricSMOTE
 from ._somo import SOMO, make_som
 
@@ -43,8 +40,8 @@ class GeometricSOMO(SOMO):
     _parameter_constraints = {
         **SOMO._parameter_constraints,
         **GeometricSMOTE._parameter_constraints,
-        "imbalance_ratio_threshold": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "distances_exponent": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "imbalance_ratio_threshold": AUTO_OR_NON_NEGATIVE,
+        "distances_exponent": AUTO_OR_NON_NEGATIVE,
     }
 
     def __init__(

@@ -3,11 +3,11 @@
 import numbers
 
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from ..cluster import KMeans
 from ..distribution import DensityDistributor
-from ._base import BaseClusterOverSampler
+from ._base import AUTO_OR_NON_NEGATIVE, CLUSTERER_SPEC, K_NEIGHBORS, BaseClusterOverSampler
 from ._smote import SMOTE
 
 
@@ -51,15 +51,10 @@ class KMeansSMOTE(BaseClusterOverSampler):
 
     _parameter_constraints = {
         **BaseClusterOverSampler._parameter_constraints,
-        "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
-        "kmeans_estimator": [
-            None,
-            Interval(numbers.Integral, 1, None, closed="left"),
-            Interval(numbers.Real, 0, 1, closed="right"),
-            HasMethods(["fit"]),
-        ],
-        "imbalance_ratio_threshold": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "distances_exponent": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "k_neighbors": K_NEIGHBORS,
+        "kmeans_estimator": CLUSTERER_SPEC,
+        "imbalance_ratio_threshold": AUTO_OR_NON_NEGATIVE,
+        "distances_exponent": AUTO_OR_NON_NEGATIVE,
         "size_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
     }
 

@@ -1,11 +1,7 @@
 """Native SMOTE: all groups in one vectorized pass on the backend."""
 
-import numbers
-
-from sklearn.utils._param_validation import Interval
-
 from ..distribution import BaseDistributor
-from ._base import BaseClusterOverSampler
+from ._base import K_NEIGHBORS, BaseClusterOverSampler
 from ._generation import smote_intra
 
 
@@ -33,7 +29,7 @@ class SMOTE(BaseClusterOverSampler):
 
     _parameter_constraints = {
         **BaseClusterOverSampler._parameter_constraints,
-        "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "k_neighbors": K_NEIGHBORS,
     }
 
     def __init__(self, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto"):

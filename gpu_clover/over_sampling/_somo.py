@@ -4,11 +4,11 @@ import math
 import numbers
 
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import Interval
 
 from ..cluster import SOM
 from ..distribution import DensityDistributor
-from ._base import BaseClusterOverSampler
+from ._base import CLUSTERER_SPEC, K_NEIGHBORS, BaseClusterOverSampler
 from ._smote import SMOTE
 
 
@@ -46,13 +46,8 @@ class SOMO(BaseClusterOverSampler):
 
     _parameter_constraints = {
         **BaseClusterOverSampler._parameter_constraints,
-        "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
-        "som_estimator": [
-            None,
-            Interval(numbers.Integral, 1, None, closed="left"),
-            Interval(numbers.Real, 0, 1, closed="right"),
-            HasMethods(["fit"]),
-        ],
+        "k_neighbors": K_NEIGHBORS,
+        "som_estimator": CLUSTERER_SPEC,
         "distribution_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
     }
 
