@@ -156,10 +156,9 @@ class Backend:
                 block = X[rows[index]].astype(dtype, copy=False)
                 block = block - ((block * valid[:, :, None]).sum(axis=1) / lens[:, None])[:, None, :]
                 block *= valid[:, :, None]
-                d = self.sq_distances(block, block).reshape(len(sel) * size, size)
                 # Rows past a group's end get no valid column: they add nothing.
                 n_valid = xp.where(valid, lens[:, None], 0).reshape(-1)
-                nn, row_sums = self.rows_topk_and_sums(d, n_valid, xp.tile(local, len(sel)), k)
+                nn, row_sums = self.tile_topk_and_sums(block, block, n_valid, xp.tile(local, len(sel)), k)
                 sums[xp.asarray(sel)] = row_sums.reshape(len(sel), size).sum(axis=1)
                 dest = (xp.asarray(table_starts[sel])[:, None] + local[None, :])[valid]
                 table[dest, : nn.shape[1]] = nn[valid.reshape(-1)]
@@ -170,14 +169,25 @@ class Backend:
             members_sq = (members * members).sum(axis=1)
             step = max(1, budget // (2 * n_g))
             for r0 in range(0, n_g, step):
-                d = self.sq_distances(members[r0 : r0 + step], members, b_sq=members_sq)
-                n_rows = d.shape[0]
+                tile_rows = members[r0 : r0 + step]
+                n_rows = tile_rows.shape[0]
                 n_valid = xp.full(n_rows, n_g, dtype=xp.int64)
-                nn, row_sums = self.rows_topk_and_sums(d, n_valid, r0 + xp.arange(n_rows), k)
+                nn, row_sums = self.tile_topk_and_sums(tile_rows, members, n_valid, r0 + xp.arange(n_rows), k, b_sq=members_sq)
                 sums[int(g)] += row_sums.sum()
                 start = int(table_starts[g]) + r0
                 table[start : start + n_rows, : nn.shape[1]] = nn
         return table, sums
+
+    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
+        """``rows_topk_and_sums`` of the squared distances between the rows of ``a`` and ``b``.
+
+        Batched over leading axes: ``a`` is ``(..., m, d)``, ``b`` is ``(..., n, d)``,
+        and tile row ``i * m + r`` is row r of batch i. ``b_sq`` (optional) holds
+        the rows' squared norms of ``b``. A backend may fuse the distance epilogue
+        into the reduction instead of materialising the distance tile.
+        """
+        d = self.sq_distances(a, b, b_sq=b_sq)
+        return self.rows_topk_and_sums(d.reshape(-1, d.shape[-1]), n_valid, self_col, k)
 
     def rows_topk_and_sums(self, sq_d, n_valid, self_col, k):
         """For each row of a squared-distance tile: its k closest columns and its distance sum.

@@ -122,23 +122,43 @@ class CuPyBackend(Backend):
         kk = min(k, sq_d.shape[1])
         if kk > TOPK_MAX or sq_d.dtype not in (cp.float32, cp.float64):
             return super().rows_topk_and_sums(sq_d, n_valid, self_col, k)
-        n_rows, n_cols = sq_d.shape
+        return self._rows_topk(sq_d, n_valid, self_col, kk)
+
+    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
+        kk = min(k, b.shape[-2])
+        if kk > TOPK_MAX or a.dtype not in (cp.float32, cp.float64):
+            return super().tile_topk_and_sums(a, b, n_valid, self_col, k, b_sq)
+        # One GEMM for the dot products; the kernel adds the norms as it reads the tile,
+        # so the tile is written once and read once.
+        n_cols = b.shape[-2]
+        gram = cp.matmul(a, cp.swapaxes(b, -1, -2)).reshape(-1, n_cols)
+        a_sq = (a * a).sum(axis=-1).reshape(-1)
+        b_sq = ((b * b).sum(axis=-1) if b_sq is None else b_sq).reshape(-1)
+        return self._rows_topk(gram, n_valid, self_col, kk, norms=(a_sq, b_sq, a.shape[-2]))
+
+    def _rows_topk(self, tile, n_valid, self_col, kk, norms=None):
+        n_rows, n_cols = tile.shape
         sums = cp.empty(n_rows, dtype=cp.float64)
         table = cp.empty((n_rows, max(kk, 1)), dtype=cp.int32)
         if n_rows:
             threads = 256
             blocks = (n_rows * 32 + threads - 1) // threads
-            kernel = rows_topk_kernel("float" if sq_d.dtype == cp.float32 else "double")
+            dtype_name = "float" if tile.dtype == cp.float32 else "double"
+            kernel = rows_topk_kernel(dtype_name, from_gram=norms is not None)
+            a_sq, b_sq, rows_per_batch = norms if norms is not None else (tile, tile, n_rows)  # unread without norms
             kernel(
                 (blocks,),
                 (threads,),
                 (
-                    cp.ascontiguousarray(sq_d),
+                    cp.ascontiguousarray(tile),
                     np.int64(n_rows),
                     np.int64(n_cols),
                     cp.ascontiguousarray(n_valid, dtype=cp.int64),
                     cp.ascontiguousarray(self_col, dtype=cp.int64),
                     np.int32(max(kk, 1)),
+                    cp.ascontiguousarray(a_sq, dtype=tile.dtype),
+                    cp.ascontiguousarray(b_sq, dtype=tile.dtype),
+                    np.int64(rows_per_batch),
                     table,
                     sums,
                 ),

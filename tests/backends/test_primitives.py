@@ -55,6 +55,29 @@ def test_segmented_knn_finds_the_true_neighbours_and_never_the_row_itself(name):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+def test_segmented_neighbors_in_float32(name):
+    """float32 rows (the GPU's working precision): true neighbours up to float32 ties, sums to 1e-4."""
+    backend = get_backend(name)
+    k = 5
+    X, rows, offsets, lengths = _groups(np.random.default_rng(3), SIZES, n_features=8)
+    X32 = X.astype(np.float32) + 10.0  # off-centre rows: the groups' centering must keep the distances accurate
+    table, sums = backend.segmented_neighbors(backend.asarray(X32), backend.asarray(rows), offsets, lengths, k)
+    table, sums = backend.to_host(table), backend.to_host(sums)
+    start = 0
+    for g, (o, n) in enumerate(zip(offsets, lengths)):
+        members = X32[rows[o : o + n]].astype(np.float64)
+        d = cdist(members, members)
+        assert sums[g] == pytest.approx(d.sum(), rel=1e-4)
+        np.fill_diagonal(d, np.inf)
+        kk = min(k, n - 1)
+        for i in range(n):
+            found = table[start + i, :kk]
+            assert i not in found and len(set(found)) == kk
+            np.testing.assert_allclose(np.sort(d[i, found]), np.sort(d[i])[:kk], rtol=1e-3, atol=1e-3)
+        start += n
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 def test_knn_keeps_duplicates_as_neighbours(name):
     backend = get_backend(name)
     X = np.zeros((5, 2))
