@@ -15,19 +15,38 @@ PY
 start=$(date +%s)
 cat > "$out/cold_start.py" <<'PY'
 # First call in a fresh process with an empty kernel cache: includes CuPy's kernel compilation.
-import json, os, time
+# Every compilation is logged (kernel, seconds, whether it went through Jitify, e.g. CUB).
+import json, os, re, time
 import cupy as cp
+import cupy.cuda.compiler as compiler
 from sklearn.datasets import make_classification
 from gpu_clover import KMeansSMOTE
+import inspect
+compiled = []
+hook = "_compile_using_nvrtc_no_warning" if hasattr(compiler, "_compile_using_nvrtc_no_warning") else "compile_using_nvrtc"
+_nvrtc = getattr(compiler, hook)
+_signature = inspect.signature(_nvrtc)
+def _logged(source, *args, **kwargs):
+    t = time.perf_counter()
+    try:
+        return _nvrtc(source, *args, **kwargs)
+    finally:
+        bound = _signature.bind_partial(source, *args, **kwargs).arguments
+        names = re.findall(r"__global__\s+void\s+(\w+)", source) or re.findall(r"(cub::\w+)", source)
+        compiled.append({"kernel": (names or ["?"])[0], "s": round(time.perf_counter() - t, 3), "jitify": bool(bound.get("jitify")), "chars": len(source)})
+setattr(compiler, hook, _logged)
 X, y = make_classification(n_samples=20000, n_features=32, weights=[0.95], random_state=0)
 X, y = cp.asarray(X, dtype=cp.float32), cp.asarray(y)
 calls = []
 for _ in range(2):
+    compiled.clear()
     sampler = KMeansSMOTE(kmeans_estimator=64, random_state=0)
     t = time.perf_counter()
     sampler.fit_resample(X, y)
     cp.cuda.get_current_stream().synchronize()
-    calls.append({"seconds": round(time.perf_counter() - t, 3), "stages": {k: round(v, 3) for k, v in sampler.stage_seconds_.items()}})
+    calls.append({"seconds": round(time.perf_counter() - t, 3), "stages": {k: round(v, 3) for k, v in sampler.stage_seconds_.items()},
+                  "compilations": len(compiled), "compile_s": round(sum(c["s"] for c in compiled), 3),
+                  "slowest": sorted(compiled, key=lambda c: -c["s"])[:40]})
 print(json.dumps({"CUPY_ACCELERATORS": os.environ.get("CUPY_ACCELERATORS", "(default)"), "cold": calls[0], "warm": calls[1]}))
 PY
 CUPY_CACHE_DIR=$(mktemp -d) python3 "$out/cold_start.py" > "$out/cold_start.txt" 2>&1
@@ -40,7 +59,18 @@ bench_rc=$?
   echo "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
   cat "$out/device.txt"
   echo; echo "pytest -m gpu: exit $pytest_rc: $(tail -n 1 "$out/pytest.txt")"
-  echo "cold start: $(cat "$out/cold_start.txt")"
+  echo "cold start (fresh kernel cache; first call, compilations, second call):"
+  python3 - "$out/cold_start.txt" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        print("  ", line.rstrip()[:300]); continue
+    c, w = r["cold"], r["warm"]
+    print(f"  CUPY_ACCELERATORS={r['CUPY_ACCELERATORS']}: {c['seconds']} s, {c['compilations']} compilations "
+          f"({c['compile_s']} s, {sum(x['jitify'] for x in c['slowest'])} via Jitify among the 40 slowest); second call {w['seconds']} s")
+PY
   echo "benchmark: exit $bench_rc (bench.json)"
   echo "elapsed: $(( $(date +%s) - start )) s"
 } > "$out/summary.md"

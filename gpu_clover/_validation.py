@@ -46,7 +46,10 @@ class FitData:
             X_res = X_res if X_res.dtype == self.out_dtype else X_res.astype(self.out_dtype)
             return self.wrap(X_res, xp.concatenate([self.y_codes, codes_new]))
         out = np.empty(X_res.shape, dtype=self.out_dtype)
-        out[:n] = self.X_host() if X_base is self.X else backend.to_host(X_base)
+        if X_base is self.X:
+            backend.host_copy(out[:n], self.X_host())
+        else:
+            backend.to_host_into(X_base, out[:n])
         backend.to_host_into(X_res[n:], out[n:])
         return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]))
 

@@ -7,6 +7,8 @@ library does better (a scatter-add, a top-k, a fused kernel).
 
 import numpy as np
 
+from ._host import host_copy
+
 # Padded sizes of small groups in the segmented pass (a batched GEMM per bucket).
 _BUCKET_SIZES = tuple(sorted({round(2 ** (p / 2)) for p in range(4, 23)}))  # 4 .. 2048, steps of sqrt(2)
 
@@ -39,6 +41,13 @@ class Backend:
     def to_host_into(self, a, out):
         """Copy ``a`` into the host array ``out`` (same shape)."""
         out[...] = self.to_host(a)
+
+    def host_copy(self, dst, src):
+        """``dst[...] = src`` between host arrays; large plain copies are split among threads."""
+        if dst.flags.c_contiguous and src.flags.c_contiguous and dst.dtype == src.dtype and dst.shape == src.shape:
+            host_copy(dst, src)
+        else:
+            dst[...] = src
 
     def is_native(self, a):
         """Whether ``a`` already lives on this backend."""

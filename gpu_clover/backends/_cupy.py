@@ -8,6 +8,7 @@ import functools
 import cupy as cp
 import numpy as np
 
+from . import _transfer
 from ._base import Backend
 from ._kernels import TOPK_MAX, interpolate_kernel, rows_topk_kernel
 
@@ -54,16 +55,20 @@ class CuPyBackend(Backend):
         self._tile_scale = 1.0
 
     def asarray(self, a, dtype=None):
+        if isinstance(a, np.ndarray) and a.nbytes >= _transfer.STAGED_MIN_BYTES:
+            a = _transfer.to_device(a)  # large host arrays: pinned staging, the cast on the device
         return cp.asarray(a, dtype=dtype)
 
     def to_host(self, a):
-        return cp.asnumpy(a) if isinstance(a, cp.ndarray) else np.asarray(a)
+        if not isinstance(a, cp.ndarray):
+            return np.asarray(a)
+        return _transfer.to_host_into(a, np.empty(a.shape, dtype=a.dtype))
 
     def to_host_into(self, a, out):
-        if a.dtype == out.dtype and a.flags.c_contiguous and out.flags.c_contiguous:
-            a.get(out=out)  # straight into the caller's array: no temporary host copy
+        if a.dtype == out.dtype and out.flags.c_contiguous:
+            _transfer.to_host_into(a, out)  # straight into the caller's array, through pinned buffers
         else:
-            out[...] = cp.asnumpy(a)
+            out[...] = self.to_host(a)
 
     def is_native(self, a):
         return isinstance(a, cp.ndarray)

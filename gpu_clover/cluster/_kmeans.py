@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._random import Stream, seed_from_random_state
-from ..backends import BACKENDS, get_backend, is_cupy_array
+from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 
 # Above twice this many rows, Lloyd first converges on a random subsample of this
 # size, then refines on all rows: the same fixed point, a fraction of the passes.
@@ -67,6 +67,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         self.backend = backend
         self.fit_sample_size = fit_sample_size
 
+    @runs_without_cub
     def fit(self, X, y=None):
         """Compute the clusters of X (``y`` is ignored)."""
         self._validate_params()
@@ -88,6 +89,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         self.labels_ = labels if self._on_device else backend.to_host(labels)
         return self
 
+    @runs_without_cub
     def predict(self, X):
         """Index of the closest center for each row of X."""
         check_is_fitted(self)

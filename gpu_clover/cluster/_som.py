@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from .._random import Stream, seed_from_random_state
-from ..backends import BACKENDS, get_backend, is_cupy_array
+from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 
 # The map is trained on at most this many random rows (and at least
 # ROWS_PER_NEURON per neuron), then every row is assigned to its closest neuron:
@@ -102,6 +102,7 @@ class SOM(ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.backend = backend
 
+    @runs_without_cub
     def fit(self, X, y=None):
         """Train the map on X and label every row with its occupied neuron (``y`` is ignored)."""
         self._validate_params()

@@ -14,7 +14,7 @@ from .._groups import GroupNeighbors, build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
 from .._timing import StageTimer
 from .._validation import check_fit_data
-from ..backends import BACKENDS
+from ..backends import BACKENDS, runs_without_cub
 from ..distribution import BaseDistributor
 from ._allocation import allocate_samples
 from ._generation import repeat_items, smote_inter
@@ -55,6 +55,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.sampling_strategy_ = self._requested_samples(data)
         return self
 
+    @runs_without_cub
     def fit_resample(self, X, y, **fit_params):
         """Resample the data set.
 
