@@ -17,15 +17,37 @@ Every problem is binary, minority class = 1, and uses offline data only.
   overlaps another), 10 of its 50 rows drawn with ``default_rng(seed)``; the 100 other
   rows are the majority (ratio 10); 4 features.
 
-(b) generated problems with within-class imbalance (``within_class_problem``): 1500 rows,
-10 % minority; the minority is split into three Gaussian sub-clusters holding 70 %, 25 %
+(b) generated problems with within-class imbalance, two families of three (4, 8 and 16
+features), 1500 rows, 10 % minority (150 rows):
+
+``within_overlap`` (``overlapping_problem``, problems ``overlap_d4/d8/d16``, seeds seed+1,
+seed+2, seed+3): the minority is split into three Gaussian sub-clusters holding 70 %, 25 %
 and 5 % of its rows (105, 37, 8 rows); the majority lies in four Gaussian blobs of unequal
 sizes (40/30/20/10 %); all centres are drawn uniformly in a box of half-width
 ``6 / sqrt(n_features)`` (so the typical distance between two centres, 6 * sqrt(2/3) ~ 4.9,
 does not grow with the dimension), unit-variance blobs (minority sub-clusters: standard
-deviation 0.7): randomly placed blobs overlap, in every dimension.
-Three problems: ``within_d4`` (4 features, seed+1), ``within_d8`` (8 features,
-seed+2), ``within_d16`` (16 features, seed+3).
+deviation 0.7): randomly placed blobs overlap, in every dimension. Here SMOTE's
+interpolations between sub-clusters mostly land in minority territory anyway.
+
+``within_separated`` (``separated_problem``, problems ``separated_d4/d8/d16``, seeds
+seed+4, seed+5, seed+6): the failure mode that motivates clustering before SMOTE (the seed
+paper): minority sub-clusters of very different sizes with the majority lying between
+them, and minority rows isolated in majority territory, so that SMOTE's nearest minority
+neighbours reach across majority regions and its interpolations put minority rows inside
+the majority class. Construction:
+
+- four minority sub-cluster centres at the vertices of a regular simplex with edge 8
+  (``8 / sqrt(2)`` times the first four unit vectors, centred on their mean), then rotated
+  by a random orthogonal matrix (QR of a standard normal matrix), so no axis is special;
+- the majority (1350 rows) in six Gaussian blobs of equal size (225 rows), one at the
+  midpoint of each edge: the straight segment between any two minority sub-clusters runs
+  through a majority blob's centre, 4 standard deviations from each sub-cluster's centre;
+- 90 % of the minority (135 rows) in the four sub-clusters, sizes in ratio 8 : 4 : 2 : 1
+  (72, 36, 18, 9 rows);
+- the other 10 % (15 rows) isolated: each drawn from the distribution of a majority blob
+  chosen uniformly (one-row disjuncts, or label noise); all the k nearest minority
+  neighbours of such a row lie in other sub-clusters or other blobs;
+- every blob, minority or majority, is a unit-variance Gaussian.
 
 Classifiers: ``LogisticRegression(max_iter=1000)``, ``KNeighborsClassifier(5)``,
 ``RandomForestClassifier(n_estimators=50, random_state=seed)``.
@@ -48,7 +70,7 @@ all with ``random_state=seed``:
 - ``ours_defaults``: ``gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False,
   backend="numpy")``: our defaults.
 
-``--quick``: ``within_d8``, ``breast_cancer`` and ``wine_1`` with logistic regression and
+``--quick``: ``separated_d8``, ``breast_cancer`` and ``wine_1`` with logistic regression and
 5-NN only.
 
 Prints a table (per problem x classifier x sampler, then means per sampler and per problem
@@ -92,8 +114,8 @@ CLASSIFIERS = ["logistic", "knn", "forest"]
 
 
 # ------------------------------------------------------------------ problems
-def within_class_problem(n_features, seed, n_samples=1500, minority_fraction=0.10, spread=6.0):
-    """Binary data whose minority class is three sub-clusters of 70 / 25 / 5 % of its rows."""
+def overlapping_problem(n_features, seed, n_samples=1500, minority_fraction=0.10, spread=6.0):
+    """Binary data whose minority class is three sub-clusters of 70 / 25 / 5 % of its rows; blobs overlap."""
     rng = np.random.default_rng(seed)
     n_minority = round(n_samples * minority_fraction)
     minority_sizes = _split(n_minority, [0.70, 0.25, 0.05])
@@ -105,6 +127,38 @@ def within_class_problem(n_features, seed, n_samples=1500, minority_fraction=0.1
         for centre, size in zip(centres, sizes):
             parts.append(centre + scale * rng.standard_normal((size, n_features)))
             labels.append(np.full(size, label))
+    return _shuffled(parts, labels, rng)
+
+
+def separated_problem(n_features, seed, n_samples=1500, minority_fraction=0.10, edge=8.0, isolated_fraction=0.10):
+    """Minority sub-clusters (8 : 4 : 2 : 1) at a simplex's vertices, majority blobs between them.
+
+    See the module docstring: the majority sits at the midpoint of every edge, and
+    ``isolated_fraction`` of the minority rows lie alone inside majority blobs.
+    """
+    rng = np.random.default_rng(seed)
+    n_minority = round(n_samples * minority_fraction)
+    n_isolated = round(n_minority * isolated_fraction)
+    minority_sizes = _split(n_minority - n_isolated, [8 / 15, 4 / 15, 2 / 15, 1 / 15])
+    vertices = np.zeros((len(minority_sizes), n_features))
+    vertices[np.arange(len(minority_sizes)), np.arange(len(minority_sizes))] = edge / np.sqrt(2)
+    rotation, _ = np.linalg.qr(rng.standard_normal((n_features, n_features)))
+    vertices = (vertices - vertices.mean(axis=0)) @ rotation
+    edges = [(i, j) for i in range(len(vertices)) for j in range(i + 1, len(vertices))]
+    midpoints = np.array([(vertices[i] + vertices[j]) / 2 for i, j in edges])
+    majority_sizes = _split(n_samples - n_minority, [1 / len(edges)] * len(edges))
+    parts, labels = [], []
+    for centres, sizes, label in ((midpoints, majority_sizes, 0), (vertices, minority_sizes, 1)):
+        for centre, size in zip(centres, sizes):
+            parts.append(centre + rng.standard_normal((size, n_features)))
+            labels.append(np.full(size, label))
+    blob = rng.integers(0, len(midpoints), size=n_isolated)
+    parts.append(midpoints[blob] + rng.standard_normal((n_isolated, n_features)))
+    labels.append(np.ones(n_isolated, dtype=int))
+    return _shuffled(parts, labels, rng)
+
+
+def _shuffled(parts, labels, rng):
     X, y = np.concatenate(parts), np.concatenate(labels)
     order = rng.permutation(len(y))
     return X[order], y[order]
@@ -139,10 +193,13 @@ def load_problems(seed=0, quick=False):
     X, y = _subsample_class(iris.data, iris.target, 1, 10, seed)
     problems["iris_versicolor"] = ("sklearn", X, (y == 1).astype(int))
     for offset, n_features in enumerate((4, 8, 16), start=1):
-        X, y = within_class_problem(n_features, seed + offset)
-        problems[f"within_d{n_features}"] = ("within_class", X, y)
+        X, y = overlapping_problem(n_features, seed + offset)
+        problems[f"overlap_d{n_features}"] = ("within_overlap", X, y)
+    for offset, n_features in enumerate((4, 8, 16), start=4):
+        X, y = separated_problem(n_features, seed + offset)
+        problems[f"separated_d{n_features}"] = ("within_separated", X, y)
     if quick:
-        problems = {name: problems[name] for name in ("within_d8", "breast_cancer", "wine_1")}
+        problems = {name: problems[name] for name in ("separated_d8", "breast_cancer", "wine_1")}
     return problems
 
 

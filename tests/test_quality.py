@@ -1,7 +1,9 @@
 """A small version of the quality benchmark (benchmarks/quality.py, issue 7).
 
-On a generated problem with within-class imbalance (minority in sub-clusters of
-70 / 25 / 5 % of its rows), KMeansSMOTE with its defaults must not score a lower
+On the generated problem where SMOTE's documented failure mode is built in
+(``separated_problem``: minority sub-clusters of 8 : 4 : 2 : 1 at a simplex's
+vertices, majority blobs on the edges between them, 10 % of the minority isolated
+inside majority blobs), KMeansSMOTE with its defaults must not score a lower mean
 G-mean than imbalanced-learn's SMOTE (5-fold CV, fixed seeds, a margin for noise).
 """
 
@@ -23,11 +25,23 @@ def quality():
     return module
 
 
-@pytest.mark.parametrize("classifier", ["logistic", "knn"])
-def test_defaults_not_worse_than_smote_on_within_class_imbalance(quality, classifier):
-    X, y = quality.within_class_problem(n_features=8, seed=SEED + 2)  # the benchmark's within_d8
-    scores = {
-        name: quality.evaluate(X, y, quality.make_sampler(name, SEED), quality.make_classifier(classifier, SEED), SEED)
-        for name in ("smote", "ours_defaults")
-    }
-    assert scores["ours_defaults"]["g_mean"] >= scores["smote"]["g_mean"] - MARGIN, scores
+def test_separated_problem_is_built_as_documented(quality):
+    X, y = quality.separated_problem(n_features=8, seed=SEED + 5)
+    assert X.shape == (1500, 8) and int(y.sum()) == 150
+
+
+def test_defaults_not_worse_than_smote_on_within_class_imbalance(quality):
+    """Mean G-mean over the benchmark's three separated problems x (logistic, 5-NN).
+
+    The family mean, not one problem: one (problem, classifier) pair moves by about
+    0.02 with the fold split alone.
+    """
+    scores = {"smote": [], "ours_defaults": []}
+    for offset, n_features in enumerate((4, 8, 16), start=4):  # separated_d4, _d8, _d16
+        X, y = quality.separated_problem(n_features=n_features, seed=SEED + offset)
+        for classifier in ("logistic", "knn"):
+            for name, values in scores.items():
+                sampler = quality.make_sampler(name, SEED)
+                values.append(quality.evaluate(X, y, sampler, quality.make_classifier(classifier, SEED), SEED)["g_mean"])
+    means = {name: sum(values) / len(values) for name, values in scores.items()}
+    assert means["ours_defaults"] >= means["smote"] - MARGIN, scores
