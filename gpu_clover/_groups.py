@@ -52,9 +52,24 @@ class Groups:
         return np.bincount(self.klass, weights=self.lengths, minlength=len(self.classes)).astype(np.int64)
 
 
+# Integer labels in [0, this) are encoded by counting instead of sorting.
+_COUNTED_LABELS = 1 << 20
+
+
 def encode_labels(backend, values):
-    """Unique values (host) and the code of every entry (on the backend)."""
+    """Sorted unique values (host) and the int64 code of every entry (on the backend).
+
+    Small non-negative integers (cluster ids, class ids) are encoded in linear
+    time with a count and a lookup table; anything else goes through a sort.
+    """
     xp = backend.xp
+    if values.dtype.kind in "iu" and values.size:
+        low, high = backend.reduce_to_scalar(values, "min"), backend.reduce_to_scalar(values, "max")
+        if 0 <= low and high < _COUNTED_LABELS:
+            present = xp.flatnonzero(xp.bincount(values, minlength=high + 1))
+            lookup = xp.zeros(high + 1, dtype=xp.int64)
+            lookup[present] = xp.arange(present.shape[0])
+            return backend.to_host(present).astype(values.dtype), lookup[values]
     uniques, codes = xp.unique(values, return_inverse=True)
     return backend.to_host(uniques), codes.reshape(-1).astype(xp.int64)
 

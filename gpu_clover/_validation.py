@@ -106,7 +106,7 @@ def _check_host_data(estimator, X, y, backend_name):
     work = np.ascontiguousarray(X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64))
     X_work = backend.asarray(work)
     if not on_host:
-        _check_finite(X_work, xp=backend.xp)
+        _check_finite(X_work, backend)
     classes, codes = _encode_host_labels(np.asarray(y_checked))
     out_dtype = X_checked.dtype
 
@@ -158,10 +158,10 @@ def _check_device_data(estimator, X, y, backend_name):
     y = xp.asarray(y)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"y must be 1-D with one label per row of X; got shape {y.shape} for X of shape {X.shape}.")
-    if y.dtype.kind == "f" and not bool(xp.all(y == xp.floor(y))):
+    if y.dtype.kind == "f" and not backend.reduce_to_scalar(y == xp.floor(y), "all"):
         raise ValueError("Unknown label type: continuous. Classification targets are required.")
     work = xp.ascontiguousarray(X if X.dtype.kind == "f" else X.astype(xp.float64))
-    _check_finite(work, xp=xp)
+    _check_finite(work, backend)
     estimator.n_features_in_ = X.shape[1]
     classes, codes = encode_labels(backend, y)
     counts = backend.to_host(xp.bincount(codes, minlength=len(classes)))
@@ -208,14 +208,8 @@ def _is_numeric_dtype(dtype):
 
 
 def _encode_host_labels(y):
-    """Sorted class labels and each row's code; linear time for small non-negative integers."""
-    if y.dtype.kind in "iu" and y.size and 0 <= y.min() and y.max() < (1 << 20):
-        present = np.flatnonzero(np.bincount(y))
-        lookup = np.zeros(present[-1] + 1, dtype=np.int64)
-        lookup[present] = np.arange(len(present))
-        return present.astype(y.dtype), lookup[y]
-    classes, codes = np.unique(y, return_inverse=True)
-    return classes, codes.reshape(-1)
+    """Sorted class labels and each row's code (host)."""
+    return encode_labels(get_backend("numpy"), y)
 
 
 def _target_kind(y):
@@ -228,8 +222,9 @@ def _target_kind(y):
     return kind
 
 
-def _check_finite(X, xp=np):
-    if not bool(xp.isfinite(X).all()):
+def _check_finite(X, backend=None):
+    backend = backend or get_backend("numpy")
+    if not backend.reduce_to_scalar(backend.xp.isfinite(X), "all"):
         raise ValueError("Input X contains NaN or infinity.")
 
 

@@ -69,6 +69,11 @@ class Backend:
         return np.float64
 
     # ------------------------------------------------------------ reductions
+    def reduce_to_scalar(self, a, op, dtype=None):
+        """``a.<op>()`` over every element, as a host scalar (``op``: sum, min, max, all, any)."""
+        kwargs = {} if dtype is None else {"dtype": dtype}
+        return getattr(a, op)(**kwargs).item()
+
     def segment_sum(self, values, segment_ids, n_segments):
         """Row sums of ``values`` per segment id: shape ``(n_segments, ...)`` (a scatter-add)."""
         raise NotImplementedError
@@ -163,7 +168,8 @@ class Backend:
                 valid = local[None, :] < lens[:, None]
                 index = xp.asarray(offsets[sel])[:, None] + xp.where(valid, local[None, :], 0)
                 block = X[rows[index]].astype(dtype, copy=False)
-                block = block - ((block * valid[:, :, None]).sum(axis=1) / lens[:, None])[:, None, :]
+                means = (block * valid[:, :, None]).sum(axis=1) / lens[:, None].astype(dtype)  # stays in dtype
+                block = block - means[:, None, :]
                 block *= valid[:, :, None]
                 # Rows past a group's end get no valid column: they add nothing.
                 n_valid = xp.where(valid, lens[:, None], 0).reshape(-1)

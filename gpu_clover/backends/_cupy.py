@@ -17,6 +17,8 @@ _TILE_SHARE = 0.125
 _MAX_OOM_RETRIES = 4
 # Up to this many segments a segmented sum is a one-hot matrix product.
 _ONE_HOT_MAX_SEGMENTS = 1024
+# Whole-array reductions go through rows of this many elements first.
+_REDUCE_WIDTH = 4096
 
 
 def _retry_on_oom(method):
@@ -87,6 +89,19 @@ class CuPyBackend(Backend):
     def device_name(self):
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         return props["name"].decode()
+
+    def reduce_to_scalar(self, a, op, dtype=None):
+        # CuPy's own kernels give a whole-array reduction to one block; rows of
+        # _REDUCE_WIDTH elements reduced in parallel first keep every SM busy (no CUB).
+        kwargs = {} if dtype is None else {"dtype": dtype}
+        flat = a.reshape(-1)
+        n_head = flat.size - flat.size % _REDUCE_WIDTH
+        if n_head < 4 * _REDUCE_WIDTH:
+            return getattr(flat, op)(**kwargs).item()
+        parts = getattr(flat[:n_head].reshape(-1, _REDUCE_WIDTH), op)(axis=1, **kwargs)
+        if n_head < flat.size:
+            parts = cp.concatenate([parts, getattr(flat[n_head:], op)(keepdims=True, **kwargs)])
+        return getattr(parts, op)().item()
 
     def segment_sum(self, values, segment_ids, n_segments):
         if values.ndim != 2 or n_segments > _ONE_HOT_MAX_SEGMENTS:

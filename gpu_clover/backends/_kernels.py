@@ -25,17 +25,22 @@ def interpolate_kernel():
 TOPK_MAX = 16
 
 _ROWS_TOPK_SOURCE = r"""
+__device__ __forceinline__ double root(float v) { return (double)sqrtf(v); }
+__device__ __forceinline__ double root(double v) { return sqrt(v); }
+
 template <typename T, bool FROM_GRAM>
 __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const long long n_cols,
                                    const long long* n_valid, const long long* self_col, const int k,
                                    const T* a_sq, const T* b_sq, const long long rows_per_batch,
                                    int* out_idx, double* out_sums) {
     // One warp per row: lanes stride over the row's columns (coalesced reads), each
-    // keeping a sorted private top-k and a partial distance sum; the warp then
-    // merges the 32 lists k times with shuffles. The row is read exactly once.
+    // keeping a sorted private top-k and a partial distance sum (float64); the warp
+    // then merges the 32 lists k times with shuffles. The row is read exactly once.
     // FROM_GRAM: d holds dot products a.b, and the squared distance
     // |a|^2 + |b|^2 - 2 a.b is formed here, in registers (row r's column norms are
     // b_sq[(r / rows_per_batch) * n_cols + c]); otherwise d holds squared distances.
+    // The lists are indexed with compile-time positions only (unrolled loops), so
+    // they stay in registers; k <= KMAX is the runtime length that counts.
     const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const int lane = threadIdx.x & 31;
     if (row >= n_rows) return;  // the whole warp leaves together
@@ -47,37 +52,51 @@ __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const lon
     const T* col_sq = FROM_GRAM ? b_sq + (row / rows_per_batch) * n_cols : b_sq;
     T best[%(kmax)d];
     int where[%(kmax)d];
+#pragma unroll
     for (int j = 0; j < %(kmax)d; ++j) { best[j] = inf; where[j] = -1; }
+    T kth = inf;  // this lane's k-th smallest so far: the bar a new value must pass
     double sum = 0.0;
     for (long long c = lane; c < valid; c += 32) {
         if (c == self) continue;
         T v = values[c];
         if (FROM_GRAM) v = row_sq + col_sq[c] - (T)2 * v;
         if (v < (T)0) v = (T)0;
-        sum += sqrt((double)v);
-        if (v < best[k - 1]) {
-            int j = k - 1;
-            while (j > 0 && best[j - 1] > v) { best[j] = best[j - 1]; where[j] = where[j - 1]; --j; }
-            best[j] = v;
-            where[j] = (int)c;
+        sum += root(v);
+        if (v < kth) {
+            // Insert v after the entries <= v: shift the larger ones up by one.
+#pragma unroll
+            for (int j = %(kmax)d - 1; j > 0; --j) {
+                const bool shift = best[j - 1] > v;
+                const bool here = !shift && best[j] > v;
+                best[j] = shift ? best[j - 1] : (here ? v : best[j]);
+                where[j] = shift ? where[j - 1] : (here ? (int)c : where[j]);
+            }
+            const bool first = best[0] > v;
+            best[0] = first ? v : best[0];
+            where[0] = first ? (int)c : where[0];
+#pragma unroll
+            for (int j = 0; j < %(kmax)d; ++j) if (j == k - 1) kth = best[j];
         }
     }
     for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_down_sync(0xffffffffu, sum, offset);
     if (lane == 0) out_sums[row] = sum;
-    int head = 0;
+    // k rounds: the warp's smallest head wins (ties: the lower lane), and the winner pops it.
     for (int j = 0; j < k; ++j) {
-        T mine = head < k ? best[head] : inf;
-        int mine_at = head < k ? where[head] : -1;
-        T winner = mine;
+        T winner = best[0];
         int winner_lane = lane;
         for (int offset = 16; offset > 0; offset >>= 1) {
             T other = __shfl_xor_sync(0xffffffffu, winner, offset);
             int other_lane = __shfl_xor_sync(0xffffffffu, winner_lane, offset);
             if (other < winner || (other == winner && other_lane < winner_lane)) { winner = other; winner_lane = other_lane; }
         }
-        int chosen = __shfl_sync(0xffffffffu, mine_at, winner_lane);
+        int chosen = __shfl_sync(0xffffffffu, where[0], winner_lane);
         if (lane == 0) out_idx[row * k + j] = chosen;
-        if (lane == winner_lane) ++head;
+        if (lane == winner_lane) {
+#pragma unroll
+            for (int i = 0; i < %(kmax)d - 1; ++i) { best[i] = best[i + 1]; where[i] = where[i + 1]; }
+            best[%(kmax)d - 1] = inf;
+            where[%(kmax)d - 1] = -1;
+        }
     }
 }
 """ % {"kmax": TOPK_MAX}

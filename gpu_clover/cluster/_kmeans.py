@@ -81,7 +81,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         for run in range(self.n_init):
             centers, n_iter = self._lloyd_run(backend, X, Stream(xp, seed, run))
             labels, min_sq = backend.nearest_center(X, centers, with_distances=True)
-            inertia = float(min_sq.sum(dtype=xp.float64))
+            inertia = float(backend.reduce_to_scalar(min_sq, "sum", dtype=xp.float64))
             if best is None or inertia < best[2]:
                 best = (centers, labels, inertia, n_iter)
         centers, labels, self.inertia_, self.n_iter_ = best
