@@ -136,3 +136,22 @@ def test_get_backend_rules():
     if not cuda_available():
         with pytest.raises(ValueError, match="needs CuPy and a CUDA device"):
             get_backend("cupy")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("size", [1, 4095, 4096 * 4, 4096 * 5 + 17, 300_001])
+def test_reduce_to_scalar_matches_numpy(name, size):
+    """Whole-array reductions (two levels on the GPU), including a partial last row."""
+    backend = get_backend(name)
+    rng = np.random.default_rng(size)
+    values = rng.normal(size=size).astype(np.float32)
+    flags = values > -3.5  # almost all True: a single False must be seen
+    flags[size // 2] = False
+    a, f = backend.asarray(values), backend.asarray(flags)
+    assert backend.reduce_to_scalar(a, "sum", dtype=np.float64) == pytest.approx(values.sum(dtype=np.float64), rel=1e-9, abs=1e-9)
+    assert backend.reduce_to_scalar(a, "min") == values.min()
+    assert backend.reduce_to_scalar(a, "max") == values.max()
+    assert backend.reduce_to_scalar(f, "all") is False
+    assert backend.reduce_to_scalar(f, "any") is bool(flags.any())
+    assert backend.reduce_to_scalar(backend.asarray(~flags), "any") is True
+    assert backend.reduce_to_scalar(backend.asarray(values.reshape(-1, 1)), "max") == values.max()
