@@ -66,7 +66,7 @@ def encode_labels(backend, values):
     if values.dtype.kind in "iu" and values.size:
         low, high = backend.reduce_to_scalar(values, "min"), backend.reduce_to_scalar(values, "max")
         if 0 <= low and high < _COUNTED_LABELS:
-            present = xp.flatnonzero(xp.bincount(values, minlength=high + 1))
+            present = xp.flatnonzero(backend.bincount(values, high + 1))
             lookup = xp.zeros(high + 1, dtype=xp.int64)
             lookup[present] = xp.arange(present.shape[0])
             return backend.to_host(present).astype(values.dtype), lookup[values]
@@ -82,7 +82,7 @@ def build_groups(backend, cluster_codes, class_codes, cluster_labels, classes):
     if len(cluster_labels) * n_classes < 2**15:
         key = key.astype(xp.int16)  # NumPy radix-sorts 16-bit keys in linear time
     order = backend.stable_argsort(key)
-    counts = backend.to_host(xp.bincount(key, minlength=len(cluster_labels) * n_classes))
+    counts = backend.to_host(backend.bincount(key, len(cluster_labels) * n_classes))
     present = np.flatnonzero(counts)
     lengths = counts[present].astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)

@@ -164,7 +164,7 @@ def _check_device_data(estimator, X, y, backend_name):
     _check_finite(work, backend)
     estimator.n_features_in_ = X.shape[1]
     classes, codes = encode_labels(backend, y)
-    counts = backend.to_host(xp.bincount(codes, minlength=len(classes)))
+    counts = backend.to_host(backend.bincount(codes, len(classes)))
     classes_device = xp.asarray(classes)
 
     def wrap(X_res, codes_res):

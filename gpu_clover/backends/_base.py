@@ -74,6 +74,10 @@ class Backend:
         kwargs = {} if dtype is None else {"dtype": dtype}
         return getattr(a, op)(**kwargs).item()
 
+    def bincount(self, codes, n_bins):
+        """int64 count of each code in ``[0, n_bins)``; the caller guarantees the range (no checks)."""
+        return self.xp.bincount(codes, minlength=n_bins).astype(self.xp.int64, copy=False)
+
     def segment_sum(self, values, segment_ids, n_segments):
         """Row sums of ``values`` per segment id: shape ``(n_segments, ...)`` (a scatter-add)."""
         raise NotImplementedError

@@ -103,6 +103,15 @@ class CuPyBackend(Backend):
             parts = cp.concatenate([parts, getattr(flat[n_head:], op)(keepdims=True, **kwargs)])
         return getattr(parts, op)().item()
 
+    def bincount(self, codes, n_bins):
+        # cupy.bincount first checks (codes < 0).any() and codes.max(): two whole-array
+        # reductions and two host synchronizations per call. The range is known here,
+        # so the counts are a plain scatter-add (uint64: an atomicAdd type CuPy supports).
+        counts = cp.zeros(n_bins, dtype=cp.uint64)
+        if codes.size:
+            cp.add.at(counts, codes.astype(cp.int64, copy=False), cp.ones(codes.shape, dtype=cp.uint64))
+        return counts.astype(cp.int64)
+
     def segment_sum(self, values, segment_ids, n_segments):
         if values.ndim != 2 or n_segments > _ONE_HOT_MAX_SEGMENTS:
             out = cp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)

@@ -179,7 +179,7 @@ def lloyd(backend, X, centers, max_iter, tol):
     k = centers.shape[0]
     for n_iter in range(1, max_iter + 1):
         labels = backend.nearest_center(X, centers)
-        counts = xp.bincount(labels, minlength=k)
+        counts = backend.bincount(labels, k)
         new = backend.segment_sum(X, labels, k) / xp.maximum(counts, 1)[:, None].astype(X.dtype)
         empty = counts == 0
         new = xp.where(empty[:, None], centers, new)

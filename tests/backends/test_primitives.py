@@ -155,3 +155,15 @@ def test_reduce_to_scalar_matches_numpy(name, size):
     assert backend.reduce_to_scalar(f, "any") is bool(flags.any())
     assert backend.reduce_to_scalar(backend.asarray(~flags), "any") is True
     assert backend.reduce_to_scalar(backend.asarray(values.reshape(-1, 1)), "max") == values.max()
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64])
+def test_bincount_counts_every_code(name, dtype):
+    backend = get_backend(name)
+    codes = np.random.default_rng(5).integers(0, 37, size=100_003).astype(dtype)
+    counts = backend.to_host(backend.bincount(backend.asarray(codes), 40))
+    assert counts.dtype == np.int64
+    np.testing.assert_array_equal(counts, np.bincount(codes, minlength=40))
+    empty = backend.to_host(backend.bincount(backend.asarray(np.zeros(0, dtype=dtype)), 3))
+    np.testing.assert_array_equal(empty, [0, 0, 0])
