@@ -104,8 +104,7 @@ class Backend:
         a_sq = (a * a).sum(axis=-1)
         if b_sq is None:
             b_sq = (b * b).sum(axis=-1)
-        d = xp.matmul(a, xp.swapaxes(b, -1, -2))
-        d *= -2
+        d = xp.matmul(a * -2, xp.swapaxes(b, -1, -2))  # scaling the small operand: exact, one pass fewer
         d += a_sq[..., :, None]
         d += b_sq[..., None, :]
         return xp.maximum(d, 0, out=d)
@@ -205,8 +204,24 @@ class Backend:
         the rows' squared norms of ``b``. A backend may fuse the distance epilogue
         into the reduction instead of materialising the distance tile.
         """
+        xp = self.xp
         d = self.sq_distances(a, b, b_sq=b_sq)
-        return self.rows_topk_and_sums(d.reshape(-1, d.shape[-1]), n_valid, self_col, k)
+        n_cols = d.shape[-1]
+        d = d.reshape(-1, n_cols)  # the tile is ours: worked in place from here
+        rows = xp.arange(d.shape[0])
+        d[rows, self_col] = 0
+        xp.sqrt(d, out=d)  # distances: monotone in the squared ones, so the same neighbours
+        invalid = None
+        if bool((n_valid < n_cols).any()):  # padded columns (small groups share a bucket)
+            invalid = xp.arange(n_cols)[None, :] >= n_valid[:, None]
+            d[invalid] = 0
+        sums = d.sum(axis=1, dtype=xp.float64)
+        if k <= 0:
+            return xp.zeros((d.shape[0], 1), dtype=xp.int32), sums
+        d[rows, self_col] = xp.inf
+        if invalid is not None:
+            d[invalid] = xp.inf
+        return self.topk_smallest(d, min(k, n_cols)).astype(xp.int32), sums
 
     def rows_topk_and_sums(self, sq_d, n_valid, self_col, k):
         """For each row of a squared-distance tile: its k closest columns and its distance sum.
