@@ -69,6 +69,8 @@ all with ``random_state=seed``:
   raise_error=False, backend="numpy")``: the reference's clusterer and distribution rule.
 - ``ours_defaults``: ``gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False,
   backend="numpy")``: our defaults.
+- ``ours_purity``: our defaults with ``purity_exponent=1.0`` (each cluster's weights times
+  the minority group's share of the cluster's rows; opt-in, studied for issue 7).
 
 ``--quick``: ``separated_d8``, ``breast_cancer`` and ``wine_1`` with logistic regression and
 5-NN only.
@@ -109,7 +111,7 @@ SCORING = {
     "f1": "f1",
     "average_precision": "average_precision",
 }
-SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults"]
+SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults", "ours_purity"]
 CLASSIFIERS = ["logistic", "knn", "forest"]
 
 
@@ -221,6 +223,8 @@ def make_sampler(name, seed):
         )
     if name == "ours_defaults":
         return gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False, backend="numpy")
+    if name == "ours_purity":
+        return gpu_clover.KMeansSMOTE(purity_exponent=1.0, random_state=seed, raise_error=False, backend="numpy")
     raise ValueError(f"unknown sampler {name!r}")
 
 

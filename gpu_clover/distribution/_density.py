@@ -36,6 +36,16 @@ class DensityDistributor(BaseDistributor):
         ``1 - size_ratio``, follows the density rule above. Every group then
         gets at least ``size_ratio`` times its SMOTE share. A class with no
         filtered group still gets nothing. 0.0: the reference's rule.
+    purity_exponent : float >= 0, default=0.0
+        Each group's weights (density and size) are multiplied by its cluster's
+        purity, ``(group rows / cluster rows) ** purity_exponent``, before they
+        are normalised per class; a pair of neighbouring clusters takes the
+        smaller purity of the two. The filter above is a yes/no test of how much
+        majority a cluster holds; this makes it graded among the clusters that
+        pass, as safe-level SMOTE does for single rows: interpolation inside a
+        majority-heavy cluster is more likely to land on majority ground, so such
+        a cluster gets less. A pure cluster keeps its weight; one cluster per
+        class still gets everything. 0.0: the reference's rule.
 
     Attributes
     ----------
@@ -43,19 +53,27 @@ class DensityDistributor(BaseDistributor):
     clusters_density_ : dict {(cluster_label, class_label): float}
     intra_distribution_ : dict {(cluster_label, class_label): float}
     inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
-    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_
+    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_,
+    purity_exponent_
     majority_class_labels_ : list
     unique_cluster_labels_, unique_class_labels_, n_samples_, neighbors_
     """
 
     def __init__(
-        self, filtering_threshold="auto", distances_exponent="auto", sparsity_based=True, distribution_ratio=1.0, size_ratio=0.0
+        self,
+        filtering_threshold="auto",
+        distances_exponent="auto",
+        sparsity_based=True,
+        distribution_ratio=1.0,
+        size_ratio=0.0,
+        purity_exponent=0.0,
     ):
         self.filtering_threshold = filtering_threshold
         self.distances_exponent = distances_exponent
         self.sparsity_based = sparsity_based
         self.distribution_ratio = distribution_ratio
         self.size_ratio = size_ratio
+        self.purity_exponent = purity_exponent
 
     def _check_parameters(self, groups, n_features, neighbors):
         counts = groups.class_counts()
@@ -68,6 +86,7 @@ class DensityDistributor(BaseDistributor):
             self.distribution_ratio, "distribution_ratio", numbers.Real, min_val=0.0, max_val=1.0
         )
         self.size_ratio_ = check_scalar(self.size_ratio, "size_ratio", numbers.Real, min_val=0.0, max_val=1.0)
+        self.purity_exponent_ = check_scalar(self.purity_exponent, "purity_exponent", numbers.Real, min_val=0.0)
         if self.distribution_ratio_ < 1.0 and neighbors is None:
             raise ValueError(
                 "Parameter `distribution_ratio` should be equal to 1.0, when `neighbors` parameter is `None`."
@@ -142,10 +161,16 @@ class DensityDistributor(BaseDistributor):
             if (cluster1, label) in position and (cluster2, label) in position
         ]
         pair_a, pair_b = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
+        log_weight = sign * log_density
         pair_log_weight = sign * np.logaddexp(log_density[pair_a], log_density[pair_b])
+        log_purity = self._log_purity(groups)
+        if self.purity_exponent_ > 0:
+            log_weight = log_weight + self.purity_exponent_ * log_purity[filtered]
+            pair_purity = np.minimum(log_purity[filtered[pair_a]], log_purity[filtered[pair_b]])
+            pair_log_weight = pair_log_weight + self.purity_exponent_ * pair_purity
         intra_share = np.where(np.isin(klass, klass[pair_a]), self.distribution_ratio_, 1.0)
         density_share = 1.0 - self.size_ratio_
-        intra = density_share * intra_share * _normalize_per_class(sign * log_density, klass)
+        intra = density_share * intra_share * _normalize_per_class(log_weight, klass)
         inter = density_share * (1.0 - self.distribution_ratio_) * _normalize_per_class(pair_log_weight, klass[pair_a])
         shares = np.zeros(len(labels))
         shares[filtered] = intra
@@ -153,11 +178,20 @@ class DensityDistributor(BaseDistributor):
         if self.size_ratio_ > 0:  # SMOTE's share: every group of a served class, by its rows
             receiving = np.flatnonzero(np.isin(groups.klass, klass))
             sizes = np.log(groups.lengths[receiving].astype(np.float64))
+            if self.purity_exponent_ > 0:
+                sizes = sizes + self.purity_exponent_ * log_purity[receiving]
             shares[receiving] += self.size_ratio_ * _normalize_per_class(sizes, groups.klass[receiving])
         self.intra_distribution_ = {labels[g]: float(shares[g]) for g in receiving}
         self.inter_distribution_ = {
             (labels[filtered[a]], labels[filtered[b]]): float(p) for a, b, p in zip(pair_a, pair_b, inter)
         }
+
+    @staticmethod
+    def _log_purity(groups):
+        """``log(group rows / its cluster's rows)`` for every group."""
+        lengths = groups.lengths.astype(np.float64)
+        cluster_rows = np.bincount(groups.cluster, weights=lengths, minlength=len(groups.cluster_labels))
+        return np.log(lengths) - np.log(cluster_rows[groups.cluster])
 
 
 def _normalize_per_class(log_weights, klass):

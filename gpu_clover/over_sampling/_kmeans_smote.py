@@ -43,6 +43,10 @@ class KMeansSMOTE(BaseClusterOverSampler):
         rows of the class), the rest by the density rule, so one sparse (often
         outlying) cluster cannot take them all. 0.0 is cluster-over-sampling's
         rule.
+    purity_exponent : float >= 0, default=0.0
+        The distributor's ``purity_exponent``: each cluster's weights are
+        multiplied by its share of the class's rows, to this power, so that
+        majority-heavy clusters get less. 0.0 is cluster-over-sampling's rule.
 
     Attributes
     ----------
@@ -56,6 +60,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         "imbalance_ratio_threshold": AUTO_OR_NON_NEGATIVE,
         "distances_exponent": AUTO_OR_NON_NEGATIVE,
         "size_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "purity_exponent": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -69,6 +74,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         raise_error=True,
         backend="auto",
         size_ratio=0.5,
+        purity_exponent=0.0,
     ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
@@ -79,6 +85,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         self.raise_error = raise_error
         self.backend = backend
         self.size_ratio = size_ratio
+        self.purity_exponent = purity_exponent
 
     def _make_estimators(self, data):
         self.transformer_ = None
@@ -93,6 +100,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
             filtering_threshold=self.imbalance_ratio_threshold,
             distances_exponent=self.distances_exponent,
             size_ratio=self.size_ratio,
+            purity_exponent=self.purity_exponent,
         )
 
     def _make_clusterer(self, n_samples):

@@ -1,4 +1,4 @@
-"""KMeansSMOTE's defaults of issue 7 (``size_ratio=0.5``) and the recipe that reproduces the reference."""
+"""KMeansSMOTE's defaults of issue 7 (``size_ratio=0.5``), the opt-in ``purity_exponent``, the reference recipe."""
 
 import numpy as np
 import pytest
@@ -15,17 +15,28 @@ def test_default_size_ratio_reaches_the_distributor(make_data):
     assert sampler.get_params()["size_ratio"] == 0.5
     sampler.fit_resample(X, y)
     assert sampler.distributor_.size_ratio_ == 0.5
+    assert sampler.distributor_.purity_exponent_ == 0.0  # opt-in, see test_purity_exponent_reaches_the_distributor
 
 
+def test_purity_exponent_reaches_the_distributor(make_data):
+    X, y = make_data([300, 80], seed=3)
+    sampler = KMeansSMOTE(purity_exponent=1.0, random_state=0, backend="numpy")
+    sampler.fit_resample(X, y)
+    assert sampler.distributor_.purity_exponent_ == 1.0
+
+
+@pytest.mark.parametrize("purity_exponent", [0.0, 1.0])
 @pytest.mark.parametrize("size_ratio", [0.0, 0.5, 1.0])
-def test_each_cluster_receives_its_share(size_ratio, make_data):
+def test_each_cluster_receives_its_share(size_ratio, purity_exponent, make_data):
     """Rows per cluster are the largest-remainder rounding of the rule's shares: none gets more.
 
     k-means cells are convex, so every synthetic row (on a segment between two
     rows of one cluster) is predicted in its own group's cluster.
     """
     X, y = make_data([400, 90], n_features=4, n_blobs=5, seed=11)
-    sampler = KMeansSMOTE(kmeans_estimator=6, size_ratio=size_ratio, random_state=0, backend="numpy")
+    sampler = KMeansSMOTE(
+        kmeans_estimator=6, size_ratio=size_ratio, purity_exponent=purity_exponent, random_state=0, backend="numpy"
+    )
     X_res, _ = sampler.fit_resample(X, y)
     n_new = int(np.sum(y == 0) - np.sum(y == 1))
     received = np.bincount(sampler.clusterer_.predict(X_res[len(y) :]), minlength=6)
@@ -37,10 +48,14 @@ def test_each_cluster_receives_its_share(size_ratio, make_data):
     assert np.all(received[shares == 0] == 0)
 
 
+@pytest.mark.parametrize("purity_exponent", [0.0, 1.0])
 @pytest.mark.parametrize("size_ratio", [0.0, 0.5, 1.0])
-def test_one_cluster_equals_smote_counts(size_ratio, make_data):
+def test_one_cluster_equals_smote_counts(size_ratio, purity_exponent, make_data):
     X, y = make_data([150, 40, 17], seed=2)
-    _, y_ours = KMeansSMOTE(kmeans_estimator=1, size_ratio=size_ratio, random_state=0, backend="numpy").fit_resample(X, y)
+    sampler = KMeansSMOTE(
+        kmeans_estimator=1, size_ratio=size_ratio, purity_exponent=purity_exponent, random_state=0, backend="numpy"
+    )
+    _, y_ours = sampler.fit_resample(X, y)
     _, y_smote = SMOTE(random_state=0, backend="numpy").fit_resample(X, y)
     assert np.bincount(y_ours).tolist() == np.bincount(y_smote).tolist() == [150, 150, 150]
 
@@ -65,3 +80,10 @@ def test_bad_size_ratio(size_ratio, binary_data):
     X, y = binary_data
     with pytest.raises(ValueError, match="size_ratio"):
         KMeansSMOTE(size_ratio=size_ratio, backend="numpy").fit_resample(X, y)
+
+
+@pytest.mark.parametrize("purity_exponent", [-1.0, "auto"])
+def test_bad_purity_exponent(purity_exponent, binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="purity_exponent"):
+        KMeansSMOTE(purity_exponent=purity_exponent, backend="numpy").fit_resample(X, y)
