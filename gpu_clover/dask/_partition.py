@@ -59,7 +59,8 @@ class DaskGroupStats:
 
     ``distance_sums(group_ids)`` shuffles those groups' rows into partitions
     (persisted on the workers, with their kNN tables) and brings back one float
-    per group; ``generate`` reuses these partitions when they hold the groups.
+    per group; ``generate`` reuses these partitions and shuffles only the
+    groups none of them holds.
     """
 
     def __init__(self, X, y, labels, groups, k_neighbors, backend_name, n_partitions):
@@ -78,21 +79,27 @@ class DaskGroupStats:
         return np.array([table[g] for g in group_ids.tolist()], dtype=np.float64)
 
     def generate(self, group_ids, n_new, seed, out_dtype):
-        """Lazy synthetic rows and labels: one dask array block per partition, groups in ascending id order."""
+        """Lazy synthetic rows and labels in ascending group id order.
+
+        One dask array block per run of consecutive receiving groups that share a
+        partition (a run never spans two partitions).
+        """
         import dask.array as da
 
         order = np.argsort(group_ids, kind="stable")
         group_ids, n_new = np.asarray(group_ids)[order], np.asarray(n_new)[order]
         self._ensure(group_ids)
-        position = {g: i for i, g in enumerate(group_ids.tolist())}
+        holder = {g: i for i, (part_ids, _) in enumerate(self._partitions) for g in part_ids.tolist()}
+        owners = np.array([holder[g] for g in group_ids.tolist()], dtype=np.int64)
+        cuts = np.flatnonzero(np.diff(owners)) + 1
         blocks, label_blocks = [], []
         meta = self.X._meta.astype(out_dtype)
-        for part_ids, part in self._partitions:
-            mine = [g for g in part_ids.tolist() if g in position]
-            if not mine:
+        for run in np.split(np.arange(len(group_ids)), cuts):
+            if run.size == 0 or n_new[run].sum() == 0:
                 continue
-            counts = n_new[[position[g] for g in mine]]
-            task = dask.delayed(_generate_partition)(part, np.array(mine), counts, seed, out_dtype)
+            part = self._partitions[owners[run[0]]][1]
+            mine, counts = group_ids[run], n_new[run]
+            task = dask.delayed(_generate_partition)(part, mine, counts, seed, out_dtype)
             blocks.append(da.from_delayed(task, shape=(int(counts.sum()), self.X.shape[1]), dtype=out_dtype, meta=meta))
             labels = self.groups.classes[self.groups.klass[mine]]
             task = dask.delayed(_repeat_labels)(labels, counts, self.y._meta)
@@ -102,14 +109,20 @@ class DaskGroupStats:
         return blocks, label_blocks
 
     def _ensure(self, group_ids):
-        """Shuffle ``group_ids``' rows into partitions unless the current ones hold them all."""
-        if np.isin(group_ids, self._group_ids).all():
+        """Shuffle the rows of the groups no partition holds yet into new partitions.
+
+        Partitions already built (and their neighbour tables) are kept: a later
+        request for more groups (e.g. generation after the density's filtered
+        groups) computes only the groups it adds.
+        """
+        missing = np.setdiff1d(np.asarray(group_ids, dtype=np.int64), self._group_ids)
+        if missing.size == 0:
             return
-        self._group_ids = np.unique(group_ids)
-        bounds = _contiguous_ranges(self.groups.lengths[self._group_ids], self.n_partitions)
+        self._group_ids = np.union1d(self._group_ids, missing)
+        bounds = _contiguous_ranges(self.groups.lengths[missing], self.n_partitions)
         part_of_group = np.full(self.groups.n_groups, -1, dtype=np.int64)
         for j, (a, b) in enumerate(itertools.pairwise(bounds)):
-            part_of_group[self._group_ids[a:b]] = j
+            part_of_group[missing[a:b]] = j
         n_parts = len(bounds) - 1
         key_table = _key_table(self.groups)
         starts = np.concatenate([[0], np.cumsum(self.X.chunks[0])[:-1]]).astype(np.int64)
@@ -123,9 +136,7 @@ class DaskGroupStats:
             for j in range(n_parts)
         ]
         persisted = dask.persist(*tasks)
-        self._partitions = [
-            (self._group_ids[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted, strict=True)
-        ]
+        self._partitions += [(missing[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted, strict=True)]
 
 
 def _contiguous_ranges(lengths, n_parts):
