@@ -183,18 +183,32 @@ class Backend:
         for g in np.flatnonzero(lengths > buckets[-1]):
             n_g = int(lengths[g])
             members = X[rows[offsets[g] : offsets[g] + n_g]].astype(dtype, copy=False)
-            members = members - members.mean(axis=0)
-            members_sq = (members * members).sum(axis=1)
-            step = max(1, budget // (2 * n_g))
-            for r0 in range(0, n_g, step):
-                tile_rows = members[r0 : r0 + step]
-                n_rows = tile_rows.shape[0]
-                n_valid = xp.full(n_rows, n_g, dtype=xp.int64)
-                nn, row_sums = self.tile_topk_and_sums(tile_rows, members, n_valid, r0 + xp.arange(n_rows), k, b_sq=members_sq)
-                sums[int(g)] += row_sums.sum()
-                start = int(table_starts[g]) + r0
-                table[start : start + n_rows, : nn.shape[1]] = nn
+            nn, sums[int(g)] = self.large_group_neighbors(members - members.mean(axis=0), k)
+            start = int(table_starts[g])
+            table[start : start + n_g, : nn.shape[1]] = nn
         return table, sums
+
+    def large_group_neighbors(self, members, k):
+        """One large group's kNN table (local indices) and its ordered-pairs distance sum.
+
+        ``members`` are the group's rows, centered. Row tiles against the whole
+        group; returns int32 ``(n, min(k, n))`` (any order within a row; the row
+        itself excluded) and a float64 scalar.
+        """
+        xp = self.xp
+        n_g = members.shape[0]
+        members_sq = (members * members).sum(axis=1)
+        step = max(1, self.tile_elements(members.itemsize) // (2 * n_g))
+        table = xp.zeros((n_g, max(k, 1)), dtype=xp.int32)
+        total = xp.zeros((), dtype=xp.float64)
+        for r0 in range(0, n_g, step):
+            tile_rows = members[r0 : r0 + step]
+            n_rows = tile_rows.shape[0]
+            n_valid = xp.full(n_rows, n_g, dtype=xp.int64)
+            nn, row_sums = self.tile_topk_and_sums(tile_rows, members, n_valid, r0 + xp.arange(n_rows), k, b_sq=members_sq)
+            total += row_sums.sum()
+            table[r0 : r0 + n_rows, : nn.shape[1]] = nn
+        return table, total
 
     def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
         """``rows_topk_and_sums`` of the squared distances between the rows of ``a`` and ``b``.

@@ -22,6 +22,43 @@ class NumPyBackend(Backend):
         )
         return np.asarray(indicator @ values)
 
+    def large_group_neighbors(self, members, k):
+        # The kNN from scikit-learn's brute-force ArgKmin (compiled, multi-threaded; the
+        # row itself removed by index), the distance sum over the upper triangle only.
+        from sklearn.neighbors import NearestNeighbors
+
+        n_g = members.shape[0]
+        table = np.zeros((n_g, max(k, 1)), dtype=np.int32)
+        kk = min(k, n_g - 1)
+        if kk > 0:
+            search = NearestNeighbors(n_neighbors=kk, algorithm="brute").fit(members)
+            table[:, :kk] = search.kneighbors(return_distance=False)
+        return table, self.pair_distance_sum(members)
+
+    def pair_distance_sum(self, members):
+        """Sum of euclidean distances over ordered pairs of rows, from the upper triangle.
+
+        Row tiles against the columns from their first row on: the off-diagonal
+        part counts twice (pairs i < j), the tile's diagonal block once (both
+        orders are in it); a row's distance to itself is zeroed by index.
+        """
+        n = members.shape[0]
+        norms = np.einsum("ij,ij->i", members, members)
+        scaled = np.ascontiguousarray(-2 * members.T)
+        step = max(1, self.tile_elements(members.itemsize) // n)
+        total = 0.0
+        for r0 in range(0, n, step):
+            r1 = min(r0 + step, n)
+            d = members[r0:r1] @ scaled[:, r0:]
+            d += norms[r0:r1, None]
+            d += norms[None, r0:]
+            np.maximum(d, 0, out=d)
+            diagonal = np.arange(r1 - r0)
+            d[diagonal, diagonal] = 0
+            np.sqrt(d, out=d)
+            total += 2.0 * float(d[:, r1 - r0 :].sum()) + float(d[:, : r1 - r0].sum())
+        return total
+
     def first_occurrence(self, codes, n_codes):
         first = np.full(n_codes, codes.shape[0], dtype=np.int64)
         np.minimum.at(first, codes, np.arange(codes.shape[0]))

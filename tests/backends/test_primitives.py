@@ -167,3 +167,24 @@ def test_bincount_counts_every_code(name, dtype):
     np.testing.assert_array_equal(counts, np.bincount(codes, minlength=40))
     empty = backend.to_host(backend.bincount(backend.asarray(np.zeros(0, dtype=dtype)), 3))
     np.testing.assert_array_equal(empty, [0, 0, 0])
+
+
+@pytest.mark.parametrize("tile", [1, 7, 100_000])
+def test_numpy_large_groups_over_many_tiles_with_duplicates(monkeypatch, tile):
+    """The NumPy large-group path: upper-triangle sums and scikit-learn's kNN, any tile size."""
+    from gpu_clover.backends._numpy import NumPyBackend
+
+    backend = get_backend("numpy")
+    monkeypatch.setattr(NumPyBackend, "tile_elements", lambda self, itemsize=8: tile * 300)
+    rng = np.random.default_rng(7)
+    members = rng.normal(size=(300, 4))
+    members[10:14] = members[3]  # five copies of one row
+    members -= members.mean(axis=0)
+    table, total = backend.large_group_neighbors(members, 6)
+    d = cdist(members, members)
+    assert total == pytest.approx(d.sum(), rel=1e-10)
+    np.fill_diagonal(d, np.inf)
+    for i in range(len(members)):
+        assert i not in table[i] and len(set(table[i])) == 6
+        np.testing.assert_allclose(np.sort(d[i, table[i]]), np.sort(d[i])[:6], atol=1e-12)
+    assert set(table[3]) >= {10, 11, 12, 13}  # duplicates are neighbours at distance 0
