@@ -5,6 +5,9 @@ import scipy.sparse as sp
 
 from ._base import Backend
 
+# Groups from this size on use scikit-learn's kNN search (measured crossover: 600-1000 rows).
+_SEARCH_MIN_ROWS = 1024
+
 
 class NumPyBackend(Backend):
     """Runs every stage on the CPU with NumPy / SciPy."""
@@ -23,11 +26,14 @@ class NumPyBackend(Backend):
         return np.asarray(indicator @ values)
 
     def large_group_neighbors(self, members, k):
-        # The kNN from scikit-learn's brute-force ArgKmin (compiled, multi-threaded; the
-        # row itself removed by index), the distance sum over the upper triangle only.
+        # From _SEARCH_MIN_ROWS rows on: the kNN from scikit-learn's brute-force ArgKmin
+        # (compiled, multi-threaded; the row itself removed by index), the distance sum
+        # over the upper triangle only. Below, its fixed cost (~8 ms a call) loses.
+        n_g = members.shape[0]
+        if n_g < _SEARCH_MIN_ROWS:
+            return super().large_group_neighbors(members, k)
         from sklearn.neighbors import NearestNeighbors
 
-        n_g = members.shape[0]
         table = np.zeros((n_g, max(k, 1)), dtype=np.int32)
         kk = min(k, n_g - 1)
         if kk > 0:

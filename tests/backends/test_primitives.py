@@ -175,9 +175,9 @@ def test_numpy_large_groups_over_many_tiles_with_duplicates(monkeypatch, tile):
     from gpu_clover.backends._numpy import NumPyBackend
 
     backend = get_backend("numpy")
-    monkeypatch.setattr(NumPyBackend, "tile_elements", lambda self, itemsize=8: tile * 300)
+    monkeypatch.setattr(NumPyBackend, "tile_elements", lambda self, itemsize=8: tile * 1100)
     rng = np.random.default_rng(7)
-    members = rng.normal(size=(300, 4))
+    members = rng.normal(size=(1100, 4))  # above the size where scikit-learn's search takes over
     members[10:14] = members[3]  # five copies of one row
     members -= members.mean(axis=0)
     table, total = backend.large_group_neighbors(members, 6)
