@@ -90,14 +90,6 @@ def test_pure_clusters_keep_their_weight_and_mixed_ones_lose():
     assert weighted[(2, 1)] / weighted[(0, 1)] == pytest.approx(mixed_plain * 10 / 70, rel=1e-12)
 
 
-def test_one_cluster_gets_everything():
-    X, y, labels = random_case(3)
-    labels = np.zeros_like(labels)
-    for size_ratio in (0.0, 0.5, 1.0):
-        intra = DensityDistributor(size_ratio=size_ratio, purity_exponent=1.0).fit(X, y, labels).intra_distribution_
-        assert all(share == pytest.approx(1.0) for share in intra.values())
-
-
 def test_a_pair_takes_the_smaller_purity():
     """Inter-cluster shares: the plain pair weights times the pair's smaller purity, per class."""
     X, y, labels = random_case(5)

@@ -84,11 +84,13 @@ def test_no_group_falls_below_its_floor_or_above_its_cap(seed):
     np.testing.assert_allclose(list(totals.values()), 1.0, rtol=1e-12)
 
 
-def test_one_cluster_per_class_gets_everything():
+@pytest.mark.parametrize("purity_exponent", [0.0, 1.0])
+def test_one_cluster_per_class_gets_everything(purity_exponent):
     X, y, labels = random_case(3)
     labels = np.zeros_like(labels)
     for size_ratio in (0.0, 0.5, 1.0):
-        intra = DensityDistributor(size_ratio=size_ratio).fit(X, y, labels).intra_distribution_
+        distributor = DensityDistributor(size_ratio=size_ratio, purity_exponent=purity_exponent)
+        intra = distributor.fit(X, y, labels).intra_distribution_
         assert all(share == pytest.approx(1.0) for share in intra.values())
 
 
