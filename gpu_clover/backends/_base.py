@@ -211,12 +211,16 @@ class Backend:
         return table, total
 
     def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
-        """``rows_topk_and_sums`` of the squared distances between the rows of ``a`` and ``b``.
+        """For each row of ``a``: its k nearest rows of ``b`` and its distance sum.
 
         Batched over leading axes: ``a`` is ``(..., m, d)``, ``b`` is ``(..., n, d)``,
-        and tile row ``i * m + r`` is row r of batch i. ``b_sq`` (optional) holds
-        the rows' squared norms of ``b``. A backend may fuse the distance epilogue
-        into the reduction instead of materialising the distance tile.
+        and tile row ``i * m + r`` is row r of batch i. Only columns
+        ``< n_valid[row]`` count, and column ``self_col[row]`` is the row itself
+        (excluded from the neighbours, zero in the sum). ``b_sq`` (optional)
+        holds the squared norms of ``b``'s rows. Returns int32 indices
+        ``(rows, min(k, n))`` (any order; ``(rows, 1)`` when ``k <= 0``) and
+        float64 sums ``(rows,)``. A backend may fuse the distance epilogue into
+        the reduction instead of materialising the distance tile.
         """
         xp = self.xp
         d = self.sq_distances(a, b, b_sq=b_sq)
@@ -236,23 +240,6 @@ class Backend:
         if invalid is not None:
             d[invalid] = xp.inf
         return self.topk_smallest(d, min(k, n_cols)).astype(xp.int32), sums
-
-    def rows_topk_and_sums(self, sq_d, n_valid, self_col, k):
-        """For each row of a squared-distance tile: its k closest columns and its distance sum.
-
-        Only columns ``< n_valid[r]`` count, and column ``self_col[r]`` is the
-        row itself (excluded from the neighbours, zero in the sum). Returns int32
-        indices ``(rows, min(k, columns))`` (any order) and float64 sums ``(rows,)``.
-        """
-        xp = self.xp
-        columns = xp.arange(sq_d.shape[1])
-        keep = columns[None, :] < n_valid[:, None]
-        keep &= columns[None, :] != self_col[:, None]
-        sums = xp.where(keep, xp.sqrt(sq_d), 0).sum(axis=1, dtype=xp.float64)
-        if k <= 0:
-            return xp.zeros((sq_d.shape[0], 1), dtype=xp.int32), sums
-        masked = xp.where(keep, sq_d, xp.inf)
-        return self.topk_smallest(masked, min(k, sq_d.shape[1])).astype(xp.int32), sums
 
     # --------------------------------------------------------- interpolation
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):

@@ -147,12 +147,6 @@ class CuPyBackend(Backend):
             cp.put_along_axis(d, best[..., None], cp.inf, axis=-1)
         return cp.stack(picks, axis=-1)
 
-    def rows_topk_and_sums(self, sq_d, n_valid, self_col, k):
-        kk = min(k, sq_d.shape[1])
-        if kk > TOPK_MAX or sq_d.dtype not in (cp.float32, cp.float64):
-            return super().rows_topk_and_sums(sq_d, n_valid, self_col, k)
-        return self._rows_topk(sq_d, n_valid, self_col, kk)
-
     def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
         kk = min(k, b.shape[-2])
         if kk > TOPK_MAX or a.dtype not in (cp.float32, cp.float64):
@@ -163,31 +157,26 @@ class CuPyBackend(Backend):
         gram = cp.matmul(a, cp.swapaxes(b, -1, -2)).reshape(-1, n_cols)
         a_sq = (a * a).sum(axis=-1).reshape(-1)
         b_sq = ((b * b).sum(axis=-1) if b_sq is None else b_sq).reshape(-1)
-        return self._rows_topk(gram, n_valid, self_col, kk, norms=(a_sq, b_sq, a.shape[-2]))
-
-    def _rows_topk(self, tile, n_valid, self_col, kk, norms=None):
-        n_rows, n_cols = tile.shape
+        n_rows = gram.shape[0]
         sums = cp.empty(n_rows, dtype=cp.float64)
         table = cp.empty((n_rows, max(kk, 1)), dtype=cp.int32)
         if n_rows:
             threads = 256
             blocks = (n_rows * 32 + threads - 1) // threads
-            dtype_name = "float" if tile.dtype == cp.float32 else "double"
-            kernel = rows_topk_kernel(dtype_name, from_gram=norms is not None)
-            a_sq, b_sq, rows_per_batch = norms if norms is not None else (tile, tile, n_rows)  # unread without norms
+            kernel = rows_topk_kernel("float" if gram.dtype == cp.float32 else "double")
             kernel(
                 (blocks,),
                 (threads,),
                 (
-                    cp.ascontiguousarray(tile),
+                    cp.ascontiguousarray(gram),
                     np.int64(n_rows),
                     np.int64(n_cols),
                     cp.ascontiguousarray(n_valid, dtype=cp.int64),
                     cp.ascontiguousarray(self_col, dtype=cp.int64),
                     np.int32(max(kk, 1)),
-                    cp.ascontiguousarray(a_sq, dtype=tile.dtype),
-                    cp.ascontiguousarray(b_sq, dtype=tile.dtype),
-                    np.int64(rows_per_batch),
+                    cp.ascontiguousarray(a_sq, dtype=gram.dtype),
+                    cp.ascontiguousarray(b_sq, dtype=gram.dtype),
+                    np.int64(a.shape[-2]),  # rows per batch: row r's column norms are batch r // m's
                     table,
                     sums,
                 ),

@@ -28,7 +28,7 @@ _ROWS_TOPK_SOURCE = r"""
 __device__ __forceinline__ double root(float v) { return (double)sqrtf(v); }
 __device__ __forceinline__ double root(double v) { return sqrt(v); }
 
-template <typename T, bool FROM_GRAM>
+template <typename T>
 __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const long long n_cols,
                                    const long long* n_valid, const long long* self_col, const int k,
                                    const T* a_sq, const T* b_sq, const long long rows_per_batch,
@@ -36,9 +36,9 @@ __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const lon
     // One warp per row: lanes stride over the row's columns (coalesced reads), each
     // keeping a sorted private top-k and a partial distance sum (float64); the warp
     // then merges the 32 lists k times with shuffles. The row is read exactly once.
-    // FROM_GRAM: d holds dot products a.b, and the squared distance
-    // |a|^2 + |b|^2 - 2 a.b is formed here, in registers (row r's column norms are
-    // b_sq[(r / rows_per_batch) * n_cols + c]); otherwise d holds squared distances.
+    // d holds dot products a.b; the squared distance |a|^2 + |b|^2 - 2 a.b is formed
+    // here, in registers (row r's column norms are b_sq[(r / rows_per_batch) * n_cols + c]),
+    // so the tile is read once and never rewritten.
     // The lists are indexed with compile-time positions only (unrolled loops), so
     // they stay in registers; k <= KMAX is the runtime length that counts.
     const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
@@ -48,8 +48,8 @@ __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const lon
     const T* values = d + row * n_cols;
     const long long valid = n_valid[row];
     const long long self = self_col[row];
-    const T row_sq = FROM_GRAM ? a_sq[row] : (T)0;
-    const T* col_sq = FROM_GRAM ? b_sq + (row / rows_per_batch) * n_cols : b_sq;
+    const T row_sq = a_sq[row];
+    const T* col_sq = b_sq + (row / rows_per_batch) * n_cols;
     T best[%(kmax)d];
     int where[%(kmax)d];
 #pragma unroll
@@ -58,8 +58,7 @@ __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const lon
     double sum = 0.0;
     for (long long c = lane; c < valid; c += 32) {
         if (c == self) continue;
-        T v = values[c];
-        if (FROM_GRAM) v = row_sq + col_sq[c] - (T)2 * v;
+        T v = row_sq + col_sq[c] - (T)2 * values[c];
         if (v < (T)0) v = (T)0;
         sum += root(v);
         if (v < kth) {
@@ -102,23 +101,17 @@ __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const lon
 """ % {"kmax": TOPK_MAX}
 
 
-_ROWS_TOPK_NAMES = tuple(
-    f"rows_topk_and_sums<{dtype}, {gram}>" for dtype in ("float", "double") for gram in ("false", "true")
-)
+_ROWS_TOPK_NAMES = ("rows_topk_and_sums<float>", "rows_topk_and_sums<double>")
 
 
 @functools.lru_cache(maxsize=None)
 def _rows_topk_module():
     import cupy as cp
 
-    # One module, every instantiation: compiled once (one NVRTC call) per machine.
+    # One module, both instantiations: compiled once (one NVRTC call) per machine.
     return cp.RawModule(code=_ROWS_TOPK_SOURCE, options=("-std=c++14",), name_expressions=_ROWS_TOPK_NAMES)
 
 
-def rows_topk_kernel(dtype_name, from_gram=False):
-    """The fused per-row top-k + distance-sum kernel for ``float`` or ``double``.
-
-    ``from_gram``: the tile holds dot products, and the kernel forms the squared
-    distances itself from the rows' norms (no separate passes over the tile).
-    """
-    return _rows_topk_module().get_function(f"rows_topk_and_sums<{dtype_name}, {'true' if from_gram else 'false'}>")
+def rows_topk_kernel(dtype_name):
+    """The fused per-row top-k + distance-sum kernel over a tile of dot products, for ``float`` or ``double``."""
+    return _rows_topk_module().get_function(f"rows_topk_and_sums<{dtype_name}>")
