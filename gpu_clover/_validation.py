@@ -107,7 +107,7 @@ def _check_host_data(estimator, X, y, backend_name):
     X_work = backend.asarray(work)
     if not on_host:
         _check_finite(X_work, backend)
-    classes, codes = _encode_host_labels(np.asarray(y_checked))
+    classes, codes = encode_labels(get_backend("numpy"), np.asarray(y_checked))  # host labels
     out_dtype = X_checked.dtype
 
     def wrap(X_res, codes_res):
@@ -205,11 +205,6 @@ def _is_numeric_dtype(dtype):
         return np.dtype(dtype).kind in "fiub"
     except TypeError:  # pandas extension dtypes (nullable Int64, category, string)
         return getattr(dtype, "kind", "O") in "fiub"
-
-
-def _encode_host_labels(y):
-    """Sorted class labels and each row's code (host)."""
-    return encode_labels(get_backend("numpy"), y)
 
 
 def _target_kind(y):
