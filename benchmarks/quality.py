@@ -1,6 +1,6 @@
 """Quality benchmark of issue 7: do the synthetic rows help a classifier?
 
-    python benchmarks/quality.py [--quick] [--json PATH] [--seed 0]
+    python benchmarks/quality.py [--quick] [--json PATH] [--seed 0] [--samplers NAME [NAME ...]]
 
 Every problem is binary, minority class = 1, and uses offline data only.
 
@@ -72,13 +72,34 @@ all with ``random_state=seed``:
 - ``ours_purity``: our defaults with ``purity_exponent=1.0`` (each cluster's weights times
   the minority group's share of the cluster's rows; opt-in, studied for issue 7).
 
+Optional samplers, run only when named in ``--samplers`` (SOMO and G-SOMO, issue 7's later
+part; every one with ``raise_error=False``, defaults otherwise):
+
+- ``somo_reference``: ``imblearn_extra.clover.over_sampling.SOMO(random_state=seed,
+  raise_error=False)`` (a MiniSom-based SOM with its default grid, filtering threshold 1,
+  distances exponent 2).
+- ``somo_ours``: ``gpu_clover.SOMO(random_state=seed, raise_error=False, backend="numpy")``.
+- ``gsomo_reference``: ``imblearn_extra.clover.over_sampling.GeometricSOMO(random_state=seed,
+  raise_error=False)``.
+- ``gsomo_ours``: ``gpu_clover.GeometricSOMO(random_state=seed, raise_error=False,
+  backend="numpy")``.
+
+The two reference samplers raise ``ValueError`` on some folds even with ``raise_error=False``:
+when a class has filtered clusters but no two of them are SOM neighbours, its intra-cluster
+proportions sum to ``distribution_ratio`` and the reference's distributor check rejects them
+(ours keeps the whole share inside the clusters then). Such a fold is scored as the reference
+with ``raise_error=False`` scores a fold without samples: the sampler passes its training fold on
+unchanged (``UnchangedOnError``), so the classifier sees the original rows; the fold is counted
+as "failed", apart from the empty folds.
+
 ``--quick``: ``separated_d8``, ``breast_cancer`` and ``wine_1`` with logistic regression and
 5-NN only.
 
 Prints a table (per problem x classifier x sampler, then means per sampler and per problem
 family) and one JSON document (``--json`` also writes it to a file). "Empty folds" counts,
 per sampler and problem, the training folds (after scaling) on which the sampler returned
-the data unchanged.
+the data unchanged; "failed folds" (printed, and in the JSON, when a selected sampler may
+fail) counts the folds on which it raised.
 """
 
 import argparse
@@ -93,6 +114,7 @@ import numpy as np
 from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline
+from sklearn.base import BaseEstimator, clone
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.ensemble import RandomForestClassifier
@@ -112,6 +134,7 @@ SCORING = {
     "average_precision": "average_precision",
 }
 SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults", "ours_purity"]
+OPTIONAL_SAMPLERS = ["somo_reference", "somo_ours", "gsomo_reference", "gsomo_ours"]
 CLASSIFIERS = ["logistic", "knn", "forest"]
 
 
@@ -225,7 +248,36 @@ def make_sampler(name, seed):
         return gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False, backend="numpy")
     if name == "ours_purity":
         return gpu_clover.KMeansSMOTE(purity_exponent=1.0, random_state=seed, raise_error=False, backend="numpy")
+    if name == "somo_reference":
+        from imblearn_extra.clover.over_sampling import SOMO as ReferenceSOMO
+
+        return UnchangedOnError(ReferenceSOMO(random_state=seed, raise_error=False))
+    if name == "somo_ours":
+        return gpu_clover.SOMO(random_state=seed, raise_error=False, backend="numpy")
+    if name == "gsomo_reference":
+        from imblearn_extra.clover.over_sampling import GeometricSOMO as ReferenceGeometricSOMO
+
+        return UnchangedOnError(ReferenceGeometricSOMO(random_state=seed, raise_error=False))
+    if name == "gsomo_ours":
+        return gpu_clover.GeometricSOMO(random_state=seed, raise_error=False, backend="numpy")
     raise ValueError(f"unknown sampler {name!r}")
+
+
+class UnchangedOnError(BaseEstimator):
+    """``sampler``, except that a fold on which it raises ``ValueError`` passes through unchanged.
+
+    For the reference SOMO / G-SOMO, whose distributor check raises on some folds even with
+    ``raise_error=False`` (module docstring): such a fold is scored like a fold without samples.
+    """
+
+    def __init__(self, sampler):
+        self.sampler = sampler
+
+    def fit_resample(self, X, y):
+        try:
+            return clone(self.sampler).fit_resample(X, y)
+        except ValueError:
+            return X, y
 
 
 def make_classifier(name, seed):
@@ -257,27 +309,46 @@ def evaluate(X, y, sampler, classifier, seed):
     return {metric: float(np.mean(scores[f"test_{metric}"])) for metric in SCORING}
 
 
-def count_empty_folds(X, y, sampler, seed):
-    """Training folds (scaled, as in the pipeline) on which the sampler added no row."""
+def count_unchanged_folds(X, y, sampler, seed):
+    """Training folds (scaled, as in the pipeline) on which the sampler added no row: ``(empty, failed)``.
+
+    ``failed``: the folds on which an ``UnchangedOnError`` sampler raised; ``None`` for
+    other samplers (they cannot fail quietly).
+    """
     if sampler is None:
-        return 0
-    empty = 0
+        return 0, None
+    may_fail = isinstance(sampler, UnchangedOnError)
+    if may_fail:
+        sampler = sampler.sampler
+    empty = failed = 0
     for train, _ in folds(seed).split(X, y):
         X_train = StandardScaler().fit_transform(X[train])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitFailedWarning)
             warnings.simplefilter("ignore", UserWarning)
-            _, y_res = sampler.fit_resample(X_train, y[train])
+            try:
+                _, y_res = clone(sampler).fit_resample(X_train, y[train])
+            except ValueError:
+                if not may_fail:
+                    raise
+                failed += 1
+                continue
         empty += int(len(y_res) == len(train))
-    return empty
+    return empty, (failed if may_fail else None)
 
 
 def run(problems, samplers, classifiers, seed):
-    """Scores of every (problem, classifier, sampler), and empty folds per (problem, sampler)."""
-    rows, empty = [], {}
+    """Scores of every (problem, classifier, sampler); empty and failed folds per (problem, sampler).
+
+    ``failed`` only holds the samplers that may fail (``UnchangedOnError``).
+    """
+    rows, empty, failed = [], {}, {}
     for name, (family, X, y) in problems.items():
         for sampler_name in samplers:
-            empty[(name, sampler_name)] = count_empty_folds(X, y, make_sampler(sampler_name, seed), seed)
+            n_empty, n_failed = count_unchanged_folds(X, y, make_sampler(sampler_name, seed), seed)
+            empty[(name, sampler_name)] = n_empty
+            if n_failed is not None:
+                failed[(name, sampler_name)] = n_failed
             for classifier_name in classifiers:
                 start = time.perf_counter()
                 scores = evaluate(X, y, make_sampler(sampler_name, seed), make_classifier(classifier_name, seed), seed)
@@ -291,7 +362,7 @@ def run(problems, samplers, classifiers, seed):
                         "seconds": round(time.perf_counter() - start, 3),
                     }
                 )
-    return rows, empty
+    return rows, empty, failed
 
 
 def summarize(rows, samplers):
@@ -311,7 +382,7 @@ def _means(rows):
 
 
 # ------------------------------------------------------------------ output
-def print_tables(rows, empty, summary, samplers):
+def print_tables(rows, empty, failed, summary, samplers):
     metrics = list(SCORING)
     print("| problem | classifier | " + " | ".join(f"{s} G / F1 / AP" for s in samplers) + " |")
     print("|---|---|" + "---:|" * len(samplers))
@@ -332,9 +403,16 @@ def print_tables(rows, empty, summary, samplers):
                 print(f"| {value} | {sampler} | {m['g_mean']:.4f} | {m['f1']:.4f} | {m['average_precision']:.4f} |")
     print()
     print("Empty folds (sampler returned the data unchanged), of", N_FOLDS, "per problem:")
+    _print_fold_counts(empty, samplers)
+    if failed:
+        print("Failed folds (sampler raised; the fold was scored on the unchanged data), of", N_FOLDS, "per problem:")
+        _print_fold_counts(failed, [s for s in samplers if any(key[1] == s for key in failed)])
+
+
+def _print_fold_counts(counts, samplers):
     for sampler in samplers:
-        total = sum(v for (p, s), v in empty.items() if s == sampler)
-        where = {p: v for (p, s), v in empty.items() if s == sampler and v}
+        total = sum(v for (p, s), v in counts.items() if s == sampler)
+        where = {p: v for (p, s), v in counts.items() if s == sampler and v}
         print(f"  {sampler}: {total} {where if where else ''}")
     print()
 
@@ -365,13 +443,22 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="three problems, two classifiers")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the JSON document to this file")
+    parser.add_argument(
+        "--samplers",
+        nargs="+",
+        default=SAMPLERS,
+        choices=SAMPLERS + OPTIONAL_SAMPLERS,
+        metavar="NAME",
+        help=f"samplers to compare, in this order (default: {' '.join(SAMPLERS)}; optional: {' '.join(OPTIONAL_SAMPLERS)})",
+    )
     args = parser.parse_args(argv)
+    samplers = list(dict.fromkeys(args.samplers))
     problems = load_problems(args.seed, args.quick)
     classifiers = CLASSIFIERS[:2] if args.quick else CLASSIFIERS
     start = time.perf_counter()
-    rows, empty = run(problems, SAMPLERS, classifiers, args.seed)
-    summary = summarize(rows, SAMPLERS)
-    print_tables(rows, empty, summary, SAMPLERS)
+    rows, empty, failed = run(problems, samplers, classifiers, args.seed)
+    summary = summarize(rows, samplers)
+    print_tables(rows, empty, failed, summary, samplers)
     document = {
         "benchmark": "quality of over-sampling (issue 7)",
         "seed": args.seed,
@@ -380,6 +467,7 @@ def main(argv=None):
         "seconds": round(time.perf_counter() - start, 1),
         "problems": {name: {"family": f, "rows": len(y), "minority": int(y.sum()), "features": X.shape[1]} for name, (f, X, y) in problems.items()},
         "empty_folds": {f"{p}/{s}": v for (p, s), v in empty.items()},
+        **({"failed_folds": {f"{p}/{s}": v for (p, s), v in failed.items()}} if failed else {}),
         "summary": summary,
         "rows": rows,
     }
