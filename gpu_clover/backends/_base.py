@@ -130,6 +130,48 @@ class Backend:
                 min_sq[start : start + step] = xp.maximum(best, 0)
         return (labels, min_sq) if with_distances else labels
 
+    # ---------------------------------------------------------------- k-means
+    def kmeans_plusplus(self, X, first, uniforms):
+        """Greedy k-means++ seeding: row indices (int64, ``len(uniforms) + 1``) of the chosen centers.
+
+        ``first`` (a one-element index array) is the first center; step ``c``
+        draws ``uniforms.shape[1]`` candidates by D² sampling from
+        ``uniforms[c - 1]`` (float64 in [0, 1)) and keeps the one that lowers
+        the potential most.
+        """
+        xp = self.xp
+        n = X.shape[0]
+        chosen = xp.empty(uniforms.shape[0] + 1, dtype=xp.int64)
+        chosen[0] = first[0]
+        x_sq = (X * X).sum(axis=1)
+        closest = self.sq_distances(X[first], X, b_sq=x_sq)[0].astype(xp.float64)
+        for c in range(1, chosen.shape[0]):
+            cumulative = xp.cumsum(closest)
+            candidates = xp.minimum(xp.searchsorted(cumulative, uniforms[c - 1] * cumulative[-1]), n - 1)
+            trial = xp.minimum(closest[None, :], self.sq_distances(X[candidates], X, b_sq=x_sq))
+            best = xp.argmin(trial.sum(axis=1))
+            closest = trial[best]
+            chosen[c] = candidates[best]
+        return chosen
+
+    def lloyd_step(self, X, centers):
+        """One Lloyd iteration: ``(new_centers, counts, shift)``.
+
+        ``new_centers`` are the means of the rows closest to each center (an
+        empty center keeps its place), ``counts`` the rows per center (host
+        int64) and ``shift`` the squared center shift summed over centers (host
+        float): one host synchronization.
+        """
+        xp = self.xp
+        k = centers.shape[0]
+        labels = self.nearest_center(X, centers)
+        counts = self.bincount(labels, k)
+        new = self.segment_sum(X, labels, k) / xp.maximum(counts, 1)[:, None].astype(X.dtype)
+        new = xp.where((counts == 0)[:, None], centers, new)
+        shift = ((new - centers) ** 2).sum()
+        report = self.to_host(xp.concatenate([shift[None].astype(xp.float64), counts.astype(xp.float64)]))
+        return new, report[1:].astype(np.int64), float(report[0])
+
     # ------------------------------------------------------- segmented pass
     def segmented_neighbors(self, X, rows, offsets, lengths, k):
         """k nearest neighbours inside each group and each group's distance sum, in one pass.

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _transfer
 from ._base import Backend
-from ._kernels import TOPK_MAX, interpolate_kernel, rows_topk_kernel
+from ._kernels import SEED_MAX_TRIALS, SEED_THREADS, TOPK_MAX, interpolate_kernel, kmeans_kernel, rows_topk_kernel
 
 # Largest share of the free device memory one temporary tile may take.
 _TILE_SHARE = 0.125
@@ -19,6 +19,16 @@ _MAX_OOM_RETRIES = 4
 _ONE_HOT_MAX_SEGMENTS = 1024
 # Whole-array reductions go through rows of this many elements first.
 _REDUCE_WIDTH = 4096
+# The fused k-means kernels: their C type per dtype, and their limits. Seeding runs in
+# one block (rows up to _SEED_MAX_ROWS); the center update scans the labels once per
+# center (up to _UPDATE_MAX_CENTERS centers), in chunks of at least _UPDATE_CHUNK_ROWS
+# rows whose float64 partial sums take at most _PARTIAL_ELEMENTS values.
+_CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+_SEED_MAX_ROWS = 1 << 17
+_UPDATE_MAX_CENTERS = 1024
+_UPDATE_CHUNK_ROWS = 256
+_PARTIAL_ELEMENTS = 1 << 22
+_MAX_GRID_Y = 65535
 
 
 def _retry_on_oom(method):
@@ -183,8 +193,83 @@ class CuPyBackend(Backend):
             )
         return table, sums
 
-    nearest_center = _retry_on_oom(Backend.nearest_center)
     segmented_neighbors = _retry_on_oom(Backend.segmented_neighbors)
+
+    def kmeans_plusplus(self, X, first, uniforms):
+        n, d = X.shape
+        n_trials = uniforms.shape[1]
+        if X.dtype not in _CTYPES or n > _SEED_MAX_ROWS or n_trials > SEED_MAX_TRIALS:
+            return super().kmeans_plusplus(X, first, uniforms)
+        chosen = cp.empty(uniforms.shape[0] + 1, dtype=cp.int64)
+        kmeans_kernel("kmeans_plusplus_seeds", _CTYPES[X.dtype])(
+            (1,),
+            (SEED_THREADS,),
+            (
+                cp.ascontiguousarray(X),
+                np.int64(n),
+                np.int32(d),
+                np.int32(chosen.shape[0]),
+                np.int32(n_trials),
+                cp.ascontiguousarray(first, dtype=cp.int64),
+                cp.ascontiguousarray(uniforms, dtype=cp.float64),
+                cp.empty(n, dtype=cp.float64),  # each row's squared distance to its closest center
+                cp.empty(n, dtype=cp.float64),  # their running sum
+                cp.empty((n_trials, n), dtype=cp.float64),  # the same after each candidate
+                chosen,
+            ),
+        )
+        return chosen
+
+    def lloyd_step(self, X, centers):
+        k, d = centers.shape
+        if X.dtype not in _CTYPES or centers.dtype != X.dtype or k > _UPDATE_MAX_CENTERS:
+            return super().lloyd_step(X, centers)
+        X, centers = cp.ascontiguousarray(X), cp.ascontiguousarray(centers)
+        labels = self.nearest_center(X, centers)
+        n = X.shape[0]
+        n_chunks = max(1, min(-(-n // _UPDATE_CHUNK_ROWS), _PARTIAL_ELEMENTS // (k * d), _MAX_GRID_Y))
+        chunk_rows = -(-n // n_chunks)
+        partial = cp.empty((n_chunks, k, d), dtype=cp.float64)
+        partial_counts = cp.empty((n_chunks, k), dtype=cp.int64)
+        ctype = _CTYPES[X.dtype]
+        kmeans_kernel("center_partial_sums", ctype)(
+            (k, n_chunks, -(-d // 32)),
+            (256,),
+            (X, labels, np.int64(n), np.int32(d), np.int32(k), np.int64(chunk_rows), partial, partial_counts),
+        )
+        new = cp.empty_like(centers)
+        report = cp.empty(2 * k, dtype=cp.float64)  # per center: squared shift, then rows
+        kmeans_kernel("finalize_centers", ctype)(
+            (k,), (128,), (partial, partial_counts, np.int32(n_chunks), np.int32(k), np.int32(d), centers, new, report)
+        )
+        report = report.get()
+        return new, report[k:].astype(np.int64), float(report[:k].sum())
+
+    @_retry_on_oom
+    def nearest_center(self, X, centers, with_distances=False):
+        if X.dtype not in _CTYPES or centers.dtype != X.dtype:
+            return super().nearest_center(X, centers, with_distances)
+        # Per row tile: one GEMM for the dot products, one kernel for |c|^2 - 2 x.c and its argmin.
+        X, centers = cp.ascontiguousarray(X), cp.ascontiguousarray(centers)
+        (n, d), k = X.shape, centers.shape[0]
+        ctype = _CTYPES[X.dtype]
+        c_sq = cp.empty(k, dtype=X.dtype)
+        kmeans_kernel("row_sq_norms", ctype)((-(-k // 128),), (128,), (centers, np.int32(k), np.int32(d), c_sq))
+        labels = cp.empty(n, dtype=cp.int32)
+        min_sq = cp.empty(n if with_distances else 1, dtype=X.dtype)
+        nearest = kmeans_kernel("nearest_from_dots", ctype)
+        step = max(1, self.tile_elements(X.itemsize) // max(1, k))
+        for start in range(0, n, step):
+            block = X[start : start + step]
+            rows = block.shape[0]
+            dots = cp.matmul(block, centers.T)
+            out_sq = min_sq[start:] if with_distances else min_sq
+            nearest(
+                (-(-rows * 32 // 256),),
+                (256,),
+                (dots, c_sq, block, np.int64(rows), np.int32(k), np.int32(d), labels[start:], out_sq, np.int32(with_distances)),
+            )
+        return (labels, min_sq) if with_distances else labels
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
         if out.shape[0] == 0:

@@ -115,3 +115,216 @@ def _rows_topk_module():
 def rows_topk_kernel(dtype_name):
     """The fused per-row top-k + distance-sum kernel over a tile of dot products, for ``float`` or ``double``."""
     return _rows_topk_module().get_function(f"rows_topk_and_sums<{dtype_name}>")
+
+
+# k-means: the seeding, the assignment and the center update, each one launch. Every sum
+# runs in a fixed order (no floating-point atomics), so a seed gives the same centers on
+# every run.
+SEED_THREADS = 1024
+SEED_MAX_TRIALS = 16
+
+_KMEANS_SOURCE = r"""
+#define SEED_THREADS %(seed_threads)d
+#define MAX_TRIALS %(max_trials)d
+
+template <typename T>
+__device__ __forceinline__ double sq_distance(const T* a, const T* b, const int d) {
+    double s = 0.0;
+    for (int f = 0; f < d; ++f) { const double v = (double)a[f] - (double)b[f]; s += v * v; }
+    return s;
+}
+
+template <typename T>
+__global__ void row_sq_norms(const T* C, const int k, const int d, T* out) {
+    const int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= k) return;
+    T s = (T)0;
+    for (int f = 0; f < d; ++f) { const T v = C[(long long)c * d + f]; s += v * v; }
+    out[c] = s;
+}
+
+template <typename T>
+__global__ void nearest_from_dots(const T* dots, const T* c_sq, const T* X, const long long n, const int k,
+                                  const int d, int* labels, T* min_sq, const int with_distances) {
+    // One warp per row of dots = X @ C.T: |c|^2 - 2 x.c for every center, the smallest wins
+    // (ties: the lower index, as argmin); |x|^2 is added to the winner only when distances
+    // are asked for.
+    const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (row >= n) return;
+    const T* values = dots + row * k;
+    T best = (T)__longlong_as_double(0x7ff0000000000000LL);
+    int where = k;
+    for (int c = lane; c < k; c += 32) {
+        const T v = c_sq[c] - (T)2 * values[c];
+        if (v < best) { best = v; where = c; }
+    }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        const T other = __shfl_xor_sync(0xffffffffu, best, offset);
+        const int other_where = __shfl_xor_sync(0xffffffffu, where, offset);
+        if (other < best || (other == best && other_where < where)) { best = other; where = other_where; }
+    }
+    if (lane == 0) labels[row] = where < k ? where : 0;
+    if (!with_distances) return;
+    T x_sq = (T)0;
+    for (int f = lane; f < d; f += 32) { const T v = X[row * d + f]; x_sq += v * v; }
+    for (int offset = 16; offset > 0; offset >>= 1) x_sq += __shfl_down_sync(0xffffffffu, x_sq, offset);
+    if (lane == 0) { const T s = best + x_sq; min_sq[row] = s > (T)0 ? s : (T)0; }
+}
+
+template <typename T>
+__global__ void center_partial_sums(const T* X, const int* labels, const long long n, const int d, const int k,
+                                    const long long chunk_rows, double* partial, long long* partial_counts) {
+    // Block (center c, row chunk, 32 features): 8 warps take every 8th row of the chunk;
+    // a lane sums one feature of the rows labelled c, in row order; the 8 warp sums are
+    // then added in warp order. partial[chunk, c, f] and partial_counts[chunk, c].
+    const int c = blockIdx.x;
+    const long long chunk = blockIdx.y;
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    const int f = blockIdx.z * 32 + lane;
+    const long long start = chunk * chunk_rows;
+    const long long stop = start + chunk_rows < n ? start + chunk_rows : n;
+    double sum = 0.0;
+    long long count = 0;
+    for (long long r = start + warp; r < stop; r += 8) {
+        if (labels[r] == c) {
+            ++count;
+            if (f < d) sum += (double)X[r * d + f];
+        }
+    }
+    __shared__ double sums[8][32];
+    __shared__ long long counts[8];
+    sums[warp][lane] = sum;
+    if (lane == 0) counts[warp] = count;
+    __syncthreads();
+    if (warp != 0) return;
+    double total = 0.0;
+    long long n_total = 0;
+    for (int w = 0; w < 8; ++w) { total += sums[w][lane]; n_total += counts[w]; }
+    const long long slot = chunk * k + c;
+    if (f < d) partial[slot * d + f] = total;
+    if (lane == 0 && blockIdx.z == 0) partial_counts[slot] = n_total;
+}
+
+template <typename T>
+__global__ void finalize_centers(const double* partial, const long long* partial_counts, const int n_chunks,
+                                 const int k, const int d, const T* old, T* out, double* report) {
+    // Block per center: the chunk sums in chunk order, the mean (an empty center keeps its
+    // place), and its squared shift. report[c] = shift of c, report[k + c] = rows of c.
+    const int c = blockIdx.x;
+    long long count = 0;
+    for (int j = 0; j < n_chunks; ++j) count += partial_counts[(long long)j * k + c];
+    double shift = 0.0;
+    for (int f = threadIdx.x; f < d; f += blockDim.x) {
+        double s = 0.0;
+        for (int j = 0; j < n_chunks; ++j) s += partial[((long long)j * k + c) * d + f];
+        const T prev = old[(long long)c * d + f];
+        const T value = count ? (T)(s / (double)count) : prev;
+        out[(long long)c * d + f] = value;
+        const double delta = (double)value - (double)prev;
+        shift += delta * delta;
+    }
+    __shared__ double shifts[128];
+    shifts[threadIdx.x] = shift;
+    __syncthreads();
+    for (int width = 64; width > 0; width >>= 1) {
+        if (threadIdx.x < width) shifts[threadIdx.x] += shifts[threadIdx.x + width];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) { report[c] = shifts[0]; report[k + c] = (double)count; }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(SEED_THREADS) kmeans_plusplus_seeds(const T* X, const long long n, const int d, const int k, const int n_trials,
+                                      const long long* first, const double* uniforms, double* closest,
+                                      double* cumulative, double* trial_d, long long* chosen) {
+    // Greedy k-means++ in one block: per step, the D^2 prefix sum, n_trials candidates
+    // drawn by binary search, the potential of each, and the best one kept. Every sum
+    // runs in a fixed order: the same picks on every run.
+    __shared__ double scan[SEED_THREADS];
+    __shared__ double trial_warp_sums[MAX_TRIALS][SEED_THREADS / 32];
+    __shared__ long long candidates[MAX_TRIALS];
+    __shared__ int best_trial;
+    const int t = threadIdx.x;
+    const int lane = t & 31;
+    const int warp = t >> 5;
+    const long long per = (n + SEED_THREADS - 1) / SEED_THREADS;
+    const long long lo = (long long)t * per < n ? (long long)t * per : n;
+    const long long hi = lo + per < n ? lo + per : n;
+    const long long f0 = first[0];
+    if (t == 0) chosen[0] = f0;
+    for (long long i = t; i < n; i += SEED_THREADS) closest[i] = sq_distance(X + i * d, X + f0 * d, d);
+    __syncthreads();
+    for (int c = 1; c < k; ++c) {
+        double local = 0.0;
+        for (long long i = lo; i < hi; ++i) local += closest[i];
+        scan[t] = local;
+        __syncthreads();
+        for (int offset = 1; offset < SEED_THREADS; offset <<= 1) {
+            const double v = t >= offset ? scan[t - offset] : 0.0;
+            __syncthreads();
+            scan[t] += v;
+            __syncthreads();
+        }
+        double running = t ? scan[t - 1] : 0.0;
+        for (long long i = lo; i < hi; ++i) { running += closest[i]; cumulative[i] = running; }
+        __syncthreads();
+        if (t < n_trials) {
+            // searchsorted(cumulative, target, side="left"), clipped to the last row
+            const double target = uniforms[(long long)(c - 1) * n_trials + t] * scan[SEED_THREADS - 1];
+            long long a = 0, b = n;
+            while (a < b) {
+                const long long m = (a + b) >> 1;
+                if (cumulative[m] < target) a = m + 1; else b = m;
+            }
+            candidates[t] = a < n ? a : n - 1;
+        }
+        __syncthreads();
+        for (int j = 0; j < n_trials; ++j) {
+            const T* candidate = X + candidates[j] * d;
+            double* trial = trial_d + (long long)j * n;
+            double sum = 0.0;
+            for (long long i = t; i < n; i += SEED_THREADS) {
+                double v = sq_distance(X + i * d, candidate, d);
+                v = v < closest[i] ? v : closest[i];
+                trial[i] = v;
+                sum += v;
+            }
+            for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_down_sync(0xffffffffu, sum, offset);
+            if (lane == 0) trial_warp_sums[j][warp] = sum;
+        }
+        __syncthreads();
+        if (t == 0) {
+            int best = 0;
+            double best_sum = 0.0;
+            for (int j = 0; j < n_trials; ++j) {
+                double s = 0.0;
+                for (int w = 0; w < SEED_THREADS / 32; ++w) s += trial_warp_sums[j][w];
+                if (j == 0 || s < best_sum) { best = j; best_sum = s; }
+            }
+            best_trial = best;
+            chosen[c] = candidates[best];
+        }
+        __syncthreads();
+        const double* kept = trial_d + (long long)best_trial * n;
+        for (long long i = t; i < n; i += SEED_THREADS) closest[i] = kept[i];
+        __syncthreads();
+    }
+}
+""" % {"seed_threads": SEED_THREADS, "max_trials": SEED_MAX_TRIALS}
+
+_KMEANS_KERNELS = ("row_sq_norms", "nearest_from_dots", "center_partial_sums", "finalize_centers", "kmeans_plusplus_seeds")
+
+
+@functools.lru_cache(maxsize=None)
+def _kmeans_module():
+    import cupy as cp
+
+    names = tuple(f"{kernel}<{t}>" for kernel in _KMEANS_KERNELS for t in ("float", "double"))
+    return cp.RawModule(code=_KMEANS_SOURCE, options=("-std=c++14",), name_expressions=names)
+
+
+def kmeans_kernel(kernel, dtype_name):
+    """One of the k-means kernels (``_KMEANS_KERNELS``) for ``float`` or ``double``."""
+    return _kmeans_module().get_function(f"{kernel}<{dtype_name}>")

@@ -147,47 +147,29 @@ class KMeans(ClusterMixin, BaseEstimator):
 def kmeans_plusplus(backend, X, n_clusters, stream):
     """Greedy k-means++ seeding: the best of ``2 + log(k)`` D²-sampled candidates per step.
 
-    Everything stays on the backend (no host round trip per center).
+    The draws come from ``stream`` up front; the steps run on the backend (no host
+    round trip per center).
     """
-    xp = backend.xp
-    n = X.shape[0]
     n_trials = 2 + int(math.log(n_clusters))
-    centers = xp.empty((n_clusters, X.shape[1]), dtype=X.dtype)
-    first = stream.index(1, n)
-    centers[0] = X[first[0]]
-    x_sq = (X * X).sum(axis=1)
-    closest = backend.sq_distances(X[first], X, b_sq=x_sq)[0].astype(xp.float64)
-    for c in range(1, n_clusters):
-        cumulative = xp.cumsum(closest)
-        targets = stream.uniform(n_trials) * cumulative[-1]
-        candidates = xp.minimum(xp.searchsorted(cumulative, targets), n - 1)
-        trial = xp.minimum(closest[None, :], backend.sq_distances(X[candidates], X, b_sq=x_sq))
-        best = xp.argmin(trial.sum(axis=1))
-        closest = trial[best]
-        centers[c] = X[candidates[best]]
-    return centers
+    first = stream.index(1, X.shape[0])
+    uniforms = stream.uniform((n_clusters - 1) * n_trials).reshape(n_clusters - 1, n_trials)
+    return X[backend.kmeans_plusplus(X, first, uniforms)]
 
 
 def lloyd(backend, X, centers, max_iter, tol):
     """Lloyd iterations until the squared center shift is at most ``tol``.
 
-    One host synchronization per iteration (shift and empty-cluster count
-    fetched together). An empty cluster is re-seeded on the row farthest from
-    its center.
+    One host synchronization per iteration (inside ``backend.lloyd_step``). An
+    empty cluster is re-seeded on the row farthest from its center.
     """
     xp = backend.xp
-    k = centers.shape[0]
     for n_iter in range(1, max_iter + 1):
-        labels = backend.nearest_center(X, centers)
-        counts = backend.bincount(labels, k)
-        new = backend.segment_sum(X, labels, k) / xp.maximum(counts, 1)[:, None].astype(X.dtype)
-        empty = counts == 0
-        new = xp.where(empty[:, None], centers, new)
-        shift, n_empty = backend.to_host(xp.stack([((new - centers) ** 2).sum(), empty.sum()]).astype(xp.float64))
-        if n_empty:
+        new, counts, shift = backend.lloyd_step(X, centers)
+        empty = np.flatnonzero(counts == 0)
+        if empty.size:
             _, min_sq = backend.nearest_center(X, centers, with_distances=True)
-            new[xp.flatnonzero(empty)] = X[xp.argsort(-min_sq)[: int(n_empty)]]
+            new[xp.asarray(empty)] = X[xp.argsort(-min_sq)[: empty.size]]
         centers = new
-        if shift <= tol and not n_empty:
+        if shift <= tol and not empty.size:
             break
     return centers, n_iter

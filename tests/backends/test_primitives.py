@@ -100,6 +100,78 @@ def test_nearest_center_matches_brute_force(name):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_center_over_row_tiles(name, dtype):
+    """40k rows against 64 centers: several row tiles on either backend; the closest center up to rounding."""
+    backend = get_backend(name)
+    rng = np.random.default_rng(4)
+    X, C = rng.normal(size=(40_000, 6)).astype(dtype), rng.normal(size=(64, 6)).astype(dtype)
+    labels, sq = backend.nearest_center(backend.asarray(X), backend.asarray(C), with_distances=True)
+    labels, sq = backend.to_host(labels), backend.to_host(sq)
+    d = cdist(X.astype(np.float64), C.astype(np.float64), "sqeuclidean")
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    assert labels.dtype == np.int32 and sq.dtype == dtype
+    assert np.all(d[np.arange(len(X)), labels] <= d.min(axis=1) + tol * (1 + d.min(axis=1)))
+    assert np.mean(labels == d.argmin(axis=1)) > 0.999
+    np.testing.assert_allclose(sq, d.min(axis=1), rtol=tol, atol=tol)
+    np.testing.assert_array_equal(backend.to_host(backend.nearest_center(backend.asarray(X), backend.asarray(C))), labels)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lloyd_step_gives_the_means_the_counts_and_the_shift(name, dtype):
+    """One Lloyd iteration against its definition; the center no row is closest to stays put."""
+    backend = get_backend(name)
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(5000, 7)).astype(dtype)
+    C = np.vstack([X[:9], np.full((1, 7), 1e3)]).astype(dtype)  # the last center is empty
+    labels = backend.to_host(backend.nearest_center(backend.asarray(X), backend.asarray(C)))
+    new, counts, shift = backend.lloyd_step(backend.asarray(X), backend.asarray(C))
+    new = backend.to_host(new)
+    expected_counts = np.bincount(labels, minlength=10)
+    assert expected_counts[9] == 0
+    np.testing.assert_array_equal(counts, expected_counts)
+    expected = np.array([X[labels == c].astype(np.float64).mean(axis=0) for c in range(9)] + [C[9]])
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert new.dtype == dtype
+    np.testing.assert_allclose(new, expected, rtol=rtol, atol=rtol)
+    assert shift == pytest.approx(((expected - C.astype(np.float64)) ** 2).sum(), rel=1e-4 if dtype == np.float32 else 1e-10)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_kmeans_plusplus_picks_distinct_rows_and_spreads_out(name):
+    """Four far-apart blobs, four seeds: D² sampling puts one seed in each blob."""
+    backend = get_backend(name)
+    rng = np.random.default_rng(7)
+    centres = np.array([[0, 0], [100, 0], [0, 100], [100, 100]], dtype=float)
+    X = np.repeat(centres, 500, axis=0) + rng.normal(size=(2000, 2))
+    uniforms = rng.random((3, 3))
+    chosen = backend.to_host(backend.kmeans_plusplus(backend.asarray(X), backend.asarray(np.array([17])), backend.asarray(uniforms)))
+    assert chosen.dtype == np.int64 and chosen[0] == 17
+    assert sorted(chosen // 500) == [0, 1, 2, 3]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_kmeans_plusplus_equals_the_generic_steps_on_exact_data(dtype):
+    """Integer-valued rows make every distance and sum exact: the fused seeding kernel must
+    pick the very rows the array-generic steps pick, also once every row is already a center."""
+    from gpu_clover.backends._base import Backend
+
+    backend = get_backend("cupy")
+    generic = Backend.kmeans_plusplus.__get__(backend)
+    rng = np.random.default_rng(8)
+    for X, k in [(rng.integers(-20, 20, size=(3000, 5)), 40), (np.repeat(np.arange(3)[:, None] * [1, 2], 50, axis=0), 6)]:
+        X = backend.asarray(X.astype(dtype))
+        n_trials = 2 + int(np.log(k))
+        first = backend.asarray(np.array([11]))
+        uniforms = backend.asarray(rng.random((k - 1, n_trials)))
+        fused = backend.to_host(backend.kmeans_plusplus(X, first, uniforms))
+        np.testing.assert_array_equal(fused, backend.to_host(generic(X, first, uniforms)))
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 def test_interpolate_and_segment_sum(name):
     backend = get_backend(name)
     rng = np.random.default_rng(3)

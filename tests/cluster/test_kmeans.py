@@ -54,10 +54,10 @@ def test_labels_are_the_closest_centers_and_predict_agrees(blobs):
     )
 
 
-def test_centers_are_the_means_of_their_rows():
+def test_centers_are_the_means_of_their_rows(backend):
     """At convergence (tol=0) every center is the mean of its rows: a Lloyd fixed point."""
     X, _ = make_blobs(n_samples=300, centers=4, n_features=2, random_state=3)
-    model = KMeans(n_clusters=4, tol=0.0, max_iter=300, random_state=0, backend="numpy").fit(X)
+    model = KMeans(n_clusters=4, tol=0.0, max_iter=300, random_state=0, backend=backend).fit(X)
     for k in range(4):
         np.testing.assert_allclose(model.cluster_centers_[k], X[model.labels_ == k].mean(axis=0), rtol=1e-10)
 
@@ -89,16 +89,16 @@ def test_n_init_keeps_the_best_run(monkeypatch):
     np.testing.assert_allclose(model.cluster_centers_, runs[int(np.argmin(inertias))])
 
 
-def test_init_array_is_used_and_not_modified():
+def test_init_array_is_used_and_not_modified(backend):
     X, _ = make_blobs(n_samples=200, centers=3, n_features=2, random_state=6)
     init = X[[0, 1, 2]].copy()
     init_copy = init.copy()
-    one_step = KMeans(n_clusters=3, init=init, max_iter=1, backend="numpy").fit(X)
+    one_step = KMeans(n_clusters=3, init=init, max_iter=1, backend=backend).fit(X)
     np.testing.assert_array_equal(init, init_copy)
     start_labels = ((X[:, None] - init[None]) ** 2).sum(-1).argmin(1)
     expected = np.array([X[start_labels == k].mean(axis=0) for k in range(3)])
     np.testing.assert_allclose(one_step.cluster_centers_, expected, rtol=1e-12)
-    again = KMeans(n_clusters=3, init=init, max_iter=1, random_state=99, backend="numpy").fit(X)
+    again = KMeans(n_clusters=3, init=init, max_iter=1, random_state=99, backend=backend).fit(X)
     np.testing.assert_array_equal(again.cluster_centers_, one_step.cluster_centers_)
 
 
@@ -132,44 +132,44 @@ def test_fit_sample_size_path():
     assert model.inertia_ <= 1.05 * full.inertia_
 
 
-def test_large_input_warm_start_path():
+def test_large_input_warm_start_path(backend):
     """Above twice WARM_START_ROWS rows, Lloyd warm-starts on a subsample, then refines on all rows."""
     n = 2 * kmeans_module.WARM_START_ROWS + 1000
     X, truth = make_blobs(n_samples=n, centers=3, n_features=2, cluster_std=0.7, random_state=8)
-    model = KMeans(n_clusters=3, random_state=0, backend="numpy").fit(X)
+    model = KMeans(n_clusters=3, random_state=0, backend=backend).fit(X)
     assert adjusted_rand_score(truth, model.labels_) == pytest.approx(1.0)
     assert model.inertia_ == pytest.approx(inertia(X, model.cluster_centers_, model.labels_), rel=1e-9)
 
 
-def test_same_random_state_same_result(blobs):
+def test_same_random_state_same_result(blobs, backend):
     X, _ = blobs
-    a = KMeans(n_clusters=7, n_init=2, random_state=11, backend="numpy").fit(X)
-    b = KMeans(n_clusters=7, n_init=2, random_state=11, backend="numpy").fit(X)
+    a = KMeans(n_clusters=7, n_init=2, random_state=11, backend=backend).fit(X)
+    b = KMeans(n_clusters=7, n_init=2, random_state=11, backend=backend).fit(X)
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
     np.testing.assert_array_equal(a.labels_, b.labels_)
-    c = KMeans(n_clusters=7, n_init=1, random_state=12, backend="numpy").fit(X)
-    d = KMeans(n_clusters=7, n_init=1, random_state=13, backend="numpy").fit(X)
+    c = KMeans(n_clusters=7, n_init=1, random_state=12, backend=backend).fit(X)
+    d = KMeans(n_clusters=7, n_init=1, random_state=13, backend=backend).fit(X)
     assert not np.array_equal(c.cluster_centers_, d.cluster_centers_)
 
 
-def test_float32_input(blobs):
+def test_float32_input(blobs, backend):
     X, truth = blobs
-    model = KMeans(n_clusters=5, n_init=3, random_state=0, backend="numpy").fit(X.astype(np.float32))
+    model = KMeans(n_clusters=5, n_init=3, random_state=0, backend=backend).fit(X.astype(np.float32))
     assert model.cluster_centers_.dtype == np.float32
     assert adjusted_rand_score(truth, model.labels_) == pytest.approx(1.0)
 
 
-def test_duplicate_rows_and_more_clusters_than_distinct_points():
+def test_duplicate_rows_and_more_clusters_than_distinct_points(backend):
     """Five distinct points, six clusters: an empty cluster is re-seeded, nothing is NaN."""
     X = np.repeat(np.arange(5, dtype=float)[:, None] * [1.0, 2.0], 20, axis=0)
-    model = KMeans(n_clusters=6, random_state=0, backend="numpy").fit(X)
+    model = KMeans(n_clusters=6, random_state=0, backend=backend).fit(X)
     assert np.isfinite(model.cluster_centers_).all()
     assert model.inertia_ == pytest.approx(0.0, abs=1e-12)
     assert len(np.unique(model.labels_)) == 5
 
 
-def test_one_cluster_is_the_mean():
+def test_one_cluster_is_the_mean(backend):
     X, _ = make_blobs(n_samples=100, centers=2, n_features=3, random_state=9)
-    model = KMeans(n_clusters=1, backend="numpy").fit(X)
+    model = KMeans(n_clusters=1, backend=backend).fit(X)
     np.testing.assert_allclose(model.cluster_centers_[0], X.mean(axis=0), rtol=1e-12)
     assert (model.labels_ == 0).all()
