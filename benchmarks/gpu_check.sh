@@ -21,6 +21,7 @@ import cupy as cp
 import cupy.cuda.compiler as compiler
 from sklearn.datasets import make_classification
 from gpu_clover import KMeansSMOTE
+from gpu_clover._timing import stage_listener
 import inspect
 compiled = []
 hook = "_compile_using_nvrtc_no_warning" if hasattr(compiler, "_compile_using_nvrtc_no_warning") else "compile_using_nvrtc"
@@ -37,16 +38,22 @@ def _logged(source, *args, **kwargs):
 setattr(compiler, hook, _logged)
 X, y = make_classification(n_samples=20000, n_features=32, weights=[0.95], random_state=0)
 X, y = cp.asarray(X, dtype=cp.float32), cp.asarray(y)
+def _attribute(stage, seconds):  # compilations since the last stage ended belong to this one
+    for c in compiled:
+        c.setdefault("stage", stage)
 calls = []
 for _ in range(2):
     compiled.clear()
     sampler = KMeansSMOTE(kmeans_estimator=64, random_state=0)
     t = time.perf_counter()
-    sampler.fit_resample(X, y)
+    with stage_listener(_attribute):
+        sampler.fit_resample(X, y)
     cp.cuda.get_current_stream().synchronize()
     calls.append({"seconds": round(time.perf_counter() - t, 3), "stages": {k: round(v, 3) for k, v in sampler.stage_seconds_.items()},
                   "compilations": len(compiled), "compile_s": round(sum(c["s"] for c in compiled), 3),
-                  "slowest": sorted(compiled, key=lambda c: -c["s"])[:40]})
+                  "per_stage": {st: sum(c.get("stage") == st for c in compiled) for st in sampler.stage_seconds_},
+                  "slowest": sorted(compiled, key=lambda c: -c["s"])[:40],
+                  "all": [f'{c.get("stage", "?")}:{c["kernel"]}:{c["s"]}' for c in compiled]})
 print(json.dumps({"CUPY_ACCELERATORS": os.environ.get("CUPY_ACCELERATORS", "(default)"), "cold": calls[0], "warm": calls[1]}))
 PY
 CUPY_CACHE_DIR=$(mktemp -d) python3 "$out/cold_start.py" > "$out/cold_start.txt" 2>&1
@@ -70,6 +77,7 @@ for line in open(sys.argv[1]):
     c, w = r["cold"], r["warm"]
     print(f"  CUPY_ACCELERATORS={r['CUPY_ACCELERATORS']}: {c['seconds']} s, {c['compilations']} compilations "
           f"({c['compile_s']} s, {sum(x['jitify'] for x in c['slowest'])} via Jitify among the 40 slowest); second call {w['seconds']} s")
+    print(f"    compilations per stage: {c.get('per_stage')}; stages of the cold call: {c['stages']}")
 PY
   echo "benchmark: exit $bench_rc (bench.json)"
   echo "elapsed: $(( $(date +%s) - start )) s"

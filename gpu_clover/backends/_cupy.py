@@ -19,12 +19,13 @@ _MAX_OOM_RETRIES = 4
 _ONE_HOT_MAX_SEGMENTS = 1024
 # Whole-array reductions go through rows of this many elements first.
 _REDUCE_WIDTH = 4096
-# The fused k-means kernels: their C type per dtype, and their limits. Seeding runs in
-# one block (rows up to _SEED_MAX_ROWS); the center update scans the labels once per
+# The fused k-means kernels: their C type per dtype, and their limits. Seeding's pick
+# scans one block total per SEED_THREADS rows in one block (rows up to _SEED_MAX_ROWS);
+# the center update scans the labels once per
 # center (up to _UPDATE_MAX_CENTERS centers), in chunks of at least _UPDATE_CHUNK_ROWS
 # rows whose float64 partial sums take at most _PARTIAL_ELEMENTS values.
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
-_SEED_MAX_ROWS = 1 << 17
+_SEED_MAX_ROWS = SEED_THREADS * SEED_THREADS
 _UPDATE_MAX_CENTERS = 1024
 _UPDATE_CHUNK_ROWS = 256
 _PARTIAL_ELEMENTS = 1 << 22
@@ -200,24 +201,31 @@ class CuPyBackend(Backend):
         n_trials = uniforms.shape[1]
         if X.dtype not in _CTYPES or n > _SEED_MAX_ROWS or n_trials > SEED_MAX_TRIALS:
             return super().kmeans_plusplus(X, first, uniforms)
-        chosen = cp.empty(uniforms.shape[0] + 1, dtype=cp.int64)
-        kmeans_kernel("kmeans_plusplus_seeds", _CTYPES[X.dtype])(
-            (1,),
-            (SEED_THREADS,),
-            (
-                cp.ascontiguousarray(X),
-                np.int64(n),
-                np.int32(d),
-                np.int32(chosen.shape[0]),
-                np.int32(n_trials),
-                cp.ascontiguousarray(first, dtype=cp.int64),
-                cp.ascontiguousarray(uniforms, dtype=cp.float64),
-                cp.empty(n, dtype=cp.float64),  # each row's squared distance to its closest center
-                cp.empty(n, dtype=cp.float64),  # their running sum
-                cp.empty((n_trials, n), dtype=cp.float64),  # the same after each candidate
-                chosen,
-            ),
-        )
+        # Per step: a pick (one block: the best swept candidate, then new draws), then a
+        # sweep (every row against each new candidate). Nothing comes back to the host.
+        X = cp.ascontiguousarray(X)
+        uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
+        n_clusters = uniforms.shape[0] + 1
+        n_blocks = -(-n // SEED_THREADS)
+        sweep, pick = kmeans_kernel("seed_sweep", _CTYPES[X.dtype]), kmeans_kernel("seed_pick")
+        trial_d = cp.empty((n_trials, n), dtype=cp.float64)  # each row's distance after each candidate
+        partial = cp.empty((n_blocks, SEED_MAX_TRIALS), dtype=cp.float64)  # their sums per row block
+        candidates = cp.empty(n_trials, dtype=cp.int64)
+        candidates[:1] = first
+        kept = cp.zeros(1, dtype=cp.int32)
+        chosen = cp.empty(n_clusters, dtype=cp.int64)
+        n64, d32, blocks32 = np.int64(n), np.int32(d), np.int32(n_blocks)
+        sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(1), candidates, kept, np.int32(1), trial_d, partial))
+        for center in range(n_clusters):
+            draws = n_trials if center + 1 < n_clusters else 0
+            pick(
+                (1,),
+                (SEED_THREADS,),
+                (trial_d, partial, n64, blocks32, np.int32(1 if center == 0 else n_trials), np.int32(draws),
+                 uniforms[center] if draws else uniforms, candidates, kept, chosen, np.int32(center)),
+            )
+            if draws:
+                sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(n_trials), candidates, kept, np.int32(0), trial_d, partial))
         return chosen
 
     def lloyd_step(self, X, centers):

@@ -117,9 +117,9 @@ def rows_topk_kernel(dtype_name):
     return _rows_topk_module().get_function(f"rows_topk_and_sums<{dtype_name}>")
 
 
-# k-means: the seeding, the assignment and the center update, each one launch. Every sum
-# runs in a fixed order (no floating-point atomics), so a seed gives the same centers on
-# every run.
+# k-means: the assignment (after a GEMM), the center update (two launches) and each
+# seeding step (a sweep over the rows, then a one-block pick). Every sum runs in a fixed
+# order (no floating-point atomics), so a seed gives the same centers on every run.
 SEED_THREADS = 1024
 SEED_MAX_TRIALS = 16
 
@@ -236,95 +236,109 @@ __global__ void finalize_centers(const double* partial, const long long* partial
 }
 
 template <typename T>
-__global__ void __launch_bounds__(SEED_THREADS) kmeans_plusplus_seeds(const T* X, const long long n, const int d, const int k, const int n_trials,
-                                      const long long* first, const double* uniforms, double* closest,
-                                      double* cumulative, double* trial_d, long long* chosen) {
-    // Greedy k-means++ in one block: per step, the D^2 prefix sum, n_trials candidates
-    // drawn by binary search, the potential of each, and the best one kept. Every sum
-    // runs in a fixed order: the same picks on every run.
-    __shared__ double scan[SEED_THREADS];
-    __shared__ double trial_warp_sums[MAX_TRIALS][SEED_THREADS / 32];
-    __shared__ long long candidates[MAX_TRIALS];
-    __shared__ int best_trial;
-    const int t = threadIdx.x;
-    const int lane = t & 31;
-    const int warp = t >> 5;
-    const long long per = (n + SEED_THREADS - 1) / SEED_THREADS;
-    const long long lo = (long long)t * per < n ? (long long)t * per : n;
-    const long long hi = lo + per < n ? lo + per : n;
-    const long long f0 = first[0];
-    if (t == 0) chosen[0] = f0;
-    for (long long i = t; i < n; i += SEED_THREADS) closest[i] = sq_distance(X + i * d, X + f0 * d, d);
+__global__ void __launch_bounds__(SEED_THREADS) seed_sweep(const T* X, const long long n, const int d,
+                                                           const int n_trials, const long long* candidates,
+                                                           const int* kept, const int first_sweep,
+                                                           double* trial_d, double* partial) {
+    // k-means++, one step's sweep over the rows (a block per SEED_THREADS rows, a thread per
+    // row): trial_d[j, i] = min(closest_i, |x_i - x_cand_j|^2), where closest_i is the row
+    // kept by the previous pick (trial_d[kept, i]; +inf before the first center), and
+    // partial[block, j] = the block's sum of trial_d[j, :] (a fixed reduction order).
+    __shared__ double warp_sums[MAX_TRIALS][SEED_THREADS / 32];
+    const long long i = (long long)blockIdx.x * SEED_THREADS + threadIdx.x;
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    const bool valid = i < n;
+    double closest = __longlong_as_double(0x7ff0000000000000LL);
+    if (valid && !first_sweep) closest = trial_d[(long long)kept[0] * n + i];
+    for (int j = 0; j < n_trials; ++j) {
+        double v = 0.0;
+        if (valid) {
+            v = sq_distance(X + i * d, X + candidates[j] * d, d);
+            v = v < closest ? v : closest;
+            trial_d[(long long)j * n + i] = v;
+        }
+        for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
+        if (lane == 0) warp_sums[j][warp] = v;
+    }
     __syncthreads();
-    for (int c = 1; c < k; ++c) {
-        double local = 0.0;
-        for (long long i = lo; i < hi; ++i) local += closest[i];
-        scan[t] = local;
+    if (threadIdx.x < n_trials) {
+        double total = 0.0;
+        for (int w = 0; w < SEED_THREADS / 32; ++w) total += warp_sums[threadIdx.x][w];
+        partial[(long long)blockIdx.x * MAX_TRIALS + threadIdx.x] = total;
+    }
+}
+
+__device__ void inclusive_scan(double* values) {
+    // Hillis-Steele over SEED_THREADS shared values, one per thread (a fixed order).
+    for (int offset = 1; offset < SEED_THREADS; offset <<= 1) {
+        const double v = threadIdx.x >= offset ? values[threadIdx.x - offset] : 0.0;
         __syncthreads();
-        for (int offset = 1; offset < SEED_THREADS; offset <<= 1) {
-            const double v = t >= offset ? scan[t - offset] : 0.0;
-            __syncthreads();
-            scan[t] += v;
-            __syncthreads();
+        values[threadIdx.x] += v;
+        __syncthreads();
+    }
+}
+
+__global__ void __launch_bounds__(SEED_THREADS) seed_pick(const double* trial_d, const double* partial,
+                                                          const long long n, const int n_blocks, const int n_swept,
+                                                          const int n_trials, const double* uniforms,
+                                                          long long* candidates, int* kept, long long* chosen,
+                                                          const int center) {
+    // k-means++, one step's pick (one block): the swept candidate with the smallest
+    // potential becomes chosen[center] and its distances are kept; then n_trials new
+    // candidates are drawn by D^2 sampling (searchsorted, side "left", on the running
+    // sum of the kept distances: first the block holding the target, then the row).
+    __shared__ double blocks[SEED_THREADS];
+    __shared__ double rows[SEED_THREADS];
+    __shared__ int best;
+    const int t = threadIdx.x;
+    if (t == 0) {
+        double best_sum = 0.0;
+        best = 0;
+        for (int j = 0; j < n_swept; ++j) {
+            double s = 0.0;
+            for (int b = 0; b < n_blocks; ++b) s += partial[(long long)b * MAX_TRIALS + j];
+            if (j == 0 || s < best_sum) { best = j; best_sum = s; }
         }
-        double running = t ? scan[t - 1] : 0.0;
-        for (long long i = lo; i < hi; ++i) { running += closest[i]; cumulative[i] = running; }
+        kept[0] = best;
+        chosen[center] = candidates[best];
+    }
+    __syncthreads();
+    if (n_trials == 0) return;  // the last center: nothing more to draw
+    const double* closest = trial_d + (long long)best * n;
+    blocks[t] = t < n_blocks ? partial[(long long)t * MAX_TRIALS + best] : 0.0;
+    __syncthreads();
+    inclusive_scan(blocks);
+    const double total = blocks[n_blocks - 1];
+    for (int j = 0; j < n_trials; ++j) {
+        const double target = uniforms[j] * total;
+        const int below = __syncthreads_count(t < n_blocks && blocks[t] < target);
+        const int b = below < n_blocks ? below : n_blocks - 1;
+        const double before = b ? blocks[b - 1] : 0.0;
+        const long long i = (long long)b * SEED_THREADS + t;
+        rows[t] = i < n ? closest[i] : 0.0;
         __syncthreads();
-        if (t < n_trials) {
-            // searchsorted(cumulative, target, side="left"), clipped to the last row
-            const double target = uniforms[(long long)(c - 1) * n_trials + t] * scan[SEED_THREADS - 1];
-            long long a = 0, b = n;
-            while (a < b) {
-                const long long m = (a + b) >> 1;
-                if (cumulative[m] < target) a = m + 1; else b = m;
-            }
-            candidates[t] = a < n ? a : n - 1;
-        }
-        __syncthreads();
-        for (int j = 0; j < n_trials; ++j) {
-            const T* candidate = X + candidates[j] * d;
-            double* trial = trial_d + (long long)j * n;
-            double sum = 0.0;
-            for (long long i = t; i < n; i += SEED_THREADS) {
-                double v = sq_distance(X + i * d, candidate, d);
-                v = v < closest[i] ? v : closest[i];
-                trial[i] = v;
-                sum += v;
-            }
-            for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_down_sync(0xffffffffu, sum, offset);
-            if (lane == 0) trial_warp_sums[j][warp] = sum;
-        }
-        __syncthreads();
-        if (t == 0) {
-            int best = 0;
-            double best_sum = 0.0;
-            for (int j = 0; j < n_trials; ++j) {
-                double s = 0.0;
-                for (int w = 0; w < SEED_THREADS / 32; ++w) s += trial_warp_sums[j][w];
-                if (j == 0 || s < best_sum) { best = j; best_sum = s; }
-            }
-            best_trial = best;
-            chosen[c] = candidates[best];
-        }
-        __syncthreads();
-        const double* kept = trial_d + (long long)best_trial * n;
-        for (long long i = t; i < n; i += SEED_THREADS) closest[i] = kept[i];
+        inclusive_scan(rows);
+        const int inside = __syncthreads_count(i < n && before + rows[t] < target);
+        long long last = (n - 1) - (long long)b * SEED_THREADS;  // the block's last row
+        if (last > SEED_THREADS - 1) last = SEED_THREADS - 1;
+        if (t == 0) candidates[j] = (long long)b * SEED_THREADS + (inside <= last ? inside : last);
         __syncthreads();
     }
 }
 """ % {"seed_threads": SEED_THREADS, "max_trials": SEED_MAX_TRIALS}
 
-_KMEANS_KERNELS = ("row_sq_norms", "nearest_from_dots", "center_partial_sums", "finalize_centers", "kmeans_plusplus_seeds")
+_KMEANS_KERNELS = ("row_sq_norms", "nearest_from_dots", "center_partial_sums", "finalize_centers", "seed_sweep")
 
 
 @functools.lru_cache(maxsize=None)
 def _kmeans_module():
     import cupy as cp
 
-    names = tuple(f"{kernel}<{t}>" for kernel in _KMEANS_KERNELS for t in ("float", "double"))
+    names = tuple(f"{kernel}<{t}>" for kernel in _KMEANS_KERNELS for t in ("float", "double")) + ("seed_pick",)
     return cp.RawModule(code=_KMEANS_SOURCE, options=("-std=c++14",), name_expressions=names)
 
 
-def kmeans_kernel(kernel, dtype_name):
-    """One of the k-means kernels (``_KMEANS_KERNELS``) for ``float`` or ``double``."""
-    return _kmeans_module().get_function(f"{kernel}<{dtype_name}>")
+def kmeans_kernel(kernel, dtype_name=None):
+    """One of the k-means kernels (``_KMEANS_KERNELS``) for ``float`` or ``double``; ``seed_pick`` takes no dtype."""
+    return _kmeans_module().get_function(kernel if dtype_name is None else f"{kernel}<{dtype_name}>")

@@ -162,7 +162,12 @@ def test_fused_kmeans_plusplus_equals_the_generic_steps_on_exact_data(dtype):
     backend = get_backend("cupy")
     generic = Backend.kmeans_plusplus.__get__(backend)
     rng = np.random.default_rng(8)
-    for X, k in [(rng.integers(-20, 20, size=(3000, 5)), 40), (np.repeat(np.arange(3)[:, None] * [1, 2], 50, axis=0), 6)]:
+    cases = [
+        (rng.integers(-20, 20, size=(3000, 5)), 40),  # three row blocks of the sweep
+        (np.repeat(np.arange(3)[:, None] * [1, 2], 50, axis=0), 6),  # more centers than distinct rows
+        (rng.integers(0, 3, size=(2500, 2)), 30),  # the same, over several row blocks
+    ]
+    for X, k in cases:
         X = backend.asarray(X.astype(dtype))
         n_trials = 2 + int(np.log(k))
         first = backend.asarray(np.array([11]))
@@ -244,12 +249,13 @@ def test_bincount_counts_every_code(name, dtype):
 @pytest.mark.parametrize("tile", [1, 7, 100_000])
 def test_numpy_large_groups_over_many_tiles_with_duplicates(monkeypatch, tile):
     """The NumPy large-group path: upper-triangle sums and scikit-learn's kNN, any tile size."""
-    from gpu_clover.backends._numpy import NumPyBackend
+    from gpu_clover.backends import _numpy
 
     backend = get_backend("numpy")
-    monkeypatch.setattr(NumPyBackend, "tile_elements", lambda self, itemsize=8: tile * 1100)
+    monkeypatch.setattr(_numpy.NumPyBackend, "tile_elements", lambda self, itemsize=8: tile * 1100)
+    monkeypatch.setattr(_numpy, "_SEARCH_MIN_ROWS", 1024)  # a small group takes scikit-learn's path
     rng = np.random.default_rng(7)
-    members = rng.normal(size=(1100, 4))  # above the size where scikit-learn's search takes over
+    members = rng.normal(size=(1100, 4))
     members[10:14] = members[3]  # five copies of one row
     members -= members.mean(axis=0)
     table, total = backend.large_group_neighbors(members, 6)
