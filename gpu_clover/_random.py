@@ -4,6 +4,8 @@ A stream is a 64-bit state ``base``; its ``i``-th draw is ``mix(base + i * GOLDE
 Every draw is a pure function of (seed, stream key, counter), so draws are
 vectorized over all groups at once, do not depend on how the work is batched or
 partitioned, and are bit-identical on NumPy and CuPy (both wrap uint64 arithmetic).
+On CuPy each step runs as one fused elementwise kernel (``backends._kernels``): the
+same arithmetic, compiled once instead of once per operator.
 """
 
 import numpy as np
@@ -23,6 +25,15 @@ def seed_from_random_state(random_state):
     return int(rng.randint(np.iinfo(np.int64).max, dtype=np.int64))
 
 
+def _fused(xp):
+    """The fused CuPy kernels of these steps, or None on NumPy."""
+    if xp is np:
+        return None
+    from .backends._kernels import splitmix_kernels
+
+    return splitmix_kernels()
+
+
 def mix64(xp, x):
     """SplitMix64's finalizer on a uint64 array (wrapping arithmetic)."""
     x = x ^ (x >> xp.uint64(30))
@@ -34,6 +45,9 @@ def mix64(xp, x):
 
 def stream_bases(xp, seed, keys):
     """The state of one stream per key (keys: integer array, e.g. group ids)."""
+    fused = _fused(xp)
+    if fused is not None:
+        return fused["bases"](xp.asarray(keys), xp.uint64(seed & _MASK64))
     keys = xp.asarray(keys).astype(xp.uint64)
     seeded = mix64(xp, keys * xp.uint64(_GOLDEN) + xp.uint64(seed & _MASK64))
     return mix64(xp, seeded ^ xp.uint64(_MIX2))
@@ -41,18 +55,28 @@ def stream_bases(xp, seed, keys):
 
 def draw_bits(xp, bases, counters):
     """The ``counters``-th 64-bit draw of the streams ``bases`` (broadcasting)."""
+    fused = _fused(xp)
+    if fused is not None:
+        return fused["bits"](bases, xp.asarray(counters))
     counters = xp.asarray(counters).astype(xp.uint64)
     return mix64(xp, bases + (counters + xp.uint64(1)) * xp.uint64(_GOLDEN))
 
 
 def bits_to_uniform(xp, bits, dtype=np.float64):
     """Uniform floats in [0, 1) from 64-bit draws (53 bits of mantissa)."""
-    u = (bits >> xp.uint64(11)).astype(xp.float64) * (1.0 / (1 << 53))
+    fused = _fused(xp)
+    if fused is not None:
+        u = fused["uniform"](bits)
+    else:
+        u = (bits >> xp.uint64(11)).astype(xp.float64) * (1.0 / (1 << 53))
     return u.astype(dtype, copy=False)
 
 
 def bits_to_index(xp, bits, n):
     """Integers in [0, n) from 64-bit draws, exactly (Lemire's multiply-shift; n < 2**32)."""
+    fused = _fused(xp)
+    if fused is not None:
+        return fused["index"](bits, xp.asarray(n))
     n = xp.asarray(n).astype(xp.uint64)
     return (((bits >> xp.uint64(32)) * n) >> xp.uint64(32)).astype(xp.int64)
 

@@ -10,7 +10,17 @@ import numpy as np
 
 from . import _transfer
 from ._base import Backend
-from ._kernels import SEED_MAX_TRIALS, SEED_THREADS, TOPK_MAX, interpolate_kernel, kmeans_kernel, rows_topk_kernel
+from ._kernels import (
+    CHECKED_INTEGERS,
+    SEED_MAX_TRIALS,
+    SEED_THREADS,
+    TOPK_MAX,
+    any_and_all_kernel,
+    integer_range_kernel,
+    interpolate_kernel,
+    kmeans_kernel,
+    rows_topk_kernel,
+)
 
 # Largest share of the free device memory one temporary tile may take.
 _TILE_SHARE = 0.125
@@ -102,6 +112,10 @@ class CuPyBackend(Backend):
         return props["name"].decode()
 
     def reduce_to_scalar(self, a, op, dtype=None):
+        if a.size and dtype is None and (
+            (op in ("min", "max") and a.dtype.name in CHECKED_INTEGERS) or (op in ("all", "any") and a.dtype == cp.bool_)
+        ):
+            return self._check_scalar(cp.ascontiguousarray(a).reshape(-1), op)
         # CuPy's own kernels give a whole-array reduction to one block; rows of
         # _REDUCE_WIDTH elements reduced in parallel first keep every SM busy (no CUB).
         kwargs = {} if dtype is None else {"dtype": dtype}
@@ -113,6 +127,20 @@ class CuPyBackend(Backend):
         if n_head < flat.size:
             parts = cp.concatenate([parts, getattr(flat[n_head:], op)(keepdims=True, **kwargs)])
         return getattr(parts, op)().item()
+
+    def _check_scalar(self, flat, op):
+        # Integer ranges and boolean any / all: one kernel with integer atomics per block
+        # (order-free), compiled once per dtype instead of CuPy's reductions per shape.
+        blocks = max(1, min(1024, -(-flat.size // 256)))
+        if op in ("min", "max"):
+            out = cp.asarray(np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min]))
+            integer_range_kernel(flat.dtype.name)((blocks,), (256,), (flat, np.int64(flat.size), out))
+            low, high = out.get()
+            return int(low if op == "min" else high)
+        out = cp.asarray(np.array([0, 1], dtype=np.int32))
+        any_and_all_kernel()((blocks,), (256,), (flat, np.int64(flat.size), out))
+        found_any, found_all = out.get()
+        return bool(found_any if op == "any" else found_all)
 
     def bincount(self, codes, n_bins):
         # cupy.bincount first checks (codes < 0).any() and codes.max(): two whole-array
@@ -207,7 +235,7 @@ class CuPyBackend(Backend):
         uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
         n_clusters = uniforms.shape[0] + 1
         n_blocks = -(-n // SEED_THREADS)
-        sweep, pick = kmeans_kernel("seed_sweep", _CTYPES[X.dtype]), kmeans_kernel("seed_pick")
+        sweep, pick = kmeans_kernel("seed_sweep", _CTYPES[X.dtype]), kmeans_kernel("seed_pick", _CTYPES[X.dtype])
         trial_d = cp.empty((n_trials, n), dtype=cp.float64)  # each row's distance after each candidate
         partial = cp.empty((n_blocks, SEED_MAX_TRIALS), dtype=cp.float64)  # their sums per row block
         candidates = cp.empty(n_trials, dtype=cp.int64)

@@ -101,20 +101,18 @@ __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const lon
 """ % {"kmax": TOPK_MAX}
 
 
-_ROWS_TOPK_NAMES = ("rows_topk_and_sums<float>", "rows_topk_and_sums<double>")
-
-
 @functools.lru_cache(maxsize=None)
-def _rows_topk_module():
+def _rows_topk_module(dtype_name):
     import cupy as cp
 
-    # One module, both instantiations: compiled once (one NVRTC call) per machine.
-    return cp.RawModule(code=_ROWS_TOPK_SOURCE, options=("-std=c++14",), name_expressions=_ROWS_TOPK_NAMES)
+    # One module per dtype (one NVRTC call each): float32 work never compiles the double kernel.
+    name = f"rows_topk_and_sums<{dtype_name}>"
+    return cp.RawModule(code=_ROWS_TOPK_SOURCE, options=("-std=c++14",), name_expressions=(name,))
 
 
 def rows_topk_kernel(dtype_name):
     """The fused per-row top-k + distance-sum kernel over a tile of dot products, for ``float`` or ``double``."""
-    return _rows_topk_module().get_function(f"rows_topk_and_sums<{dtype_name}>")
+    return _rows_topk_module(dtype_name).get_function(f"rows_topk_and_sums<{dtype_name}>")
 
 
 # k-means: the assignment (after a GEMM), the center update (two launches) and each
@@ -332,13 +330,125 @@ _KMEANS_KERNELS = ("row_sq_norms", "nearest_from_dots", "center_partial_sums", "
 
 
 @functools.lru_cache(maxsize=None)
-def _kmeans_module():
+def _kmeans_module(dtype_name):
     import cupy as cp
 
-    names = tuple(f"{kernel}<{t}>" for kernel in _KMEANS_KERNELS for t in ("float", "double")) + ("seed_pick",)
+    # One module per dtype (one NVRTC call each): float32 work never compiles the double kernels.
+    names = tuple(f"{kernel}<{dtype_name}>" for kernel in _KMEANS_KERNELS) + ("seed_pick",)
     return cp.RawModule(code=_KMEANS_SOURCE, options=("-std=c++14",), name_expressions=names)
 
 
-def kmeans_kernel(kernel, dtype_name=None):
-    """One of the k-means kernels (``_KMEANS_KERNELS``) for ``float`` or ``double``; ``seed_pick`` takes no dtype."""
-    return _kmeans_module().get_function(kernel if dtype_name is None else f"{kernel}<{dtype_name}>")
+def kmeans_kernel(kernel, dtype_name):
+    """One of the k-means kernels (``_KMEANS_KERNELS``, or ``seed_pick``) for ``float`` or ``double``."""
+    return _kmeans_module(dtype_name).get_function(kernel if kernel == "seed_pick" else f"{kernel}<{dtype_name}>")
+
+
+# SplitMix64 (gpu_clover._random) in four elementwise kernels: the same wrapping uint64
+# arithmetic as the NumPy code, so the draws are bit-identical, in one compilation each
+# instead of one per CuPy operator and dtype.
+_SPLITMIX_PREAMBLE = r"""
+__device__ __forceinline__ unsigned long long splitmix_mix(unsigned long long x) {
+    x ^= x >> 30;
+    x *= 0xBF58476D1CE4E5B9ULL;
+    x ^= x >> 27;
+    x *= 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def splitmix_kernels():
+    """``{"bases", "bits", "uniform", "index"}``: the fused steps of ``gpu_clover._random``."""
+    import cupy as cp
+
+    def kernel(in_params, out_params, body, name):
+        return cp.ElementwiseKernel(in_params, out_params, body, name, preamble=_SPLITMIX_PREAMBLE)
+
+    return {
+        "bases": kernel(
+            "K key, uint64 seed",
+            "uint64 base",
+            "base = splitmix_mix(splitmix_mix((unsigned long long)key * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL)",
+            "gpu_clover_stream_bases",
+        ),
+        "bits": kernel(
+            "uint64 base, C counter",
+            "uint64 bits",
+            "bits = splitmix_mix(base + ((unsigned long long)counter + 1ULL) * 0x9E3779B97F4A7C15ULL)",
+            "gpu_clover_draw_bits",
+        ),
+        "uniform": kernel(
+            "uint64 bits", "float64 u", "u = (double)(bits >> 11) * (1.0 / 9007199254740992.0)", "gpu_clover_bits_to_uniform"
+        ),
+        "index": kernel(
+            "uint64 bits, N n",
+            "int64 index",
+            "index = (long long)(((bits >> 32) * (unsigned long long)n) >> 32)",
+            "gpu_clover_bits_to_index",
+        ),
+    }
+
+
+# Whole-array checks that need no floating-point sum: the range of integer labels and
+# whether a boolean array holds any / only True. Block-level reductions, then one
+# integer atomic per block: the result does not depend on the order.
+_CHECKS_SOURCE = r"""
+template <typename T>
+__global__ void integer_range(const T* a, const long long n, long long* out) {
+    // out[0] = min(out[0], a), out[1] = max(out[1], a); out starts at (LLONG_MAX, LLONG_MIN).
+    long long low = 0x7fffffffffffffffLL, high = -0x7fffffffffffffffLL - 1;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const long long v = (long long)a[i];
+        low = v < low ? v : low;
+        high = v > high ? v : high;
+    }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        const long long other_low = __shfl_down_sync(0xffffffffu, low, offset);
+        const long long other_high = __shfl_down_sync(0xffffffffu, high, offset);
+        low = other_low < low ? other_low : low;
+        high = other_high > high ? other_high : high;
+    }
+    if ((threadIdx.x & 31) == 0) {
+        atomicMin(out, low);
+        atomicMax(out + 1, high);
+    }
+}
+
+__global__ void any_and_all(const bool* a, const long long n, int* out) {
+    // out[0] |= any(a), out[1] &= all(a); out starts at (0, 1).
+    int any = 0, all = 1;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        any |= a[i];
+        all &= a[i];
+    }
+    any = __syncthreads_or(any);
+    all = __syncthreads_and(all);
+    if (threadIdx.x == 0) {
+        if (any) atomicOr(out, 1);
+        if (!all) atomicAnd(out + 1, 0);
+    }
+}
+"""
+
+# The integer dtypes integer_range takes (their values fit a signed 64-bit integer).
+CHECKED_INTEGERS = {"int8": "signed char", "int16": "short", "int32": "int", "int64": "long long", "uint8": "unsigned char", "uint16": "unsigned short", "uint32": "unsigned int"}
+
+
+@functools.lru_cache(maxsize=None)
+def _checks_module(ctype):
+    import cupy as cp
+
+    names = ("any_and_all",) if ctype is None else (f"integer_range<{ctype}>",)
+    return cp.RawModule(code=_CHECKS_SOURCE, options=("-std=c++14",), name_expressions=names)
+
+
+def integer_range_kernel(dtype_name):
+    """``integer_range`` for one of ``CHECKED_INTEGERS``."""
+    ctype = CHECKED_INTEGERS[dtype_name]
+    return _checks_module(ctype).get_function(f"integer_range<{ctype}>")
+
+
+def any_and_all_kernel():
+    """``any_and_all`` over a boolean array."""
+    return _checks_module(None).get_function("any_and_all")

@@ -205,6 +205,23 @@ def test_random_streams_are_uniform_independent_and_reproducible():
     assert np.allclose(np.bincount(idx) / 70000, 1 / 7, atol=0.01)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
+def test_random_streams_are_bit_identical_on_the_gpu():
+    """The fused CuPy kernels of the SplitMix64 steps give NumPy's draws, bit for bit."""
+    import cupy as cp
+
+    keys = np.array([0, 1, 7, 2**40, -3], dtype=np.int64)
+    counters = np.arange(1000, dtype=np.int64)[None, :]
+    upper = np.array([1, 2, 7, 1000, 2**31 + 5], dtype=np.int64)[:, None]
+    host_bits = draw_bits(np, stream_bases(np, 2**63 + 11, keys)[:, None], counters)
+    device_bits = draw_bits(cp, stream_bases(cp, 2**63 + 11, cp.asarray(keys))[:, None], cp.asarray(counters))
+    np.testing.assert_array_equal(cp.asnumpy(device_bits), host_bits)
+    np.testing.assert_array_equal(cp.asnumpy(bits_to_uniform(cp, device_bits)), bits_to_uniform(np, host_bits))
+    np.testing.assert_array_equal(cp.asnumpy(bits_to_index(cp, device_bits, cp.asarray(upper))), bits_to_index(np, host_bits, upper))
+    assert cp.asnumpy(bits_to_uniform(cp, device_bits, np.float32)).dtype == np.float32
+
+
 def test_get_backend_rules():
     assert get_backend("numpy").name == "numpy"
     assert get_backend("auto", like=np.zeros(3)).name == ("cupy" if cuda_available() else "numpy")
@@ -232,6 +249,12 @@ def test_reduce_to_scalar_matches_numpy(name, size):
     assert backend.reduce_to_scalar(f, "any") is bool(flags.any())
     assert backend.reduce_to_scalar(backend.asarray(~flags), "any") is True
     assert backend.reduce_to_scalar(backend.asarray(values.reshape(-1, 1)), "max") == values.max()
+    for dtype in (np.int8, np.uint16, np.int32, np.int64):  # label ranges: exact integers, Python ints
+        labels = rng.integers(0, 120, size=size).astype(dtype)
+        labels[size // 3] = 3 if dtype == np.uint16 else -7
+        low = backend.reduce_to_scalar(backend.asarray(labels), "min")
+        high = backend.reduce_to_scalar(backend.asarray(labels[::-1]), "max")
+        assert type(low) is int and (low, high) == (labels.min(), labels.max())
 
 
 @pytest.mark.parametrize("name", BACKENDS)
