@@ -66,10 +66,11 @@ def encode_labels(backend, values):
     if values.dtype.kind in "iu" and values.size:
         low, high = backend.reduce_to_scalar(values, "min"), backend.reduce_to_scalar(values, "max")
         if 0 <= low and high < _COUNTED_LABELS:
-            present = xp.flatnonzero(backend.bincount(values, high + 1))
-            lookup = xp.zeros(high + 1, dtype=xp.int64)
-            lookup[present] = xp.arange(present.shape[0])
-            return backend.to_host(present).astype(values.dtype), lookup[values]
+            # The table is small: built on the host, so the device runs one count and one gather.
+            present = np.flatnonzero(backend.to_host(backend.bincount(values, high + 1)))
+            lookup = np.zeros(high + 1, dtype=np.int64)
+            lookup[present] = np.arange(present.shape[0])
+            return present.astype(values.dtype), backend.asarray(lookup)[values]
     uniques, codes = xp.unique(values, return_inverse=True)
     return backend.to_host(uniques), codes.reshape(-1).astype(xp.int64)
 

@@ -16,6 +16,7 @@ distributed = pytest.importorskip("distributed")
 
 import gpu_clover
 from gpu_clover import dask as gdask
+from gpu_clover.backends import cuda_available
 
 COUNTS = [3000, 450, 200]
 N_CLUSTERS = 4
@@ -150,3 +151,32 @@ def test_worker_killed_mid_run_gives_the_complete_result(client, data):
     np.testing.assert_array_equal(y_out, y_ref)
     np.testing.assert_allclose(X_out, X_ref, rtol=0, atol=1e-12)
     client.wait_for_workers(2, timeout=60)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
+@pytest.mark.parametrize("cupy_chunks", [False, True], ids=["numpy-chunks", "cupy-chunks"])
+def test_gpu_workers_agree_with_the_numpy_backend(client, data, cupy_chunks):
+    """backend='cupy' on the workers (after the run above, one of them restarted): exact
+    counts, the numpy backend's k-means labels and rows per group, synthetic rows on
+    segments of their group; CuPy chunks come back as CuPy chunks."""
+    import cupy as cp
+
+    X, y = data
+    to_device = cp.asarray if cupy_chunks else np.asarray
+    sampler = gdask.KMeansSMOTE(random_state=7, kmeans_estimator=N_CLUSTERS, backend="cupy")
+    X_res, y_res = sampler.fit_resample(da.from_array(to_device(X), chunks=(1000, 2)), da.from_array(to_device(y), chunks=1000))
+    X_res, y_res = client.compute([X_res, y_res], sync=True)
+    assert isinstance(X_res, cp.ndarray) == cupy_chunks and isinstance(y_res, cp.ndarray) == cupy_chunks
+    X_res, y_res = cp.asnumpy(X_res), cp.asnumpy(y_res)
+    assert Counter(y_res.tolist()) == {0: 3000, 1: 3000, 2: 3000}
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+
+    reference, X_ref, y_ref = resample(X, y, chunks=1000)
+    labels = cp.asnumpy(sampler.labels_.compute())
+    np.testing.assert_array_equal(labels, reference.labels_.compute())
+    centers, new = reference.clusterer_.cluster_centers_, slice(len(X), None)
+    assert group_counts(centers, X_res[new], y_res[new]) == group_counts(centers, X_ref[new], y_ref[new])
+    for row, cluster, label in list(zip(X_res[new], nearest(X_res[new], centers), y_res[new]))[::25]:
+        assert _on_some_segment(row, X[(labels == cluster) & (y == label)]), row
+
