@@ -30,10 +30,10 @@ _ONE_HOT_MAX_SEGMENTS = 1024
 # Whole-array reductions go through rows of this many elements first.
 _REDUCE_WIDTH = 4096
 # The fused k-means kernels: their C type per dtype, and their limits. Seeding's pick
-# scans one block total per SEED_THREADS rows in one block (rows up to _SEED_MAX_ROWS);
-# the center update scans the labels once per
-# center (up to _UPDATE_MAX_CENTERS centers), in chunks of at least _UPDATE_CHUNK_ROWS
-# rows whose float64 partial sums take at most _PARTIAL_ELEMENTS values.
+# scans one total per SEED_THREADS rows in a single block (so rows up to _SEED_MAX_ROWS);
+# the center update scans the labels once per center (up to _UPDATE_MAX_CENTERS), in
+# chunks of at least _UPDATE_CHUNK_ROWS rows whose float64 partial sums take at most
+# _PARTIAL_ELEMENTS values.
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _SEED_MAX_ROWS = SEED_THREADS * SEED_THREADS
 _UPDATE_MAX_CENTERS = 1024
