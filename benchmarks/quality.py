@@ -65,10 +65,11 @@ all with ``random_state=seed``:
   raise_error=False)`` (its defaults: MiniBatchKMeans with 8 clusters, filtering threshold
   and distances exponent "auto"). Folds where it generated nothing are counted.
 - ``ours_reference_params``: ``gpu_clover.KMeansSMOTE(kmeans_estimator=MiniBatchKMeans(
-  n_clusters=8, n_init="auto", random_state=seed), size_ratio=0.0, random_state=seed,
-  raise_error=False, backend="numpy")``: the reference's clusterer and distribution rule.
+  n_clusters=8, n_init="auto", random_state=seed), size_ratio=0.0, distances_exponent="auto",
+  random_state=seed, raise_error=False, backend="numpy")``: the reference's clusterer and
+  distribution rule.
 - ``ours_defaults``: ``gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False,
-  backend="numpy")``: our defaults.
+  backend="numpy")``: our defaults (8 clusters, ``size_ratio=0.5``, ``distances_exponent=1.0``).
 - ``ours_purity``: our defaults with ``purity_exponent=1.0`` (each cluster's weights times
   the minority group's share of the cluster's rows; opt-in, studied for issue 7).
 
@@ -242,7 +243,12 @@ def make_sampler(name, seed):
     if name == "ours_reference_params":
         kmeans = MiniBatchKMeans(n_clusters=8, n_init="auto", random_state=seed)
         return gpu_clover.KMeansSMOTE(
-            kmeans_estimator=kmeans, size_ratio=0.0, random_state=seed, raise_error=False, backend="numpy"
+            kmeans_estimator=kmeans,
+            size_ratio=0.0,
+            distances_exponent="auto",
+            random_state=seed,
+            raise_error=False,
+            backend="numpy",
         )
     if name == "ours_defaults":
         return gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False, backend="numpy")

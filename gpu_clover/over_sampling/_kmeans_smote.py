@@ -34,7 +34,12 @@ class KMeansSMOTE(BaseClusterOverSampler):
         ``labels_`` (cloned), e.g. scikit-learn's or cuML's KMeans.
     imbalance_ratio_threshold : float or "auto", default="auto"
         The distributor's ``filtering_threshold``.
-    distances_exponent : float or "auto", default="auto"
+    distances_exponent : float or "auto", default=1.0
+        The distributor's ``distances_exponent``: a cluster's density is its
+        rows of the class over their mean distance to this power. 1.0 does not
+        grow with the number of features; "auto" (the number of features) is
+        cluster-over-sampling's, whose density ratios become so extreme in many
+        dimensions that the sparsest cluster takes nearly every sample.
     raise_error : bool, default=True
     backend : {"auto", "numpy", "cupy"}, default="auto"
     size_ratio : float in [0, 1], default=0.5
@@ -42,7 +47,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         allocated as SMOTE allocates it (to every cluster, in proportion to its
         rows of the class), the rest by the density rule, so one sparse (often
         outlying) cluster cannot take them all. 0.0 is cluster-over-sampling's
-        rule.
+        rule (with ``distances_exponent="auto"``).
     purity_exponent : float >= 0, default=0.0
         The distributor's ``purity_exponent``: each cluster's weights are
         multiplied by its share of the class's rows, to this power, so that
@@ -70,7 +75,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         k_neighbors=5,
         kmeans_estimator=None,
         imbalance_ratio_threshold="auto",
-        distances_exponent="auto",
+        distances_exponent=1.0,
         raise_error=True,
         backend="auto",
         size_ratio=0.5,

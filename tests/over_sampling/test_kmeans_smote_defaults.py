@@ -1,4 +1,4 @@
-"""KMeansSMOTE's defaults of issue 7 (``size_ratio=0.5``), the opt-in ``purity_exponent``, the reference recipe."""
+"""KMeansSMOTE's defaults of issue 7 (``size_ratio=0.5``, ``distances_exponent=1.0``), the opt-in ``purity_exponent``, the reference recipe."""
 
 import numpy as np
 import pytest
@@ -9,12 +9,13 @@ from gpu_clover import KMeansSMOTE
 from gpu_clover.over_sampling import SMOTE
 
 
-def test_default_size_ratio_reaches_the_distributor(make_data):
+def test_defaults_reach_the_distributor(make_data):
     X, y = make_data([300, 80], seed=3)
     sampler = KMeansSMOTE(random_state=0, backend="numpy")
-    assert sampler.get_params()["size_ratio"] == 0.5
+    assert sampler.get_params()["size_ratio"] == 0.5 and sampler.get_params()["distances_exponent"] == 1.0
     sampler.fit_resample(X, y)
     assert sampler.distributor_.size_ratio_ == 0.5
+    assert sampler.distributor_.distances_exponent_ == 1.0  # not the number of features, 3
     assert sampler.distributor_.purity_exponent_ == 0.0  # opt-in, see test_purity_exponent_reaches_the_distributor
 
 
@@ -61,12 +62,12 @@ def test_one_cluster_equals_smote_counts(size_ratio, purity_exponent, make_data)
 
 
 def test_size_ratio_zero_reproduces_the_reference(make_data):
-    """The README's recipe: the reference's clusterer and ``size_ratio=0.0`` give its proportions."""
+    """The README's recipe: the reference's clusterer, ``size_ratio=0.0`` and ``distances_exponent="auto"`` give its proportions."""
     X, y = make_data([300, 60], n_features=3, n_blobs=4, seed=5)
     reference = ReferenceKMeansSMOTE(random_state=0).fit(X, y)
     reference.fit_resample(X, y)
     kmeans = MiniBatchKMeans(n_clusters=8, n_init="auto", random_state=0)
-    ours = KMeansSMOTE(kmeans_estimator=kmeans, size_ratio=0.0, random_state=0, backend="numpy")
+    ours = KMeansSMOTE(kmeans_estimator=kmeans, size_ratio=0.0, distances_exponent="auto", random_state=0, backend="numpy")
     ours.fit_resample(X, y)
     np.testing.assert_array_equal(ours.labels_, reference.labels_)
     expected = {(int(c), int(k)): p for (c, k), p in reference.distributor_.intra_distribution_.items()}
