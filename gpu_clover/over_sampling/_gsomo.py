@@ -27,7 +27,9 @@ class GeometricSOMO(SOMO):
         As in :class:`SOMO`.
     imbalance_ratio_threshold : float or "auto", default="auto"
         The distributor's ``filtering_threshold``.
-    distances_exponent : float or "auto", default="auto"
+    distances_exponent : float or "auto", default=1.0
+        As in :class:`~gpu_clover.KMeansSMOTE`: 1.0 does not grow with the number
+        of features; "auto" (the number of features) is cluster-over-sampling's.
     distribution_ratio : float in [0, 1], default=0.8
     raise_error : bool, default=True
     backend : {"auto", "numpy", "cupy"}, default="auto"
@@ -54,7 +56,7 @@ class GeometricSOMO(SOMO):
         selection_strategy="combined",
         som_estimator=None,
         imbalance_ratio_threshold="auto",
-        distances_exponent="auto",
+        distances_exponent=1.0,
         distribution_ratio=0.8,
         raise_error=True,
         backend="auto",

@@ -56,8 +56,8 @@ def test_proportions_match_reference_for_same_labels_and_neighbors(sampler_class
     sampler.fit_resample(X, y)
     if sampler_class is SOMO:
         reference = ReferenceDensityDistributor(filtering_threshold=1, distances_exponent=2, distribution_ratio=0.6)
-    else:
-        reference = ReferenceDensityDistributor(distribution_ratio=0.6)
+    else:  # G-SOMO's default exponent is 1.0 (the reference's "auto" is reachable by passing it)
+        reference = ReferenceDensityDistributor(distances_exponent=1.0, distribution_ratio=0.6)
     reference.fit(X, y, labels=sampler.labels_, neighbors=sampler.neighbors_)
     ours = sampler.distributor_
     assert len(ours.inter_distribution_) > 0
