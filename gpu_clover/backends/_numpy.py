@@ -1,15 +1,25 @@
 """The NumPy backend: the generic primitives plus SciPy's sparse scatter-add."""
 
+import os
+
 import numpy as np
 import scipy.sparse as sp
 
 from ._base import Backend
 
+
+def _available_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 # Groups from this size on use scikit-learn's kNN search. Its fixed cost per call grows
-# with the cores (measured per group of 32 features: ~8 ms on 2 cores, ~150 ms on 16),
-# so the crossover moves from ~1000 rows (2 cores) to 4096-8192 rows (16 cores); from
-# 8192 rows it won on both machines (3.2x on 2 cores, 1.6x on 16).
-_SEARCH_MIN_ROWS = 8192
+# with the cores (measured per group of 32 features: ~8 ms on 2 cores, ~150 ms on 16), and
+# so does the crossover with the row tiles: 600-1000 rows on 2 cores, 4096-8192 on 16.
+# 512 rows per core meets both measured points (between them it is interpolated).
+_SEARCH_MIN_ROWS = int(np.clip(512 * _available_cores(), 1024, 8192))
 
 
 class NumPyBackend(Backend):
