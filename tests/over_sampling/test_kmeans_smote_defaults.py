@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 from imblearn_extra.clover.over_sampling import KMeansSMOTE as ReferenceKMeansSMOTE
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import MiniBatchKMeans
 
 from gpu_clover import KMeansSMOTE
+from gpu_clover.cluster import KMeans
 from gpu_clover.over_sampling import SMOTE
 
 
@@ -88,3 +90,32 @@ def test_bad_purity_exponent(purity_exponent, binary_data):
     X, y = binary_data
     with pytest.raises(ValueError, match="purity_exponent"):
         KMeansSMOTE(purity_exponent=purity_exponent, backend="numpy").fit_resample(X, y)
+
+
+class _GivenLabels(ClusterMixin, BaseEstimator):
+    """A clusterer that returns the labels it is given (the same clusters for X and a copy of it)."""
+
+    def __init__(self, labels=None):
+        self.labels = labels
+
+    def fit(self, X, y=None):
+        self.labels_ = np.asarray(self.labels)
+        return self
+
+
+def test_default_exponent_does_not_depend_on_the_number_of_features(make_data):
+    """Repeating every feature scales all distances by sqrt(2): with exponent 1 the density
+    ratios, hence the shares, stay the same; with "auto" (the number of features) they move."""
+    X, y = make_data([400, 90], n_features=3, n_blobs=5, seed=4)
+    labels = KMeans(n_clusters=6, random_state=0, backend="numpy").fit(X).labels_
+
+    def shares(data, exponent):
+        sampler = KMeansSMOTE(kmeans_estimator=_GivenLabels(labels), distances_exponent=exponent, random_state=0, backend="numpy")
+        sampler.fit_resample(data, y)
+        return sampler.distributor_.intra_distribution_
+
+    for exponent, same in ((1.0, True), ("auto", False)):
+        narrow, wide = shares(X, exponent), shares(np.hstack([X, X]), exponent)
+        assert narrow.keys() == wide.keys()
+        close = all(np.isclose(narrow[key], wide[key], rtol=1e-9, atol=0) for key in narrow)
+        assert close is same, (exponent, narrow, wide)
