@@ -174,18 +174,6 @@ class CuPyBackend(Backend):
     def stable_argsort(self, a):
         return cp.argsort(a)  # CuPy's sort is always stable (and takes no kind)
 
-    def topk_smallest(self, d, k):
-        # k passes of argmin (k is small): no sort of the whole row.
-        if k > 16:
-            return cp.argpartition(d, k - 1, axis=-1)[..., :k]
-        d = d.copy()
-        picks = []
-        for _ in range(k):
-            best = cp.argmin(d, axis=-1)
-            picks.append(best)
-            cp.put_along_axis(d, best[..., None], cp.inf, axis=-1)
-        return cp.stack(picks, axis=-1)
-
     def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
         kk = min(k, b.shape[-2])
         if kk > TOPK_MAX or a.dtype not in (cp.float32, cp.float64):

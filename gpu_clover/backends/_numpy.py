@@ -1,25 +1,16 @@
 """The NumPy backend: the generic primitives plus SciPy's sparse scatter-add."""
 
-import os
-
 import numpy as np
 import scipy.sparse as sp
 
 from ._base import Backend
 
-
-def _available_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-# Groups from this size on use scikit-learn's kNN search. Its fixed cost per call grows
-# with the cores (measured per group of 32 features: ~8 ms on 2 cores, ~150 ms on 16), and
-# so does the crossover with the row tiles: 600-1000 rows on 2 cores, 4096-8192 on 16.
-# 512 rows per core meets both measured points (between them it is interpolated).
-_SEARCH_MIN_ROWS = int(np.clip(512 * _available_cores(), 1024, 8192))
+# Groups from this size on use scikit-learn's kNN search. Its fixed cost per call grows with
+# the cores (~8 ms on 2 cores, ~150 ms on 16, per group of 32 features), and the row tiles'
+# top-k is k passes of argmin: measured per group size (benchmarks/numpy_large_group_probe.py),
+# the search wins from 8192 rows on 2 cores (tie at 8192, 1.35x at 16384) and lost below
+# 4096-8192 on 16 cores even against slower tiles.
+_SEARCH_MIN_ROWS = 8192
 
 
 class NumPyBackend(Backend):
