@@ -74,7 +74,8 @@ all with ``random_state=seed``:
   the minority group's share of the cluster's rows; opt-in, studied for issue 7).
 
 Optional samplers, run only when named in ``--samplers`` (SOMO and G-SOMO, issue 7's later
-part; every one with ``raise_error=False``, defaults otherwise):
+part, and Geometric SMOTE alone or in KMeansSMOTE's clusters; every one with
+``raise_error=False`` where it has one, defaults otherwise):
 
 - ``somo_reference``: ``imblearn_extra.clover.over_sampling.SOMO(random_state=seed,
   raise_error=False)`` (a MiniSom-based SOM with its default grid, filtering threshold 1,
@@ -84,6 +85,13 @@ part; every one with ``raise_error=False``, defaults otherwise):
   raise_error=False)``.
 - ``gsomo_ours``: ``gpu_clover.GeometricSOMO(random_state=seed, raise_error=False,
   backend="numpy")``.
+- ``gsmote_ours``: ``gpu_clover.GeometricSMOTE(random_state=seed, backend="numpy")`` (no
+  clustering).
+- ``kmeans_gsmote``: ``gpu_clover.ClusterOverSampler(gpu_clover.GeometricSMOTE(...),
+  clusterer=gpu_clover.cluster.KMeans(n_clusters=8), distributor=DensityDistributor(
+  distances_exponent=1.0, size_ratio=0.5), raise_error=False)``: KMeansSMOTE's clusters and
+  allocation with Geometric SMOTE's generation (all with ``random_state=seed``,
+  ``backend="numpy"``).
 
 The two reference samplers raise ``ValueError`` on some folds even with ``raise_error=False``:
 when a class has filtered clusters but no two of them are SOM neighbours, its intra-cluster
@@ -127,6 +135,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 import gpu_clover
+from gpu_clover.cluster import KMeans
+from gpu_clover.distribution import DensityDistributor
 
 N_FOLDS = 5
 SCORING = {
@@ -135,7 +145,7 @@ SCORING = {
     "average_precision": "average_precision",
 }
 SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults", "ours_purity"]
-OPTIONAL_SAMPLERS = ["somo_reference", "somo_ours", "gsomo_reference", "gsomo_ours"]
+OPTIONAL_SAMPLERS = ["somo_reference", "somo_ours", "gsomo_reference", "gsomo_ours", "gsmote_ours", "kmeans_gsmote"]
 CLASSIFIERS = ["logistic", "knn", "forest"]
 
 
@@ -266,6 +276,17 @@ def make_sampler(name, seed):
         return UnchangedOnError(ReferenceGeometricSOMO(random_state=seed, raise_error=False))
     if name == "gsomo_ours":
         return gpu_clover.GeometricSOMO(random_state=seed, raise_error=False, backend="numpy")
+    if name == "gsmote_ours":
+        return gpu_clover.GeometricSMOTE(random_state=seed, backend="numpy")
+    if name == "kmeans_gsmote":
+        return gpu_clover.ClusterOverSampler(
+            gpu_clover.GeometricSMOTE(random_state=seed, backend="numpy"),
+            clusterer=KMeans(n_clusters=8, random_state=seed, backend="numpy"),
+            distributor=DensityDistributor(distances_exponent=1.0, size_ratio=0.5),
+            raise_error=False,
+            random_state=seed,
+            backend="numpy",
+        )
     raise ValueError(f"unknown sampler {name!r}")
 
 
