@@ -1,13 +1,14 @@
 """gpu_clover.dask scaling: the same KMeans-SMOTE on 1 and on 2 Dask workers.
 
-    python benchmarks/bench_dask.py [--rows 1000000] [--features 20] [--chunk-rows 62500] [--clusters 8] [--workers 1 2]
+    python benchmarks/bench_dask.py [--rows 1000000] [--features 20] [--chunk-rows 62500] [--clusters 8] [--workers 1 2] [--backend numpy]
 
 The data are made on the workers by ``dask.array.random`` with a fixed seed (the
 same rows for every cluster size) and persisted before timing: three classes
 (90 / 7 / 3 %), each a shifted Gaussian. For every worker count a fresh
 ``distributed.LocalCluster(n_workers=w, threads_per_worker=1, processes=True)``
 runs ``gpu_clover.dask.KMeansSMOTE(kmeans_estimator=clusters, random_state=0,
-backend="numpy")``: one untimed warm-up, then ``--repeats`` timed runs of
+backend=backend)`` (``--backend cupy``: every block task on the worker's GPU; the blocks
+stay NumPy arrays): one untimed warm-up, then ``--repeats`` timed runs of
 ``fit_resample`` (k-means, counts, shuffle, distance sums, allocation) followed
 by the computation of the resampled collections (kept on the workers with
 ``persist``). The result's checksum shows that the output does not depend on the
@@ -54,7 +55,7 @@ def run(n_workers, args):
         fit_seconds, total_seconds = [], []
         for repeat in range(args.repeats + 1):
             start = time.perf_counter()
-            sampler = KMeansSMOTE(kmeans_estimator=args.clusters, random_state=0, backend="numpy")
+            sampler = KMeansSMOTE(kmeans_estimator=args.clusters, random_state=0, backend=args.backend)
             X_res, y_res = sampler.fit_resample(X, y)
             fitted = time.perf_counter()
             X_res, y_res = client.persist([X_res, y_res])
@@ -85,6 +86,7 @@ def main():
     parser.add_argument("--clusters", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy", help="engine of the block tasks")
     args = parser.parse_args()
     runs = [run(w, args) for w in args.workers]
     base = runs[0]["median_total_seconds"]
@@ -105,6 +107,7 @@ def main():
                     "classes": "90/7/3 %",
                 },
                 "clusters": args.clusters,
+                "backend": args.backend,
                 "runs": runs,
                 "speedup_over_first": {str(r["workers"]): base / r["median_total_seconds"] for r in runs},
                 "same_output_for_every_worker_count": len({r["synthetic_checksum"] for r in runs}) == 1,
