@@ -1,6 +1,7 @@
 """Quality benchmark of issue 7: do the synthetic rows help a classifier?
 
-    python benchmarks/quality.py [--quick] [--json PATH] [--seed 0] [--samplers NAME [NAME ...]]
+    python benchmarks/quality.py [--quick] [--json PATH] [--seed 0 | --seeds 0 1 2 3 4]
+                                 [--families FAMILY ...] [--samplers NAME[:param=value,...] ...]
 
 Every problem is binary, minority class = 1, and uses offline data only.
 
@@ -147,6 +148,7 @@ SCORING = {
 SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults", "ours_purity"]
 OPTIONAL_SAMPLERS = ["somo_reference", "somo_ours", "gsomo_reference", "gsomo_ours", "gsmote_ours", "kmeans_gsmote"]
 CLASSIFIERS = ["logistic", "knn", "forest"]
+FAMILIES = ["sklearn", "within_overlap", "within_separated"]
 
 
 # ------------------------------------------------------------------ problems
@@ -241,7 +243,55 @@ def load_problems(seed=0, quick=False):
 
 # ------------------------------------------------------------------ estimators
 def make_sampler(name, seed):
-    """The over-sampler called ``name`` (``None`` for no over-sampling)."""
+    """The over-sampler called ``name`` (``None`` for no over-sampling).
+
+    ``BASE:param=value,...`` is sampler ``BASE`` with those parameters changed through
+    ``set_params`` (values parsed by :func:`parse_value`), e.g.
+    ``ours_defaults:imbalance_ratio_threshold=inf``.
+    """
+    base, _, overrides = name.partition(":")
+    sampler = _make_base_sampler(base, seed)
+    if overrides:
+        if sampler is None:
+            raise ValueError(f"sampler {base!r} has no parameters to set")
+        target = sampler.sampler if isinstance(sampler, UnchangedOnError) else sampler
+        target.set_params(**parse_overrides(overrides))
+    return sampler
+
+
+def parse_overrides(text):
+    """``"a=1,b=auto"`` -> ``{"a": 1, "b": "auto"}``."""
+    params = {}
+    for item in text.split(","):
+        key, equals, value = item.partition("=")
+        if not equals or not key:
+            raise ValueError(f"expected param=value, got {item!r}")
+        params[key.strip()] = parse_value(value.strip())
+    return params
+
+
+def parse_value(text):
+    """An int, a float (``inf`` included), ``True`` / ``False`` / ``None``, else the string."""
+    constants = {"True": True, "False": False, "None": None}
+    if text in constants:
+        return constants[text]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def check_sampler_name(name):
+    """``name`` if its base is a known sampler (an argparse ``type``)."""
+    base = name.partition(":")[0]
+    if base not in SAMPLERS + OPTIONAL_SAMPLERS:
+        raise argparse.ArgumentTypeError(f"unknown sampler {base!r} (known: {' '.join(SAMPLERS + OPTIONAL_SAMPLERS)})")
+    return name
+
+
+def _make_base_sampler(name, seed):
     if name == "none":
         return None
     if name == "smote":
@@ -465,39 +515,105 @@ def machine():
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="three problems, two classifiers")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="also write the JSON document to this file")
-    parser.add_argument(
-        "--samplers",
-        nargs="+",
-        default=SAMPLERS,
-        choices=SAMPLERS + OPTIONAL_SAMPLERS,
-        metavar="NAME",
-        help=f"samplers to compare, in this order (default: {' '.join(SAMPLERS)}; optional: {' '.join(OPTIONAL_SAMPLERS)})",
-    )
-    args = parser.parse_args(argv)
-    samplers = list(dict.fromkeys(args.samplers))
-    problems = load_problems(args.seed, args.quick)
-    classifiers = CLASSIFIERS[:2] if args.quick else CLASSIFIERS
-    start = time.perf_counter()
-    rows, empty, failed = run(problems, samplers, classifiers, args.seed)
+def mean_over_seeds(summaries):
+    """The mean of per-seed summaries, scope by scope (the scopes every seed has)."""
+    first = summaries[0]
+    result = {"all": {}, "family": {}, "classifier": {}}
+    for sampler in first["all"]:
+        result["all"][sampler] = _mean_metrics([s["all"][sampler] for s in summaries])
+    for key in ("family", "classifier"):
+        for value, per_sampler in first[key].items():
+            result[key][value] = {sampler: _mean_metrics([s[key][value][sampler] for s in summaries]) for sampler in per_sampler}
+    return result
+
+
+def _mean_metrics(per_seed):
+    return {metric: round(float(np.mean([m[metric] for m in per_seed])), 4) for metric in SCORING}
+
+
+def print_seed_table(summaries, seeds, samplers):
+    """G-mean per scope and sampler: each seed's mean, the mean over seeds, and the paired
+    difference from the first sampler (mean over seeds and its standard error)."""
+    print("G-mean per seed (" + ", ".join(map(str, seeds)) + "), the mean over seeds, and the")
+    print(f"per-seed difference from {samplers[0]} (mean, standard error):")
+    print()
+    print("| scope | sampler | " + " | ".join(f"seed {s}" for s in seeds) + f" | mean | minus {samplers[0]} (se) |")
+    print("|---|---|" + "---:|" * (len(seeds) + 2))
+    means = mean_over_seeds(summaries)
+    scopes = [("all", lambda s: s["all"])]
+    scopes += [(value, lambda s, k=key, v=value: s[k][v]) for key in ("family", "classifier") for value in means[key]]
+    for scope, pick in scopes:
+        first = np.array([pick(s)[samplers[0]]["g_mean"] for s in summaries])
+        for sampler in samplers:
+            values = np.array([pick(s)[sampler]["g_mean"] for s in summaries])
+            diff = values - first
+            se = diff.std(ddof=1) / np.sqrt(len(diff))
+            cells = [f"{v:.4f}" for v in values]
+            print(f"| {scope} | {sampler} | " + " | ".join(cells) + f" | {pick(means)[sampler]['g_mean']:.4f} | {diff.mean():+.4f} ({se:.4f}) |")
+    print()
+
+
+def run_seed(seed, samplers, families, quick):
+    """One seed's document: scores, fold counts and summary."""
+    problems = load_problems(seed, quick)
+    if families:
+        problems = {name: p for name, p in problems.items() if p[0] in families}
+        if not problems:
+            raise SystemExit(f"no problem of the families {families}")
+    classifiers = CLASSIFIERS[:2] if quick else CLASSIFIERS
+    rows, empty, failed = run(problems, samplers, classifiers, seed)
     summary = summarize(rows, samplers)
+    print(f"## seed {seed}")
+    print()
     print_tables(rows, empty, failed, summary, samplers)
-    document = {
-        "benchmark": "quality of over-sampling (issue 7)",
-        "seed": args.seed,
-        "quick": args.quick,
-        "machine": machine(),
-        "seconds": round(time.perf_counter() - start, 1),
+    return {
+        "seed": seed,
         "problems": {name: {"family": f, "rows": len(y), "minority": int(y.sum()), "features": X.shape[1]} for name, (f, X, y) in problems.items()},
         "empty_folds": {f"{p}/{s}": v for (p, s), v in empty.items()},
         **({"failed_folds": {f"{p}/{s}": v for (p, s), v in failed.items()}} if failed else {}),
         "summary": summary,
         "rows": rows,
     }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="three problems, two classifiers")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of data, folds and samplers (default 0)")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", metavar="SEED", help="several seeds: each seed's tables, then G-mean per seed and its mean"
+    )
+    parser.add_argument("--families", nargs="+", choices=FAMILIES, metavar="FAMILY", help=f"only these problem families ({' '.join(FAMILIES)})")
+    parser.add_argument("--json", help="also write the JSON document to this file")
+    parser.add_argument(
+        "--samplers",
+        nargs="+",
+        default=SAMPLERS,
+        type=check_sampler_name,
+        metavar="NAME",
+        help=f"samplers to compare, in this order (default: {' '.join(SAMPLERS)}; optional: {' '.join(OPTIONAL_SAMPLERS)}); "
+        "NAME:param=value,... changes parameters of a sampler, e.g. ours_defaults:size_ratio=1.0",
+    )
+    args = parser.parse_args(argv)
+    samplers = list(dict.fromkeys(args.samplers))
+    seeds = args.seeds if args.seeds else [args.seed]
+    start = time.perf_counter()
+    documents = [run_seed(seed, samplers, args.families, args.quick) for seed in seeds]
+    if len(seeds) > 1:
+        print_seed_table([d["summary"] for d in documents], seeds, samplers)
+    document = {
+        "benchmark": "quality of over-sampling (issue 7)",
+        "quick": args.quick,
+        "families": args.families,
+        "machine": machine(),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    if len(seeds) == 1:
+        document.update(documents[0])
+    else:
+        document.update(
+            {"seeds": seeds, "mean_over_seeds": mean_over_seeds([d["summary"] for d in documents]), "per_seed": documents}
+        )
     text = json.dumps(document, indent=1)
     print(text)
     if args.json:

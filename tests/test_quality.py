@@ -58,3 +58,24 @@ def test_geometric_smote_in_kmeans_clusters_beats_smote_on_within_class_imbalanc
     (the benchmark's gap at seed 0 is about 0.025)."""
     scores, means = separated_family_g_means(quality, ["smote", "kmeans_gsmote"])
     assert means["kmeans_gsmote"] > means["smote"], scores
+
+
+def test_sampler_names_can_change_parameters(quality):
+    sampler = quality.make_sampler("ours_defaults:size_ratio=0.75,imbalance_ratio_threshold=auto,kmeans_estimator=4", SEED)
+    params = sampler.get_params()
+    assert (params["size_ratio"], params["imbalance_ratio_threshold"], params["kmeans_estimator"]) == (0.75, "auto", 4)
+    assert quality.parse_value("1e9") == 1e9 and quality.parse_value("None") is None
+    with pytest.raises(ValueError, match="param=value"):
+        quality.make_sampler("ours_defaults:size_ratio", SEED)
+    with pytest.raises(ValueError, match="no parameters"):
+        quality.make_sampler("none:k=1", SEED)
+
+
+def test_mean_over_seeds_averages_each_scope(quality):
+    def summary(g):
+        metrics = {"g_mean": g, "f1": 0.5, "average_precision": 0.25}
+        return {"all": {"s": metrics}, "family": {"f": {"s": metrics}}, "classifier": {"c": {"s": metrics}}}
+
+    mean = quality.mean_over_seeds([summary(0.5), summary(0.75)])
+    assert mean["family"]["f"]["s"] == {"g_mean": 0.625, "f1": 0.5, "average_precision": 0.25}
+    assert mean["all"] == mean["classifier"]["c"]
