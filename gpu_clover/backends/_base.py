@@ -113,10 +113,11 @@ class Backend:
         return xp.stack(picks, axis=-1)
 
     # ------------------------------------------------------------- distances
-    def sq_distances(self, a, b, b_sq=None):
+    def sq_distances(self, a, b, b_sq=None, a_sq=None):
         """Squared euclidean distances between rows (batched over leading axes)."""
         xp = self.xp
-        a_sq = (a * a).sum(axis=-1)
+        if a_sq is None:
+            a_sq = (a * a).sum(axis=-1)
         if b_sq is None:
             b_sq = (b * b).sum(axis=-1)
         d = xp.matmul(a * -2, xp.swapaxes(b, -1, -2))  # scaling the small operand: exact, one pass fewer
@@ -210,8 +211,7 @@ class Backend:
         lengths = np.asarray(self.to_host(lengths), dtype=np.int64)
         offsets = np.asarray(self.to_host(offsets), dtype=np.int64)
         table_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        kk = max(k, 1)
-        table = xp.zeros((int(lengths.sum()), kk), dtype=xp.int32)
+        table = xp.zeros((int(lengths.sum()), max(k, 1)), dtype=xp.int32)
         sums = xp.zeros(len(lengths), dtype=xp.float64)
         dtype = self.distance_dtype(X.dtype)
         budget = self.tile_elements(np.dtype(dtype).itemsize)
@@ -223,64 +223,102 @@ class Backend:
             chunk = max(1, budget // (size * size * 4))
             for c0 in range(0, groups.size, chunk):
                 sel = groups[c0 : c0 + chunk]
-                lens = xp.asarray(lengths[sel])
-                local = xp.arange(size)
-                valid = local[None, :] < lens[:, None]
-                index = xp.asarray(offsets[sel])[:, None] + xp.where(valid, local[None, :], 0)
-                block = X[rows[index]].astype(dtype, copy=False)
-                means = (block * valid[:, :, None]).sum(axis=1) / lens[:, None].astype(dtype)  # stays in dtype
-                block = block - means[:, None, :]
-                block *= valid[:, :, None]
-                # Rows past a group's end get no valid column: they add nothing.
-                n_valid = xp.where(valid, lens[:, None], 0).reshape(-1)
-                nn, row_sums = self.tile_topk_and_sums(block, block, n_valid, xp.tile(local, len(sel)), k)
-                sums[xp.asarray(sel)] = row_sums.reshape(len(sel), size).sum(axis=1)
-                dest = (xp.asarray(table_starts[sel])[:, None] + local[None, :])[valid]
-                table[dest, : nn.shape[1]] = nn[valid.reshape(-1)]
+                block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[sel], lengths[sel], size, dtype)
+                nn, row_sums = self.tile_topk_and_sums(block, block, n_valid, self_col, k, b_sq=sq, a_sq=sq)
+                self.scatter_groups(table, sums, table_starts[sel], sel, lengths[sel], nn, row_sums)
         for g in np.flatnonzero(lengths > buckets[-1]):
-            n_g = int(lengths[g])
-            members = X[rows[offsets[g] : offsets[g] + n_g]].astype(dtype, copy=False)
-            nn, sums[int(g)] = self.large_group_neighbors(members - members.mean(axis=0), k)
-            start = int(table_starts[g])
-            table[start : start + n_g, : nn.shape[1]] = nn
+            one = slice(g, g + 1)
+            block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[one], lengths[one], int(lengths[g]), dtype)
+            nn, total = self.large_group_neighbors(block[0], k, members_sq=sq[0], limits=(n_valid, self_col))
+            self.scatter_groups(table, sums, table_starts[one], np.array([g]), lengths[one], nn, xp.asarray(total, dtype=xp.float64))
         return table, sums
 
-    def large_group_neighbors(self, members, k):
+    def gather_groups(self, X, rows, starts, lengths, size, dtype):
+        """Each group's rows, centered on the group's mean and zero-padded to ``size`` rows.
+
+        Group g is ``X[rows[starts[g] : starts[g] + lengths[g]]]`` (``starts`` and
+        ``lengths``: host int64). Returns ``(block, sq, n_valid, self_col)``: the
+        rows as ``(n_groups, size, d)`` of ``dtype``, their squared norms
+        ``(n_groups, size)``, and per padded row (flat, ``n_groups * size``) the
+        number of valid columns of its group (0 for a padding row) and its own
+        column: what :meth:`tile_topk_and_sums` takes.
+        """
+        xp = self.xp
+        if len(lengths) == 1 and lengths[0] == size:  # one whole group (the large-group path): no padding
+            block = X[rows[int(starts[0]) : int(starts[0]) + size]].astype(dtype, copy=False)
+            block = (block - block.mean(axis=0))[None]
+            n_valid = xp.full(size, size, dtype=xp.int64)
+            return block, (block * block).sum(axis=-1), n_valid, xp.arange(size)
+        lens = xp.asarray(lengths)
+        local = xp.arange(size)
+        valid = local[None, :] < lens[:, None]
+        index = xp.asarray(starts)[:, None] + xp.where(valid, local[None, :], 0)
+        block = X[rows[index]].astype(dtype, copy=False)
+        means = (block * valid[:, :, None]).sum(axis=1) / lens[:, None].astype(dtype)  # stays in dtype
+        block = block - means[:, None, :]
+        block *= valid[:, :, None]
+        # Rows past a group's end get no valid column: they add nothing.
+        n_valid = xp.where(valid, lens[:, None], 0).reshape(-1)
+        return block, (block * block).sum(axis=-1), n_valid, xp.tile(local, len(lengths))
+
+    def scatter_groups(self, table, sums, table_starts, group_ids, lengths, nn, row_sums):
+        """Place each group's neighbour rows and add up its distance sums.
+
+        ``nn`` holds ``m`` rows per group (``m = len(nn) // n_groups``, the first
+        ``lengths[g]`` of them real): they go to ``table`` from row
+        ``table_starts[g]`` on. ``row_sums`` holds ``r`` values per group (its
+        rows' distance sums, or its total) in group order; their sum is added to
+        ``sums[group_ids[g]]``. Host int64 ``table_starts``, ``group_ids``, ``lengths``.
+        """
+        xp = self.xp
+        n_groups = len(group_ids)
+        m = nn.shape[0] // n_groups
+        kk = nn.shape[1]
+        local = np.arange(m)
+        valid = local[None, :] < lengths[:, None]
+        dest = (table_starts[:, None] + local[None, :])[valid]
+        table[xp.asarray(dest), :kk] = nn[xp.asarray(valid.reshape(-1))]
+        sums[xp.asarray(group_ids)] += row_sums.reshape(n_groups, -1).sum(axis=1)
+
+    def large_group_neighbors(self, members, k, members_sq=None, limits=None):
         """One large group's kNN table (local indices) and its ordered-pairs distance sum.
 
-        ``members`` are the group's rows, centered. Row tiles against the whole
-        group; returns int32 ``(n, min(k, n))`` (any order within a row; the row
-        itself excluded) and a float64 scalar.
+        ``members`` are the group's rows, centered; ``members_sq`` their squared
+        norms and ``limits`` each row's ``(n_valid, self_col)`` (all rows, its own
+        index), when known. Row tiles against the whole group; returns int32
+        ``(n, max(k, 1))`` (any order within a row; the row itself excluded;
+        columns from ``n - 1`` on unused) and a float64 scalar (a 0-d array).
         """
         xp = self.xp
         n_g = members.shape[0]
-        members_sq = (members * members).sum(axis=1)
+        if members_sq is None:
+            members_sq = (members * members).sum(axis=1)
         step = max(1, self.tile_elements(members.itemsize) // (2 * n_g))
         table = xp.zeros((n_g, max(k, 1)), dtype=xp.int32)
-        total = xp.zeros((), dtype=xp.float64)
+        total = xp.zeros(1, dtype=xp.float64)
+        n_valid, self_col = limits if limits is not None else (xp.full(n_g, n_g, dtype=xp.int64), xp.arange(n_g))
         for r0 in range(0, n_g, step):
-            tile_rows = members[r0 : r0 + step]
-            n_rows = tile_rows.shape[0]
-            n_valid = xp.full(n_rows, n_g, dtype=xp.int64)
-            nn, row_sums = self.tile_topk_and_sums(tile_rows, members, n_valid, r0 + xp.arange(n_rows), k, b_sq=members_sq)
-            total += row_sums.sum()
-            table[r0 : r0 + n_rows, : nn.shape[1]] = nn
-        return table, total
+            tile = slice(r0, r0 + step)
+            nn, row_sums = self.tile_topk_and_sums(
+                members[tile], members, n_valid[tile], self_col[tile], k, b_sq=members_sq, a_sq=members_sq[tile]
+            )
+            self.scatter_groups(table, total, np.array([r0]), np.array([0]), np.array([nn.shape[0]]), nn, row_sums)
+        return table, total[0]
 
-    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
+    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None, a_sq=None):
         """For each row of ``a``: its k nearest rows of ``b`` and its distance sum.
 
         Batched over leading axes: ``a`` is ``(..., m, d)``, ``b`` is ``(..., n, d)``,
         and tile row ``i * m + r`` is row r of batch i. Only columns
         ``< n_valid[row]`` count, and column ``self_col[row]`` is the row itself
-        (excluded from the neighbours, zero in the sum). ``b_sq`` (optional)
-        holds the squared norms of ``b``'s rows. Returns int32 indices
+        (excluded from the neighbours, zero in the sum). ``b_sq`` and ``a_sq``
+        (optional) hold the squared norms of ``b``'s and ``a``'s rows. Returns int32 indices
         ``(rows, min(k, n))`` (any order; ``(rows, 1)`` when ``k <= 0``) and
         float64 sums ``(rows,)``. A backend may fuse the distance epilogue into
         the reduction instead of materialising the distance tile.
         """
         xp = self.xp
-        d = self.sq_distances(a, b, b_sq=b_sq)
+        d = self.sq_distances(a, b, b_sq=b_sq, a_sq=a_sq)
         n_cols = d.shape[-1]
         d = d.reshape(-1, n_cols)  # the tile is ours: worked in place from here
         rows = xp.arange(d.shape[0])
@@ -299,6 +337,17 @@ class Backend:
         return self.topk_smallest(d, min(k, n_cols)).astype(xp.int32), sums
 
     # --------------------------------------------------------- interpolation
+    def fused_smote_intra(self, X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
+        """SMOTE's rows inside groups in one pass, where the backend has a kernel for it.
+
+        Takes the arguments of the generic plan in ``_generation.smote_intra`` (host
+        arrays per group: stream keys, rows to make, kNN table starts, lengths,
+        offsets in ``rows``, neighbours per row) and must write exactly its rows
+        (the same draws) into ``out``. Returns False where there is no such kernel:
+        the caller then runs the plan.
+        """
+        return False
+
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
         """``out[i] = X[base_rows[i]] + gaps[i] * (X[neighbor_rows[i]] - X[base_rows[i]])``."""
         step = max(1, self.tile_elements(X.itemsize) // max(1, 3 * X.shape[1]))

@@ -14,12 +14,15 @@ from ._kernels import (
     CHECKED_INTEGERS,
     SEED_MAX_TRIALS,
     SEED_THREADS,
+    SUM_CHUNK_ROWS,
     TOPK_MAX,
     any_and_all_kernel,
     integer_range_kernel,
     interpolate_kernel,
     kmeans_kernel,
-    rows_topk_kernel,
+    neighbors_kernel,
+    placement_kernel,
+    smote_intra_kernel,
 )
 
 # Largest share of the free device memory one temporary tile may take.
@@ -40,6 +43,12 @@ _UPDATE_MAX_CENTERS = 1024
 _UPDATE_CHUNK_ROWS = 256
 _PARTIAL_ELEMENTS = 1 << 22
 _MAX_GRID_Y = 65535
+_MASK64 = (1 << 64) - 1
+
+
+def _grid_stride_blocks(n, threads=256):
+    """Blocks of ``threads`` for a grid-stride loop over ``n`` elements (at most 2**20 blocks)."""
+    return max(1, min(-(-n // threads), 1 << 20))
 
 
 def _retry_on_oom(method):
@@ -174,15 +183,15 @@ class CuPyBackend(Backend):
     def stable_argsort(self, a):
         return cp.argsort(a)  # CuPy's sort is always stable (and takes no kind)
 
-    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None):
+    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None, a_sq=None):
         kk = min(k, b.shape[-2])
         if kk > TOPK_MAX or a.dtype not in (cp.float32, cp.float64):
-            return super().tile_topk_and_sums(a, b, n_valid, self_col, k, b_sq)
+            return super().tile_topk_and_sums(a, b, n_valid, self_col, k, b_sq, a_sq)
         # One GEMM for the dot products; the kernel adds the norms as it reads the tile,
         # so the tile is written once and read once.
         n_cols = b.shape[-2]
         gram = cp.matmul(a, cp.swapaxes(b, -1, -2)).reshape(-1, n_cols)
-        a_sq = (a * a).sum(axis=-1).reshape(-1)
+        a_sq = ((a * a).sum(axis=-1) if a_sq is None else a_sq).reshape(-1)
         b_sq = ((b * b).sum(axis=-1) if b_sq is None else b_sq).reshape(-1)
         n_rows = gram.shape[0]
         sums = cp.empty(n_rows, dtype=cp.float64)
@@ -190,7 +199,7 @@ class CuPyBackend(Backend):
         if n_rows:
             threads = 256
             blocks = (n_rows * 32 + threads - 1) // threads
-            kernel = rows_topk_kernel("float" if gram.dtype == cp.float32 else "double")
+            kernel = neighbors_kernel("rows_topk_and_sums", _CTYPES[gram.dtype])
             kernel(
                 (blocks,),
                 (threads,),
@@ -211,6 +220,59 @@ class CuPyBackend(Backend):
         return table, sums
 
     segmented_neighbors = _retry_on_oom(Backend.segmented_neighbors)
+
+    def gather_groups(self, X, rows, starts, lengths, size, dtype):
+        n_groups, d = len(lengths), X.shape[1]
+        if X.dtype not in _CTYPES or np.dtype(dtype) != X.dtype or rows.dtype != cp.int64 or not n_groups * size * d:
+            return super().gather_groups(X, rows, starts, lengths, size, dtype)
+        # Four launches of one module: the padded gather (with the top-k's limits), float64
+        # column sums per row chunk, the means, then centering with the squared norms.
+        X, rows = cp.ascontiguousarray(X), cp.ascontiguousarray(rows)
+        n_padded = n_groups * size
+        ctype = _CTYPES[X.dtype]
+        starts = cp.asarray(np.asarray(starts, dtype=np.int64))
+        lengths = cp.asarray(np.asarray(lengths, dtype=np.int64))
+        block = cp.empty((n_groups, size, d), dtype=X.dtype)
+        sq = cp.empty((n_groups, size), dtype=X.dtype)
+        n_valid = cp.empty(n_padded, dtype=cp.int64)
+        self_col = cp.empty(n_padded, dtype=cp.int64)
+        neighbors_kernel("gather_padded", ctype)(
+            (_grid_stride_blocks(n_padded * d),),
+            (256,),
+            (X, rows, starts, lengths, np.int64(size), np.int32(d), np.int64(n_padded), block, n_valid, self_col),
+        )
+        chunk_rows = max(SUM_CHUNK_ROWS, -(-size // _MAX_GRID_Y))
+        n_chunks = -(-size // chunk_rows)
+        partial = cp.empty((n_groups, n_chunks, d), dtype=cp.float64)
+        neighbors_kernel("padded_partial_sums", ctype)(
+            (n_groups, n_chunks, -(-d // 32)), (256,), (block, np.int64(size), np.int32(d), np.int64(chunk_rows), partial)
+        )
+        means = cp.empty((n_groups, d), dtype=X.dtype)
+        neighbors_kernel("group_means", ctype)(
+            (-(-n_groups * d // 256),), (256,), (partial, lengths, np.int64(n_groups), np.int32(d), np.int32(n_chunks), means)
+        )
+        neighbors_kernel("center_padded", ctype)(
+            (-(-n_padded * 32 // 256),), (256,), (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq)
+        )
+        return block, sq, n_valid, self_col
+
+    def scatter_groups(self, table, sums, table_starts, group_ids, lengths, nn, row_sums):
+        if nn.dtype != cp.int32 or table.dtype != cp.int32 or not table.flags.c_contiguous:
+            return super().scatter_groups(table, sums, table_starts, group_ids, lengths, nn, row_sums)
+        n_groups = len(group_ids)
+        m, kk_nn = nn.shape[0] // n_groups, nn.shape[1]
+        nn = cp.ascontiguousarray(nn)
+        if nn.size:
+            placement_kernel("scatter_neighbors")(
+                (_grid_stride_blocks(nn.size),),
+                (256,),
+                (nn, np.int64(m), np.int32(kk_nn), cp.asarray(np.asarray(lengths, dtype=np.int64)),
+                 cp.asarray(np.asarray(table_starts, dtype=np.int64)), np.int64(n_groups), table, np.int32(table.shape[1])),
+            )
+        values = cp.ascontiguousarray(row_sums, dtype=cp.float64).reshape(-1)
+        placement_kernel("add_group_sums")(
+            (n_groups,), (256,), (values, np.int64(values.size // n_groups), cp.asarray(np.asarray(group_ids, dtype=np.int64)), sums)
+        )
 
     def kmeans_plusplus(self, X, first, uniforms):
         n, d = X.shape
@@ -266,7 +328,7 @@ class CuPyBackend(Backend):
         kmeans_kernel("finalize_centers", ctype)(
             (k,), (128,), (partial, partial_counts, np.int32(n_chunks), np.int32(k), np.int32(d), centers, new, report)
         )
-        report = report.get()
+        report = self.to_host(report)
         return new, report[k:].astype(np.int64), float(report[:k].sum())
 
     @_retry_on_oom
@@ -294,6 +356,25 @@ class CuPyBackend(Backend):
                 (dots, c_sq, block, np.int64(rows), np.int32(k), np.int32(d), labels[start:], out_sq, np.int32(with_distances)),
             )
         return (labels, min_sq) if with_distances else labels
+
+    def fused_smote_intra(self, X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
+        n_new = np.asarray(n_new, dtype=np.int64)
+        total = int(n_new.sum())
+        fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and out.shape[0] == total
+        if not fits or table.dtype != cp.int32 or rows.dtype != cp.int64 or total == 0:
+            return False
+        # One warp per synthetic row: the plan and the interpolation in one launch.
+        ends = np.cumsum(n_new)
+        per_group = [ends, ends - n_new, keys, table_starts, lengths, offsets, k_group]
+        per_group = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in per_group]
+        X, table = cp.ascontiguousarray(X), cp.ascontiguousarray(table)
+        smote_intra_kernel(_CTYPES[X.dtype])(
+            (-(-total * 32 // 256),),
+            (256,),
+            (X, np.int32(X.shape[1]), rows, table, np.int32(table.shape[1]), *per_group, np.int64(len(n_new)),
+             np.uint64(seed & _MASK64), np.int64(0), np.int64(total), out),
+        )
+        return True
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
         if out.shape[0] == 0:

@@ -101,18 +101,161 @@ __global__ void rows_topk_and_sums(const T* d, const long long n_rows, const lon
 """ % {"kmax": TOPK_MAX}
 
 
+# The segmented pass around the top-k (Backend.gather_groups / scatter_groups): gather each
+# group's rows zero-padded, center them on the group's mean, and place the neighbour
+# tables and distance sums. Every sum runs in a fixed order, without atomics.
+SUM_CHUNK_ROWS = 2048
+
+_SEGMENTS_SOURCE = r"""
+template <typename T>
+__global__ void gather_padded(const T* X, const long long* rows, const long long* starts, const long long* lengths,
+                              const long long size, const int d, const long long n_padded,
+                              T* block, long long* n_valid, long long* self_col) {
+    // Padded row p = g * size + i is row rows[starts[g] + i] of X when i < lengths[g], else
+    // zeros; n_valid[p] = lengths[g] (0 for a padding row) and self_col[p] = i.
+    const long long total = n_padded * d;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+         e += (long long)gridDim.x * blockDim.x) {
+        const long long p = e / d;
+        const int f = (int)(e - p * d);
+        const long long g = p / size;
+        const long long i = p - g * size;
+        const long long n = lengths[g];
+        block[e] = i < n ? X[rows[starts[g] + i] * d + f] : (T)0;
+        if (f == 0) {
+            n_valid[p] = i < n ? n : 0;
+            self_col[p] = i;
+        }
+    }
+}
+
+template <typename T>
+__global__ void padded_partial_sums(const T* block, const long long size, const int d, const long long chunk_rows,
+                                    double* partial) {
+    // Block (group g, row chunk c, 32 features): 8 warps take every 8th row of the chunk, a
+    // lane sums one feature in row order (float64); the warp sums are added in warp order.
+    // partial[(g * gridDim.y + c) * d + f]. Padding rows are zeros: they add nothing.
+    __shared__ double sums[8][32];
+    const long long g = blockIdx.x;
+    const long long c = blockIdx.y;
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    const int f = blockIdx.z * 32 + lane;
+    const long long start = c * chunk_rows;
+    const long long stop = start + chunk_rows < size ? start + chunk_rows : size;
+    double sum = 0.0;
+    if (f < d)
+        for (long long r = start + warp; r < stop; r += 8) sum += (double)block[(g * size + r) * d + f];
+    sums[warp][lane] = sum;
+    __syncthreads();
+    if (warp != 0 || f >= d) return;
+    double total = 0.0;
+    for (int w = 0; w < 8; ++w) total += sums[w][lane];
+    partial[(g * gridDim.y + c) * d + f] = total;
+}
+
+template <typename T>
+__global__ void group_means(const double* partial, const long long* lengths, const long long n_groups, const int d,
+                            const int n_chunks, T* means) {
+    // means[g, f]: the chunk sums in chunk order over the group's rows (one thread each).
+    const long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (e >= n_groups * d) return;
+    const long long g = e / d;
+    const int f = (int)(e - g * d);
+    double sum = 0.0;
+    for (int c = 0; c < n_chunks; ++c) sum += partial[(g * n_chunks + c) * d + f];
+    const long long n = lengths[g];
+    means[e] = (T)(sum / (double)(n > 0 ? n : 1));
+}
+
+template <typename T>
+__global__ void center_padded(T* block, const T* means, const long long* lengths, const long long n_padded,
+                              const long long size, const int d, T* sq) {
+    // One warp per padded row: subtract the group's mean (a padding row stays zero) and
+    // write the row's squared norm.
+    const long long p = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (p >= n_padded) return;  // the whole warp leaves together
+    const long long g = p / size;
+    const bool real = p - g * size < lengths[g];
+    T s = (T)0;
+    for (int f = lane; f < d; f += 32) {
+        const T v = real ? block[p * d + f] - means[g * d + f] : (T)0;
+        block[p * d + f] = v;
+        s += v * v;
+    }
+    for (int offset = 16; offset > 0; offset >>= 1) s += __shfl_down_sync(0xffffffffu, s, offset);
+    if (lane == 0) sq[p] = s;
+}
+
+"""
+
+# Dtype-free: one module for every dtype.
+_PLACEMENT_SOURCE = r"""
+__global__ void scatter_neighbors(const int* nn, const long long m, const int kk_nn, const long long* lengths,
+                                  const long long* table_starts, const long long n_groups, int* table,
+                                  const int kk_table) {
+    // nn holds m rows per group; row i < lengths[g] of group g goes to table row
+    // table_starts[g] + i (its first kk_nn slots).
+    const long long total = n_groups * m * kk_nn;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+         e += (long long)gridDim.x * blockDim.x) {
+        const long long p = e / kk_nn;
+        const int j = (int)(e - p * kk_nn);
+        const long long g = p / m;
+        const long long i = p - g * m;
+        if (i < lengths[g]) table[(table_starts[g] + i) * kk_table + j] = nn[e];
+    }
+}
+
+__global__ void add_group_sums(const double* values, const long long r, const long long* group_ids, double* sums) {
+    // Block per group: its r values, thread-strided then a tree in shared memory (a fixed
+    // order), added to sums[group_ids[g]].
+    __shared__ double partial[256];
+    const long long g = blockIdx.x;
+    double s = 0.0;
+    for (long long i = threadIdx.x; i < r; i += 256) s += values[g * r + i];
+    partial[threadIdx.x] = s;
+    __syncthreads();
+    for (int width = 128; width > 0; width >>= 1) {
+        if (threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) sums[group_ids[g]] += partial[0];
+}
+"""
+
+_NEIGHBORS_KERNELS = ("rows_topk_and_sums", "gather_padded", "padded_partial_sums", "group_means", "center_padded")
+
+
 @functools.lru_cache(maxsize=None)
-def _rows_topk_module(dtype_name):
+def _neighbors_module(dtype_name):
     import cupy as cp
 
-    # One module per dtype (one NVRTC call each): float32 work never compiles the double kernel.
-    name = f"rows_topk_and_sums<{dtype_name}>"
-    return cp.RawModule(code=_ROWS_TOPK_SOURCE, options=("-std=c++14",), name_expressions=(name,))
+    # The segmented pass's row work in one module per dtype (one NVRTC call each): float32
+    # work never compiles the double kernels.
+    names = tuple(f"{kernel}<{dtype_name}>" for kernel in _NEIGHBORS_KERNELS)
+    return cp.RawModule(code=_ROWS_TOPK_SOURCE + _SEGMENTS_SOURCE, options=("-std=c++14",), name_expressions=names)
 
 
-def rows_topk_kernel(dtype_name):
-    """The fused per-row top-k + distance-sum kernel over a tile of dot products, for ``float`` or ``double``."""
-    return _rows_topk_module(dtype_name).get_function(f"rows_topk_and_sums<{dtype_name}>")
+def neighbors_kernel(kernel, dtype_name):
+    """One of ``_NEIGHBORS_KERNELS`` for ``float`` or ``double``.
+
+    ``rows_topk_and_sums`` is the fused per-row top-k + distance sum over a tile of dot products.
+    """
+    return _neighbors_module(dtype_name).get_function(f"{kernel}<{dtype_name}>")
+
+
+@functools.lru_cache(maxsize=None)
+def _placement_module():
+    import cupy as cp
+
+    return cp.RawModule(code=_PLACEMENT_SOURCE, options=("-std=c++14",))
+
+
+def placement_kernel(kernel):
+    """``scatter_neighbors`` or ``add_group_sums`` (one module for every dtype)."""
+    return _placement_module().get_function(kernel)
 
 
 # k-means: the assignment (after a GEMM), the center update (two launches) and each
@@ -388,6 +531,60 @@ def splitmix_kernels():
             "gpu_clover_bits_to_index",
         ),
     }
+
+
+# SMOTE inside groups in one pass (Backend.fused_smote_intra): each synthetic row's plan
+# (its item by binary search, its position, three SplitMix64 draws from the item's stream:
+# base row, neighbour slot, gap) and its interpolation, with exactly the draws of the
+# generic plan in gpu_clover.over_sampling._generation.
+_GENERATE_SOURCE = _SPLITMIX_PREAMBLE + r"""
+template <typename T>
+__global__ void smote_intra_rows(const T* X, const int d, const long long* rows, const int* table, const int width,
+                                 const long long* ends, const long long* begins, const long long* keys,
+                                 const long long* table_starts, const long long* lengths, const long long* offsets,
+                                 const long long* k_group, const long long n_items, const unsigned long long seed,
+                                 const long long start, const long long n_out, T* out) {
+    // One warp per synthetic row start + w: every lane forms the row's plan (the same
+    // values), then the lanes write its features.
+    const long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (w >= n_out) return;
+    const long long row = start + w;
+    long long low = 0, high = n_items;  // searchsorted(ends, row, side="right")
+    while (low < high) {
+        const long long mid = (low + high) >> 1;
+        if (ends[mid] <= row) low = mid + 1; else high = mid;
+    }
+    const long long item = low;
+    const unsigned long long position = (unsigned long long)(row - begins[item]);
+    const unsigned long long base = splitmix_mix(
+        splitmix_mix((unsigned long long)keys[item] * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL);
+    unsigned long long bits[3];
+    for (int r = 0; r < 3; ++r)
+        bits[r] = splitmix_mix(base + (3ULL * position + (unsigned long long)r + 1ULL) * 0x9E3779B97F4A7C15ULL);
+    const long long k = k_group[item];
+    const long long first = (long long)(((bits[0] >> 32) * (unsigned long long)lengths[item]) >> 32);
+    const long long slot = (long long)(((bits[1] >> 32) * (unsigned long long)(k > 0 ? k : 1)) >> 32);
+    const long long second = k > 0 ? (long long)table[(table_starts[item] + first) * width + slot] : first;
+    const T gap = (T)((double)(bits[2] >> 11) * (1.0 / 9007199254740992.0));
+    const T* a = X + rows[offsets[item] + first] * d;
+    const T* b = X + rows[offsets[item] + second] * d;
+    for (int f = lane; f < d; f += 32) out[w * d + f] = a[f] + gap * (b[f] - a[f]);
+}
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def _generate_module(dtype_name):
+    import cupy as cp
+
+    name = f"smote_intra_rows<{dtype_name}>"
+    return cp.RawModule(code=_GENERATE_SOURCE, options=("-std=c++14",), name_expressions=(name,))
+
+
+def smote_intra_kernel(dtype_name):
+    """SMOTE's plan and interpolation in one kernel, for ``float`` or ``double``."""
+    return _generate_module(dtype_name).get_function(f"smote_intra_rows<{dtype_name}>")
 
 
 # Whole-array checks that need no floating-point sum: the range of integer labels and

@@ -29,13 +29,13 @@ class NumPyBackend(Backend):
         )
         return np.asarray(indicator @ values)
 
-    def large_group_neighbors(self, members, k):
+    def large_group_neighbors(self, members, k, members_sq=None, limits=None):
         # From _SEARCH_MIN_ROWS rows on: the kNN from scikit-learn's brute-force ArgKmin
         # (compiled, multi-threaded; the row itself removed by index), the distance sum
         # over the upper triangle only. Below, its fixed cost (~8 ms a call) loses.
         n_g = members.shape[0]
         if n_g < _SEARCH_MIN_ROWS:
-            return super().large_group_neighbors(members, k)
+            return super().large_group_neighbors(members, k, members_sq, limits)
         from sklearn.neighbors import NearestNeighbors
 
         table = np.zeros((n_g, max(k, 1)), dtype=np.int32)

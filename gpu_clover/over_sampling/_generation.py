@@ -96,7 +96,10 @@ def smote_intra(stats, group_ids, n_new, seed, out):
     k_group = np.minimum(stats.k, lengths - 1)
     table, table_starts = stats.knn(group_ids)
     rows = groups.order
-    for start, stop, plan in plan_tiles(backend, groups.keys[group_ids], n_new, seed):
+    keys = groups.keys[group_ids]
+    if backend.fused_smote_intra(X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
+        return out
+    for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
         base = plan.index(0, lengths)
         slot = plan.index(1, np.maximum(k_group, 1))
         neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)

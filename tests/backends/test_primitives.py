@@ -192,6 +192,31 @@ def test_interpolate_and_segment_sum(name):
     assert list(first[:6]) == [int(np.flatnonzero(ids == s)[0]) for s in range(6)] and first[6] == 50
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
+    """The one-kernel SMOTE generation against the generic plan, both on the GPU (the
+    kernel may fuse a multiply-add, hence a tolerance)."""
+    from gpu_clover._groups import GroupNeighbors, build_groups
+    from gpu_clover.over_sampling._generation import smote_intra
+
+    backend = get_backend("cupy")
+    rng = np.random.default_rng(4)
+    X = backend.asarray(rng.normal(size=(3000, 7)).astype(dtype))
+    clusters, classes = rng.integers(0, 9, size=3000), (rng.random(3000) < 0.2).astype(np.int64)
+    clusters[0], classes[0] = 9, 1  # a group of one row: copied
+    groups = build_groups(backend, backend.asarray(clusters), backend.asarray(classes), np.arange(10), np.array([0, 1]))
+    stats = GroupNeighbors(backend, X, groups, k_neighbors=5)
+    group_ids = np.flatnonzero(groups.klass == 1)
+    n_new = rng.integers(1, 300, size=len(group_ids))
+    fused = smote_intra(stats, group_ids, n_new, 7, backend.xp.empty((int(n_new.sum()), 7), dtype=dtype))
+    monkeypatch.setattr(type(backend), "fused_smote_intra", lambda *args: False)
+    plan = smote_intra(stats, group_ids, n_new, 7, backend.xp.empty((int(n_new.sum()), 7), dtype=dtype))
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
+
+
 def test_random_streams_are_uniform_independent_and_reproducible():
     bases = stream_bases(np, 123, np.arange(3))
     draws = np.stack([bits_to_uniform(np, draw_bits(np, b, np.arange(20000))) for b in bases])

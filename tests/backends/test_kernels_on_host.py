@@ -1,0 +1,181 @@
+"""The CuPy backend's own kernels and launches, run on the CPU.
+
+``simt`` compiles the CUDA sources of ``gpu_clover.backends._kernels`` for the host
+(one host thread per CUDA thread); a private copy of the CuPy backend module is
+loaded with NumPy standing in for CuPy, so ``CuPyBackend``'s methods run their real
+launch code (grids, argument order, padding, limits) on host arrays. This checks the
+GPU path's logic on machines without a GPU; timing, memory and CuPy's own kernels
+are left to the ``gpu`` tests.
+"""
+
+import importlib
+import sys
+import types
+
+import numpy as np
+import pytest
+import simt
+from scipy.spatial.distance import cdist
+
+from gpu_clover._groups import GroupNeighbors, build_groups
+from gpu_clover.backends import get_backend
+from gpu_clover.over_sampling._generation import smote_intra
+
+pytestmark = pytest.mark.skipif(simt.compiler() is None, reason="needs a host C++ compiler (g++ or clang++) to build the kernels")
+
+
+class _OutOfMemory(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def cupy_module():
+    """A private ``gpu_clover.backends._cupy`` whose ``cp`` is NumPy and whose kernels run on the host."""
+    stand_in = types.ModuleType("cupy")
+    stand_in.__dict__.update({k: v for k, v in np.__dict__.items() if not k.startswith("__")})
+    stand_in.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
+    names = ("cupy", "gpu_clover.backends._cupy", "gpu_clover.backends._transfer")
+    saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+    sys.modules["cupy"] = stand_in
+    try:
+        module = importlib.import_module("gpu_clover.backends._cupy")
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+    launchers = simt.build()
+    module.neighbors_kernel = lambda kernel, ctype: launchers[f"{kernel}_{ctype}"]
+    module.placement_kernel = lambda kernel: launchers[kernel]
+    module.kmeans_kernel = lambda kernel, ctype: launchers[kernel if kernel == "seed_pick" else f"{kernel}_{ctype}"]
+    module.smote_intra_kernel = lambda ctype: launchers[f"smote_intra_rows_{ctype}"]
+    return module
+
+
+@pytest.fixture(scope="module")
+def backend(cupy_module):
+    class HostCuPy(cupy_module.CuPyBackend):
+        xp = np
+        max_bucket_size = 64  # groups above go the large-group way: small enough to emulate
+
+        def tile_elements(self, itemsize=8):
+            return (1 << 16) // itemsize  # several row tiles per large group
+
+        def to_host(self, a):
+            return np.asarray(a)
+
+    return HostCuPy()
+
+
+def _groups(rng, sizes, n_features, dtype):
+    X = (rng.normal(size=(sum(sizes), n_features)) + 10.0).astype(dtype)  # off-centre: centering must hold
+    rows = rng.permutation(len(X)).astype(np.int64)
+    lengths = np.asarray(sizes, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return X, rows, offsets, lengths
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gather_groups_pads_centers_and_sets_the_limits(backend, dtype):
+    X, rows, offsets, lengths = _groups(np.random.default_rng(0), [1, 3, 7, 16], 37, dtype)  # 37: two feature chunks
+    size = 16
+    got = backend.gather_groups(X, rows, offsets, lengths, size, np.dtype(dtype))
+    want = get_backend("numpy").gather_groups(X, rows, offsets, lengths, size, np.dtype(dtype))
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    for g, w in zip(got[:2], want[:2]):
+        assert g.dtype == dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol * 10)
+    for g, w in zip(got[2:], want[2:]):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_gather_groups_of_one_large_group_over_several_row_chunks(backend, cupy_module, monkeypatch):
+    monkeypatch.setattr(cupy_module, "SUM_CHUNK_ROWS", 64)  # 300 rows: five chunks of column sums
+    X, rows, offsets, lengths = _groups(np.random.default_rng(1), [300], 5, np.float64)
+    block, sq, n_valid, self_col = backend.gather_groups(X, rows, offsets, lengths, 300, np.dtype(np.float64))
+    members = X[rows] - X[rows].mean(axis=0)
+    np.testing.assert_allclose(block[0], members, atol=1e-12)
+    np.testing.assert_allclose(sq[0], (members**2).sum(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(n_valid, 300)
+    np.testing.assert_array_equal(self_col, np.arange(300))
+
+
+def test_scatter_groups_places_rows_and_adds_sums(backend):
+    lengths = np.array([2, 4, 1], dtype=np.int64)
+    m, kk = 4, 3
+    nn = np.arange(len(lengths) * m * kk, dtype=np.int32).reshape(-1, kk)
+    row_sums = np.arange(len(lengths) * m, dtype=np.float64)
+    table_starts = np.array([0, 2, 6], dtype=np.int64)
+    group_ids = np.array([2, 0, 1], dtype=np.int64)
+    got_table, got_sums = np.full((7, 5), -1, dtype=np.int32), np.ones(3)
+    want_table, want_sums = got_table.copy(), got_sums.copy()
+    backend.scatter_groups(got_table, got_sums, table_starts, group_ids, lengths, nn, row_sums)
+    get_backend("numpy").scatter_groups(want_table, want_sums, table_starts, group_ids, lengths, nn, row_sums)
+    np.testing.assert_array_equal(got_table, want_table)
+    np.testing.assert_allclose(got_sums, want_sums)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_segmented_neighbors_find_the_true_neighbours_and_sums(backend, dtype):
+    """Buckets (up to 64 rows here) and the large-group tiles, through the fused top-k."""
+    k = 4
+    X, rows, offsets, lengths = _groups(np.random.default_rng(2), [1, 2, 3, 6, 9, 40, 130, 300], 6, dtype)
+    table, sums = backend.segmented_neighbors(X, rows, offsets, lengths, k)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    start = 0
+    for g, (o, n) in enumerate(zip(offsets, lengths)):
+        members = X[rows[o : o + n]].astype(np.float64)
+        d = cdist(members, members)
+        assert sums[g] == pytest.approx(d.sum(), rel=tol)
+        np.fill_diagonal(d, np.inf)
+        kk = min(k, n - 1)
+        for i in range(n):
+            found = table[start + i, :kk]
+            assert i not in found and len(set(found.tolist())) == kk
+            np.testing.assert_allclose(np.sort(d[i, found]), np.sort(d[i])[:kk], rtol=tol, atol=tol)
+        start += n
+
+
+def test_duplicates_stay_neighbours(backend):
+    X = np.zeros((5, 2))
+    table, sums = backend.segmented_neighbors(X, np.arange(5), np.array([0]), np.array([5]), 3)
+    assert sums[0] == 0
+    for i in range(5):
+        assert i not in table[i] and len(set(table[i].tolist())) == 3
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_smote_writes_the_rows_of_the_generic_plan(backend, dtype):
+    """Same draws, same base rows, neighbours and gaps: the same rows as the NumPy backend's plan."""
+    rng = np.random.default_rng(4)
+    n = 400
+    X = rng.normal(size=(n, 5)).astype(dtype)
+    clusters, classes = rng.integers(0, 6, size=n), (rng.random(n) < 0.3).astype(np.int64)
+    clusters[0], classes[0] = 6, 1  # a group of one row (k shrinks to 0: the row is copied)
+    numpy_backend = get_backend("numpy")
+    groups = build_groups(numpy_backend, clusters, classes, np.arange(7), np.array([0, 1]))
+    stats = GroupNeighbors(numpy_backend, X, groups, k_neighbors=5)
+    group_ids = np.flatnonzero(groups.klass == 1)
+    n_new = rng.integers(0, 40, size=len(group_ids))
+    want = smote_intra(stats, group_ids, n_new, 12345, np.empty((n_new.sum(), 5), dtype=dtype))
+    table, starts = stats.knn(group_ids)
+    got = np.full_like(want, np.nan)
+    args = (X, groups.order, table, groups.keys[group_ids], n_new, starts, groups.lengths[group_ids])
+    k_group = np.minimum(5, groups.lengths[group_ids] - 1)
+    assert backend.fused_smote_intra(*args, groups.offsets[group_ids], k_group, 12345, got)
+    assert 0 in k_group and (n_new[k_group == 0] > 0).any()
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kmeans_kernels_match_the_generic_steps(backend, dtype):
+    """The fused k-means (verified on an H100) through the emulation: a check of the emulation itself."""
+    rng = np.random.default_rng(3)
+    X = rng.integers(-8, 8, size=(500, 3)).astype(dtype)  # small integers: every sum is exact
+    centers = X[:7].copy()
+    numpy_backend = get_backend("numpy")
+    np.testing.assert_array_equal(backend.nearest_center(X, centers), numpy_backend.nearest_center(X, centers))
+    new, counts, shift = backend.lloyd_step(X, centers)
+    want_new, want_counts, want_shift = numpy_backend.lloyd_step(X, centers)
+    np.testing.assert_allclose(new, want_new, rtol=1e-6)
+    np.testing.assert_array_equal(counts, want_counts)
+    assert shift == pytest.approx(want_shift, rel=1e-6)
