@@ -147,6 +147,10 @@ class Backend:
         return (labels, min_sq) if with_distances else labels
 
     # ---------------------------------------------------------------- k-means
+    def mean_feature_variance(self, X):
+        """The mean over features of each feature's variance (scikit-learn's scale for ``tol``)."""
+        return float(self.xp.var(X, axis=0).mean())
+
     def kmeans_plusplus(self, X, first, uniforms):
         """Greedy k-means++ seeding: row indices (int64, ``len(uniforms) + 1``) of the chosen centers.
 

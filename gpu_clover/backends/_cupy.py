@@ -44,6 +44,8 @@ _UPDATE_CHUNK_ROWS = 256
 _PARTIAL_ELEMENTS = 1 << 22
 _MAX_GRID_Y = 65535
 _MASK64 = (1 << 64) - 1
+# Whole-array float sums: at most this many float64 block sums reach the host.
+_MAX_PARTIAL_BLOCKS = 4096
 
 
 def _grid_stride_blocks(n, threads=256):
@@ -125,6 +127,15 @@ class CuPyBackend(Backend):
             (op in ("min", "max") and a.dtype.name in CHECKED_INTEGERS) or (op in ("all", "any") and a.dtype == cp.bool_)
         ):
             return self._check_scalar(cp.ascontiguousarray(a).reshape(-1), op)
+        if op == "sum" and a.size and a.dtype in _CTYPES and dtype in (None, np.float64):
+            # Float sums (the inertia): float64 block sums of one module, added on the host.
+            flat = cp.ascontiguousarray(a).reshape(-1)
+            chunk = max(_REDUCE_WIDTH, -(-flat.size // _MAX_PARTIAL_BLOCKS))
+            partial = cp.empty(-(-flat.size // chunk), dtype=cp.float64)
+            neighbors_kernel("partial_sums", _CTYPES[a.dtype])(
+                (partial.size,), (256,), (flat, np.int64(flat.size), np.int64(chunk), partial)
+            )
+            return float(self.to_host(partial).sum())
         # CuPy's own kernels give a whole-array reduction to one block; rows of
         # _REDUCE_WIDTH elements reduced in parallel first keep every SM busy (no CUB).
         kwargs = {} if dtype is None else {"dtype": dtype}
@@ -144,11 +155,11 @@ class CuPyBackend(Backend):
         if op in ("min", "max"):
             out = cp.asarray(np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min]))
             integer_range_kernel(flat.dtype.name)((blocks,), (256,), (flat, np.int64(flat.size), out))
-            low, high = out.get()
+            low, high = self.to_host(out)
             return int(low if op == "min" else high)
         out = cp.asarray(np.array([0, 1], dtype=np.int32))
         any_and_all_kernel()((blocks,), (256,), (flat, np.int64(flat.size), out))
-        found_any, found_all = out.get()
+        found_any, found_all = self.to_host(out)
         return bool(found_any if op == "any" else found_all)
 
     def bincount(self, codes, n_bins):
@@ -241,20 +252,48 @@ class CuPyBackend(Backend):
             (256,),
             (X, rows, starts, lengths, np.int64(size), np.int32(d), np.int64(n_padded), block, n_valid, self_col),
         )
-        chunk_rows = max(SUM_CHUNK_ROWS, -(-size // _MAX_GRID_Y))
-        n_chunks = -(-size // chunk_rows)
-        partial = cp.empty((n_groups, n_chunks, d), dtype=cp.float64)
-        neighbors_kernel("padded_partial_sums", ctype)(
-            (n_groups, n_chunks, -(-d // 32)), (256,), (block, np.int64(size), np.int32(d), np.int64(chunk_rows), partial)
-        )
-        means = cp.empty((n_groups, d), dtype=X.dtype)
-        neighbors_kernel("group_means", ctype)(
-            (-(-n_groups * d // 256),), (256,), (partial, lengths, np.int64(n_groups), np.int32(d), np.int32(n_chunks), means)
-        )
+        means = self._column_means(block, lengths)
         neighbors_kernel("center_padded", ctype)(
             (-(-n_padded * 32 // 256),), (256,), (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq)
         )
         return block, sq, n_valid, self_col
+
+    def _column_partials(self, block, means=None):
+        """Float64 column sums of each group of ``block`` (``(n_groups, size, d)``) per row chunk,
+        ``(n_groups, n_chunks, d)``: of the values, or with ``means`` of their squared deviations."""
+        n_groups, size, d = block.shape
+        chunk_rows = max(SUM_CHUNK_ROWS, -(-size // _MAX_GRID_Y))
+        n_chunks = -(-size // chunk_rows)
+        partial = cp.empty((n_groups, n_chunks, d), dtype=cp.float64)
+        neighbors_kernel("padded_partial_sums", _CTYPES[block.dtype])(
+            (n_groups, n_chunks, -(-d // 32)),
+            (256,),
+            (block, np.int64(size), np.int32(d), np.int64(chunk_rows), block if means is None else means,
+             np.int32(means is not None), partial),
+        )
+        return partial
+
+    def _column_means(self, block, lengths):
+        """Each group's column means (``lengths``: its real rows, on the device), in ``block``'s dtype."""
+        n_groups, _, d = block.shape
+        partial = self._column_partials(block)
+        means = cp.empty((n_groups, d), dtype=block.dtype)
+        neighbors_kernel("group_means", _CTYPES[block.dtype])(
+            (-(-n_groups * d // 256),),
+            (256,),
+            (partial, lengths, np.int64(n_groups), np.int32(d), np.int32(partial.shape[1]), means),
+        )
+        return means
+
+    def mean_feature_variance(self, X):
+        if X.dtype not in _CTYPES or X.ndim != 2 or X.size == 0:
+            return super().mean_feature_variance(X)
+        # Two passes of float64 column sums in a fixed order: the means, then the squared deviations.
+        block = cp.ascontiguousarray(X)[None]
+        n, d = X.shape
+        means = self._column_means(block, cp.asarray(np.array([n], dtype=np.int64)))
+        squares = self.to_host(self._column_partials(block, means))
+        return float(squares.sum(axis=(0, 1)).sum() / (n * d))
 
     def scatter_groups(self, table, sums, table_starts, group_ids, lengths, nn, row_sums):
         if nn.dtype != cp.int32 or table.dtype != cp.int32 or not table.flags.c_contiguous:

@@ -131,10 +131,12 @@ __global__ void gather_padded(const T* X, const long long* rows, const long long
 
 template <typename T>
 __global__ void padded_partial_sums(const T* block, const long long size, const int d, const long long chunk_rows,
-                                    double* partial) {
+                                    const T* means, const int squared, double* partial) {
     // Block (group g, row chunk c, 32 features): 8 warps take every 8th row of the chunk, a
     // lane sums one feature in row order (float64); the warp sums are added in warp order.
-    // partial[(g * gridDim.y + c) * d + f]. Padding rows are zeros: they add nothing.
+    // partial[(g * gridDim.y + c) * d + f]. Padding rows are zeros: they add nothing. With
+    // squared, the sums are of squared deviations (x - means[g, f])^2 instead (means is read
+    // only then).
     __shared__ double sums[8][32];
     const long long g = blockIdx.x;
     const long long c = blockIdx.y;
@@ -144,8 +146,13 @@ __global__ void padded_partial_sums(const T* block, const long long size, const 
     const long long start = c * chunk_rows;
     const long long stop = start + chunk_rows < size ? start + chunk_rows : size;
     double sum = 0.0;
-    if (f < d)
-        for (long long r = start + warp; r < stop; r += 8) sum += (double)block[(g * size + r) * d + f];
+    if (f < d) {
+        const double mean = squared ? (double)means[g * d + f] : 0.0;
+        for (long long r = start + warp; r < stop; r += 8) {
+            const double v = (double)block[(g * size + r) * d + f];
+            sum += squared ? (v - mean) * (v - mean) : v;
+        }
+    }
     sums[warp][lane] = sum;
     __syncthreads();
     if (warp != 0 || f >= d) return;
@@ -166,6 +173,24 @@ __global__ void group_means(const double* partial, const long long* lengths, con
     for (int c = 0; c < n_chunks; ++c) sum += partial[(g * n_chunks + c) * d + f];
     const long long n = lengths[g];
     means[e] = (T)(sum / (double)(n > 0 ? n : 1));
+}
+
+template <typename T>
+__global__ void partial_sums(const T* a, const long long n, const long long chunk, double* partial) {
+    // Block b: elements [b * chunk, (b + 1) * chunk) of a, thread-strided, then a tree in
+    // shared memory (a fixed order): partial[b], in float64.
+    __shared__ double sums[256];
+    const long long start = (long long)blockIdx.x * chunk;
+    const long long stop = start + chunk < n ? start + chunk : n;
+    double s = 0.0;
+    for (long long i = start + threadIdx.x; i < stop; i += 256) s += (double)a[i];
+    sums[threadIdx.x] = s;
+    __syncthreads();
+    for (int width = 128; width > 0; width >>= 1) {
+        if (threadIdx.x < width) sums[threadIdx.x] += sums[threadIdx.x + width];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];
 }
 
 template <typename T>
@@ -225,7 +250,14 @@ __global__ void add_group_sums(const double* values, const long long r, const lo
 }
 """
 
-_NEIGHBORS_KERNELS = ("rows_topk_and_sums", "gather_padded", "padded_partial_sums", "group_means", "center_padded")
+_NEIGHBORS_KERNELS = (
+    "rows_topk_and_sums",
+    "gather_padded",
+    "padded_partial_sums",
+    "group_means",
+    "center_padded",
+    "partial_sums",
+)
 
 
 @functools.lru_cache(maxsize=None)

@@ -119,16 +119,15 @@ class KMeans(ClusterMixin, BaseEstimator):
         return backend, backend.asarray(X)
 
     def _lloyd_run(self, backend, X, stream):
-        xp = backend.xp
         n = X.shape[0]
         sample_size = self.fit_sample_size or WARM_START_ROWS
         sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else X[stream.index(sample_size, n)]
         centers = self._initial_centers(backend, sample, stream)
         # scikit-learn's rule: tol relative to the mean feature variance (of the rows iterated on).
-        tol = self.tol * float(xp.var(sample, axis=0).mean())
+        tol = self.tol * backend.mean_feature_variance(sample)
         centers, n_iter = lloyd(backend, sample, centers, self.max_iter, tol)
         if sample is not X and self.fit_sample_size is None:
-            tol = self.tol * float(xp.var(X, axis=0).mean())
+            tol = self.tol * backend.mean_feature_variance(X)
             centers, more = lloyd(backend, X, centers, max(1, self.max_iter - n_iter), tol)
             n_iter += more
         return centers, n_iter

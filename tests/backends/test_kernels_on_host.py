@@ -17,7 +17,10 @@ import pytest
 import simt
 from scipy.spatial.distance import cdist
 
+import gpu_clover
+import gpu_clover.backends as backends
 from gpu_clover._groups import GroupNeighbors, build_groups
+from gpu_clover.cluster import KMeans
 from gpu_clover.backends import get_backend
 from gpu_clover.over_sampling._generation import smote_intra
 
@@ -48,6 +51,8 @@ def cupy_module():
     module.placement_kernel = lambda kernel: launchers[kernel]
     module.kmeans_kernel = lambda kernel, ctype: launchers[kernel if kernel == "seed_pick" else f"{kernel}_{ctype}"]
     module.smote_intra_kernel = lambda ctype: launchers[f"smote_intra_rows_{ctype}"]
+    module.integer_range_kernel = lambda dtype: launchers[f"integer_range_{dtype}"]
+    module.any_and_all_kernel = lambda: launchers["any_and_all"]
     return module
 
 
@@ -62,6 +67,12 @@ def backend(cupy_module):
 
         def to_host(self, a):
             return np.asarray(a)
+
+        def to_host_into(self, a, out):
+            out[...] = a
+
+        def synchronize(self):
+            pass
 
     return HostCuPy()
 
@@ -167,6 +178,19 @@ def test_fused_smote_writes_the_rows_of_the_generic_plan(backend, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_feature_variance_and_float_sums(backend, cupy_module, monkeypatch, dtype):
+    """k-means' tol scale (two float64 passes, accurate far from the origin) and the inertia sum."""
+    monkeypatch.setattr(cupy_module, "SUM_CHUNK_ROWS", 64)  # several row chunks
+    monkeypatch.setattr(cupy_module, "_REDUCE_WIDTH", 100)  # several blocks
+    rng = np.random.default_rng(5)
+    X = rng.normal(loc=1000.0, size=(300, 37)).astype(dtype)
+    exact = X.astype(np.float64)
+    assert backend.mean_feature_variance(X) == pytest.approx(exact.var(axis=0).mean(), rel=1e-9)
+    values = rng.random(1234).astype(dtype)
+    assert backend.reduce_to_scalar(values, "sum", dtype=np.float64) == pytest.approx(values.astype(np.float64).sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_kmeans_kernels_match_the_generic_steps(backend, dtype):
     """The fused k-means (verified on an H100) through the emulation: a check of the emulation itself."""
     rng = np.random.default_rng(3)
@@ -179,3 +203,34 @@ def test_kmeans_kernels_match_the_generic_steps(backend, dtype):
     np.testing.assert_allclose(new, want_new, rtol=1e-6)
     np.testing.assert_array_equal(counts, want_counts)
     assert shift == pytest.approx(want_shift, rel=1e-6)
+
+
+def test_kmeans_smote_end_to_end_through_the_kernels(backend, monkeypatch):
+    """The whole fit_resample on the CuPy backend's code (host kernels): exact counts, the
+    input rows first, every synthetic row on a segment between two minority rows of one
+    cluster, and the same output for the same seed."""
+    monkeypatch.setattr(backends, "cuda_available", lambda: True)
+    numpy_backend = get_backend("numpy")
+    monkeypatch.setattr(backends, "_instance", lambda name: backend if name == "cupy" else numpy_backend)
+    rng = np.random.default_rng(6)
+    X = np.concatenate([rng.normal(size=(500, 4)), rng.normal(loc=2.0, size=(80, 4))])
+    y = np.repeat([0, 1], [500, 80])
+
+    def resample():
+        kmeans = KMeans(n_clusters=5, max_iter=10, random_state=0, backend="cupy")  # few launches: emulation is slow
+        sampler = gpu_clover.KMeansSMOTE(kmeans_estimator=kmeans, k_neighbors=3, random_state=0, backend="cupy")
+        return (*sampler.fit_resample(X, y), sampler.labels_)
+
+    X_res, y_res, labels = resample()
+    assert np.bincount(y_res).tolist() == [500, 500]
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    for x in X_res[len(X) :]:
+        gaps = []
+        for cluster in np.unique(labels):
+            members = X[(labels == cluster) & (y == 1)]
+            a, diff = members[:, None, :], members[None, :, :] - members[:, None, :]
+            t = np.clip(((x - a) * diff).sum(-1) / np.maximum((diff * diff).sum(-1), 1e-30), 0, 1)
+            gaps.append(np.min(np.linalg.norm(a + t[..., None] * diff - x, axis=-1)) if len(members) else np.inf)
+        assert min(gaps) < 1e-9
+    again = resample()
+    np.testing.assert_array_equal(again[0], X_res)

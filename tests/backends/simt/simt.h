@@ -1,16 +1,19 @@
 // A host emulation of the CUDA features gpu_clover's kernels use, for testing them without
-// a GPU: each block runs its threads as host threads (one std::thread per CUDA thread,
-// blocks one after another), __syncthreads is a block barrier, warp shuffles exchange
-// through a per-warp buffer between two warp barriers. One-dimensional blocks only.
-// Slow, exact, and enough to check indexing, padding, limits and reduction order.
+// a GPU. A launch runs the blocks one after another; a block's threads are fibers
+// (ucontext) on one host thread, switched at barriers: __syncthreads waits for every live
+// thread of the block, a warp shuffle writes its value, waits for the live lanes of its
+// warp, reads, and waits again. One-dimensional blocks only. Deterministic: the threads run
+// in index order between barriers. A barrier no thread can pass aborts the process.
 #pragma once
+#include <ucontext.h>
+
 #include <atomic>
-#include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <thread>
+#include <functional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -19,11 +22,7 @@ struct dim3 {
     unsigned x = 1, y = 1, z = 1;
 };
 
-inline dim3 gridDim, blockDim, blockIdx;
-inline thread_local dim3 threadIdx;
-inline std::unique_ptr<std::barrier<>> simt_block_barrier;
-inline std::vector<std::unique_ptr<std::barrier<>>> simt_warp_barriers;
-inline std::vector<std::uint64_t> simt_exchange;  // 32 slots per warp
+inline dim3 gridDim, blockDim, blockIdx, threadIdx;
 
 #define __global__
 #define __device__
@@ -31,10 +30,59 @@ inline std::vector<std::uint64_t> simt_exchange;  // 32 slots per warp
 #define __shared__ static
 #define __launch_bounds__(n)
 
-inline void __syncthreads() { simt_block_barrier->arrive_and_wait(); }
+enum SimtState { SIMT_RUN, SIMT_WAIT_BLOCK, SIMT_WAIT_WARP, SIMT_DONE };
+
+struct SimtFiber {
+    ucontext_t context;
+    std::vector<char> stack;
+    SimtState state = SIMT_RUN;
+    unsigned long generation = 0;  // the barrier generation it waits to pass
+};
+
+struct SimtBarrier {
+    unsigned long generation = 0;
+    unsigned arrived = 0, live = 0;
+};
+
+inline std::vector<SimtFiber> simt_fibers;
+inline std::vector<SimtBarrier> simt_warps;
+inline SimtBarrier simt_block;
+inline ucontext_t simt_scheduler;
+inline unsigned simt_current = 0;
+inline std::function<void()> simt_body;
+inline std::vector<std::uint64_t> simt_exchange;  // 32 slots per warp
+
+inline void simt_wait(SimtBarrier& barrier, SimtState state) {
+    if (++barrier.arrived == barrier.live) {  // the last to arrive releases the others
+        barrier.arrived = 0;
+        ++barrier.generation;
+        return;
+    }
+    SimtFiber& me = simt_fibers[simt_current];
+    me.state = state;
+    me.generation = barrier.generation;
+    swapcontext(&me.context, &simt_scheduler);
+}
+
+inline void simt_leave(SimtBarrier& barrier) {
+    --barrier.live;
+    if (barrier.arrived && barrier.arrived == barrier.live) {
+        barrier.arrived = 0;
+        ++barrier.generation;
+    }
+}
+
+inline void simt_entry() {
+    simt_body();
+    simt_fibers[simt_current].state = SIMT_DONE;
+    simt_leave(simt_block);
+    simt_leave(simt_warps[simt_current / 32]);
+}  // returns to simt_scheduler through uc_link
+
+inline void __syncthreads() { simt_wait(simt_block, SIMT_WAIT_BLOCK); }
 
 inline int simt_count(int predicate) {
-    // __syncthreads_count: every thread of the block adds its predicate between two barriers.
+    // __syncthreads_count: every thread of the block adds its predicate between barriers.
     static std::vector<int> flags;
     if (threadIdx.x == 0) flags.assign(blockDim.x, 0);
     __syncthreads();
@@ -56,10 +104,10 @@ T simt_shuffle(T value, int source) {
     std::uint64_t bits = 0;
     std::memcpy(&bits, &value, sizeof(T));
     simt_exchange[warp * 32 + lane] = bits;
-    simt_warp_barriers[warp]->arrive_and_wait();
+    simt_wait(simt_warps[warp], SIMT_WAIT_WARP);
     T out = value;
     if (source >= 0 && source < 32) std::memcpy(&out, &simt_exchange[warp * 32 + source], sizeof(T));
-    simt_warp_barriers[warp]->arrive_and_wait();
+    simt_wait(simt_warps[warp], SIMT_WAIT_WARP);
     return out;
 }
 template <typename T> T __shfl_down_sync(unsigned, T v, int offset) { return simt_shuffle(v, (int)(threadIdx.x & 31) + offset); }
@@ -72,7 +120,7 @@ inline double __longlong_as_double(long long v) {
     return d;
 }
 
-// Integer atomics (the emulated threads of a block really run concurrently).
+// Integer atomics (one host thread runs every fiber: plain updates would do; kept atomic).
 template <typename T, typename Keep>
 T simt_update(T* a, T v, Keep keep) {
     std::atomic_ref<T> ref(*a);
@@ -86,33 +134,65 @@ inline long long atomicMax(long long* a, long long v) { return simt_update(a, v,
 inline int atomicOr(int* a, int v) { return simt_update(a, v, [](int x, int y) { return x | y; }); }
 inline int atomicAnd(int* a, int v) { return simt_update(a, v, [](int x, int y) { return x & y; }); }
 
-// Launch with CUDA's argument convention: args[i] points to the i-th argument's value.
+// CUDA's argument convention: args[i] points to the i-th argument's value.
 template <typename... P, std::size_t... I>
 void simt_call(void (*kernel)(P...), void** args, std::index_sequence<I...>) {
     kernel(*static_cast<std::remove_cv_t<P>*>(args[I])...);
 }
 
+inline bool simt_runnable(SimtFiber& fiber, unsigned t) {
+    if (fiber.state == SIMT_RUN) return true;
+    if (fiber.state == SIMT_WAIT_BLOCK) return simt_block.generation > fiber.generation;
+    if (fiber.state == SIMT_WAIT_WARP) return simt_warps[t / 32].generation > fiber.generation;
+    return false;
+}
+
 template <typename... P>
 void simt_launch(void (*kernel)(P...), unsigned gx, unsigned gy, unsigned gz, unsigned bx, void** args) {
+    constexpr std::size_t stack_bytes = 64 << 10;
     gridDim = {gx, gy, gz};
     blockDim = {bx, 1, 1};
     const unsigned warps = (bx + 31) / 32;
     simt_exchange.assign(warps * 32, 0);
+    simt_fibers.resize(bx);
+    for (auto& fiber : simt_fibers) fiber.stack.resize(stack_bytes);
+    simt_body = [&] { simt_call(kernel, args, std::index_sequence_for<P...>{}); };
     for (unsigned z = 0; z < gz; ++z)
         for (unsigned y = 0; y < gy; ++y)
             for (unsigned x = 0; x < gx; ++x) {
                 blockIdx = {x, y, z};
-                simt_block_barrier = std::make_unique<std::barrier<>>(bx);
-                simt_warp_barriers.clear();
-                for (unsigned w = 0; w < warps; ++w)
-                    simt_warp_barriers.push_back(std::make_unique<std::barrier<>>(w + 1 < warps ? 32 : bx - 32 * w));
-                std::vector<std::thread> threads;
-                threads.reserve(bx);
-                for (unsigned t = 0; t < bx; ++t)
-                    threads.emplace_back([=] {
+                simt_block = SimtBarrier{0, 0, bx};
+                simt_warps.assign(warps, SimtBarrier{});
+                for (unsigned w = 0; w < warps; ++w) simt_warps[w].live = w + 1 < warps ? 32 : bx - 32 * w;
+                for (unsigned t = 0; t < bx; ++t) {
+                    SimtFiber& fiber = simt_fibers[t];
+                    fiber.state = SIMT_RUN;
+                    getcontext(&fiber.context);
+                    fiber.context.uc_stack.ss_sp = fiber.stack.data();
+                    fiber.context.uc_stack.ss_size = fiber.stack.size();
+                    fiber.context.uc_link = &simt_scheduler;
+                    makecontext(&fiber.context, simt_entry, 0);
+                }
+                for (unsigned done = 0; done < bx;) {
+                    bool progress = false;
+                    done = 0;
+                    for (unsigned t = 0; t < bx; ++t) {
+                        SimtFiber& fiber = simt_fibers[t];
+                        if (fiber.state == SIMT_DONE) {
+                            ++done;
+                            continue;
+                        }
+                        if (!simt_runnable(fiber, t)) continue;
+                        fiber.state = SIMT_RUN;
+                        simt_current = t;
                         threadIdx = {t, 0, 0};
-                        simt_call(kernel, args, std::index_sequence_for<P...>{});
-                    });
-                for (auto& thread : threads) thread.join();
+                        swapcontext(&simt_scheduler, &fiber.context);
+                        progress = true;
+                    }
+                    if (!progress && done < bx) {
+                        std::fprintf(stderr, "simt: a barrier no thread can pass (block %u %u %u)\n", x, y, z);
+                        std::abort();
+                    }
+                }
             }
 }
