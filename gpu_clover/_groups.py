@@ -79,9 +79,9 @@ def build_groups(backend, cluster_codes, class_codes, cluster_labels, classes):
     """Sort the rows by (cluster, class) once and describe the non-empty groups."""
     xp = backend.xp
     n_classes = len(classes)
-    key = cluster_codes * n_classes + class_codes
-    if len(cluster_labels) * n_classes < 2**15:
-        key = key.astype(xp.int16)  # NumPy radix-sorts 16-bit keys in linear time
+    # NumPy radix-sorts 16-bit keys in linear time.
+    small = len(cluster_labels) * n_classes < 2**15
+    key = backend.combined_codes(cluster_codes, class_codes, n_classes, xp.int16 if small else xp.int64)
     order = backend.stable_argsort(key)
     counts = backend.to_host(backend.bincount(key, len(cluster_labels) * n_classes))
     present = np.flatnonzero(counts)

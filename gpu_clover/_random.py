@@ -62,6 +62,16 @@ def draw_bits(xp, bases, counters):
     return mix64(xp, bases + (counters + xp.uint64(1)) * xp.uint64(_GOLDEN))
 
 
+def draw_bits_range(xp, base, first, size):
+    """Draws ``first .. first + size - 1`` of the one stream ``base`` (a one-element array)."""
+    fused = _fused(xp)
+    if fused is not None:
+        out = xp.empty(size, dtype=xp.uint64)
+        fused["bits_range"](base, xp.uint64(first), out)
+        return out
+    return draw_bits(xp, base, xp.arange(first, first + size, dtype=xp.uint64))
+
+
 def bits_to_uniform(xp, bits, dtype=np.float64):
     """Uniform floats in [0, 1) from 64-bit draws (53 bits of mantissa)."""
     fused = _fused(xp)
@@ -90,9 +100,9 @@ class Stream:
         self._counter = 0
 
     def _bits(self, size):
-        counters = self.xp.arange(self._counter, self._counter + size, dtype=self.xp.uint64)
+        bits = draw_bits_range(self.xp, self._base, self._counter, size)
         self._counter += size
-        return draw_bits(self.xp, self._base, counters)
+        return bits
 
     def uniform(self, size):
         """``size`` floats in [0, 1) (float64)."""

@@ -219,7 +219,7 @@ def _target_kind(y):
 
 def _check_finite(X, backend=None):
     backend = backend or get_backend("numpy")
-    if not backend.reduce_to_scalar(backend.xp.isfinite(X), "all"):
+    if not backend.all_finite(X):
         raise ValueError("Input X contains NaN or infinity.")
 
 

@@ -88,6 +88,22 @@ class Backend:
         """Index of the first row holding each code (``len(codes)`` for an absent code)."""
         raise NotImplementedError
 
+    def all_finite(self, X):
+        """Whether no value of ``X`` is NaN or infinite (a host bool)."""
+        return bool(self.reduce_to_scalar(self.xp.isfinite(X), "all"))
+
+    def combined_codes(self, major, minor, n_minor, dtype):
+        """``major * n_minor + minor`` as ``dtype`` (e.g. a (cluster, class) group key)."""
+        return (major * n_minor + minor).astype(dtype, copy=False)
+
+    def repeat_values(self, values, counts):
+        """``np.repeat(values, counts)`` as int64 on the backend (host ``values`` and ``counts``)."""
+        xp = self.xp
+        ends = np.cumsum(counts, dtype=np.int64)
+        total = int(ends[-1]) if len(ends) else 0
+        items = xp.searchsorted(xp.asarray(ends), xp.arange(total, dtype=xp.int64), side="right")
+        return xp.asarray(np.asarray(values, dtype=np.int64))[items]
+
     def stable_argsort(self, a):
         """Indices sorting the 1-D ``a``, equal keys kept in order."""
         return self.xp.argsort(a, kind="stable")

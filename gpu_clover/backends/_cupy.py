@@ -17,7 +17,9 @@ from ._kernels import (
     SUM_CHUNK_ROWS,
     TOPK_MAX,
     any_and_all_kernel,
-    integer_range_kernel,
+    all_finite_kernel,
+    combined_codes_kernel,
+    integer_kernel,
     interpolate_kernel,
     kmeans_kernel,
     neighbors_kernel,
@@ -51,6 +53,18 @@ _MAX_PARTIAL_BLOCKS = 4096
 def _grid_stride_blocks(n, threads=256):
     """Blocks of ``threads`` for a grid-stride loop over ``n`` elements (at most 2**20 blocks)."""
     return max(1, min(-(-n // threads), 1 << 20))
+
+
+def _integer_codes(codes):
+    """``codes`` flat, contiguous and of a type the integer kernels take."""
+    flat = cp.ascontiguousarray(codes).reshape(-1)
+    return flat if flat.dtype.name in CHECKED_INTEGERS else flat.astype(cp.int64)
+
+
+def _atomic_blocks(n, threads=256):
+    """Blocks for the counting kernels: enough to fill the device, few enough that each
+    block's shared-memory table serves many rows."""
+    return max(1, min(-(-n // threads), 1024))
 
 
 def _retry_on_oom(method):
@@ -154,7 +168,7 @@ class CuPyBackend(Backend):
         blocks = max(1, min(1024, -(-flat.size // 256)))
         if op in ("min", "max"):
             out = cp.asarray(np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min]))
-            integer_range_kernel(flat.dtype.name)((blocks,), (256,), (flat, np.int64(flat.size), out))
+            integer_kernel("integer_range", flat.dtype.name)((blocks,), (256,), (flat, np.int64(flat.size), out))
             low, high = self.to_host(out)
             return int(low if op == "min" else high)
         out = cp.asarray(np.array([0, 1], dtype=np.int32))
@@ -165,11 +179,37 @@ class CuPyBackend(Backend):
     def bincount(self, codes, n_bins):
         # cupy.bincount first checks (codes < 0).any() and codes.max(): two whole-array
         # reductions and two host synchronizations per call. The range is known here,
-        # so the counts are a plain scatter-add (uint64: an atomicAdd type CuPy supports).
-        counts = cp.zeros(n_bins, dtype=cp.uint64)
+        # so the counts are one scatter-add kernel (integer atomics, shared memory first).
+        counts = cp.zeros(n_bins, dtype=cp.int64)
         if codes.size:
-            cp.add.at(counts, codes.astype(cp.int64, copy=False), cp.ones(codes.shape, dtype=cp.uint64))
-        return counts.astype(cp.int64)
+            flat = _integer_codes(codes)
+            kernel = integer_kernel("count_codes", flat.dtype.name)
+            kernel((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), np.int32(n_bins), counts))
+        return counts
+
+    def all_finite(self, X):
+        if X.dtype not in _CTYPES or not X.size:
+            return super().all_finite(X)
+        flat = cp.ascontiguousarray(X).reshape(-1)
+        out = cp.asarray(np.ones(1, dtype=np.int32))
+        all_finite_kernel(X.dtype.name)((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), out))
+        return bool(self.to_host(out)[0])
+
+    def combined_codes(self, major, minor, n_minor, dtype):
+        out = cp.empty(major.shape, dtype=dtype)
+        return combined_codes_kernel()(major, minor, np.int64(n_minor), out)
+
+    def repeat_values(self, values, counts):
+        ends = np.cumsum(counts, dtype=np.int64)
+        total = int(ends[-1]) if len(ends) else 0
+        out = cp.empty(total, dtype=cp.int64)
+        if total:
+            placement_kernel("repeat_values")(
+                (_grid_stride_blocks(total),),
+                (256,),
+                (cp.asarray(ends), np.int64(len(ends)), cp.asarray(np.asarray(values, dtype=np.int64)), np.int64(total), out),
+            )
+        return out
 
     def segment_sum(self, values, segment_ids, n_segments):
         if values.ndim != 2 or n_segments > _ONE_HOT_MAX_SEGMENTS:
@@ -187,8 +227,17 @@ class CuPyBackend(Backend):
         return out
 
     def first_occurrence(self, codes, n_codes):
-        first = cp.full(n_codes, codes.shape[0], dtype=cp.int64)
-        cp.minimum.at(first, codes, cp.arange(codes.shape[0], dtype=cp.int64))
+        # One pass of integer atomics (the largest n - i per code), then first = n - that.
+        flat = _integer_codes(codes)
+        n = flat.size
+        first = cp.zeros(n_codes, dtype=cp.int64)
+        if n:
+            kernel = integer_kernel("last_from_end", flat.dtype.name)
+            kernel((_atomic_blocks(n),), (256,), (flat, np.int64(n), np.int32(n_codes), first))
+        if n_codes:
+            integer_kernel("first_from_end", flat.dtype.name if n else "int64")(
+                (-(-n_codes // 256),), (256,), (first, np.int32(n_codes), np.int64(n))
+            )
         return first
 
     def stable_argsort(self, a):

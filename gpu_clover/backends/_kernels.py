@@ -233,6 +233,19 @@ __global__ void scatter_neighbors(const int* nn, const long long m, const int kk
     }
 }
 
+__global__ void repeat_values(const long long* ends, const long long n_items, const long long* values,
+                              const long long n_out, long long* out) {
+    // out[i] = values[item] for the item whose rows ends[item - 1] <= i < ends[item] hold i.
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n_out; i += (long long)gridDim.x * blockDim.x) {
+        long long low = 0, high = n_items;  // searchsorted(ends, i, side="right")
+        while (low < high) {
+            const long long mid = (low + high) >> 1;
+            if (ends[mid] <= i) low = mid + 1; else high = mid;
+        }
+        out[i] = values[low];
+    }
+}
+
 __global__ void add_group_sums(const double* values, const long long r, const long long* group_ids, double* sums) {
     // Block per group: its r values, thread-strided then a tree in shared memory (a fixed
     // order), added to sums[group_ids[g]].
@@ -286,7 +299,7 @@ def _placement_module():
 
 
 def placement_kernel(kernel):
-    """``scatter_neighbors`` or ``add_group_sums`` (one module for every dtype)."""
+    """``scatter_neighbors``, ``add_group_sums`` or ``repeat_values`` (one module for every dtype)."""
     return _placement_module().get_function(kernel)
 
 
@@ -518,7 +531,15 @@ def kmeans_kernel(kernel, dtype_name):
     return _kmeans_module(dtype_name).get_function(kernel if kernel == "seed_pick" else f"{kernel}<{dtype_name}>")
 
 
-# SplitMix64 (gpu_clover._random) in four elementwise kernels: the same wrapping uint64
+@functools.lru_cache(maxsize=None)
+def combined_codes_kernel():
+    """``key = major * n_minor + minor`` in the output's type, one elementwise kernel."""
+    import cupy as cp
+
+    return cp.ElementwiseKernel("T major, U minor, int64 n_minor", "V key", "key = (V)(major * n_minor + minor)", "gpu_clover_combined_codes")
+
+
+# SplitMix64 (gpu_clover._random) in five elementwise kernels: the same wrapping uint64
 # arithmetic as the NumPy code, so the draws are bit-identical, in one compilation each
 # instead of one per CuPy operator and dtype.
 _SPLITMIX_PREAMBLE = r"""
@@ -534,7 +555,7 @@ __device__ __forceinline__ unsigned long long splitmix_mix(unsigned long long x)
 
 @functools.lru_cache(maxsize=None)
 def splitmix_kernels():
-    """``{"bases", "bits", "uniform", "index"}``: the fused steps of ``gpu_clover._random``."""
+    """``{"bases", "bits", "bits_range", "uniform", "index"}``: the fused steps of ``gpu_clover._random``."""
     import cupy as cp
 
     def kernel(in_params, out_params, body, name):
@@ -546,6 +567,12 @@ def splitmix_kernels():
             "uint64 base",
             "base = splitmix_mix(splitmix_mix((unsigned long long)key * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL)",
             "gpu_clover_stream_bases",
+        ),
+        "bits_range": kernel(
+            "raw uint64 base, uint64 first",
+            "uint64 bits",
+            "bits = splitmix_mix(base[0] + (first + (unsigned long long)i + 1ULL) * 0x9E3779B97F4A7C15ULL)",
+            "gpu_clover_draw_bits_range",
         ),
         "bits": kernel(
             "uint64 base, C counter",
@@ -619,10 +646,16 @@ def smote_intra_kernel(dtype_name):
     return _generate_module(dtype_name).get_function(f"smote_intra_rows<{dtype_name}>")
 
 
-# Whole-array checks that need no floating-point sum: the range of integer labels and
-# whether a boolean array holds any / only True. Block-level reductions, then one
-# integer atomic per block: the result does not depend on the order.
+# Codes up to this many bins are counted in shared memory first.
+LOCAL_BINS = 1024
+
+# Integer work on labels and codes, and whole-array checks that need no floating-point sum:
+# the range of integer labels, counts of codes and where each first occurs, whether a
+# boolean array holds any / only True and whether floats are all finite. Block-level
+# reductions, then integer atomics: the result does not depend on the order.
 _CHECKS_SOURCE = r"""
+#define LOCAL_BINS %(local_bins)d
+
 template <typename T>
 __global__ void integer_range(const T* a, const long long n, long long* out) {
     // out[0] = min(out[0], a), out[1] = max(out[1], a); out starts at (LLONG_MAX, LLONG_MIN).
@@ -644,6 +677,57 @@ __global__ void integer_range(const T* a, const long long n, long long* out) {
     }
 }
 
+template <typename T>
+__global__ void count_codes(const T* codes, const long long n, const int n_bins, unsigned long long* counts) {
+    // counts[c] += rows holding code c (counts starts at zero): integer atomics, first into a
+    // per-block table in shared memory when the codes are few (so few rows contend on one
+    // address), then one global add per bin.
+    __shared__ unsigned long long local[LOCAL_BINS];
+    const bool shared = n_bins <= LOCAL_BINS;
+    if (shared)
+        for (int b = threadIdx.x; b < n_bins; b += blockDim.x) local[b] = 0ULL;
+    __syncthreads();
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        atomicAdd((shared ? local : counts) + (long long)codes[i], 1ULL);
+    __syncthreads();
+    if (shared)
+        for (int b = threadIdx.x; b < n_bins; b += blockDim.x)
+            if (local[b]) atomicAdd(counts + b, local[b]);
+}
+
+template <typename T>
+__global__ void last_from_end(const T* codes, const long long n, const int n_bins, long long* out) {
+    // out[c] = max(n - i) over the rows i holding code c (0 when absent; out starts at zero):
+    // first_occurrence's pass, with the same per-block table as count_codes.
+    __shared__ long long local[LOCAL_BINS];
+    const bool shared = n_bins <= LOCAL_BINS;
+    if (shared)
+        for (int b = threadIdx.x; b < n_bins; b += blockDim.x) local[b] = 0;
+    __syncthreads();
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        atomicMax((shared ? local : out) + (long long)codes[i], n - i);
+    __syncthreads();
+    if (shared)
+        for (int b = threadIdx.x; b < n_bins; b += blockDim.x)
+            if (local[b]) atomicMax(out + b, local[b]);
+}
+
+__global__ void first_from_end(long long* out, const int n_bins, const long long n) {
+    // out[c] = n - out[c]: the first row holding code c (n when absent).
+    const int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c < n_bins) out[c] = n - out[c];
+}
+
+template <typename T>
+__global__ void all_finite(const T* a, const long long n, int* out) {
+    // out[0] &= every value finite; out starts at 1.
+    int all = 1;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        all &= isfinite(a[i]) ? 1 : 0;
+    all = __syncthreads_and(all);
+    if (threadIdx.x == 0 && !all) atomicAnd(out, 0);
+}
+
 __global__ void any_and_all(const bool* a, const long long n, int* out) {
     // out[0] |= any(a), out[1] &= all(a); out starts at (0, 1).
     int any = 0, all = 1;
@@ -658,24 +742,41 @@ __global__ void any_and_all(const bool* a, const long long n, int* out) {
         if (!all) atomicAnd(out + 1, 0);
     }
 }
-"""
+""" % {"local_bins": LOCAL_BINS}
 
-# The integer dtypes integer_range takes (their values fit a signed 64-bit integer).
+# The integer dtypes the integer kernels take (their values fit a signed 64-bit integer).
 CHECKED_INTEGERS = {"int8": "signed char", "int16": "short", "int32": "int", "int64": "long long", "uint8": "unsigned char", "uint16": "unsigned short", "uint32": "unsigned int"}
+
+
+_INTEGER_KERNELS = ("integer_range", "count_codes", "last_from_end")
+_PLAIN_CHECKS = ("first_from_end", "any_and_all")
+_FLOAT_CTYPES = {"float32": "float", "float64": "double"}
 
 
 @functools.lru_cache(maxsize=None)
 def _checks_module(ctype):
     import cupy as cp
 
-    names = ("any_and_all",) if ctype is None else (f"integer_range<{ctype}>",)
-    return cp.RawModule(code=_CHECKS_SOURCE, options=("-std=c++14",), name_expressions=names)
+    # One module per dtype: an integer type's kernels, or a float type's all_finite
+    # (None: the plain kernels only). The plain kernels come with every module.
+    if ctype in _FLOAT_CTYPES.values():
+        names = (f"all_finite<{ctype}>",)
+    else:
+        names = tuple(f"{kernel}<{ctype}>" for kernel in _INTEGER_KERNELS) if ctype else ()
+    return cp.RawModule(code=_CHECKS_SOURCE, options=("-std=c++14",), name_expressions=names + _PLAIN_CHECKS)
 
 
-def integer_range_kernel(dtype_name):
-    """``integer_range`` for one of ``CHECKED_INTEGERS``."""
+def integer_kernel(kernel, dtype_name):
+    """``integer_range``, ``count_codes``, ``last_from_end`` or ``first_from_end`` for one of
+    ``CHECKED_INTEGERS``."""
     ctype = CHECKED_INTEGERS[dtype_name]
-    return _checks_module(ctype).get_function(f"integer_range<{ctype}>")
+    return _checks_module(ctype).get_function(kernel if kernel in _PLAIN_CHECKS else f"{kernel}<{ctype}>")
+
+
+def all_finite_kernel(dtype_name):
+    """``all_finite`` for ``float32`` or ``float64`` data."""
+    ctype = _FLOAT_CTYPES[dtype_name]
+    return _checks_module(ctype).get_function(f"all_finite<{ctype}>")
 
 
 def any_and_all_kernel():

@@ -17,7 +17,7 @@ from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
 from ..distribution import BaseDistributor
 from ._allocation import allocate_samples
-from ._generation import repeat_items, smote_inter
+from ._generation import smote_inter
 from ._sampling_strategy import resolve_sampling_strategy
 
 
@@ -204,7 +204,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.sampling_strategy_ = type(self.sampling_strategy_)(
             (label, int(generated[labels.index(label)])) for label in self.sampling_strategy_
         )
-        return X_res, xp.asarray(item_class)[repeat_items(xp, item_counts)]
+        return X_res, backend.repeat_values(item_class, item_counts)
 
     def _generate_foreign(self, data, X, groups, group_ids, n_new, seed):
         """Run a foreign (imbalanced-learn) over-sampler on each group, as cluster-over-sampling does.

@@ -13,13 +13,6 @@ import numpy as np
 from .._random import bits_to_index, bits_to_uniform, draw_bits, stream_bases
 
 
-def repeat_items(xp, counts):
-    """``[0] * counts[0] + [1] * counts[1] + ...`` built on the backend (counts on the host)."""
-    ends = np.cumsum(counts, dtype=np.int64)
-    total = int(ends[-1]) if len(ends) else 0
-    return xp.searchsorted(xp.asarray(ends), xp.arange(total, dtype=xp.int64), side="right")
-
-
 class Plan:
     """Synthetic rows ``start .. stop`` of a plan: item index, position in the item, random draws.
 

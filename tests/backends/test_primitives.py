@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from gpu_clover._random import bits_to_index, bits_to_uniform, draw_bits, stream_bases
+from gpu_clover._random import bits_to_index, bits_to_uniform, draw_bits, draw_bits_range, stream_bases
 from gpu_clover.backends import cuda_available, get_backend
 
 BACKENDS = ["numpy", pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")])]
@@ -245,6 +245,8 @@ def test_random_streams_are_bit_identical_on_the_gpu():
     np.testing.assert_array_equal(cp.asnumpy(bits_to_uniform(cp, device_bits)), bits_to_uniform(np, host_bits))
     np.testing.assert_array_equal(cp.asnumpy(bits_to_index(cp, device_bits, cp.asarray(upper))), bits_to_index(np, host_bits, upper))
     assert cp.asnumpy(bits_to_uniform(cp, device_bits, np.float32)).dtype == np.float32
+    base = stream_bases(np, 5, keys[:1])
+    np.testing.assert_array_equal(cp.asnumpy(draw_bits_range(cp, cp.asarray(base), 77, 500)), draw_bits_range(np, base, 77, 500))
 
 
 def test_get_backend_rules():

@@ -42,11 +42,13 @@ def kernel_instances():
     for ctype in ("float", "double"):
         for name in _kernels._NEIGHBORS_KERNELS + _kernels._KMEANS_KERNELS + ("smote_intra_rows",):
             instances[f"{name}_{ctype}"] = f"{name}<{ctype}>"
+        instances[f"all_finite_{ctype}"] = f"all_finite<{ctype}>"
     instances["seed_pick"] = "seed_pick"
-    for name in ("scatter_neighbors", "add_group_sums", "any_and_all"):
+    for name in ("scatter_neighbors", "add_group_sums", "repeat_values", "any_and_all", "first_from_end"):
         instances[name] = name
     for dtype, ctype in _kernels.CHECKED_INTEGERS.items():
-        instances[f"integer_range_{dtype}"] = f"integer_range<{ctype}>"
+        for name in _kernels._INTEGER_KERNELS:
+            instances[f"{name}_{dtype}"] = f"{name}<{ctype}>"
     return instances
 
 

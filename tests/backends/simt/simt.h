@@ -114,6 +114,8 @@ template <typename T> T __shfl_down_sync(unsigned, T v, int offset) { return sim
 template <typename T> T __shfl_xor_sync(unsigned, T v, int mask) { return simt_shuffle(v, (int)(threadIdx.x & 31) ^ mask); }
 template <typename T> T __shfl_sync(unsigned, T v, int lane) { return simt_shuffle(v, lane); }
 
+using std::isfinite;
+
 inline double __longlong_as_double(long long v) {
     double d;
     std::memcpy(&d, &v, sizeof(d));
@@ -128,6 +130,9 @@ T simt_update(T* a, T v, Keep keep) {
     while (!ref.compare_exchange_weak(old, keep(old, v))) {
     }
     return old;
+}
+inline unsigned long long atomicAdd(unsigned long long* a, unsigned long long v) {
+    return simt_update(a, v, [](unsigned long long x, unsigned long long y) { return x + y; });
 }
 inline long long atomicMin(long long* a, long long v) { return simt_update(a, v, [](long long x, long long y) { return y < x ? y : x; }); }
 inline long long atomicMax(long long* a, long long v) { return simt_update(a, v, [](long long x, long long y) { return y > x ? y : x; }); }
