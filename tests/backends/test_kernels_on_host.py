@@ -15,7 +15,7 @@ import types
 import numpy as np
 import pytest
 import simt
-from census import Census, traced_numpy, unwrap, wrap
+from census import Census, TracedArray, traced_numpy, unwrap, wrap
 from scipy.spatial.distance import cdist
 
 import gpu_clover
@@ -340,8 +340,17 @@ def _recorded_splitmix(census):
 COLD_START_BUDGET = 20
 
 
-def test_cold_start_census_of_kmeans_smote(monkeypatch, capsys):
-    """Count (and print) what the first call would compile: our modules and CuPy's kernels."""
+class _DeviceArray(TracedArray):
+    """A traced array that gpu_clover takes for a CuPy array (``is_cupy_array``): device input."""
+
+
+_DeviceArray.__module__ = "cupy"
+
+
+@pytest.mark.parametrize("source", ["numpy", "device"])
+def test_cold_start_census_of_kmeans_smote(monkeypatch, capsys, source):
+    """Count (and print) what the first call would compile: our modules and CuPy's kernels,
+    from NumPy input and from device input (the GPU check's cold start)."""
     import gpu_clover._random as random_module
 
     census = Census()
@@ -357,9 +366,11 @@ def test_cold_start_census_of_kmeans_smote(monkeypatch, capsys):
     rng = np.random.default_rng(7)
     X = np.concatenate([rng.normal(size=(700, 4)), rng.normal(loc=2.0, size=(90, 4))]).astype(np.float32)
     y = np.repeat([0, 1], [700, 90])
+    if source == "device":
+        X, y = X.view(_DeviceArray), y.view(_DeviceArray)
     kmeans = KMeans(n_clusters=5, max_iter=10, random_state=0, backend="cupy")
     X_res, y_res = gpu_clover.KMeansSMOTE(kmeans_estimator=kmeans, random_state=0, backend="cupy").fit_resample(X, y)
-    assert type(X_res) is np.ndarray and np.bincount(y_res).tolist() == [700, 700]
+    assert np.bincount(np.asarray(y_res).view(np.ndarray)).tolist() == [700, 700]
     with capsys.disabled():
-        print(f"\ncold-start census: {census.compilations()} distinct kernels\n{census.table()}")
+        print(f"\ncold-start census, {source} input: {census.compilations()} distinct kernels\n{census.table()}")
     assert census.compilations() <= COLD_START_BUDGET, census.table()
