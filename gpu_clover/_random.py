@@ -26,12 +26,12 @@ def seed_from_random_state(random_state):
 
 
 def _fused(xp):
-    """The fused CuPy kernels of these steps, or None on NumPy."""
+    """The CuPy backend's kernels for these steps, or None on NumPy."""
     if xp is np:
         return None
-    from .backends._kernels import splitmix_kernels
+    from .backends._cupy import splitmix_steps
 
-    return splitmix_kernels()
+    return splitmix_steps()
 
 
 def mix64(xp, x):

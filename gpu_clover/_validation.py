@@ -42,9 +42,12 @@ class FitData:
         backend, xp = self.backend, self.backend.xp
         n = X_base.shape[0]
         if self.on_device or backend.name == "numpy" or self._codes_host is None:
-            X_res[:n] = X_base
+            backend.copy_into(X_res[:n], X_base)
             X_res = X_res if X_res.dtype == self.out_dtype else X_res.astype(self.out_dtype)
-            return self.wrap(X_res, xp.concatenate([self.y_codes, codes_new]))
+            codes = xp.empty(n + codes_new.shape[0], dtype=xp.int64)
+            backend.copy_into(codes[:n], self.y_codes)
+            backend.copy_into(codes[n:], codes_new.astype(xp.int64, copy=False))
+            return self.wrap(X_res, codes)
         out = np.empty(X_res.shape, dtype=self.out_dtype)
         if X_base is self.X:
             backend.host_copy(out[:n], self.X_host())

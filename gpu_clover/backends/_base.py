@@ -44,6 +44,10 @@ class Backend:
         """Copy ``a`` into the host array ``out`` (same shape)."""
         out[...] = self.to_host(a)
 
+    def copy_into(self, dst, src):
+        """``dst[...] = src`` between arrays of this backend (same shape)."""
+        dst[...] = src
+
     def host_copy(self, dst, src):
         """``dst[...] = src`` between host arrays; large plain copies are split among threads."""
         if dst.flags.c_contiguous and src.flags.c_contiguous and dst.dtype == src.dtype and dst.shape == src.shape:

@@ -25,6 +25,8 @@ from ._kernels import (
     neighbors_kernel,
     placement_kernel,
     smote_intra_kernel,
+    splitmix_kernel,
+    draw_bits_kernel,
 )
 
 # Largest share of the free device memory one temporary tile may take.
@@ -53,6 +55,45 @@ _MAX_PARTIAL_BLOCKS = 4096
 def _grid_stride_blocks(n, threads=256):
     """Blocks of ``threads`` for a grid-stride loop over ``n`` elements (at most 2**20 blocks)."""
     return max(1, min(-(-n // threads), 1 << 20))
+
+
+@functools.lru_cache(maxsize=None)
+def splitmix_steps():
+    """The GPU steps of ``gpu_clover._random`` (``_random._fused``): ``{"bases", "bits",
+    "bits_range", "uniform", "index"}``, each called as the NumPy step it replaces."""
+
+    def flat(a, dtype):
+        return cp.ascontiguousarray(cp.asarray(a), dtype=dtype).reshape(-1)
+
+    def launch(kernel, n, *args):
+        if n:
+            splitmix_kernel(kernel)((_grid_stride_blocks(n),), (256,), args)
+
+    def bases(keys, seed):
+        keys = cp.asarray(keys)
+        out = cp.empty(keys.shape, dtype=cp.uint64)
+        launch("stream_bases", keys.size, flat(keys, cp.int64), np.int64(keys.size), np.uint64(seed), out)
+        return out
+
+    def bits_range(base, first, out):
+        launch("draw_bits_range", out.size, flat(base, cp.uint64), np.uint64(first), np.int64(out.size), out)
+        return out
+
+    def uniform(bits):
+        out = cp.empty(bits.shape, dtype=cp.float64)
+        launch("bits_to_uniform", bits.size, flat(bits, cp.uint64), np.int64(bits.size), out)
+        return out
+
+    def index(bits, upper):
+        upper = cp.asarray(upper)
+        if upper.size != 1 and upper.shape != bits.shape:  # broadcast bounds: CuPy's operators
+            upper = cp.broadcast_to(upper, bits.shape)
+        out = cp.empty(bits.shape, dtype=cp.int64)
+        step = np.int32(0 if upper.size == 1 and bits.size != 1 else 1)
+        launch("bits_to_index", bits.size, flat(bits, cp.uint64), np.int64(bits.size), flat(upper, cp.int64), step, out)
+        return out
+
+    return {"bases": bases, "bits": draw_bits_kernel(), "bits_range": bits_range, "uniform": uniform, "index": index}
 
 
 def _integer_codes(codes):
@@ -120,6 +161,18 @@ class CuPyBackend(Backend):
 
     def is_native(self, a):
         return isinstance(a, cp.ndarray)
+
+    def copy_into(self, dst, src):
+        if dst.dtype == src.dtype and dst.shape == src.shape and dst.flags.c_contiguous and src.flags.c_contiguous:
+            self._memcpy(dst, src)  # no kernel to compile
+        else:
+            dst[...] = src
+
+    @staticmethod
+    def _memcpy(dst, src):
+        """Device-to-device copy of ``src``'s bytes into ``dst`` (C-contiguous, same size)."""
+        if src.nbytes:
+            dst.data.copy_from_device_async(src.data, src.nbytes)
 
     def synchronize(self):
         cp.cuda.get_current_stream().synchronize()
@@ -376,19 +429,20 @@ class CuPyBackend(Backend):
         sweep, pick = kmeans_kernel("seed_sweep", _CTYPES[X.dtype]), kmeans_kernel("seed_pick", _CTYPES[X.dtype])
         trial_d = cp.empty((n_trials, n), dtype=cp.float64)  # each row's distance after each candidate
         partial = cp.empty((n_blocks, SEED_MAX_TRIALS), dtype=cp.float64)  # their sums per row block
+        first = cp.ascontiguousarray(first, dtype=cp.int64)  # the first sweep's only candidate
         candidates = cp.empty(n_trials, dtype=cp.int64)
-        candidates[:1] = first
         kept = cp.zeros(1, dtype=cp.int32)
         chosen = cp.empty(n_clusters, dtype=cp.int64)
         n64, d32, blocks32 = np.int64(n), np.int32(d), np.int32(n_blocks)
-        sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(1), candidates, kept, np.int32(1), trial_d, partial))
+        sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(1), first, kept, np.int32(1), trial_d, partial))
         for center in range(n_clusters):
             draws = n_trials if center + 1 < n_clusters else 0
             pick(
                 (1,),
                 (SEED_THREADS,),
                 (trial_d, partial, n64, blocks32, np.int32(1 if center == 0 else n_trials), np.int32(draws),
-                 uniforms[center] if draws else uniforms, candidates, kept, chosen, np.int32(center)),
+                 uniforms[center] if draws else uniforms, first if center == 0 else candidates, candidates, kept,
+                 chosen, np.int32(center)),
             )
             if draws:
                 sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(n_trials), candidates, kept, np.int32(0), trial_d, partial))

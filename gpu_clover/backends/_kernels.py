@@ -468,12 +468,13 @@ __device__ void inclusive_scan(double* values) {
 __global__ void __launch_bounds__(SEED_THREADS) seed_pick(const double* trial_d, const double* partial,
                                                           const long long n, const int n_blocks, const int n_swept,
                                                           const int n_trials, const double* uniforms,
-                                                          long long* candidates, int* kept, long long* chosen,
-                                                          const int center) {
-    // k-means++, one step's pick (one block): the swept candidate with the smallest
-    // potential becomes chosen[center] and its distances are kept; then n_trials new
-    // candidates are drawn by D^2 sampling (searchsorted, side "left", on the running
-    // sum of the kept distances: first the block holding the target, then the row).
+                                                          const long long* swept, long long* candidates, int* kept,
+                                                          long long* chosen, const int center) {
+    // k-means++, one step's pick (one block): the swept candidate (of swept, which may be
+    // candidates itself) with the smallest potential becomes chosen[center] and its
+    // distances are kept; then n_trials new candidates are drawn by D^2 sampling
+    // (searchsorted, side "left", on the running sum of the kept distances: first the
+    // block holding the target, then the row).
     __shared__ double blocks[SEED_THREADS];
     __shared__ double rows[SEED_THREADS];
     __shared__ int best;
@@ -487,7 +488,7 @@ __global__ void __launch_bounds__(SEED_THREADS) seed_pick(const double* trial_d,
             if (j == 0 || s < best_sum) { best = j; best_sum = s; }
         }
         kept[0] = best;
-        chosen[center] = candidates[best];
+        chosen[center] = swept[best];
     }
     __syncthreads();
     if (n_trials == 0) return;  // the last center: nothing more to draw
@@ -539,9 +540,10 @@ def combined_codes_kernel():
     return cp.ElementwiseKernel("T major, U minor, int64 n_minor", "V key", "key = (V)(major * n_minor + minor)", "gpu_clover_combined_codes")
 
 
-# SplitMix64 (gpu_clover._random) in five elementwise kernels: the same wrapping uint64
-# arithmetic as the NumPy code, so the draws are bit-identical, in one compilation each
-# instead of one per CuPy operator and dtype.
+# SplitMix64 (gpu_clover._random) on the GPU: the same wrapping uint64 arithmetic as the
+# NumPy code, so the draws are bit-identical. The steps on flat arrays run in one module
+# (one compilation); draws for broadcast counters (a plan's block of draws) in one
+# elementwise kernel.
 _SPLITMIX_PREAMBLE = r"""
 __device__ __forceinline__ unsigned long long splitmix_mix(unsigned long long x) {
     x ^= x >> 30;
@@ -552,44 +554,59 @@ __device__ __forceinline__ unsigned long long splitmix_mix(unsigned long long x)
 }
 """
 
+_SPLITMIX_SOURCE = _SPLITMIX_PREAMBLE + r"""
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+#define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+                               i += (long long)gridDim.x * blockDim.x)
+
+__global__ void stream_bases(const long long* keys, const long long n, const unsigned long long seed,
+                             unsigned long long* out) {
+    GRID_STRIDE(i, n) out[i] = splitmix_mix(splitmix_mix((unsigned long long)keys[i] * GOLDEN + seed) ^ 0x94D049BB133111EBULL);
+}
+
+__global__ void draw_bits_range(const unsigned long long* base, const unsigned long long first, const long long n,
+                                unsigned long long* out) {
+    GRID_STRIDE(i, n) out[i] = splitmix_mix(base[0] + (first + (unsigned long long)i + 1ULL) * GOLDEN);
+}
+
+__global__ void bits_to_uniform(const unsigned long long* bits, const long long n, double* out) {
+    GRID_STRIDE(i, n) out[i] = (double)(bits[i] >> 11) * (1.0 / 9007199254740992.0);
+}
+
+__global__ void bits_to_index(const unsigned long long* bits, const long long n, const long long* upper,
+                              const int upper_step, long long* out) {
+    // upper_step 0: one bound for every draw; 1: a bound per draw.
+    GRID_STRIDE(i, n) out[i] = (long long)(((bits[i] >> 32) * (unsigned long long)upper[i * upper_step]) >> 32);
+}
+"""
+
+SPLITMIX_KERNELS = ("stream_bases", "draw_bits_range", "bits_to_uniform", "bits_to_index")
+
 
 @functools.lru_cache(maxsize=None)
-def splitmix_kernels():
-    """``{"bases", "bits", "bits_range", "uniform", "index"}``: the fused steps of ``gpu_clover._random``."""
+def _splitmix_module():
     import cupy as cp
 
-    def kernel(in_params, out_params, body, name):
-        return cp.ElementwiseKernel(in_params, out_params, body, name, preamble=_SPLITMIX_PREAMBLE)
+    return cp.RawModule(code=_SPLITMIX_SOURCE, options=("-std=c++14",), name_expressions=SPLITMIX_KERNELS)
 
-    return {
-        "bases": kernel(
-            "K key, uint64 seed",
-            "uint64 base",
-            "base = splitmix_mix(splitmix_mix((unsigned long long)key * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL)",
-            "gpu_clover_stream_bases",
-        ),
-        "bits_range": kernel(
-            "raw uint64 base, uint64 first",
-            "uint64 bits",
-            "bits = splitmix_mix(base[0] + (first + (unsigned long long)i + 1ULL) * 0x9E3779B97F4A7C15ULL)",
-            "gpu_clover_draw_bits_range",
-        ),
-        "bits": kernel(
-            "uint64 base, C counter",
-            "uint64 bits",
-            "bits = splitmix_mix(base + ((unsigned long long)counter + 1ULL) * 0x9E3779B97F4A7C15ULL)",
-            "gpu_clover_draw_bits",
-        ),
-        "uniform": kernel(
-            "uint64 bits", "float64 u", "u = (double)(bits >> 11) * (1.0 / 9007199254740992.0)", "gpu_clover_bits_to_uniform"
-        ),
-        "index": kernel(
-            "uint64 bits, N n",
-            "int64 index",
-            "index = (long long)(((bits >> 32) * (unsigned long long)n) >> 32)",
-            "gpu_clover_bits_to_index",
-        ),
-    }
+
+def splitmix_kernel(kernel):
+    """One of ``SPLITMIX_KERNELS`` (flat arrays, grid-stride)."""
+    return _splitmix_module().get_function(kernel)
+
+
+@functools.lru_cache(maxsize=None)
+def draw_bits_kernel():
+    """``bits = mix(base + (counter + 1) * golden)`` with broadcasting (any integer counters)."""
+    import cupy as cp
+
+    return cp.ElementwiseKernel(
+        "uint64 base, C counter",
+        "uint64 bits",
+        "bits = splitmix_mix(base + ((unsigned long long)counter + 1ULL) * 0x9E3779B97F4A7C15ULL)",
+        "gpu_clover_draw_bits",
+        preamble=_SPLITMIX_PREAMBLE,
+    )
 
 
 # SMOTE inside groups in one pass (Backend.fused_smote_intra): each synthetic row's plan
@@ -720,10 +737,10 @@ __global__ void first_from_end(long long* out, const int n_bins, const long long
 
 template <typename T>
 __global__ void all_finite(const T* a, const long long n, int* out) {
-    // out[0] &= every value finite; out starts at 1.
+    // out[0] &= every value finite; out starts at 1. x - x is 0 for a finite x and NaN otherwise.
     int all = 1;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-        all &= isfinite(a[i]) ? 1 : 0;
+        all &= a[i] - a[i] == (T)0 ? 1 : 0;
     all = __syncthreads_and(all);
     if (threadIdx.x == 0 && !all) atomicAnd(out, 0);
 }

@@ -44,7 +44,7 @@ def kernel_instances():
             instances[f"{name}_{ctype}"] = f"{name}<{ctype}>"
         instances[f"all_finite_{ctype}"] = f"all_finite<{ctype}>"
     instances["seed_pick"] = "seed_pick"
-    for name in ("scatter_neighbors", "add_group_sums", "repeat_values", "any_and_all", "first_from_end"):
+    for name in ("scatter_neighbors", "add_group_sums", "repeat_values", "any_and_all", "first_from_end", *_kernels.SPLITMIX_KERNELS):
         instances[name] = name
     for dtype, ctype in _kernels.CHECKED_INTEGERS.items():
         for name in _kernels._INTEGER_KERNELS:
@@ -64,6 +64,7 @@ def source():
             _kernels._KMEANS_SOURCE,
             _kernels._CHECKS_SOURCE,
             _kernels._GENERATE_SOURCE,
+            _kernels._SPLITMIX_SOURCE.replace(_kernels._SPLITMIX_PREAMBLE, ""),  # the preamble came with _GENERATE_SOURCE
         )
     )
     launchers = "".join(

@@ -114,8 +114,6 @@ template <typename T> T __shfl_down_sync(unsigned, T v, int offset) { return sim
 template <typename T> T __shfl_xor_sync(unsigned, T v, int mask) { return simt_shuffle(v, (int)(threadIdx.x & 31) ^ mask); }
 template <typename T> T __shfl_sync(unsigned, T v, int lane) { return simt_shuffle(v, lane); }
 
-using std::isfinite;
-
 inline double __longlong_as_double(long long v) {
     double d;
     std::memcpy(&d, &v, sizeof(d));
