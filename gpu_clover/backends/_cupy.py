@@ -16,9 +16,10 @@ from ._kernels import (
     SEED_THREADS,
     SUM_CHUNK_ROWS,
     TOPK_MAX,
-    any_and_all_kernel,
     all_finite_kernel,
+    any_and_all_kernel,
     combined_codes_kernel,
+    draw_bits_kernel,
     integer_kernel,
     interpolate_kernel,
     kmeans_kernel,
@@ -26,7 +27,6 @@ from ._kernels import (
     placement_kernel,
     smote_intra_kernel,
     splitmix_kernel,
-    draw_bits_kernel,
 )
 
 # Largest share of the free device memory one temporary tile may take.
@@ -47,7 +47,6 @@ _UPDATE_MAX_CENTERS = 1024
 _UPDATE_CHUNK_ROWS = 256
 _PARTIAL_ELEMENTS = 1 << 22
 _MAX_GRID_Y = 65535
-_MASK64 = (1 << 64) - 1
 # Whole-array float sums: at most this many float64 block sums reach the host.
 _MAX_PARTIAL_BLOCKS = 4096
 
@@ -103,8 +102,8 @@ def _integer_codes(codes):
 
 
 def _atomic_blocks(n, threads=256):
-    """Blocks for the counting kernels: enough to fill the device, few enough that each
-    block's shared-memory table serves many rows."""
+    """Blocks for the kernels that end in integer atomics: enough to fill the device, few
+    enough that each block's partial result (or shared-memory table) serves many rows."""
     return max(1, min(-(-n // threads), 1024))
 
 
@@ -218,7 +217,7 @@ class CuPyBackend(Backend):
     def _check_scalar(self, flat, op):
         # Integer ranges and boolean any / all: one kernel with integer atomics per block
         # (order-free), compiled once per dtype instead of CuPy's reductions per shape.
-        blocks = max(1, min(1024, -(-flat.size // 256)))
+        blocks = _atomic_blocks(flat.size)
         if op in ("min", "max"):
             out = cp.asarray(np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min]))
             integer_kernel("integer_range", flat.dtype.name)((blocks,), (256,), (flat, np.int64(flat.size), out))
@@ -514,7 +513,7 @@ class CuPyBackend(Backend):
             (-(-total * 32 // 256),),
             (256,),
             (X, np.int32(X.shape[1]), rows, table, np.int32(table.shape[1]), *per_group, np.int64(len(n_new)),
-             np.uint64(seed & _MASK64), np.int64(0), np.int64(total), out),
+             np.uint64(seed), np.int64(0), np.int64(total), out),
         )
         return True
 
