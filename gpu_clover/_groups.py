@@ -70,7 +70,7 @@ def encode_labels(backend, values):
             present = np.flatnonzero(backend.to_host(backend.bincount(values, high + 1)))
             lookup = np.zeros(high + 1, dtype=np.int64)
             lookup[present] = np.arange(present.shape[0])
-            return present.astype(values.dtype), backend.asarray(lookup)[values]
+            return present.astype(values.dtype), backend.take(backend.asarray(lookup), values)
     uniques, codes = xp.unique(values, return_inverse=True)
     return backend.to_host(uniques), codes.reshape(-1).astype(xp.int64)
 
@@ -127,8 +127,14 @@ class GroupNeighbors:
             done = 0 if self._table is None else self._table.shape[0]
             self._starts[missing] = done + np.concatenate([[0], np.cumsum(lengths)[:-1]])
             self._sums[missing] = self.backend.to_host(sums)
-            xp = self.backend.xp
-            self._table = table if self._table is None else xp.concatenate([self._table, table])
+            self._table = table if self._table is None else self._joined(self._table, table)
+
+    def _joined(self, first, second):
+        """The rows of ``first`` then ``second`` (device copies, no kernel)."""
+        joined = self.backend.xp.empty((first.shape[0] + second.shape[0],) + first.shape[1:], dtype=first.dtype)
+        self.backend.copy_into(joined[: first.shape[0]], first)
+        self.backend.copy_into(joined[first.shape[0] :], second)
+        return joined
 
     def distance_sums(self, group_ids):
         """Sum of euclidean distances over ordered pairs of rows, per group (host float64)."""

@@ -171,7 +171,7 @@ def _check_device_data(estimator, X, y, backend_name):
     classes_device = xp.asarray(classes)
 
     def wrap(X_res, codes_res):
-        labels = classes_device[codes_res]
+        labels = backend.take(classes_device, codes_res)
         if columns is None:
             return X_res, labels
         import cudf

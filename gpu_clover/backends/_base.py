@@ -96,6 +96,10 @@ class Backend:
         """Whether no value of ``X`` is NaN or infinite (a host bool)."""
         return bool(self.reduce_to_scalar(self.xp.isfinite(X), "all"))
 
+    def take(self, a, indices):
+        """``a[indices]`` along the first axis (1-D integer ``indices``, all in range)."""
+        return a[indices]
+
     def combined_codes(self, major, minor, n_minor, dtype):
         """``major * n_minor + minor`` as ``dtype`` (e.g. a (cluster, class) group key)."""
         return (major * n_minor + minor).astype(dtype, copy=False)

@@ -12,13 +12,14 @@ from . import _transfer
 from ._base import Backend
 from ._kernels import (
     CHECKED_INTEGERS,
+    KEY_TYPES,
     SEED_MAX_TRIALS,
     SEED_THREADS,
     SUM_CHUNK_ROWS,
+    TAKE_TYPES,
     TOPK_MAX,
     all_finite_kernel,
     any_and_all_kernel,
-    combined_codes_kernel,
     draw_bits_kernel,
     integer_kernel,
     interpolate_kernel,
@@ -247,9 +248,32 @@ class CuPyBackend(Backend):
         all_finite_kernel(X.dtype.name)((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), out))
         return bool(self.to_host(out)[0])
 
+    def take(self, a, indices):
+        fits = indices.ndim == 1 and indices.dtype.name in CHECKED_INTEGERS and a.dtype.name in TAKE_TYPES
+        if not fits or not a.flags.c_contiguous or not indices.size:
+            return super().take(a, indices)
+        out = cp.empty((indices.shape[0],) + a.shape[1:], dtype=a.dtype)
+        row_length = out.size // indices.shape[0]
+        integer_kernel("take_rows", indices.dtype.name, a.dtype.name)(
+            (_grid_stride_blocks(out.size),),
+            (256,),
+            (a, cp.ascontiguousarray(indices), np.int64(indices.shape[0]), np.int64(row_length), out),
+        )
+        return out
+
     def combined_codes(self, major, minor, n_minor, dtype):
+        dtype = np.dtype(dtype)
+        fits = major.dtype == minor.dtype and major.dtype.name in CHECKED_INTEGERS and dtype.name in KEY_TYPES
+        if not fits or major.shape != minor.shape:
+            return super().combined_codes(major, minor, n_minor, dtype)
         out = cp.empty(major.shape, dtype=dtype)
-        return combined_codes_kernel()(major, minor, np.int64(n_minor), out)
+        if out.size:
+            integer_kernel("combined_codes", major.dtype.name, dtype.name)(
+                (_grid_stride_blocks(out.size),),
+                (256,),
+                (cp.ascontiguousarray(major), cp.ascontiguousarray(minor), np.int64(out.size), np.int64(n_minor), out),
+            )
+        return out
 
     def repeat_values(self, values, counts):
         ends = np.cumsum(counts, dtype=np.int64)

@@ -532,14 +532,6 @@ def kmeans_kernel(kernel, dtype_name):
     return _kmeans_module(dtype_name).get_function(kernel if kernel == "seed_pick" else f"{kernel}<{dtype_name}>")
 
 
-@functools.lru_cache(maxsize=None)
-def combined_codes_kernel():
-    """``key = major * n_minor + minor`` in the output's type, one elementwise kernel."""
-    import cupy as cp
-
-    return cp.ElementwiseKernel("T major, U minor, int64 n_minor", "V key", "key = (V)(major * n_minor + minor)", "gpu_clover_combined_codes")
-
-
 # SplitMix64 (gpu_clover._random) on the GPU: the same wrapping uint64 arithmetic as the
 # NumPy code, so the draws are bit-identical. The steps on flat arrays run in one module
 # (one compilation); draws for broadcast counters (a plan's block of draws) in one
@@ -672,6 +664,8 @@ LOCAL_BINS = 1024
 # reductions, then integer atomics: the result does not depend on the order.
 _CHECKS_SOURCE = r"""
 #define LOCAL_BINS %(local_bins)d
+#define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+                               i += (long long)gridDim.x * blockDim.x)
 
 template <typename T>
 __global__ void integer_range(const T* a, const long long n, long long* out) {
@@ -735,6 +729,21 @@ __global__ void first_from_end(long long* out, const int n_bins, const long long
     if (c < n_bins) out[c] = n - out[c];
 }
 
+template <typename T, typename I>
+__global__ void take_rows(const T* a, const I* index, const long long n_index, const long long row_length, T* out) {
+    // out[r, :] = a[index[r], :] (indices in range: the caller's guarantee).
+    GRID_STRIDE(e, n_index * row_length) {
+        const long long r = e / row_length;
+        out[e] = a[(long long)index[r] * row_length + (e - r * row_length)];
+    }
+}
+
+template <typename T, typename O>
+__global__ void combined_codes(const T* major, const T* minor, const long long n, const long long n_minor, O* out) {
+    // out[i] = major[i] * n_minor + minor[i], e.g. a (cluster, class) group key.
+    GRID_STRIDE(i, n) out[i] = (O)((long long)major[i] * n_minor + (long long)minor[i]);
+}
+
 template <typename T>
 __global__ void all_finite(const T* a, const long long n, int* out) {
     // out[0] &= every value finite; out starts at 1. x - x is 0 for a finite x and NaN otherwise.
@@ -766,6 +775,10 @@ CHECKED_INTEGERS = {"int8": "signed char", "int16": "short", "int32": "int", "in
 
 
 _INTEGER_KERNELS = ("integer_range", "count_codes", "last_from_end")
+# Per integer module (its type is the index / code type): the row types take_rows gathers and
+# the key types combined_codes writes.
+TAKE_TYPES = {"float32": "float", "float64": "double", "int64": "long long", "int32": "int"}
+KEY_TYPES = {"int16": "short", "int32": "int", "int64": "long long"}
 _PLAIN_CHECKS = ("first_from_end", "any_and_all")
 _FLOAT_CTYPES = {"float32": "float", "float64": "double"}
 
@@ -778,16 +791,28 @@ def _checks_module(ctype):
     # (None: the plain kernels only). The plain kernels come with every module.
     if ctype in _FLOAT_CTYPES.values():
         names = (f"all_finite<{ctype}>",)
+    elif ctype:
+        names = tuple(f"{kernel}<{ctype}>" for kernel in _INTEGER_KERNELS)
+        names += tuple(f"take_rows<{row}, {ctype}>" for row in TAKE_TYPES.values())
+        names += tuple(f"combined_codes<{ctype}, {key}>" for key in KEY_TYPES.values())
     else:
-        names = tuple(f"{kernel}<{ctype}>" for kernel in _INTEGER_KERNELS) if ctype else ()
+        names = ()
     return cp.RawModule(code=_CHECKS_SOURCE, options=("-std=c++14",), name_expressions=names + _PLAIN_CHECKS)
 
 
-def integer_kernel(kernel, dtype_name):
+def integer_kernel(kernel, dtype_name, other=None):
     """``integer_range``, ``count_codes``, ``last_from_end`` or ``first_from_end`` for one of
-    ``CHECKED_INTEGERS``."""
+    ``CHECKED_INTEGERS``; ``take_rows`` (``other``: the rows' dtype, one of ``TAKE_TYPES``)
+    and ``combined_codes`` (``other``: the key's dtype, one of ``KEY_TYPES``) with that index
+    / code type."""
     ctype = CHECKED_INTEGERS[dtype_name]
-    return _checks_module(ctype).get_function(kernel if kernel in _PLAIN_CHECKS else f"{kernel}<{ctype}>")
+    if kernel in _PLAIN_CHECKS:
+        return _checks_module(ctype).get_function(kernel)
+    if kernel == "take_rows":
+        return _checks_module(ctype).get_function(f"take_rows<{TAKE_TYPES[other]}, {ctype}>")
+    if kernel == "combined_codes":
+        return _checks_module(ctype).get_function(f"combined_codes<{ctype}, {KEY_TYPES[other]}>")
+    return _checks_module(ctype).get_function(f"{kernel}<{ctype}>")
 
 
 def all_finite_kernel(dtype_name):

@@ -121,7 +121,7 @@ class KMeans(ClusterMixin, BaseEstimator):
     def _lloyd_run(self, backend, X, stream):
         n = X.shape[0]
         sample_size = self.fit_sample_size or WARM_START_ROWS
-        sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else X[stream.index(sample_size, n)]
+        sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else backend.take(X, stream.index(sample_size, n))
         centers = self._initial_centers(backend, sample, stream)
         # scikit-learn's rule: tol relative to the mean feature variance (of the rows iterated on).
         tol = self.tol * backend.mean_feature_variance(sample)
@@ -139,7 +139,7 @@ class KMeans(ClusterMixin, BaseEstimator):
                 raise ValueError(f"init has shape {centers.shape}; expected {(self.n_clusters, X.shape[1])}.")
             return centers.copy()
         if self.init == "random":
-            return X[stream.permutation_head(X.shape[0], self.n_clusters)]
+            return backend.take(X, stream.permutation_head(X.shape[0], self.n_clusters))
         return kmeans_plusplus(backend, X, self.n_clusters, stream)
 
 
@@ -152,7 +152,7 @@ def kmeans_plusplus(backend, X, n_clusters, stream):
     n_trials = 2 + int(math.log(n_clusters))
     first = stream.index(1, X.shape[0])
     uniforms = stream.uniform((n_clusters - 1) * n_trials).reshape(n_clusters - 1, n_trials)
-    return X[backend.kmeans_plusplus(X, first, uniforms)]
+    return backend.take(X, backend.kmeans_plusplus(X, first, uniforms))
 
 
 def lloyd(backend, X, centers, max_iter, tol):

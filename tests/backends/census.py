@@ -176,8 +176,19 @@ def traced_numpy(census):
 
 def _traced_function(name, function):
     def call(*args, **kwargs):
+        if name in ("asarray", "ascontiguousarray") and args and isinstance(args[0], TracedArray):
+            _record_conversion(name, args[0], kwargs.get("dtype", args[1] if len(args) > 1 else None))
         TracedArray.census.record("function", name, _signature(args))
         return wrap(function(*unwrap(args), **unwrap(kwargs)))
 
     call.__name__ = name
     return call
+
+
+def _record_conversion(name, array, dtype):
+    """An array already on the device costs a kernel when it changes type, or is copied to
+    become contiguous."""
+    if dtype is not None and np.dtype(dtype) != array.dtype:
+        TracedArray.census.record("astype", "astype", [array.dtype.str, np.dtype(dtype).str])
+    elif name == "ascontiguousarray" and not array.flags.c_contiguous:
+        TracedArray.census.record("copy", "ascontiguousarray", [array.dtype.str])

@@ -49,6 +49,10 @@ def kernel_instances():
     for dtype, ctype in _kernels.CHECKED_INTEGERS.items():
         for name in _kernels._INTEGER_KERNELS:
             instances[f"{name}_{dtype}"] = f"{name}<{ctype}>"
+        for row_dtype, row_ctype in _kernels.TAKE_TYPES.items():
+            instances[f"take_rows_{dtype}_{row_dtype}"] = f"take_rows<{row_ctype}, {ctype}>"
+        for key_dtype, key_ctype in _kernels.KEY_TYPES.items():
+            instances[f"combined_codes_{dtype}_{key_dtype}"] = f"combined_codes<{ctype}, {key_ctype}>"
     return instances
 
 
