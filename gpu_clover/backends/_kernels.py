@@ -273,34 +273,21 @@ _NEIGHBORS_KERNELS = (
 )
 
 
-@functools.lru_cache(maxsize=None)
-def _neighbors_module(dtype_name):
-    import cupy as cp
-
-    # The segmented pass's row work in one module per dtype (one NVRTC call each): float32
-    # work never compiles the double kernels.
-    names = tuple(f"{kernel}<{dtype_name}>" for kernel in _NEIGHBORS_KERNELS)
-    return cp.RawModule(code=_ROWS_TOPK_SOURCE + _SEGMENTS_SOURCE, options=("-std=c++14",), name_expressions=names)
-
-
 def neighbors_kernel(kernel, dtype_name):
-    """One of ``_NEIGHBORS_KERNELS`` for ``float`` or ``double``.
+    """One of ``_NEIGHBORS_KERNELS`` for ``float`` or ``double`` (the segmented pass's row work,
+    one module per dtype: float32 work never compiles the double kernels).
 
     ``rows_topk_and_sums`` is the fused per-row top-k + distance sum over a tile of dot products.
     """
-    return _neighbors_module(dtype_name).get_function(f"{kernel}<{dtype_name}>")
+    return _raw_module("neighbors", dtype_name).get_function(f"{kernel}<{dtype_name}>")
 
 
-@functools.lru_cache(maxsize=None)
-def _placement_module():
-    import cupy as cp
-
-    return cp.RawModule(code=_PLACEMENT_SOURCE, options=("-std=c++14",))
+_PLACEMENT_KERNELS = ("scatter_neighbors", "add_group_sums", "repeat_values")
 
 
 def placement_kernel(kernel):
-    """``scatter_neighbors``, ``add_group_sums`` or ``repeat_values`` (one module for every dtype)."""
-    return _placement_module().get_function(kernel)
+    """One of ``_PLACEMENT_KERNELS`` (one module for every dtype)."""
+    return _raw_module("placement", None).get_function(kernel)
 
 
 # k-means: the assignment (after a GEMM), the center update (two launches) and each
@@ -518,18 +505,9 @@ __global__ void __launch_bounds__(SEED_THREADS) seed_pick(const double* trial_d,
 _KMEANS_KERNELS = ("row_sq_norms", "nearest_from_dots", "center_partial_sums", "finalize_centers", "seed_sweep")
 
 
-@functools.lru_cache(maxsize=None)
-def _kmeans_module(dtype_name):
-    import cupy as cp
-
-    # One module per dtype (one NVRTC call each): float32 work never compiles the double kernels.
-    names = tuple(f"{kernel}<{dtype_name}>" for kernel in _KMEANS_KERNELS) + ("seed_pick",)
-    return cp.RawModule(code=_KMEANS_SOURCE, options=("-std=c++14",), name_expressions=names)
-
-
 def kmeans_kernel(kernel, dtype_name):
     """One of the k-means kernels (``_KMEANS_KERNELS``, or ``seed_pick``) for ``float`` or ``double``."""
-    return _kmeans_module(dtype_name).get_function(kernel if kernel == "seed_pick" else f"{kernel}<{dtype_name}>")
+    return _raw_module("kmeans", dtype_name).get_function(kernel if kernel == "seed_pick" else f"{kernel}<{dtype_name}>")
 
 
 # SplitMix64 (gpu_clover._random) on the GPU: the same wrapping uint64 arithmetic as the
@@ -575,16 +553,9 @@ __global__ void bits_to_index(const unsigned long long* bits, const long long n,
 SPLITMIX_KERNELS = ("stream_bases", "draw_bits_range", "bits_to_uniform", "bits_to_index")
 
 
-@functools.lru_cache(maxsize=None)
-def _splitmix_module():
-    import cupy as cp
-
-    return cp.RawModule(code=_SPLITMIX_SOURCE, options=("-std=c++14",), name_expressions=SPLITMIX_KERNELS)
-
-
 def splitmix_kernel(kernel):
     """One of ``SPLITMIX_KERNELS`` (flat arrays, grid-stride)."""
-    return _splitmix_module().get_function(kernel)
+    return _raw_module("splitmix", None).get_function(kernel)
 
 
 @functools.lru_cache(maxsize=None)
@@ -642,17 +613,9 @@ __global__ void smote_intra_rows(const T* X, const int d, const long long* rows,
 """
 
 
-@functools.lru_cache(maxsize=None)
-def _generate_module(dtype_name):
-    import cupy as cp
-
-    name = f"smote_intra_rows<{dtype_name}>"
-    return cp.RawModule(code=_GENERATE_SOURCE, options=("-std=c++14",), name_expressions=(name,))
-
-
 def smote_intra_kernel(dtype_name):
     """SMOTE's plan and interpolation in one kernel, for ``float`` or ``double``."""
-    return _generate_module(dtype_name).get_function(f"smote_intra_rows<{dtype_name}>")
+    return _raw_module("generate", dtype_name).get_function(f"smote_intra_rows<{dtype_name}>")
 
 
 # Codes up to this many bins are counted in shared memory first.
@@ -783,21 +746,8 @@ _PLAIN_CHECKS = ("first_from_end", "any_and_all")
 _FLOAT_CTYPES = {"float32": "float", "float64": "double"}
 
 
-@functools.lru_cache(maxsize=None)
 def _checks_module(ctype):
-    import cupy as cp
-
-    # One module per dtype: an integer type's kernels, or a float type's all_finite
-    # (None: the plain kernels only). The plain kernels come with every module.
-    if ctype in _FLOAT_CTYPES.values():
-        names = (f"all_finite<{ctype}>",)
-    elif ctype:
-        names = tuple(f"{kernel}<{ctype}>" for kernel in _INTEGER_KERNELS)
-        names += tuple(f"take_rows<{row}, {ctype}>" for row in TAKE_TYPES.values())
-        names += tuple(f"combined_codes<{ctype}, {key}>" for key in KEY_TYPES.values())
-    else:
-        names = ()
-    return cp.RawModule(code=_CHECKS_SOURCE, options=("-std=c++14",), name_expressions=names + _PLAIN_CHECKS)
+    return _raw_module("checks", ctype)
 
 
 def integer_kernel(kernel, dtype_name, other=None):
@@ -824,3 +774,54 @@ def all_finite_kernel(dtype_name):
 def any_and_all_kernel():
     """``any_and_all`` over a boolean array."""
     return _checks_module(None).get_function("any_and_all")
+
+
+# ------------------------------------------------------------------ the modules
+_FLOAT_MODULES = {"neighbors": _NEIGHBORS_KERNELS, "kmeans": _KMEANS_KERNELS, "generate": ("smote_intra_rows",)}
+_SOURCES = {
+    "neighbors": _ROWS_TOPK_SOURCE + _SEGMENTS_SOURCE,
+    "kmeans": _KMEANS_SOURCE,
+    "generate": _GENERATE_SOURCE,
+    "checks": _CHECKS_SOURCE,
+    "placement": _PLACEMENT_SOURCE,
+    "splitmix": _SPLITMIX_SOURCE,
+}
+# Every (module, C type) gpu_clover may compile: one NVRTC call each.
+MODULES = (
+    [(module, ctype) for module in _FLOAT_MODULES for ctype in ("float", "double")]
+    + [("checks", ctype) for ctype in (*_FLOAT_CTYPES.values(), *CHECKED_INTEGERS.values(), None)]
+    + [("placement", None), ("splitmix", None)]
+)
+COMPILE_OPTIONS = ("-std=c++14",)
+
+
+def module_spec(module, ctype):
+    """``(source, name expressions)`` of one module: exactly what its RawModule compiles."""
+    if module in _FLOAT_MODULES:
+        names = tuple(f"{kernel}<{ctype}>" for kernel in _FLOAT_MODULES[module])
+        names += ("seed_pick",) if module == "kmeans" else ()
+    elif module == "checks":
+        # A float type's all_finite, or an integer type's kernels (None: the plain kernels
+        # only); the plain kernels come with every checks module.
+        if ctype in _FLOAT_CTYPES.values():
+            names = (f"all_finite<{ctype}>",)
+        elif ctype:
+            names = tuple(f"{kernel}<{ctype}>" for kernel in _INTEGER_KERNELS)
+            names += tuple(f"take_rows<{row}, {ctype}>" for row in TAKE_TYPES.values())
+            names += tuple(f"combined_codes<{ctype}, {key}>" for key in KEY_TYPES.values())
+        else:
+            names = ()
+        names += _PLAIN_CHECKS
+    elif module == "placement":
+        names = _PLACEMENT_KERNELS
+    else:
+        names = SPLITMIX_KERNELS
+    return _SOURCES[module], names
+
+
+@functools.lru_cache(maxsize=None)
+def _raw_module(module, ctype):
+    import cupy as cp
+
+    source, names = module_spec(module, ctype)
+    return cp.RawModule(code=source, options=COMPILE_OPTIONS, name_expressions=names)

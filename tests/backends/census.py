@@ -55,9 +55,9 @@ _PACKAGE = os.sep + "gpu_clover" + os.sep
 
 
 def _caller():
-    """``module:function`` of the innermost gpu_clover frame on the stack."""
+    """``module:function`` of the innermost gpu_clover frame on the stack (past the kernel getters)."""
     frame = sys._getframe(2)
-    while frame is not None and _PACKAGE not in frame.f_code.co_filename:
+    while frame is not None and (_PACKAGE not in frame.f_code.co_filename or frame.f_code.co_filename.endswith("_kernels.py")):
         frame = frame.f_back
     if frame is None:
         return "?"

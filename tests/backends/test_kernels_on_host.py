@@ -13,6 +13,7 @@ import sys
 import types
 
 import numpy as np
+import nvrtc
 import pytest
 import simt
 from census import Census, TracedArray, traced_numpy, unwrap, wrap
@@ -25,7 +26,10 @@ from gpu_clover.cluster import KMeans
 from gpu_clover.backends import get_backend
 from gpu_clover.over_sampling._generation import smote_intra
 
-pytestmark = pytest.mark.skipif(simt.compiler() is None, reason="needs a host C++ compiler (g++ or clang++) to build the kernels")
+from gpu_clover.backends import _kernels
+
+NO_COMPILER = "needs a host C++ compiler (g++ or clang++) to build the kernels"
+NO_NVRTC = "needs NVRTC: pip install nvidia-cuda-nvrtc (part of the test extra on Linux)"
 
 
 class _OutOfMemory(Exception):
@@ -35,38 +39,22 @@ class _OutOfMemory(Exception):
 def load_cupy_module(stand_in, on_kernel=None):
     """A private ``gpu_clover.backends._cupy`` importing ``stand_in`` as ``cupy``, its kernels on the host.
 
-    ``on_kernel(module, dtype)`` (optional) is told of every module a kernel is taken from.
+    Its ``_kernels`` is a private copy too, whose modules are ``simt``'s host launchers.
+    ``on_kernel(module, ctype)`` (optional) is told of every module a kernel is taken from.
     """
-    names = ("cupy", "gpu_clover.backends._cupy", "gpu_clover.backends._transfer")
+    if simt.compiler() is None:
+        pytest.skip(NO_COMPILER)
+    names = ("cupy", "gpu_clover.backends._cupy", "gpu_clover.backends._kernels", "gpu_clover.backends._transfer")
     saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
     sys.modules["cupy"] = stand_in
     try:
         module = importlib.import_module("gpu_clover.backends._cupy")
+        kernels = sys.modules["gpu_clover.backends._kernels"]
     finally:
         for name in names:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
-    launchers = simt.build()
-
-    def getter(module_name, launcher_name, typed=True, dtype_of=lambda key: key[-1]):
-        def get(*key):
-            if on_kernel is not None:
-                on_kernel(module_name, dtype_of(key) if typed and key else None)
-            return launchers[launcher_name(*key)]
-
-        return get
-
-    module.neighbors_kernel = getter("neighbors", lambda kernel, ctype: f"{kernel}_{ctype}")
-    module.placement_kernel = getter("placement", lambda kernel: kernel, typed=False)
-    module.kmeans_kernel = getter("kmeans", lambda kernel, ctype: kernel if kernel == "seed_pick" else f"{kernel}_{ctype}")
-    module.smote_intra_kernel = getter("generate", lambda ctype: f"smote_intra_rows_{ctype}")
-    def integer_name(kernel, dtype, other=None):
-        return kernel if kernel == "first_from_end" else "_".join(filter(None, (kernel, dtype, other)))
-
-    integer = getter("checks", integer_name, dtype_of=lambda key: key[1])  # one module per index / code type
-    module.integer_kernel = lambda kernel, dtype, other=None: integer(kernel, dtype, other)
-    module.all_finite_kernel = getter("checks", lambda dtype: f"all_finite_{'float' if dtype == 'float32' else 'double'}")
-    module.any_and_all_kernel = getter("checks", lambda: "any_and_all", typed=False)
+    kernels._raw_module = simt.HostModules(on_kernel)
 
     def interpolate(X, base, neighbor, gaps, n_features, out):  # CuPy's ElementwiseKernel, in NumPy
         if on_kernel is not None:
@@ -83,7 +71,6 @@ def load_cupy_module(stand_in, on_kernel=None):
             on_kernel("draw_bits", str(np.asarray(counter).dtype))
         return wrap(_random.draw_bits(np, *(np.asarray(a).view(np.ndarray) for a in (base, counter))))
 
-    module.splitmix_kernel = getter("splitmix", lambda kernel: kernel, typed=False)
     module.draw_bits_kernel = lambda: draw_bits
     return module
 
@@ -126,6 +113,18 @@ def cupy_module():
 @pytest.fixture(scope="module")
 def backend(cupy_module):
     return host_backend(cupy_module, np)
+
+
+@pytest.mark.parametrize(("module", "ctype"), _kernels.MODULES)
+def test_every_kernel_module_compiles_with_nvrtc(module, ctype):
+    """The modules as the GPU gets them: NVRTC compiles each source with its name expressions
+    and options (the emulation above compiles the same sources as C++ for the host)."""
+    lib = nvrtc.library()
+    if lib is None:
+        pytest.skip(NO_NVRTC)
+    source, names = _kernels.module_spec(module, ctype)
+    lowered = nvrtc.compile_module(lib, source, names, _kernels.COMPILE_OPTIONS)
+    assert set(lowered) == set(names) and all(lowered.values())
 
 
 def _groups(rng, sizes, n_features, dtype):
@@ -371,7 +370,7 @@ def test_cold_start_census_of_kmeans_smote(monkeypatch, capsys, source):
     census = Census()
     xp = traced_numpy(census)
     xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    module = load_cupy_module(xp, on_kernel=lambda name, dtype: census.record("module", name, [dtype]))
+    module = load_cupy_module(xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]))
     backend = host_backend(module, xp)
     numpy_backend = get_backend("numpy")
     monkeypatch.setattr(backends, "cuda_available", lambda: True)

@@ -1,12 +1,13 @@
 """Run gpu_clover's CUDA kernels on the CPU, for tests on machines without a GPU.
 
-``build()`` compiles the kernel sources of ``gpu_clover.backends._kernels`` with the
-host C++ compiler against ``simt.h`` (an emulation of the CUDA features they use: one
-host thread per CUDA thread, barriers for ``__syncthreads`` and the warp shuffles) and
-returns ``{name: launcher}``. A launcher is called like a CuPy ``RawKernel``:
-``kernel(grid, block, args)`` with NumPy arrays where the kernel takes device pointers
-and NumPy scalars for its scalar parameters. Exact, single-precision included, but
-slow: keep grids to a few hundred blocks.
+``build()`` compiles every kernel module of ``gpu_clover.backends._kernels`` (the sources and
+name expressions of ``module_spec``) with the host C++ compiler against ``simt.h``, an
+emulation of the CUDA features they use (one fiber per CUDA thread, barriers for
+``__syncthreads`` and the warp shuffles), and returns ``{name expression: launcher}``, e.g.
+``"rows_topk_and_sums<float>"``. A launcher is called like a CuPy ``RawKernel``:
+``kernel(grid, block, args)`` with NumPy arrays where the kernel takes device pointers and
+NumPy scalars for its scalar parameters. Exact, single precision included, but slow: keep
+grids to a few hundred blocks.
 """
 
 import ctypes
@@ -34,71 +35,49 @@ def compiler():
     return shutil.which("g++") or shutil.which("clang++")
 
 
-def kernel_instances():
-    """``{wrapper name: C++ kernel expression}`` for every kernel of ``_kernels`` that this emulates."""
+def translation_units():
+    """``{module: (source, name expressions)}``: each module's source once, with the name
+    expressions of all its C types."""
     from gpu_clover.backends import _kernels
 
-    instances = {}
-    for ctype in ("float", "double"):
-        for name in _kernels._NEIGHBORS_KERNELS + _kernels._KMEANS_KERNELS + ("smote_intra_rows",):
-            instances[f"{name}_{ctype}"] = f"{name}<{ctype}>"
-        instances[f"all_finite_{ctype}"] = f"all_finite<{ctype}>"
-    instances["seed_pick"] = "seed_pick"
-    for name in ("scatter_neighbors", "add_group_sums", "repeat_values", "any_and_all", "first_from_end", *_kernels.SPLITMIX_KERNELS):
-        instances[name] = name
-    for dtype, ctype in _kernels.CHECKED_INTEGERS.items():
-        for name in _kernels._INTEGER_KERNELS:
-            instances[f"{name}_{dtype}"] = f"{name}<{ctype}>"
-        for row_dtype, row_ctype in _kernels.TAKE_TYPES.items():
-            instances[f"take_rows_{dtype}_{row_dtype}"] = f"take_rows<{row_ctype}, {ctype}>"
-        for key_dtype, key_ctype in _kernels.KEY_TYPES.items():
-            instances[f"combined_codes_{dtype}_{key_dtype}"] = f"combined_codes<{ctype}, {key_ctype}>"
-    return instances
+    units = {}
+    for module, ctype in _kernels.MODULES:
+        source, names = _kernels.module_spec(module, ctype)
+        known = units.setdefault(module, (source, []))[1]
+        known.extend(name for name in names if name not in known)
+    return units
 
 
-def source():
-    """The C++ translation unit: the emulation header, the kernels, one launcher per instance."""
-    from gpu_clover.backends import _kernels
-
-    kernels = "".join(
-        (
-            _kernels._ROWS_TOPK_SOURCE,
-            _kernels._SEGMENTS_SOURCE,
-            _kernels._PLACEMENT_SOURCE,
-            _kernels._KMEANS_SOURCE,
-            _kernels._CHECKS_SOURCE,
-            _kernels._GENERATE_SOURCE,
-            _kernels._SPLITMIX_SOURCE.replace(_kernels._SPLITMIX_PREAMBLE, ""),  # the preamble came with _GENERATE_SOURCE
-        )
-    )
+def _unit_source(source, names, first_index):
     launchers = "".join(
-        f'extern "C" void simt_{name}(unsigned gx, unsigned gy, unsigned gz, unsigned bx, void** args) '
-        f"{{ simt_launch(&{expression}, gx, gy, gz, bx, args); }}\n"
-        for name, expression in kernel_instances().items()
+        f'extern "C" void simt_{first_index + i}(unsigned gx, unsigned gy, unsigned gz, unsigned bx, void** args) '
+        f"{{ simt_launch(&{name}, gx, gy, gz, bx, args); }}\n"
+        for i, name in enumerate(names)
     )
-    return f'#include "{HERE / "simt.h"}"\n{kernels}\n{launchers}'
+    return f'#include "{HERE / "simt.h"}"\n{source}\n{launchers}'
 
 
 @functools.lru_cache(maxsize=None)
 def build():
-    """Compile (cached per source) and load the launchers: ``{wrapper name: Launcher}``."""
-    code = source()
-    digest = hashlib.sha256((code + (HERE / "simt.h").read_text()).encode()).hexdigest()[:16]
+    """Compile (cached per source) and load the launchers: ``{name expression: Launcher}``."""
+    units, names = [], []
+    for source, unit_names in translation_units().values():
+        units.append(_unit_source(source, unit_names, len(names)))
+        names.extend(unit_names)
+    digest = hashlib.sha256("".join(units).encode() + (HERE / "simt.h").read_bytes()).hexdigest()[:16]
     library = Path(tempfile.gettempdir()) / f"gpu_clover_simt_{digest}.so"
     if not library.exists():
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "kernels.cpp"
-            path.write_text(code)
+            paths = []
+            for i, unit in enumerate(units):
+                paths.append(Path(tmp) / f"unit{i}.cpp")
+                paths[-1].write_text(unit)
             built = Path(tmp) / "kernels.so"
-            subprocess.run(
-                [compiler(), "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-w", str(path), "-o", str(built)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
+            command = [compiler(), "-std=c++20", "-O1", "-shared", "-fPIC", "-w", *map(str, paths), "-o", str(built)]
+            subprocess.run(command, check=True, capture_output=True, text=True)
             shutil.move(built, library)
     lib = ctypes.CDLL(str(library))
-    return {name: Launcher(getattr(lib, f"simt_{name}")) for name in kernel_instances()}
+    return {name: Launcher(getattr(lib, f"simt_{i}")) for i, name in enumerate(names)}
 
 
 class Launcher:
@@ -114,6 +93,25 @@ class Launcher:
         keep = [_argument(a) for a in args]  # the values must outlive the call
         pointers = (ctypes.c_void_p * len(keep))(*(ctypes.addressof(v) for v in keep))
         self.function(*(ctypes.c_uint(int(g)) for g in grid), ctypes.c_uint(int(block[0])), pointers)
+
+
+class HostModules:
+    """Stands in for ``_kernels._raw_module``: each module's kernels as host launchers.
+
+    ``on_module(module, ctype)`` (optional) is told of every module a kernel is taken from.
+    """
+
+    def __init__(self, on_module=None):
+        self.launchers = build()
+        self.on_module = on_module
+
+    def __call__(self, module, ctype):
+        if self.on_module is not None:
+            self.on_module(module, ctype)
+        return self
+
+    def get_function(self, name):
+        return self.launchers[name]
 
 
 def _argument(value):
