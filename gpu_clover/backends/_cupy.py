@@ -20,13 +20,11 @@ from ._kernels import (
     TOPK_MAX,
     all_finite_kernel,
     any_and_all_kernel,
-    draw_bits_kernel,
+    generate_kernel,
     integer_kernel,
-    interpolate_kernel,
     kmeans_kernel,
     neighbors_kernel,
     placement_kernel,
-    smote_intra_kernel,
     splitmix_kernel,
 )
 
@@ -93,7 +91,28 @@ def splitmix_steps():
         launch("bits_to_index", bits.size, flat(bits, cp.uint64), np.int64(bits.size), flat(upper, cp.int64), step, out)
         return out
 
-    return {"bases": bases, "bits": draw_bits_kernel(), "bits_range": bits_range, "uniform": uniform, "index": index}
+    def bits(bases, counters):
+        # Broadcast by element strides: the plan's block of draws is (rows, draws) from a
+        # column of streams and a grid of counters, with no copy of either.
+        bases = cp.ascontiguousarray(cp.asarray(bases), dtype=cp.uint64)
+        counters = cp.ascontiguousarray(cp.asarray(counters), dtype=cp.int64)
+        shape = np.broadcast_shapes(bases.shape, counters.shape)
+        if len(shape) > 2:
+            raise ValueError(f"draws broadcast to at most two dimensions; got {shape}")
+        grid = (1,) * (2 - len(shape)) + tuple(shape)
+        out = cp.empty(shape, dtype=cp.uint64)
+        strides = [stride for a in (bases, counters) for stride in _broadcast_strides(a.shape, grid)]
+        launch("draw_bits_strided", out.size, bases, counters, *map(np.int64, grid), *map(np.int64, strides), out)
+        return out
+
+    return {"bases": bases, "bits": bits, "bits_range": bits_range, "uniform": uniform, "index": index}
+
+
+def _broadcast_strides(shape, grid):
+    """Element strides of a C-contiguous array of ``shape`` broadcast to the 2-D ``grid``."""
+    shape = (1,) * (2 - len(shape)) + tuple(shape)
+    contiguous = (shape[1], 1)
+    return [0 if shape[k] == 1 and grid[k] != 1 else contiguous[k] for k in range(2)]
 
 
 def _integer_codes(codes):
@@ -533,7 +552,7 @@ class CuPyBackend(Backend):
         per_group = [ends, ends - n_new, keys, table_starts, lengths, offsets, k_group]
         per_group = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in per_group]
         X, table = cp.ascontiguousarray(X), cp.ascontiguousarray(table)
-        smote_intra_kernel(_CTYPES[X.dtype])(
+        generate_kernel("smote_intra_rows", _CTYPES[X.dtype])(
             (-(-total * 32 // 256),),
             (256,),
             (X, np.int32(X.shape[1]), rows, table, np.int32(table.shape[1]), *per_group, np.int64(len(n_new)),
@@ -542,8 +561,14 @@ class CuPyBackend(Backend):
         return True
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
-        if out.shape[0] == 0:
-            return out
-        X = cp.ascontiguousarray(X)
-        interpolate_kernel()(X, base_rows, neighbor_rows, gaps.astype(X.dtype, copy=False), X.shape[1], out)
+        if X.dtype not in _CTYPES or out.dtype != X.dtype or not out.flags.c_contiguous:
+            return super().interpolate(X, base_rows, neighbor_rows, gaps, out)
+        if out.shape[0]:
+            generate_kernel("interpolate_rows", _CTYPES[X.dtype])(
+                (_grid_stride_blocks(out.size),),
+                (256,),
+                (cp.ascontiguousarray(X), cp.ascontiguousarray(base_rows, dtype=cp.int64),
+                 cp.ascontiguousarray(neighbor_rows, dtype=cp.int64), cp.ascontiguousarray(gaps, dtype=X.dtype),
+                 np.int64(out.shape[0]), np.int32(X.shape[1]), out),
+            )
         return out

@@ -2,25 +2,6 @@
 
 import functools
 
-
-@functools.lru_cache(maxsize=None)
-def interpolate_kernel():
-    """``out[r, f] = X[base[r], f] + gap[r] * (X[neighbor[r], f] - X[base[r], f])``, one thread per value."""
-    import cupy as cp
-
-    return cp.ElementwiseKernel(
-        "raw T X, raw int64 base, raw int64 neighbor, raw T gap, int64 n_features",
-        "T out",
-        """
-        const long long r = i / n_features;
-        const long long f = i - r * n_features;
-        const T a = X[base[r] * n_features + f];
-        out = a + gap[r] * (X[neighbor[r] * n_features + f] - a);
-        """,
-        "gpu_clover_interpolate",
-    )
-
-
 # Largest k the fused top-k kernel keeps in registers; larger k falls back to argpartition.
 TOPK_MAX = 16
 
@@ -539,6 +520,19 @@ __global__ void draw_bits_range(const unsigned long long* base, const unsigned l
     GRID_STRIDE(i, n) out[i] = splitmix_mix(base[0] + (first + (unsigned long long)i + 1ULL) * GOLDEN);
 }
 
+__global__ void draw_bits_strided(const unsigned long long* bases, const long long* counters, const long long n_rows,
+                                  const long long n_columns, const long long base_row, const long long base_column,
+                                  const long long counter_row, const long long counter_column, unsigned long long* out) {
+    // The counters' draws of the streams bases, broadcast to an (n_rows, n_columns) grid by
+    // element strides (0 along a broadcast axis).
+    GRID_STRIDE(e, n_rows * n_columns) {
+        const long long i = e / n_columns;
+        const long long j = e - i * n_columns;
+        const unsigned long long counter = (unsigned long long)counters[i * counter_row + j * counter_column];
+        out[e] = splitmix_mix(bases[i * base_row + j * base_column] + (counter + 1ULL) * GOLDEN);
+    }
+}
+
 __global__ void bits_to_uniform(const unsigned long long* bits, const long long n, double* out) {
     GRID_STRIDE(i, n) out[i] = (double)(bits[i] >> 11) * (1.0 / 9007199254740992.0);
 }
@@ -550,26 +544,12 @@ __global__ void bits_to_index(const unsigned long long* bits, const long long n,
 }
 """
 
-SPLITMIX_KERNELS = ("stream_bases", "draw_bits_range", "bits_to_uniform", "bits_to_index")
+SPLITMIX_KERNELS = ("stream_bases", "draw_bits_range", "draw_bits_strided", "bits_to_uniform", "bits_to_index")
 
 
 def splitmix_kernel(kernel):
     """One of ``SPLITMIX_KERNELS`` (flat arrays, grid-stride)."""
     return _raw_module("splitmix", None).get_function(kernel)
-
-
-@functools.lru_cache(maxsize=None)
-def draw_bits_kernel():
-    """``bits = mix(base + (counter + 1) * golden)`` with broadcasting (any integer counters)."""
-    import cupy as cp
-
-    return cp.ElementwiseKernel(
-        "uint64 base, C counter",
-        "uint64 bits",
-        "bits = splitmix_mix(base + ((unsigned long long)counter + 1ULL) * 0x9E3779B97F4A7C15ULL)",
-        "gpu_clover_draw_bits",
-        preamble=_SPLITMIX_PREAMBLE,
-    )
 
 
 # SMOTE inside groups in one pass (Backend.fused_smote_intra): each synthetic row's plan
@@ -610,12 +590,26 @@ __global__ void smote_intra_rows(const T* X, const int d, const long long* rows,
     const T* b = X + rows[offsets[item] + second] * d;
     for (int f = lane; f < d; f += 32) out[w * d + f] = a[f] + gap * (b[f] - a[f]);
 }
+
+template <typename T>
+__global__ void interpolate_rows(const T* X, const long long* base, const long long* neighbor, const T* gap,
+                                 const long long n_rows, const int d, T* out) {
+    // out[r, f] = X[base[r], f] + gap[r] * (X[neighbor[r], f] - X[base[r], f]), one thread per value.
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < n_rows * d;
+         e += (long long)gridDim.x * blockDim.x) {
+        const long long r = e / d;
+        const long long f = e - r * d;
+        const T a = X[base[r] * d + f];
+        out[e] = a + gap[r] * (X[neighbor[r] * d + f] - a);
+    }
+}
 """
 
 
-def smote_intra_kernel(dtype_name):
-    """SMOTE's plan and interpolation in one kernel, for ``float`` or ``double``."""
-    return _raw_module("generate", dtype_name).get_function(f"smote_intra_rows<{dtype_name}>")
+def generate_kernel(kernel, dtype_name):
+    """``smote_intra_rows`` (SMOTE's plan and interpolation in one kernel) or
+    ``interpolate_rows`` (rows between given pairs), for ``float`` or ``double``."""
+    return _raw_module("generate", dtype_name).get_function(f"{kernel}<{dtype_name}>")
 
 
 # Codes up to this many bins are counted in shared memory first.
@@ -777,7 +771,7 @@ def any_and_all_kernel():
 
 
 # ------------------------------------------------------------------ the modules
-_FLOAT_MODULES = {"neighbors": _NEIGHBORS_KERNELS, "kmeans": _KMEANS_KERNELS, "generate": ("smote_intra_rows",)}
+_FLOAT_MODULES = {"neighbors": _NEIGHBORS_KERNELS, "kmeans": _KMEANS_KERNELS, "generate": ("smote_intra_rows", "interpolate_rows")}
 _SOURCES = {
     "neighbors": _ROWS_TOPK_SOURCE + _SEGMENTS_SOURCE,
     "kmeans": _KMEANS_SOURCE,
