@@ -198,6 +198,22 @@ class Backend:
             chosen[c] = candidates[best]
         return chosen
 
+    def som_epoch(self, X, weights, grid_sq, width, learning_rate):
+        """One batch-SOM epoch: each neuron moves towards the mean of the rows won by its
+        neighbourhood, weighted by ``exp(-grid_sq / (2 width^2))`` (``grid_sq``: float64 squared
+        distances between neurons on the map), at ``learning_rate``."""
+        xp = self.xp
+        n_neurons = weights.shape[0]
+        influence = xp.exp(-grid_sq / (2 * width * width)).astype(X.dtype)
+        winners = self.nearest_center(X, weights)
+        counts = xp.bincount(winners, minlength=n_neurons).astype(X.dtype)
+        sums = self.segment_sum(X, winners, n_neurons)
+        numerator = xp.matmul(influence, sums)
+        denominator = xp.matmul(influence, counts)
+        reached = denominator > 1e-12
+        target = numerator / xp.where(reached, denominator, 1)[:, None]
+        return xp.where(reached[:, None], weights + learning_rate * (target - weights), weights)
+
     def lloyd_step(self, X, centers):
         """One Lloyd iteration: ``(new_centers, counts, shift)``.
 

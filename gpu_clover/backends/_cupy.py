@@ -495,18 +495,9 @@ class CuPyBackend(Backend):
         if X.dtype not in _CTYPES or centers.dtype != X.dtype or k > _UPDATE_MAX_CENTERS:
             return super().lloyd_step(X, centers)
         X, centers = cp.ascontiguousarray(X), cp.ascontiguousarray(centers)
-        labels = self.nearest_center(X, centers)
-        n = X.shape[0]
-        n_chunks = max(1, min(-(-n // _UPDATE_CHUNK_ROWS), _PARTIAL_ELEMENTS // (k * d), _MAX_GRID_Y))
-        chunk_rows = -(-n // n_chunks)
-        partial = cp.empty((n_chunks, k, d), dtype=cp.float64)
-        partial_counts = cp.empty((n_chunks, k), dtype=cp.int64)
+        partial, partial_counts = self._center_partials(X, self.nearest_center(X, centers), k)
+        n_chunks = partial.shape[0]
         ctype = _CTYPES[X.dtype]
-        kmeans_kernel("center_partial_sums", ctype)(
-            (k, n_chunks, -(-d // 32)),
-            (256,),
-            (X, labels, np.int64(n), np.int32(d), np.int32(k), np.int64(chunk_rows), partial, partial_counts),
-        )
         new = cp.empty_like(centers)
         report = cp.empty(2 * k, dtype=cp.float64)  # per center: squared shift, then rows
         kmeans_kernel("finalize_centers", ctype)(
@@ -514,6 +505,49 @@ class CuPyBackend(Backend):
         )
         report = self.to_host(report)
         return new, report[k:].astype(np.int64), float(report[:k].sum())
+
+    def _center_partials(self, X, labels, k):
+        """Float64 column sums and row counts of the rows labelled c, per row chunk:
+        ``(partial (n_chunks, k, d), partial_counts (n_chunks, k))``, in a fixed order."""
+        n, d = X.shape
+        n_chunks = max(1, min(-(-n // _UPDATE_CHUNK_ROWS), _PARTIAL_ELEMENTS // (k * d), _MAX_GRID_Y))
+        chunk_rows = -(-n // n_chunks)
+        partial = cp.empty((n_chunks, k, d), dtype=cp.float64)
+        partial_counts = cp.empty((n_chunks, k), dtype=cp.int64)
+        kmeans_kernel("center_partial_sums", _CTYPES[X.dtype])(
+            (k, n_chunks, -(-d // 32)),
+            (256,),
+            (X, labels, np.int64(n), np.int32(d), np.int32(k), np.int64(chunk_rows), partial, partial_counts),
+        )
+        return partial, partial_counts
+
+    def som_epoch(self, X, weights, grid_sq, width, learning_rate):
+        k, d = weights.shape
+        if X.dtype not in _CTYPES or weights.dtype != X.dtype or k > _UPDATE_MAX_CENTERS:
+            return super().som_epoch(X, weights, grid_sq, width, learning_rate)
+        # The k-means kernels give each neuron's rows (sums and counts, float64 in a fixed
+        # order); the neighbourhood's weighting is two small GEMMs; one kernel moves the neurons.
+        X, weights = cp.ascontiguousarray(X), cp.ascontiguousarray(weights)
+        ctype = _CTYPES[X.dtype]
+        grid_sq = cp.ascontiguousarray(grid_sq, dtype=cp.float64)
+        influence = cp.empty((k, k), dtype=X.dtype)
+        kmeans_kernel("som_influence", ctype)(
+            (_grid_stride_blocks(k * k),), (256,), (grid_sq, np.int64(k * k), np.float64(1.0 / (2 * width * width)), influence)
+        )
+        partial, partial_counts = self._center_partials(X, self.nearest_center(X, weights), k)
+        sums = cp.empty((k, d), dtype=X.dtype)
+        counts = cp.empty(k, dtype=X.dtype)
+        kmeans_kernel("chunk_totals", ctype)(
+            (k,), (128,), (partial, partial_counts, np.int32(partial.shape[0]), np.int32(k), np.int32(d), sums, counts)
+        )
+        numerator, denominator = cp.matmul(influence, sums), cp.matmul(influence, counts)
+        out = cp.empty_like(weights)
+        kmeans_kernel("som_update", ctype)(
+            (_grid_stride_blocks(k * d),),
+            (256,),
+            (weights, numerator, denominator, X.dtype.type(learning_rate), np.int64(k), np.int32(d), out),
+        )
+        return out
 
     @_retry_on_oom
     def nearest_center(self, X, centers, with_distances=False):

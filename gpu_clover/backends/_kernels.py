@@ -362,6 +362,43 @@ __global__ void center_partial_sums(const T* X, const int* labels, const long lo
 }
 
 template <typename T>
+__global__ void chunk_totals(const double* partial, const long long* partial_counts, const int n_chunks, const int k,
+                             const int d, T* sums, T* counts) {
+    // Block per center: the chunk sums in chunk order (float64), then the center's column
+    // sums and row count in T (a batch SOM's per-neuron statistics).
+    const int c = blockIdx.x;
+    for (int f = threadIdx.x; f < d; f += blockDim.x) {
+        double s = 0.0;
+        for (int j = 0; j < n_chunks; ++j) s += partial[((long long)j * k + c) * d + f];
+        sums[(long long)c * d + f] = (T)s;
+    }
+    if (threadIdx.x == 0) {
+        long long count = 0;
+        for (int j = 0; j < n_chunks; ++j) count += partial_counts[(long long)j * k + c];
+        counts[c] = (T)count;
+    }
+}
+
+template <typename T>
+__global__ void som_influence(const double* grid_sq, const long long n, const double scale, T* out) {
+    // out = exp(-grid_sq * scale): each neuron's pull on the others.
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        out[i] = (T)exp(-grid_sq[i] * scale);
+}
+
+template <typename T>
+__global__ void som_update(const T* weights, const T* numerator, const T* denominator, const T learning_rate,
+                           const long long k, const int d, T* out) {
+    // A batch-SOM step per neuron: towards numerator / denominator where the neighbourhood
+    // reached it (denominator > 1e-12), unchanged elsewhere.
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < k * d; e += (long long)gridDim.x * blockDim.x) {
+        const T den = denominator[e / d];
+        const T w = weights[e];
+        out[e] = den > (T)1e-12 ? w + learning_rate * (numerator[e] / den - w) : w;
+    }
+}
+
+template <typename T>
 __global__ void finalize_centers(const double* partial, const long long* partial_counts, const int n_chunks,
                                  const int k, const int d, const T* old, T* out, double* report) {
     // Block per center: the chunk sums in chunk order, the mean (an empty center keeps its
@@ -483,7 +520,16 @@ __global__ void __launch_bounds__(SEED_THREADS) seed_pick(const double* trial_d,
 }
 """ % {"seed_threads": SEED_THREADS, "max_trials": SEED_MAX_TRIALS}
 
-_KMEANS_KERNELS = ("row_sq_norms", "nearest_from_dots", "center_partial_sums", "finalize_centers", "seed_sweep")
+_KMEANS_KERNELS = (
+    "row_sq_norms",
+    "nearest_from_dots",
+    "center_partial_sums",
+    "finalize_centers",
+    "seed_sweep",
+    "chunk_totals",
+    "som_influence",
+    "som_update",
+)
 
 
 def kmeans_kernel(kernel, dtype_name):

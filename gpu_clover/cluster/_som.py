@@ -194,19 +194,9 @@ def principal_axes_init(backend, X, n_rows, n_columns):
 
 def batch_som(backend, X, weights, grid_sq, sigma, learning_rate, n_iter):
     """``n_iter`` batch-SOM epochs; returns the trained weights."""
-    xp = backend.xp
-    n_neurons = weights.shape[0]
     for epoch in range(n_iter):
         width = sigma * SIGMA_DECAY ** (epoch / max(n_iter - 1, 1))
-        influence = xp.exp(-grid_sq / (2 * width * width)).astype(X.dtype)
-        winners = backend.nearest_center(X, weights)
-        counts = xp.bincount(winners, minlength=n_neurons).astype(X.dtype)
-        sums = backend.segment_sum(X, winners, n_neurons)
-        numerator = xp.matmul(influence, sums)
-        denominator = xp.matmul(influence, counts)
-        reached = denominator > 1e-12
-        target = numerator / xp.where(reached, denominator, 1)[:, None]
-        weights = xp.where(reached[:, None], weights + learning_rate * (target - weights), weights)
+        weights = backend.som_epoch(X, weights, grid_sq, width, learning_rate)
     return weights
 
 
