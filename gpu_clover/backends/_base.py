@@ -171,6 +171,18 @@ class Backend:
         return (labels, min_sq) if with_distances else labels
 
     # ---------------------------------------------------------------- k-means
+    def minmax_scaled(self, X):
+        """float32 ``X`` scaled per feature to [0, 1] (a constant feature becomes 0)."""
+        xp = self.xp
+        low, high = X.min(axis=0), X.max(axis=0)
+        span = high - low
+        return ((X - low) / xp.where(span > 0, span, 1)).astype(xp.float32)
+
+    def centered_columns(self, X):
+        """``(X - its column means, the means)``: a new array of X's dtype, and float64 host means."""
+        mean = X.mean(axis=0, dtype=self.xp.float64)
+        return X - mean.astype(X.dtype), np.asarray(self.to_host(mean), dtype=np.float64)
+
     def mean_feature_variance(self, X):
         """The mean over features of each feature's variance (scikit-learn's scale for ``tol``)."""
         return float(self.xp.var(X, axis=0).mean())
@@ -390,6 +402,12 @@ class Backend:
         (the same draws) into ``out``. Returns False where there is no such kernel:
         the caller then runs the plan.
         """
+        return False
+
+    def fused_smote_inter(self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out):
+        """SMOTE's rows between pairs of groups in one pass, where the backend has a kernel for
+        it: the arguments and draws of the generic plan in ``_generation.smote_inter`` (host
+        arrays per pair). False where there is none: the caller runs the plan."""
         return False
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):

@@ -594,6 +594,59 @@ class CuPyBackend(Backend):
         )
         return True
 
+    def fused_smote_inter(self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out):
+        n_new = np.asarray(n_new, dtype=np.int64)
+        total = int(n_new.sum())
+        fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and out.shape[0] == total
+        if not fits or rows.dtype != cp.int64 or total == 0:
+            return False
+        ends = np.cumsum(n_new)
+        per_pair = [ends, ends - n_new, keys, first_offsets, first_lengths, second_offsets, second_lengths]
+        per_pair = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in per_pair]
+        generate_kernel("smote_inter_rows", _CTYPES[X.dtype])(
+            (-(-total * 32 // 256),),
+            (256,),
+            (cp.ascontiguousarray(X), np.int32(X.shape[1]), rows, *per_pair, np.int64(len(n_new)), np.uint64(seed),
+             np.int64(total), out),
+        )
+        return True
+
+    def minmax_scaled(self, X):
+        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
+            return super().minmax_scaled(X)
+        # Per row chunk the min and max of every feature (order-free), per feature their
+        # totals, then the scaling: three launches of the k-means module.
+        X = cp.ascontiguousarray(X)
+        (n, d), ctype = X.shape, _CTYPES[X.dtype]
+        n_chunks = -(-n // SUM_CHUNK_ROWS)
+        partial_low = cp.empty((n_chunks, d), dtype=X.dtype)
+        partial_high = cp.empty((n_chunks, d), dtype=X.dtype)
+        kmeans_kernel("column_ranges", ctype)(
+            (n_chunks, -(-d // 32)), (256,), (X, np.int64(n), np.int32(d), np.int64(SUM_CHUNK_ROWS), partial_low, partial_high)
+        )
+        low, span = cp.empty(d, dtype=X.dtype), cp.empty(d, dtype=X.dtype)
+        kmeans_kernel("range_totals", ctype)(
+            (-(-d // 256),), (256,), (partial_low, partial_high, np.int64(n_chunks), np.int32(d), low, span)
+        )
+        out = cp.empty((n, d), dtype=cp.float32)
+        kmeans_kernel("scale_to_unit", ctype)((_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out))
+        return out
+
+    def centered_columns(self, X):
+        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
+            return super().centered_columns(X)
+        # A copy of X as one "group" of the segmented pass's kernels: its means, then centering.
+        n, d = X.shape
+        block = cp.empty((1, n, d), dtype=X.dtype)
+        self.copy_into(block[0], cp.ascontiguousarray(X))
+        lengths = cp.asarray(np.array([n], dtype=np.int64))
+        means = self._column_means(block, lengths)
+        sq = cp.empty((1, n), dtype=X.dtype)  # the kernel's squared norms, unused here
+        neighbors_kernel("center_padded", _CTYPES[X.dtype])(
+            (-(-n * 32 // 256),), (256,), (block, means, lengths, np.int64(n), np.int64(n), np.int32(d), sq)
+        )
+        return block[0], self.to_host(means[0]).astype(np.float64)
+
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
         if X.dtype not in _CTYPES or out.dtype != X.dtype or not out.flags.c_contiguous:
             return super().interpolate(X, base_rows, neighbor_rows, gaps, out)

@@ -362,6 +362,63 @@ __global__ void center_partial_sums(const T* X, const int* labels, const long lo
 }
 
 template <typename T>
+__global__ void column_ranges(const T* X, const long long n, const int d, const long long chunk_rows, T* partial_low,
+                              T* partial_high) {
+    // Block (row chunk c, 32 features): 8 warps take every 8th row of the chunk, a lane one
+    // feature; the chunk's min and max per feature (order-free), at partial_*[c * d + f].
+    __shared__ T lows[8][32];
+    __shared__ T highs[8][32];
+    const long long c = blockIdx.x;
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    const int f = blockIdx.y * 32 + lane;
+    const T inf = (T)__longlong_as_double(0x7ff0000000000000LL);
+    const long long start = c * chunk_rows;
+    const long long stop = start + chunk_rows < n ? start + chunk_rows : n;
+    T low = inf, high = -inf;
+    if (f < d)
+        for (long long r = start + warp; r < stop; r += 8) {
+            const T v = X[r * d + f];
+            low = v < low ? v : low;
+            high = v > high ? v : high;
+        }
+    lows[warp][lane] = low;
+    highs[warp][lane] = high;
+    __syncthreads();
+    if (warp != 0 || f >= d) return;
+    for (int w = 1; w < 8; ++w) {
+        low = lows[w][lane] < low ? lows[w][lane] : low;
+        high = highs[w][lane] > high ? highs[w][lane] : high;
+    }
+    partial_low[c * d + f] = low;
+    partial_high[c * d + f] = high;
+}
+
+template <typename T>
+__global__ void range_totals(const T* partial_low, const T* partial_high, const long long n_chunks, const int d, T* low,
+                             T* span) {
+    // Per feature: the min over the chunks, and max - min (one thread each).
+    const int f = blockIdx.x * blockDim.x + threadIdx.x;
+    if (f >= d) return;
+    T lo = partial_low[f], hi = partial_high[f];
+    for (long long c = 1; c < n_chunks; ++c) {
+        lo = partial_low[c * d + f] < lo ? partial_low[c * d + f] : lo;
+        hi = partial_high[c * d + f] > hi ? partial_high[c * d + f] : hi;
+    }
+    low[f] = lo;
+    span[f] = hi - lo;
+}
+
+template <typename T>
+__global__ void scale_to_unit(const T* X, const long long size, const int d, const T* low, const T* span, float* out) {
+    // out = (X - low) / span per feature (span 0: divided by 1), as float32.
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < size; e += (long long)gridDim.x * blockDim.x) {
+        const int f = (int)(e %% d);
+        out[e] = (float)((X[e] - low[f]) / (span[f] > (T)0 ? span[f] : (T)1));
+    }
+}
+
+template <typename T>
 __global__ void chunk_totals(const double* partial, const long long* partial_counts, const int n_chunks, const int k,
                              const int d, T* sums, T* counts) {
     // Block per center: the chunk sums in chunk order (float64), then the center's column
@@ -529,6 +586,9 @@ _KMEANS_KERNELS = (
     "chunk_totals",
     "som_influence",
     "som_update",
+    "column_ranges",
+    "range_totals",
+    "scale_to_unit",
 )
 
 
@@ -638,6 +698,38 @@ __global__ void smote_intra_rows(const T* X, const int d, const long long* rows,
 }
 
 template <typename T>
+__global__ void smote_inter_rows(const T* X, const int d, const long long* rows, const long long* ends,
+                                 const long long* begins, const long long* keys, const long long* first_offsets,
+                                 const long long* first_lengths, const long long* second_offsets,
+                                 const long long* second_lengths, const long long n_items,
+                                 const unsigned long long seed, const long long n_out, T* out) {
+    // SMOTE between two neighbouring groups, one warp per synthetic row: a random row of the
+    // item's first group, one of its second group and a gap, with exactly the generic plan's
+    // draws (as smote_intra_rows).
+    const long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (w >= n_out) return;
+    long long low = 0, high = n_items;  // searchsorted(ends, w, side="right")
+    while (low < high) {
+        const long long mid = (low + high) >> 1;
+        if (ends[mid] <= w) low = mid + 1; else high = mid;
+    }
+    const long long item = low;
+    const unsigned long long position = (unsigned long long)(w - begins[item]);
+    const unsigned long long base = splitmix_mix(
+        splitmix_mix((unsigned long long)keys[item] * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL);
+    unsigned long long bits[3];
+    for (int r = 0; r < 3; ++r)
+        bits[r] = splitmix_mix(base + (3ULL * position + (unsigned long long)r + 1ULL) * 0x9E3779B97F4A7C15ULL);
+    const long long i = (long long)(((bits[0] >> 32) * (unsigned long long)first_lengths[item]) >> 32);
+    const long long j = (long long)(((bits[1] >> 32) * (unsigned long long)second_lengths[item]) >> 32);
+    const T gap = (T)((double)(bits[2] >> 11) * (1.0 / 9007199254740992.0));
+    const T* a = X + rows[first_offsets[item] + i] * d;
+    const T* b = X + rows[second_offsets[item] + j] * d;
+    for (int f = lane; f < d; f += 32) out[w * d + f] = a[f] + gap * (b[f] - a[f]);
+}
+
+template <typename T>
 __global__ void interpolate_rows(const T* X, const long long* base, const long long* neighbor, const T* gap,
                                  const long long n_rows, const int d, T* out) {
     // out[r, f] = X[base[r], f] + gap[r] * (X[neighbor[r], f] - X[base[r], f]), one thread per value.
@@ -653,8 +745,9 @@ __global__ void interpolate_rows(const T* X, const long long* base, const long l
 
 
 def generate_kernel(kernel, dtype_name):
-    """``smote_intra_rows`` (SMOTE's plan and interpolation in one kernel) or
-    ``interpolate_rows`` (rows between given pairs), for ``float`` or ``double``."""
+    """``smote_intra_rows`` / ``smote_inter_rows`` (SMOTE's plan and interpolation in one
+    kernel, inside a group / between two) or ``interpolate_rows`` (rows between given pairs),
+    for ``float`` or ``double``."""
     return _raw_module("generate", dtype_name).get_function(f"{kernel}<{dtype_name}>")
 
 
@@ -817,7 +910,11 @@ def any_and_all_kernel():
 
 
 # ------------------------------------------------------------------ the modules
-_FLOAT_MODULES = {"neighbors": _NEIGHBORS_KERNELS, "kmeans": _KMEANS_KERNELS, "generate": ("smote_intra_rows", "interpolate_rows")}
+_FLOAT_MODULES = {
+    "neighbors": _NEIGHBORS_KERNELS,
+    "kmeans": _KMEANS_KERNELS,
+    "generate": ("smote_intra_rows", "smote_inter_rows", "interpolate_rows"),
+}
 _SOURCES = {
     "neighbors": _ROWS_TOPK_SOURCE + _SEGMENTS_SOURCE,
     "kmeans": _KMEANS_SOURCE,

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
+from .._groups import encode_labels
 from .._random import Stream, seed_from_random_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 
@@ -111,24 +112,19 @@ class SOM(ClusterMixin, BaseEstimator):
         n = X.shape[0]
         self.n_rows_, self.n_columns_ = grid_shape(n, self.n_rows, self.n_columns)
         n_neurons = self.n_rows_ * self.n_columns_
-        low, high = X.min(axis=0), X.max(axis=0)
-        span = high - low
-        scaled = ((X - low) / xp.where(span > 0, span, 1)).astype(xp.float32)
+        scaled = backend.minmax_scaled(X)
         sample_size = max(FIT_SAMPLE_ROWS, ROWS_PER_NEURON * n_neurons)
         train = scaled
         if n > sample_size:
-            train = scaled[Stream(xp, seed_from_random_state(self.random_state), 0).index(sample_size, n)]
+            train = backend.take(scaled, Stream(xp, seed_from_random_state(self.random_state), 0).index(sample_size, n))
         positions = neuron_positions(self.n_rows_, self.n_columns_, self.topology)
         grid_sq = ((positions[:, None, :] - positions[None, :, :]) ** 2).sum(axis=-1)
         weights = principal_axes_init(backend, train, self.n_rows_, self.n_columns_)
         weights = batch_som(
             backend, train, weights, backend.asarray(grid_sq), self.sigma, self.learning_rate, self.n_iter
         )
-        neurons = backend.nearest_center(scaled, weights)
-        occupied, labels = xp.unique(neurons, return_inverse=True)
-        occupied = backend.to_host(occupied)
+        occupied, labels = encode_labels(backend, backend.nearest_center(scaled, weights))  # sorted neurons, int64 codes
         self.neighbors_ = occupied_neighbors(occupied, self.n_rows_, self.n_columns_, self.topology)
-        labels = labels.reshape(-1).astype(xp.int64)
         self.labels_ = labels if self._on_device else backend.to_host(labels)
         self.cluster_centers_ = weights if self._on_device else backend.to_host(weights)
         return self
@@ -180,15 +176,14 @@ def neuron_positions(n_rows, n_columns, topology):
 def principal_axes_init(backend, X, n_rows, n_columns):
     """Neurons on a grid spanning +-1 standard deviation along the two principal axes."""
     xp = backend.xp
-    mean = X.mean(axis=0, dtype=xp.float64)
-    centred = X - mean.astype(X.dtype)
-    cov = backend.to_host(xp.matmul(centred.T, centred).astype(xp.float64)) / max(X.shape[0] - 1, 1)
+    centred, mean = backend.centered_columns(X)
+    cov = backend.to_host(xp.matmul(centred.T, centred)).astype(np.float64) / max(X.shape[0] - 1, 1)
     values, vectors = np.linalg.eigh(cov)
     top = np.argsort(values)[::-1][:2]
     axes = vectors[:, top] * np.sqrt(np.maximum(values[top], 0))  # (n_features, <= 2)
     steps = [np.linspace(-1, 1, n) if n > 1 else np.zeros(1) for n in (n_rows, n_columns)]
     grid = np.stack(np.meshgrid(*steps, indexing="ij"), axis=-1).reshape(-1, 2)[:, : axes.shape[1]]
-    weights = backend.to_host(mean)[None, :] + grid @ axes.T
+    weights = mean[None, :] + grid @ axes.T
     return backend.asarray(weights, dtype=X.dtype)
 
 

@@ -107,7 +107,11 @@ def smote_inter(backend, X, groups, pairs, n_new, seed, out):
     """Rows between a random minority row of one group and one of a neighbouring group."""
     first, second = pairs[:, 0], pairs[:, 1]
     rows = groups.order
-    for start, stop, plan in plan_tiles(backend, groups.pair_keys(first, second), n_new, seed):
+    keys = groups.pair_keys(first, second)
+    per_pair = (groups.offsets[first], groups.lengths[first], groups.offsets[second], groups.lengths[second])
+    if backend.fused_smote_inter(X, rows, keys, n_new, *per_pair, seed, out):
+        return out
+    for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
         base = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
         partner = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
         backend.interpolate(X, base, partner, plan.uniform(2, X.dtype), out[start:stop])

@@ -199,7 +199,7 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     """The one-kernel SMOTE generation against the generic plan, both on the GPU (the
     kernel may fuse a multiply-add, hence a tolerance)."""
     from gpu_clover._groups import GroupNeighbors, build_groups
-    from gpu_clover.over_sampling._generation import smote_intra
+    from gpu_clover.over_sampling._generation import smote_inter, smote_intra
 
     backend = get_backend("cupy")
     rng = np.random.default_rng(4)
@@ -214,6 +214,13 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     monkeypatch.setattr(type(backend), "fused_smote_intra", lambda *args: False)
     plan = smote_intra(stats, group_ids, n_new, 7, backend.xp.empty((int(n_new.sum()), 7), dtype=dtype))
     tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
+    # Between neighbouring groups too (SOMO's inter-cluster rows).
+    pairs = np.stack([group_ids[:-1], group_ids[1:]], axis=1)
+    n_pair = rng.integers(1, 200, size=len(pairs))
+    fused = smote_inter(backend, X, groups, pairs, n_pair, 8, backend.xp.empty((int(n_pair.sum()), 7), dtype=dtype))
+    monkeypatch.setattr(type(backend), "fused_smote_inter", lambda *args: False)
+    plan = smote_inter(backend, X, groups, pairs, n_pair, 8, backend.xp.empty((int(n_pair.sum()), 7), dtype=dtype))
     np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
 
 
