@@ -404,6 +404,11 @@ class Backend:
         """
         return False
 
+    def fused_geometric_rows(self, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
+        """Geometric SMOTE's points (``_geometry.geometric_rows``) in one pass, where the backend
+        has a kernel for it; False where there is none (the caller computes them)."""
+        return False
+
     def fused_smote_inter(self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out):
         """SMOTE's rows between pairs of groups in one pass, where the backend has a kernel for
         it: the arguments and draws of the generic plan in ``_generation.smote_inter`` (host

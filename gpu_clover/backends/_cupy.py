@@ -611,6 +611,21 @@ class CuPyBackend(Backend):
         )
         return True
 
+    def fused_geometric_rows(self, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
+        fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and X.ndim == 2
+        if not fits or not out.shape[0]:
+            return fits
+        n, d = out.shape[0], X.shape[1]
+        uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
+        generate_kernel("geometric_rows", _CTYPES[X.dtype])(
+            (-(-n * 32 // 256),),
+            (256,),
+            (cp.ascontiguousarray(X), np.int32(d), cp.ascontiguousarray(centers, dtype=cp.int64),
+             cp.ascontiguousarray(surfaces, dtype=cp.int64), uniforms, np.int32(uniforms.shape[1]), np.int64(n),
+             np.float64(truncation_factor), np.float64(deformation_factor), out),
+        )
+        return True
+
     def minmax_scaled(self, X):
         if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
             return super().minmax_scaled(X)

@@ -730,6 +730,62 @@ __global__ void smote_inter_rows(const T* X, const int d, const long long* rows,
 }
 
 template <typename T>
+__device__ __forceinline__ T warp_total(T v) {
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;  // every lane holds the total
+}
+
+__device__ __forceinline__ double box_muller(const double* u, const int f) {
+    // Feature f's standard normal from the row's uniforms: pair m = f / 2 is (u[1 + 2m], u[2 + 2m]),
+    // cos for the even feature, sin for the odd one.
+    const int m = f >> 1;
+    const double modulus = sqrt(-2.0 * log1p(-u[1 + 2 * m]));
+    const double angle = 6.283185307179586 * u[2 + 2 * m];
+    return modulus * ((f & 1) ? sin(angle) : cos(angle));
+}
+
+template <typename T>
+__global__ void geometric_rows(const T* X, const int d, const long long* centers, const long long* surfaces,
+                               const double* uniforms, const int n_draws, const long long n_out,
+                               const double truncation, const double deformation, T* out) {
+    // Geometric SMOTE, one warp per synthetic row (as _geometry.geometric_rows): a point
+    // uniform in the unit ball, reflected into the kept side of the truncated ball,
+    // flattened towards the center-to-surface axis, scaled by the radius, moved to the center.
+    // Each pass recomputes its per-feature terms, so no row is held in memory.
+    const long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (w >= n_out) return;
+    const T* c = X + centers[w] * d;
+    const T* s = X + surfaces[w] * d;
+    const double* u = uniforms + w * n_draws;
+    T sq = (T)0;
+    double g_sq = 0.0;
+    for (int f = lane; f < d; f += 32) {
+        const T a = s[f] - c[f];
+        sq += a * a;
+        const double g = box_muller(u, f);
+        g_sq += g * g;
+    }
+    const T radius = sqrt(warp_total(sq));
+    const T to_unit = radius > (T)0 ? radius : (T)1;
+    double norm = sqrt(warp_total(g_sq));
+    norm = norm > 2.2250738585072014e-308 ? norm : 2.2250738585072014e-308;
+    const double scale = pow(u[0], 1.0 / d) / norm;
+    T along = (T)0;
+    for (int f = lane; f < d; f += 32) along += (T)(box_muller(u, f) * scale) * ((s[f] - c[f]) / to_unit);
+    along = warp_total(along);
+    const bool flip = (truncation > 0 && along < (T)(truncation - 1)) || (truncation < 0 && along > (T)(truncation + 1));
+    const T kept = flip ? -along : along;
+    for (int f = lane; f < d; f += 32) {
+        const T axis = (s[f] - c[f]) / to_unit;
+        T point = (T)(box_muller(u, f) * scale);
+        if (flip) point -= (T)2 * along * axis;
+        if (deformation != 0) point = point * (T)(1 - deformation) + (T)deformation * kept * axis;
+        out[w * d + f] = point * radius + c[f];
+    }
+}
+
+template <typename T>
 __global__ void interpolate_rows(const T* X, const long long* base, const long long* neighbor, const T* gap,
                                  const long long n_rows, const int d, T* out) {
     // out[r, f] = X[base[r], f] + gap[r] * (X[neighbor[r], f] - X[base[r], f]), one thread per value.
@@ -913,7 +969,7 @@ def any_and_all_kernel():
 _FLOAT_MODULES = {
     "neighbors": _NEIGHBORS_KERNELS,
     "kmeans": _KMEANS_KERNELS,
-    "generate": ("smote_intra_rows", "smote_inter_rows", "interpolate_rows"),
+    "generate": ("smote_intra_rows", "smote_inter_rows", "interpolate_rows", "geometric_rows"),
 }
 _SOURCES = {
     "neighbors": _ROWS_TOPK_SOURCE + _SEGMENTS_SOURCE,

@@ -116,6 +116,8 @@ def geometric_rows(backend, X, centers, surfaces, uniforms, truncation_factor, d
     2019). A zero radius returns the center. ``uniforms`` (float64, one row of
     ``uniform_draws(n_features)`` per output row) are the random numbers.
     """
+    if backend.fused_geometric_rows(X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
+        return out
     xp = backend.xp
     n_features = X.shape[1]
     center = X[centers]

@@ -224,6 +224,26 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeypatch):
+    from gpu_clover.over_sampling._geometry import geometric_rows, uniform_draws
+
+    backend = get_backend("cupy")
+    rng = np.random.default_rng(5)
+    X = backend.asarray(rng.normal(size=(500, 37)).astype(dtype))
+    centers, surfaces = backend.asarray(rng.integers(0, 500, 2000)), backend.asarray(rng.integers(0, 500, 2000))
+    uniforms = backend.asarray(rng.random((2000, uniform_draws(37))))
+    for truncation, deformation in ((1.0, 0.0), (-0.5, 0.3)):
+        fused = geometric_rows(backend, X, centers, surfaces, uniforms, truncation, deformation, backend.xp.empty((2000, 37), dtype=dtype))
+        with monkeypatch.context() as patch:
+            patch.setattr(type(backend), "fused_geometric_rows", lambda *args: False)
+            plain = geometric_rows(backend, X, centers, surfaces, uniforms, truncation, deformation, backend.xp.empty((2000, 37), dtype=dtype))
+        tol = 1e-4 if dtype == np.float32 else 1e-9
+        np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plain), rtol=tol, atol=tol)
+
+
 def test_random_streams_are_uniform_independent_and_reproducible():
     bases = stream_bases(np, 123, np.arange(3))
     draws = np.stack([bits_to_uniform(np, draw_bits(np, b, np.arange(20000))) for b in bases])
