@@ -159,6 +159,7 @@ class CuPyBackend(Backend):
     name = "cupy"
     xp = cp
 
+    # ----------------------------------------------------------------- data
     def __init__(self):
         self._tile_scale = 1.0
 
@@ -208,6 +209,7 @@ class CuPyBackend(Backend):
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         return props["name"].decode()
 
+    # ------------------------------------------------ reductions and labels
     def reduce_to_scalar(self, a, op, dtype=None):
         if a.size and dtype is None and (
             (op in ("min", "max") and a.dtype.name in CHECKED_INTEGERS) or (op in ("all", "any") and a.dtype == cp.bool_)
@@ -248,6 +250,14 @@ class CuPyBackend(Backend):
         found_any, found_all = self.to_host(out)
         return bool(found_any if op == "any" else found_all)
 
+    def all_finite(self, X):
+        if X.dtype not in _CTYPES or not X.size:
+            return super().all_finite(X)
+        flat = cp.ascontiguousarray(X).reshape(-1)
+        out = cp.asarray(np.ones(1, dtype=np.int32))
+        all_finite_kernel(X.dtype.name)((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), out))
+        return bool(self.to_host(out)[0])
+
     def bincount(self, codes, n_bins):
         # cupy.bincount first checks (codes < 0).any() and codes.max(): two whole-array
         # reductions and two host synchronizations per call. The range is known here,
@@ -259,13 +269,37 @@ class CuPyBackend(Backend):
             kernel((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), np.int32(n_bins), counts))
         return counts
 
-    def all_finite(self, X):
-        if X.dtype not in _CTYPES or not X.size:
-            return super().all_finite(X)
-        flat = cp.ascontiguousarray(X).reshape(-1)
-        out = cp.asarray(np.ones(1, dtype=np.int32))
-        all_finite_kernel(X.dtype.name)((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), out))
-        return bool(self.to_host(out)[0])
+    def first_occurrence(self, codes, n_codes):
+        # One pass of integer atomics (the largest n - i per code), then first = n - that.
+        flat = _integer_codes(codes)
+        n = flat.size
+        first = cp.zeros(n_codes, dtype=cp.int64)
+        if n:
+            kernel = integer_kernel("last_from_end", flat.dtype.name)
+            kernel((_atomic_blocks(n),), (256,), (flat, np.int64(n), np.int32(n_codes), first))
+        if n_codes:
+            integer_kernel("first_from_end", flat.dtype.name if n else "int64")(
+                (-(-n_codes // 256),), (256,), (first, np.int32(n_codes), np.int64(n))
+            )
+        return first
+
+    def segment_sum(self, values, segment_ids, n_segments):
+        if values.ndim != 2 or n_segments > _ONE_HOT_MAX_SEGMENTS:
+            out = cp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)
+            cp.add.at(out, segment_ids, values)
+            return out
+        # Few segments (k-means centers): a one-hot GEMM per row tile, no atomics contending
+        # on k addresses.
+        out = cp.zeros((n_segments, values.shape[1]), dtype=values.dtype)
+        segments = cp.arange(n_segments)[:, None]
+        step = max(1, self.tile_elements(values.itemsize) // n_segments)
+        for start in range(0, values.shape[0], step):
+            one_hot = (segment_ids[None, start : start + step] == segments).astype(values.dtype)
+            out += one_hot @ values[start : start + step]
+        return out
+
+    def stable_argsort(self, a):
+        return cp.argsort(a)  # CuPy's sort is always stable (and takes no kind)
 
     def take(self, a, indices):
         fits = indices.ndim == 1 and indices.dtype.name in CHECKED_INTEGERS and a.dtype.name in TAKE_TYPES
@@ -306,102 +340,7 @@ class CuPyBackend(Backend):
             )
         return out
 
-    def segment_sum(self, values, segment_ids, n_segments):
-        if values.ndim != 2 or n_segments > _ONE_HOT_MAX_SEGMENTS:
-            out = cp.zeros((n_segments,) + values.shape[1:], dtype=values.dtype)
-            cp.add.at(out, segment_ids, values)
-            return out
-        # Few segments (k-means centers): a one-hot GEMM per row tile, no atomics contending
-        # on k addresses.
-        out = cp.zeros((n_segments, values.shape[1]), dtype=values.dtype)
-        segments = cp.arange(n_segments)[:, None]
-        step = max(1, self.tile_elements(values.itemsize) // n_segments)
-        for start in range(0, values.shape[0], step):
-            one_hot = (segment_ids[None, start : start + step] == segments).astype(values.dtype)
-            out += one_hot @ values[start : start + step]
-        return out
-
-    def first_occurrence(self, codes, n_codes):
-        # One pass of integer atomics (the largest n - i per code), then first = n - that.
-        flat = _integer_codes(codes)
-        n = flat.size
-        first = cp.zeros(n_codes, dtype=cp.int64)
-        if n:
-            kernel = integer_kernel("last_from_end", flat.dtype.name)
-            kernel((_atomic_blocks(n),), (256,), (flat, np.int64(n), np.int32(n_codes), first))
-        if n_codes:
-            integer_kernel("first_from_end", flat.dtype.name if n else "int64")(
-                (-(-n_codes // 256),), (256,), (first, np.int32(n_codes), np.int64(n))
-            )
-        return first
-
-    def stable_argsort(self, a):
-        return cp.argsort(a)  # CuPy's sort is always stable (and takes no kind)
-
-    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None, a_sq=None):
-        kk = min(k, b.shape[-2])
-        if kk > TOPK_MAX or a.dtype not in (cp.float32, cp.float64):
-            return super().tile_topk_and_sums(a, b, n_valid, self_col, k, b_sq, a_sq)
-        # One GEMM for the dot products; the kernel adds the norms as it reads the tile,
-        # so the tile is written once and read once.
-        n_cols = b.shape[-2]
-        gram = cp.matmul(a, cp.swapaxes(b, -1, -2)).reshape(-1, n_cols)
-        a_sq = ((a * a).sum(axis=-1) if a_sq is None else a_sq).reshape(-1)
-        b_sq = ((b * b).sum(axis=-1) if b_sq is None else b_sq).reshape(-1)
-        n_rows = gram.shape[0]
-        sums = cp.empty(n_rows, dtype=cp.float64)
-        table = cp.empty((n_rows, max(kk, 1)), dtype=cp.int32)
-        if n_rows:
-            threads = 256
-            blocks = (n_rows * 32 + threads - 1) // threads
-            kernel = neighbors_kernel("rows_topk_and_sums", _CTYPES[gram.dtype])
-            kernel(
-                (blocks,),
-                (threads,),
-                (
-                    cp.ascontiguousarray(gram),
-                    np.int64(n_rows),
-                    np.int64(n_cols),
-                    cp.ascontiguousarray(n_valid, dtype=cp.int64),
-                    cp.ascontiguousarray(self_col, dtype=cp.int64),
-                    np.int32(max(kk, 1)),
-                    cp.ascontiguousarray(a_sq, dtype=gram.dtype),
-                    cp.ascontiguousarray(b_sq, dtype=gram.dtype),
-                    np.int64(a.shape[-2]),  # rows per batch: row r's column norms are batch r // m's
-                    table,
-                    sums,
-                ),
-            )
-        return table, sums
-
-    segmented_neighbors = _retry_on_oom(Backend.segmented_neighbors)
-
-    def gather_groups(self, X, rows, starts, lengths, size, dtype):
-        n_groups, d = len(lengths), X.shape[1]
-        if X.dtype not in _CTYPES or np.dtype(dtype) != X.dtype or rows.dtype != cp.int64 or not n_groups * size * d:
-            return super().gather_groups(X, rows, starts, lengths, size, dtype)
-        # Four launches of one module: the padded gather (with the top-k's limits), float64
-        # column sums per row chunk, the means, then centering with the squared norms.
-        X, rows = cp.ascontiguousarray(X), cp.ascontiguousarray(rows)
-        n_padded = n_groups * size
-        ctype = _CTYPES[X.dtype]
-        starts = cp.asarray(np.asarray(starts, dtype=np.int64))
-        lengths = cp.asarray(np.asarray(lengths, dtype=np.int64))
-        block = cp.empty((n_groups, size, d), dtype=X.dtype)
-        sq = cp.empty((n_groups, size), dtype=X.dtype)
-        n_valid = cp.empty(n_padded, dtype=cp.int64)
-        self_col = cp.empty(n_padded, dtype=cp.int64)
-        neighbors_kernel("gather_padded", ctype)(
-            (_grid_stride_blocks(n_padded * d),),
-            (256,),
-            (X, rows, starts, lengths, np.int64(size), np.int32(d), np.int64(n_padded), block, n_valid, self_col),
-        )
-        means = self._column_means(block, lengths)
-        neighbors_kernel("center_padded", ctype)(
-            (-(-n_padded * 32 // 256),), (256,), (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq)
-        )
-        return block, sq, n_valid, self_col
-
+    # ---------------------------------------------------- column statistics
     def _column_partials(self, block, means=None):
         """Float64 column sums of each group of ``block`` (``(n_groups, size, d)``) per row chunk,
         ``(n_groups, n_chunks, d)``: of the values, or with ``means`` of their squared deviations."""
@@ -439,23 +378,68 @@ class CuPyBackend(Backend):
         squares = self.to_host(self._column_partials(block, means))
         return float(squares.sum(axis=(0, 1)).sum() / (n * d))
 
-    def scatter_groups(self, table, sums, table_starts, group_ids, lengths, nn, row_sums):
-        if nn.dtype != cp.int32 or table.dtype != cp.int32 or not table.flags.c_contiguous:
-            return super().scatter_groups(table, sums, table_starts, group_ids, lengths, nn, row_sums)
-        n_groups = len(group_ids)
-        m, kk_nn = nn.shape[0] // n_groups, nn.shape[1]
-        nn = cp.ascontiguousarray(nn)
-        if nn.size:
-            placement_kernel("scatter_neighbors")(
-                (_grid_stride_blocks(nn.size),),
-                (256,),
-                (nn, np.int64(m), np.int32(kk_nn), cp.asarray(np.asarray(lengths, dtype=np.int64)),
-                 cp.asarray(np.asarray(table_starts, dtype=np.int64)), np.int64(n_groups), table, np.int32(table.shape[1])),
-            )
-        values = cp.ascontiguousarray(row_sums, dtype=cp.float64).reshape(-1)
-        placement_kernel("add_group_sums")(
-            (n_groups,), (256,), (values, np.int64(values.size // n_groups), cp.asarray(np.asarray(group_ids, dtype=np.int64)), sums)
+    def minmax_scaled(self, X):
+        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
+            return super().minmax_scaled(X)
+        # Per row chunk the min and max of every feature (order-free), per feature their
+        # totals, then the scaling: three launches of the k-means module.
+        X = cp.ascontiguousarray(X)
+        (n, d), ctype = X.shape, _CTYPES[X.dtype]
+        n_chunks = -(-n // SUM_CHUNK_ROWS)
+        partial_low = cp.empty((n_chunks, d), dtype=X.dtype)
+        partial_high = cp.empty((n_chunks, d), dtype=X.dtype)
+        kmeans_kernel("column_ranges", ctype)(
+            (n_chunks, -(-d // 32)), (256,), (X, np.int64(n), np.int32(d), np.int64(SUM_CHUNK_ROWS), partial_low, partial_high)
         )
+        low, span = cp.empty(d, dtype=X.dtype), cp.empty(d, dtype=X.dtype)
+        kmeans_kernel("range_totals", ctype)(
+            (-(-d // 256),), (256,), (partial_low, partial_high, np.int64(n_chunks), np.int32(d), low, span)
+        )
+        out = cp.empty((n, d), dtype=cp.float32)
+        kmeans_kernel("scale_to_unit", ctype)((_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out))
+        return out
+
+    def centered_columns(self, X):
+        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
+            return super().centered_columns(X)
+        # A copy of X as one "group" of the segmented pass's kernels: its means, then centering.
+        n, d = X.shape
+        block = cp.empty((1, n, d), dtype=X.dtype)
+        self.copy_into(block[0], cp.ascontiguousarray(X))
+        lengths = cp.asarray(np.array([n], dtype=np.int64))
+        means = self._column_means(block, lengths)
+        sq = cp.empty((1, n), dtype=X.dtype)  # the kernel's squared norms, unused here
+        neighbors_kernel("center_padded", _CTYPES[X.dtype])(
+            (-(-n * 32 // 256),), (256,), (block, means, lengths, np.int64(n), np.int64(n), np.int32(d), sq)
+        )
+        return block[0], self.to_host(means[0]).astype(np.float64)
+
+    # ------------------------------------------------------ k-means and SOM
+    @_retry_on_oom
+    def nearest_center(self, X, centers, with_distances=False):
+        if X.dtype not in _CTYPES or centers.dtype != X.dtype:
+            return super().nearest_center(X, centers, with_distances)
+        # Per row tile: one GEMM for the dot products, one kernel for |c|^2 - 2 x.c and its argmin.
+        X, centers = cp.ascontiguousarray(X), cp.ascontiguousarray(centers)
+        (n, d), k = X.shape, centers.shape[0]
+        ctype = _CTYPES[X.dtype]
+        c_sq = cp.empty(k, dtype=X.dtype)
+        kmeans_kernel("row_sq_norms", ctype)((-(-k // 128),), (128,), (centers, np.int32(k), np.int32(d), c_sq))
+        labels = cp.empty(n, dtype=cp.int32)
+        min_sq = cp.empty(n if with_distances else 1, dtype=X.dtype)
+        nearest = kmeans_kernel("nearest_from_dots", ctype)
+        step = max(1, self.tile_elements(X.itemsize) // max(1, k))
+        for start in range(0, n, step):
+            block = X[start : start + step]
+            rows = block.shape[0]
+            dots = cp.matmul(block, centers.T)
+            out_sq = min_sq[start:] if with_distances else min_sq
+            nearest(
+                (-(-rows * 32 // 256),),
+                (256,),
+                (dots, c_sq, block, np.int64(rows), np.int32(k), np.int32(d), labels[start:], out_sq, np.int32(with_distances)),
+            )
+        return (labels, min_sq) if with_distances else labels
 
     def kmeans_plusplus(self, X, first, uniforms):
         n, d = X.shape
@@ -549,32 +533,90 @@ class CuPyBackend(Backend):
         )
         return out
 
-    @_retry_on_oom
-    def nearest_center(self, X, centers, with_distances=False):
-        if X.dtype not in _CTYPES or centers.dtype != X.dtype:
-            return super().nearest_center(X, centers, with_distances)
-        # Per row tile: one GEMM for the dot products, one kernel for |c|^2 - 2 x.c and its argmin.
-        X, centers = cp.ascontiguousarray(X), cp.ascontiguousarray(centers)
-        (n, d), k = X.shape, centers.shape[0]
-        ctype = _CTYPES[X.dtype]
-        c_sq = cp.empty(k, dtype=X.dtype)
-        kmeans_kernel("row_sq_norms", ctype)((-(-k // 128),), (128,), (centers, np.int32(k), np.int32(d), c_sq))
-        labels = cp.empty(n, dtype=cp.int32)
-        min_sq = cp.empty(n if with_distances else 1, dtype=X.dtype)
-        nearest = kmeans_kernel("nearest_from_dots", ctype)
-        step = max(1, self.tile_elements(X.itemsize) // max(1, k))
-        for start in range(0, n, step):
-            block = X[start : start + step]
-            rows = block.shape[0]
-            dots = cp.matmul(block, centers.T)
-            out_sq = min_sq[start:] if with_distances else min_sq
-            nearest(
-                (-(-rows * 32 // 256),),
-                (256,),
-                (dots, c_sq, block, np.int64(rows), np.int32(k), np.int32(d), labels[start:], out_sq, np.int32(with_distances)),
+    # ------------------------------------------------------- segmented pass
+    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None, a_sq=None):
+        kk = min(k, b.shape[-2])
+        if kk > TOPK_MAX or a.dtype not in (cp.float32, cp.float64):
+            return super().tile_topk_and_sums(a, b, n_valid, self_col, k, b_sq, a_sq)
+        # One GEMM for the dot products; the kernel adds the norms as it reads the tile,
+        # so the tile is written once and read once.
+        n_cols = b.shape[-2]
+        gram = cp.matmul(a, cp.swapaxes(b, -1, -2)).reshape(-1, n_cols)
+        a_sq = ((a * a).sum(axis=-1) if a_sq is None else a_sq).reshape(-1)
+        b_sq = ((b * b).sum(axis=-1) if b_sq is None else b_sq).reshape(-1)
+        n_rows = gram.shape[0]
+        sums = cp.empty(n_rows, dtype=cp.float64)
+        table = cp.empty((n_rows, max(kk, 1)), dtype=cp.int32)
+        if n_rows:
+            threads = 256
+            blocks = (n_rows * 32 + threads - 1) // threads
+            kernel = neighbors_kernel("rows_topk_and_sums", _CTYPES[gram.dtype])
+            kernel(
+                (blocks,),
+                (threads,),
+                (
+                    cp.ascontiguousarray(gram),
+                    np.int64(n_rows),
+                    np.int64(n_cols),
+                    cp.ascontiguousarray(n_valid, dtype=cp.int64),
+                    cp.ascontiguousarray(self_col, dtype=cp.int64),
+                    np.int32(max(kk, 1)),
+                    cp.ascontiguousarray(a_sq, dtype=gram.dtype),
+                    cp.ascontiguousarray(b_sq, dtype=gram.dtype),
+                    np.int64(a.shape[-2]),  # rows per batch: row r's column norms are batch r // m's
+                    table,
+                    sums,
+                ),
             )
-        return (labels, min_sq) if with_distances else labels
+        return table, sums
 
+    segmented_neighbors = _retry_on_oom(Backend.segmented_neighbors)
+
+    def gather_groups(self, X, rows, starts, lengths, size, dtype):
+        n_groups, d = len(lengths), X.shape[1]
+        if X.dtype not in _CTYPES or np.dtype(dtype) != X.dtype or rows.dtype != cp.int64 or not n_groups * size * d:
+            return super().gather_groups(X, rows, starts, lengths, size, dtype)
+        # Four launches of one module: the padded gather (with the top-k's limits), float64
+        # column sums per row chunk, the means, then centering with the squared norms.
+        X, rows = cp.ascontiguousarray(X), cp.ascontiguousarray(rows)
+        n_padded = n_groups * size
+        ctype = _CTYPES[X.dtype]
+        starts = cp.asarray(np.asarray(starts, dtype=np.int64))
+        lengths = cp.asarray(np.asarray(lengths, dtype=np.int64))
+        block = cp.empty((n_groups, size, d), dtype=X.dtype)
+        sq = cp.empty((n_groups, size), dtype=X.dtype)
+        n_valid = cp.empty(n_padded, dtype=cp.int64)
+        self_col = cp.empty(n_padded, dtype=cp.int64)
+        neighbors_kernel("gather_padded", ctype)(
+            (_grid_stride_blocks(n_padded * d),),
+            (256,),
+            (X, rows, starts, lengths, np.int64(size), np.int32(d), np.int64(n_padded), block, n_valid, self_col),
+        )
+        means = self._column_means(block, lengths)
+        neighbors_kernel("center_padded", ctype)(
+            (-(-n_padded * 32 // 256),), (256,), (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq)
+        )
+        return block, sq, n_valid, self_col
+
+    def scatter_groups(self, table, sums, table_starts, group_ids, lengths, nn, row_sums):
+        if nn.dtype != cp.int32 or table.dtype != cp.int32 or not table.flags.c_contiguous:
+            return super().scatter_groups(table, sums, table_starts, group_ids, lengths, nn, row_sums)
+        n_groups = len(group_ids)
+        m, kk_nn = nn.shape[0] // n_groups, nn.shape[1]
+        nn = cp.ascontiguousarray(nn)
+        if nn.size:
+            placement_kernel("scatter_neighbors")(
+                (_grid_stride_blocks(nn.size),),
+                (256,),
+                (nn, np.int64(m), np.int32(kk_nn), cp.asarray(np.asarray(lengths, dtype=np.int64)),
+                 cp.asarray(np.asarray(table_starts, dtype=np.int64)), np.int64(n_groups), table, np.int32(table.shape[1])),
+            )
+        values = cp.ascontiguousarray(row_sums, dtype=cp.float64).reshape(-1)
+        placement_kernel("add_group_sums")(
+            (n_groups,), (256,), (values, np.int64(values.size // n_groups), cp.asarray(np.asarray(group_ids, dtype=np.int64)), sums)
+        )
+
+    # ----------------------------------------------------------- generation
     def fused_smote_intra(self, X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
         n_new = np.asarray(n_new, dtype=np.int64)
         total = int(n_new.sum())
@@ -625,42 +667,6 @@ class CuPyBackend(Backend):
              np.float64(truncation_factor), np.float64(deformation_factor), out),
         )
         return True
-
-    def minmax_scaled(self, X):
-        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
-            return super().minmax_scaled(X)
-        # Per row chunk the min and max of every feature (order-free), per feature their
-        # totals, then the scaling: three launches of the k-means module.
-        X = cp.ascontiguousarray(X)
-        (n, d), ctype = X.shape, _CTYPES[X.dtype]
-        n_chunks = -(-n // SUM_CHUNK_ROWS)
-        partial_low = cp.empty((n_chunks, d), dtype=X.dtype)
-        partial_high = cp.empty((n_chunks, d), dtype=X.dtype)
-        kmeans_kernel("column_ranges", ctype)(
-            (n_chunks, -(-d // 32)), (256,), (X, np.int64(n), np.int32(d), np.int64(SUM_CHUNK_ROWS), partial_low, partial_high)
-        )
-        low, span = cp.empty(d, dtype=X.dtype), cp.empty(d, dtype=X.dtype)
-        kmeans_kernel("range_totals", ctype)(
-            (-(-d // 256),), (256,), (partial_low, partial_high, np.int64(n_chunks), np.int32(d), low, span)
-        )
-        out = cp.empty((n, d), dtype=cp.float32)
-        kmeans_kernel("scale_to_unit", ctype)((_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out))
-        return out
-
-    def centered_columns(self, X):
-        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
-            return super().centered_columns(X)
-        # A copy of X as one "group" of the segmented pass's kernels: its means, then centering.
-        n, d = X.shape
-        block = cp.empty((1, n, d), dtype=X.dtype)
-        self.copy_into(block[0], cp.ascontiguousarray(X))
-        lengths = cp.asarray(np.array([n], dtype=np.int64))
-        means = self._column_means(block, lengths)
-        sq = cp.empty((1, n), dtype=X.dtype)  # the kernel's squared norms, unused here
-        neighbors_kernel("center_padded", _CTYPES[X.dtype])(
-            (-(-n * 32 // 256),), (256,), (block, means, lengths, np.int64(n), np.int64(n), np.int32(d), sq)
-        )
-        return block[0], self.to_host(means[0]).astype(np.float64)
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
         if X.dtype not in _CTYPES or out.dtype != X.dtype or not out.flags.c_contiguous:
