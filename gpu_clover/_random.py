@@ -76,9 +76,8 @@ def bits_to_uniform(xp, bits, dtype=np.float64):
     """Uniform floats in [0, 1) from 64-bit draws (53 bits of mantissa)."""
     fused = _fused(xp)
     if fused is not None:
-        u = fused["uniform"](bits)
-    else:
-        u = (bits >> xp.uint64(11)).astype(xp.float64) * (1.0 / (1 << 53))
+        return fused["uniform"](bits, dtype)
+    u = (bits >> xp.uint64(11)).astype(xp.float64) * (1.0 / (1 << 53))
     return u.astype(dtype, copy=False)
 
 

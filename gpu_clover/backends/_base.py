@@ -7,6 +7,7 @@ library does better (a scatter-add, a top-k, a fused kernel).
 
 import numpy as np
 
+from .._random import draw_bits, stream_bases
 from ._host import host_copy
 
 # Up to this many neighbours, the top-k is k passes of argmin rather than a partition.
@@ -393,6 +394,25 @@ class Backend:
         return self.topk_smallest(d, min(k, n_cols)).astype(xp.int32), sums
 
     # --------------------------------------------------------- interpolation
+    def plan_rows(self, ends, keys, seed, start, stop):
+        """Rows ``start .. stop`` of a generation plan: ``(item, position, stream base)`` per row.
+
+        ``ends`` (host int64): each item's cumulative row count; ``keys`` (host): each item's
+        stream key. A row belongs to the first item whose end is past it.
+        """
+        xp = self.xp
+        rows = xp.arange(start, stop, dtype=xp.int64)
+        item = xp.searchsorted(xp.asarray(ends), rows, side="right")
+        position = rows - xp.asarray(ends - np.diff(ends, prepend=0))[item]
+        return item, position, stream_bases(xp, seed, keys)[item]
+
+    def plan_draws(self, bases, position, draws_per_row, first, count):
+        """Draws ``draws_per_row * position + first .. + count - 1`` of each row's stream:
+        ``(rows, count)`` uint64."""
+        xp = self.xp
+        draws = xp.arange(first, first + count, dtype=xp.int64)[None, :]
+        return draw_bits(xp, bases[:, None], draws_per_row * position[:, None] + draws)
+
     def fused_smote_intra(self, X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
         """SMOTE's rows inside groups in one pass, where the backend has a kernel for it.
 

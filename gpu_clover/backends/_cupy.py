@@ -77,10 +77,12 @@ def splitmix_steps():
         launch("draw_bits_range", out.size, flat(base, cp.uint64), np.uint64(first), np.int64(out.size), out)
         return out
 
-    def uniform(bits):
-        out = cp.empty(bits.shape, dtype=cp.float64)
-        launch("bits_to_uniform", bits.size, flat(bits, cp.uint64), np.int64(bits.size), out)
-        return out
+    def uniform(bits, dtype=np.float64):
+        dtype = np.dtype(dtype)
+        kernel = {np.dtype(np.float64): "bits_to_uniform", np.dtype(np.float32): "bits_to_uniform32"}.get(dtype)
+        out = cp.empty(bits.shape, dtype=dtype if kernel else cp.float64)
+        launch(kernel or "bits_to_uniform", bits.size, flat(bits, cp.uint64), np.int64(bits.size), out)
+        return out if kernel else out.astype(dtype)
 
     def index(bits, upper):
         upper = cp.asarray(upper)
@@ -617,6 +619,31 @@ class CuPyBackend(Backend):
         )
 
     # ----------------------------------------------------------- generation
+    def plan_rows(self, ends, keys, seed, start, stop):
+        n = stop - start
+        item, position = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
+        bases = cp.empty(n, dtype=cp.uint64)
+        if n:
+            splitmix_kernel("plan_rows")(
+                (_grid_stride_blocks(n),),
+                (256,),
+                (cp.asarray(np.asarray(ends, dtype=np.int64)), np.int64(len(ends)), cp.asarray(np.asarray(keys, dtype=np.int64)),
+                 np.uint64(seed), np.int64(start), np.int64(n), item, position, bases),
+            )
+        return item, position, bases
+
+    def plan_draws(self, bases, position, draws_per_row, first, count):
+        n = bases.shape[0]
+        out = cp.empty((n, count), dtype=cp.uint64)
+        if out.size:
+            splitmix_kernel("plan_draws")(
+                (_grid_stride_blocks(out.size),),
+                (256,),
+                (cp.ascontiguousarray(bases), cp.ascontiguousarray(position, dtype=cp.int64), np.int64(draws_per_row),
+                 np.int64(first), np.int64(count), np.int64(n), out),
+            )
+        return out
+
     def fused_smote_intra(self, X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
         n_new = np.asarray(n_new, dtype=np.int64)
         total = int(n_new.sum())

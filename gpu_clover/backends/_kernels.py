@@ -643,6 +643,40 @@ __global__ void bits_to_uniform(const unsigned long long* bits, const long long 
     GRID_STRIDE(i, n) out[i] = (double)(bits[i] >> 11) * (1.0 / 9007199254740992.0);
 }
 
+__global__ void bits_to_uniform32(const unsigned long long* bits, const long long n, float* out) {
+    // The float64 uniform rounded to float32, as NumPy's astype.
+    GRID_STRIDE(i, n) out[i] = (float)((double)(bits[i] >> 11) * (1.0 / 9007199254740992.0));
+}
+
+__global__ void plan_rows(const long long* ends, const long long n_items, const long long* keys,
+                          const unsigned long long seed, const long long start, const long long n, long long* item,
+                          long long* position, unsigned long long* bases) {
+    // Rows start .. start + n of a generation plan: the item holding each (searchsorted on
+    // the items' cumulative row counts, side "right"), the row's position in it, and the
+    // item's stream base.
+    GRID_STRIDE(r, n) {
+        const long long row = start + r;
+        long long low = 0, high = n_items;
+        while (low < high) {
+            const long long mid = (low + high) >> 1;
+            if (ends[mid] <= row) low = mid + 1; else high = mid;
+        }
+        item[r] = low;
+        position[r] = row - (low ? ends[low - 1] : 0);
+        bases[r] = splitmix_mix(splitmix_mix((unsigned long long)keys[low] * GOLDEN + seed) ^ 0x94D049BB133111EBULL);
+    }
+}
+
+__global__ void plan_draws(const unsigned long long* bases, const long long* position, const long long draws_per_row,
+                           const long long first, const long long count, const long long n, unsigned long long* out) {
+    // out[r, j] = draw draws_per_row * position[r] + first + j of row r's stream.
+    GRID_STRIDE(e, n * count) {
+        const long long r = e / count;
+        const unsigned long long counter = (unsigned long long)(draws_per_row * position[r] + first + (e - r * count));
+        out[e] = splitmix_mix(bases[r] + (counter + 1ULL) * GOLDEN);
+    }
+}
+
 __global__ void bits_to_index(const unsigned long long* bits, const long long n, const long long* upper,
                               const int upper_step, long long* out) {
     // upper_step 0: one bound for every draw; 1: a bound per draw.
@@ -650,7 +684,16 @@ __global__ void bits_to_index(const unsigned long long* bits, const long long n,
 }
 """
 
-SPLITMIX_KERNELS = ("stream_bases", "draw_bits_range", "draw_bits_strided", "bits_to_uniform", "bits_to_index")
+SPLITMIX_KERNELS = (
+    "stream_bases",
+    "draw_bits_range",
+    "draw_bits_strided",
+    "bits_to_uniform",
+    "bits_to_uniform32",
+    "bits_to_index",
+    "plan_rows",
+    "plan_draws",
+)
 
 
 def splitmix_kernel(kernel):

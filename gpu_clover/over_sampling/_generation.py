@@ -10,7 +10,7 @@ generated with it.
 
 import numpy as np
 
-from .._random import bits_to_index, bits_to_uniform, draw_bits, stream_bases
+from .._random import bits_to_index, bits_to_uniform
 
 
 class Plan:
@@ -21,22 +21,18 @@ class Plan:
     """
 
     def __init__(self, backend, item_keys, n_new, seed, start, stop, draws_per_row=3):
-        xp = backend.xp
-        self.xp = xp
+        self.backend, self.xp = backend, backend.xp
         self.draws_per_row = draws_per_row
         self.start, self.stop = start, stop
         self._ends = np.cumsum(n_new, dtype=np.int64)
-        rows = xp.arange(start, stop, dtype=xp.int64)
-        self.item = xp.searchsorted(xp.asarray(self._ends), rows, side="right")
-        self.position = rows - xp.asarray(self._ends - n_new)[self.item]
-        self._bases = stream_bases(xp, seed, item_keys)[self.item]
+        self.item, self.position, self._bases = backend.plan_rows(self._ends, np.asarray(item_keys), seed, start, stop)
 
     def per_row(self, per_item):
         """Broadcast a per-item host array to every synthetic row (on the backend)."""
-        return self.xp.asarray(per_item)[self.item]
+        return self.backend.take(self.xp.asarray(per_item), self.item)
 
     def _bits(self, draw):
-        return draw_bits(self.xp, self._bases, self.draws_per_row * self.position + draw)
+        return self.backend.plan_draws(self._bases, self.position, self.draws_per_row, draw, 1)[:, 0]
 
     def index(self, draw, upper):
         """Row-wise integers in [0, upper[item]) from draw number ``draw``."""
@@ -48,10 +44,8 @@ class Plan:
 
     def uniform_block(self, first):
         """float64 uniforms of draws ``first .. draws_per_row - 1``: one row per synthetic row."""
-        xp = self.xp
-        draws = xp.arange(first, self.draws_per_row, dtype=xp.int64)[None, :]
-        counters = self.draws_per_row * self.position[:, None] + draws
-        return bits_to_uniform(xp, draw_bits(xp, self._bases[:, None], counters))
+        bits = self.backend.plan_draws(self._bases, self.position, self.draws_per_row, first, self.draws_per_row - first)
+        return bits_to_uniform(self.xp, bits)
 
     def segments(self):
         """Items present in this tile and their rows' (offset, length) within the tile (host arrays)."""
