@@ -609,21 +609,47 @@ __device__ __forceinline__ unsigned long long splitmix_mix(unsigned long long x)
     x *= 0x94D049BB133111EBULL;
     return x ^ (x >> 31);
 }
+
+// gpu_clover._random's steps, one value at a time.
+__device__ __forceinline__ unsigned long long stream_base(const long long key, const unsigned long long seed) {
+    return splitmix_mix(splitmix_mix((unsigned long long)key * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL);
+}
+
+__device__ __forceinline__ unsigned long long stream_draw(const unsigned long long base, const unsigned long long counter) {
+    return splitmix_mix(base + (counter + 1ULL) * 0x9E3779B97F4A7C15ULL);
+}
+
+__device__ __forceinline__ long long draw_below(const unsigned long long bits, const long long n) {
+    return (long long)(((bits >> 32) * (unsigned long long)n) >> 32);  // an integer in [0, n)
+}
+
+__device__ __forceinline__ double draw_unit(const unsigned long long bits) {
+    return (double)(bits >> 11) * (1.0 / 9007199254740992.0);  // a float64 in [0, 1)
+}
+
+__device__ __forceinline__ long long item_of(const long long* ends, const long long n_items, const long long row) {
+    // The plan item holding row: searchsorted(ends, row, side="right").
+    long long low = 0, high = n_items;
+    while (low < high) {
+        const long long mid = (low + high) >> 1;
+        if (ends[mid] <= row) low = mid + 1; else high = mid;
+    }
+    return low;
+}
 """
 
 _SPLITMIX_SOURCE = _SPLITMIX_PREAMBLE + r"""
-#define GOLDEN 0x9E3779B97F4A7C15ULL
 #define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                                i += (long long)gridDim.x * blockDim.x)
 
 __global__ void stream_bases(const long long* keys, const long long n, const unsigned long long seed,
                              unsigned long long* out) {
-    GRID_STRIDE(i, n) out[i] = splitmix_mix(splitmix_mix((unsigned long long)keys[i] * GOLDEN + seed) ^ 0x94D049BB133111EBULL);
+    GRID_STRIDE(i, n) out[i] = stream_base(keys[i], seed);
 }
 
 __global__ void draw_bits_range(const unsigned long long* base, const unsigned long long first, const long long n,
                                 unsigned long long* out) {
-    GRID_STRIDE(i, n) out[i] = splitmix_mix(base[0] + (first + (unsigned long long)i + 1ULL) * GOLDEN);
+    GRID_STRIDE(i, n) out[i] = stream_draw(base[0], first + (unsigned long long)i);
 }
 
 __global__ void draw_bits_strided(const unsigned long long* bases, const long long* counters, const long long n_rows,
@@ -635,17 +661,17 @@ __global__ void draw_bits_strided(const unsigned long long* bases, const long lo
         const long long i = e / n_columns;
         const long long j = e - i * n_columns;
         const unsigned long long counter = (unsigned long long)counters[i * counter_row + j * counter_column];
-        out[e] = splitmix_mix(bases[i * base_row + j * base_column] + (counter + 1ULL) * GOLDEN);
+        out[e] = stream_draw(bases[i * base_row + j * base_column], counter);
     }
 }
 
 __global__ void bits_to_uniform(const unsigned long long* bits, const long long n, double* out) {
-    GRID_STRIDE(i, n) out[i] = (double)(bits[i] >> 11) * (1.0 / 9007199254740992.0);
+    GRID_STRIDE(i, n) out[i] = draw_unit(bits[i]);
 }
 
 __global__ void bits_to_uniform32(const unsigned long long* bits, const long long n, float* out) {
     // The float64 uniform rounded to float32, as NumPy's astype.
-    GRID_STRIDE(i, n) out[i] = (float)((double)(bits[i] >> 11) * (1.0 / 9007199254740992.0));
+    GRID_STRIDE(i, n) out[i] = (float)draw_unit(bits[i]);
 }
 
 __global__ void plan_rows(const long long* ends, const long long n_items, const long long* keys,
@@ -656,14 +682,10 @@ __global__ void plan_rows(const long long* ends, const long long n_items, const 
     // item's stream base.
     GRID_STRIDE(r, n) {
         const long long row = start + r;
-        long long low = 0, high = n_items;
-        while (low < high) {
-            const long long mid = (low + high) >> 1;
-            if (ends[mid] <= row) low = mid + 1; else high = mid;
-        }
-        item[r] = low;
-        position[r] = row - (low ? ends[low - 1] : 0);
-        bases[r] = splitmix_mix(splitmix_mix((unsigned long long)keys[low] * GOLDEN + seed) ^ 0x94D049BB133111EBULL);
+        const long long it = item_of(ends, n_items, row);
+        item[r] = it;
+        position[r] = row - (it ? ends[it - 1] : 0);
+        bases[r] = stream_base(keys[it], seed);
     }
 }
 
@@ -673,14 +695,14 @@ __global__ void plan_draws(const unsigned long long* bases, const long long* pos
     GRID_STRIDE(e, n * count) {
         const long long r = e / count;
         const unsigned long long counter = (unsigned long long)(draws_per_row * position[r] + first + (e - r * count));
-        out[e] = splitmix_mix(bases[r] + (counter + 1ULL) * GOLDEN);
+        out[e] = stream_draw(bases[r], counter);
     }
 }
 
 __global__ void bits_to_index(const unsigned long long* bits, const long long n, const long long* upper,
                               const int upper_step, long long* out) {
     // upper_step 0: one bound for every draw; 1: a bound per draw.
-    GRID_STRIDE(i, n) out[i] = (long long)(((bits[i] >> 32) * (unsigned long long)upper[i * upper_step]) >> 32);
+    GRID_STRIDE(i, n) out[i] = draw_below(bits[i], upper[i * upper_step]);
 }
 """
 
@@ -706,6 +728,28 @@ def splitmix_kernel(kernel):
 # base row, neighbour slot, gap) and its interpolation, with exactly the draws of the
 # generic plan in gpu_clover.over_sampling._generation.
 _GENERATE_SOURCE = _SPLITMIX_PREAMBLE + r"""
+struct RowDraws {
+    long long item;
+    unsigned long long bits[3];
+};
+
+__device__ __forceinline__ RowDraws plan_row(const long long row, const long long* ends, const long long* begins,
+                                             const long long* keys, const long long n_items,
+                                             const unsigned long long seed) {
+    // A synthetic row's item and its three draws (3 per row: draws 3 * position + 0, 1, 2).
+    RowDraws plan;
+    plan.item = item_of(ends, n_items, row);
+    const unsigned long long position = (unsigned long long)(row - begins[plan.item]);
+    const unsigned long long base = stream_base(keys[plan.item], seed);
+    for (int r = 0; r < 3; ++r) plan.bits[r] = stream_draw(base, 3ULL * position + (unsigned long long)r);
+    return plan;
+}
+
+template <typename T>
+__device__ __forceinline__ void write_between(const T* a, const T* b, const T gap, const int d, const int lane, T* out) {
+    for (int f = lane; f < d; f += 32) out[f] = a[f] + gap * (b[f] - a[f]);  // a warp writes one row
+}
+
 template <typename T>
 __global__ void smote_intra_rows(const T* X, const int d, const long long* rows, const int* table, const int width,
                                  const long long* ends, const long long* begins, const long long* keys,
@@ -717,27 +761,14 @@ __global__ void smote_intra_rows(const T* X, const int d, const long long* rows,
     const long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const int lane = threadIdx.x & 31;
     if (w >= n_out) return;
-    const long long row = start + w;
-    long long low = 0, high = n_items;  // searchsorted(ends, row, side="right")
-    while (low < high) {
-        const long long mid = (low + high) >> 1;
-        if (ends[mid] <= row) low = mid + 1; else high = mid;
-    }
-    const long long item = low;
-    const unsigned long long position = (unsigned long long)(row - begins[item]);
-    const unsigned long long base = splitmix_mix(
-        splitmix_mix((unsigned long long)keys[item] * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL);
-    unsigned long long bits[3];
-    for (int r = 0; r < 3; ++r)
-        bits[r] = splitmix_mix(base + (3ULL * position + (unsigned long long)r + 1ULL) * 0x9E3779B97F4A7C15ULL);
+    const RowDraws plan = plan_row(start + w, ends, begins, keys, n_items, seed);
+    const long long item = plan.item;
     const long long k = k_group[item];
-    const long long first = (long long)(((bits[0] >> 32) * (unsigned long long)lengths[item]) >> 32);
-    const long long slot = (long long)(((bits[1] >> 32) * (unsigned long long)(k > 0 ? k : 1)) >> 32);
+    const long long first = draw_below(plan.bits[0], lengths[item]);
+    const long long slot = draw_below(plan.bits[1], k > 0 ? k : 1);
     const long long second = k > 0 ? (long long)table[(table_starts[item] + first) * width + slot] : first;
-    const T gap = (T)((double)(bits[2] >> 11) * (1.0 / 9007199254740992.0));
-    const T* a = X + rows[offsets[item] + first] * d;
-    const T* b = X + rows[offsets[item] + second] * d;
-    for (int f = lane; f < d; f += 32) out[w * d + f] = a[f] + gap * (b[f] - a[f]);
+    write_between(X + rows[offsets[item] + first] * d, X + rows[offsets[item] + second] * d, (T)draw_unit(plan.bits[2]), d,
+                  lane, out + w * d);
 }
 
 template <typename T>
@@ -752,24 +783,12 @@ __global__ void smote_inter_rows(const T* X, const int d, const long long* rows,
     const long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const int lane = threadIdx.x & 31;
     if (w >= n_out) return;
-    long long low = 0, high = n_items;  // searchsorted(ends, w, side="right")
-    while (low < high) {
-        const long long mid = (low + high) >> 1;
-        if (ends[mid] <= w) low = mid + 1; else high = mid;
-    }
-    const long long item = low;
-    const unsigned long long position = (unsigned long long)(w - begins[item]);
-    const unsigned long long base = splitmix_mix(
-        splitmix_mix((unsigned long long)keys[item] * 0x9E3779B97F4A7C15ULL + seed) ^ 0x94D049BB133111EBULL);
-    unsigned long long bits[3];
-    for (int r = 0; r < 3; ++r)
-        bits[r] = splitmix_mix(base + (3ULL * position + (unsigned long long)r + 1ULL) * 0x9E3779B97F4A7C15ULL);
-    const long long i = (long long)(((bits[0] >> 32) * (unsigned long long)first_lengths[item]) >> 32);
-    const long long j = (long long)(((bits[1] >> 32) * (unsigned long long)second_lengths[item]) >> 32);
-    const T gap = (T)((double)(bits[2] >> 11) * (1.0 / 9007199254740992.0));
-    const T* a = X + rows[first_offsets[item] + i] * d;
-    const T* b = X + rows[second_offsets[item] + j] * d;
-    for (int f = lane; f < d; f += 32) out[w * d + f] = a[f] + gap * (b[f] - a[f]);
+    const RowDraws plan = plan_row(w, ends, begins, keys, n_items, seed);
+    const long long item = plan.item;
+    const long long i = draw_below(plan.bits[0], first_lengths[item]);
+    const long long j = draw_below(plan.bits[1], second_lengths[item]);
+    write_between(X + rows[first_offsets[item] + i] * d, X + rows[second_offsets[item] + j] * d, (T)draw_unit(plan.bits[2]),
+                  d, lane, out + w * d);
 }
 
 template <typename T>

@@ -188,16 +188,23 @@ def test_duplicates_stay_neighbours(backend):
         assert i not in table[i] and len(set(table[i].tolist())) == 3
 
 
+def _grouped_rows(rng, dtype, one_row_group=False):
+    """400 rows of 5 features in 6 clusters x 2 classes (30 % minority), grouped; with
+    ``one_row_group``, a seventh cluster holds a single minority row."""
+    X = rng.normal(size=(400, 5)).astype(dtype)
+    clusters, classes = rng.integers(0, 6, size=400), (rng.random(400) < 0.3).astype(np.int64)
+    if one_row_group:
+        clusters[0], classes[0] = 6, 1
+    n_clusters = 7 if one_row_group else 6
+    return X, build_groups(get_backend("numpy"), clusters, classes, np.arange(n_clusters), np.array([0, 1]))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_smote_writes_the_rows_of_the_generic_plan(backend, dtype):
     """Same draws, same base rows, neighbours and gaps: the same rows as the NumPy backend's plan."""
     rng = np.random.default_rng(4)
-    n = 400
-    X = rng.normal(size=(n, 5)).astype(dtype)
-    clusters, classes = rng.integers(0, 6, size=n), (rng.random(n) < 0.3).astype(np.int64)
-    clusters[0], classes[0] = 6, 1  # a group of one row (k shrinks to 0: the row is copied)
+    X, groups = _grouped_rows(rng, dtype, one_row_group=True)  # k shrinks to 0 there: the row is copied
     numpy_backend = get_backend("numpy")
-    groups = build_groups(numpy_backend, clusters, classes, np.arange(7), np.array([0, 1]))
     stats = GroupNeighbors(numpy_backend, X, groups, k_neighbors=5)
     group_ids = np.flatnonzero(groups.klass == 1)
     n_new = rng.integers(0, 40, size=len(group_ids))
@@ -214,10 +221,7 @@ def test_fused_smote_writes_the_rows_of_the_generic_plan(backend, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_smote_between_groups_writes_the_rows_of_the_generic_plan(backend, dtype):
     rng = np.random.default_rng(13)
-    n = 400
-    X = rng.normal(size=(n, 5)).astype(dtype)
-    clusters, classes = rng.integers(0, 6, size=n), (rng.random(n) < 0.3).astype(np.int64)
-    groups = build_groups(get_backend("numpy"), clusters, classes, np.arange(6), np.array([0, 1]))
+    X, groups = _grouped_rows(rng, dtype)
     minority = np.flatnonzero(groups.klass == 1)
     pairs = np.stack([minority[:-1], minority[1:]], axis=1)
     n_new = rng.integers(0, 30, size=len(pairs))
