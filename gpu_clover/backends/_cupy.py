@@ -50,9 +50,9 @@ _MAX_GRID_Y = 65535
 _MAX_PARTIAL_BLOCKS = 4096
 
 
-def _grid_stride_blocks(n, threads=256):
-    """Blocks of ``threads`` for a grid-stride loop over ``n`` elements (at most 2**20 blocks)."""
-    return max(1, min(-(-n // threads), 1 << 20))
+def _grid_stride_blocks(n, threads=256, max_blocks=1 << 20):
+    """Blocks of ``threads`` for a grid-stride loop over ``n`` elements."""
+    return max(1, min(-(-n // threads), max_blocks))
 
 
 @functools.lru_cache(maxsize=None)
@@ -123,10 +123,10 @@ def _integer_codes(codes):
     return flat if flat.dtype.name in CHECKED_INTEGERS else flat.astype(cp.int64)
 
 
-def _atomic_blocks(n, threads=256):
+def _atomic_blocks(n):
     """Blocks for the kernels that end in integer atomics: enough to fill the device, few
     enough that each block's partial result (or shared-memory table) serves many rows."""
-    return max(1, min(-(-n // threads), 1024))
+    return _grid_stride_blocks(n, max_blocks=1024)
 
 
 def _retry_on_oom(method):

@@ -95,8 +95,7 @@ __global__ void gather_padded(const T* X, const long long* rows, const long long
     // Padded row p = g * size + i is row rows[starts[g] + i] of X when i < lengths[g], else
     // zeros; n_valid[p] = lengths[g] (0 for a padding row) and self_col[p] = i.
     const long long total = n_padded * d;
-    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(e, total) {
         const long long p = e / d;
         const int f = (int)(e - p * d);
         const long long g = p / size;
@@ -204,8 +203,7 @@ __global__ void scatter_neighbors(const int* nn, const long long m, const int kk
     // nn holds m rows per group; row i < lengths[g] of group g goes to table row
     // table_starts[g] + i (its first kk_nn slots).
     const long long total = n_groups * m * kk_nn;
-    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(e, total) {
         const long long p = e / kk_nn;
         const int j = (int)(e - p * kk_nn);
         const long long g = p / m;
@@ -217,7 +215,7 @@ __global__ void scatter_neighbors(const int* nn, const long long m, const int kk
 __global__ void repeat_values(const long long* ends, const long long n_items, const long long* values,
                               const long long n_out, long long* out) {
     // out[i] = values[item] for the item whose rows ends[item - 1] <= i < ends[item] hold i.
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n_out; i += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(i, n_out) {
         long long low = 0, high = n_items;  // searchsorted(ends, i, side="right")
         while (low < high) {
             const long long mid = (low + high) >> 1;
@@ -412,7 +410,7 @@ __global__ void range_totals(const T* partial_low, const T* partial_high, const 
 template <typename T>
 __global__ void scale_to_unit(const T* X, const long long size, const int d, const T* low, const T* span, float* out) {
     // out = (X - low) / span per feature (span 0: divided by 1), as float32.
-    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < size; e += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(e, size) {
         const int f = (int)(e %% d);
         out[e] = (float)((X[e] - low[f]) / (span[f] > (T)0 ? span[f] : (T)1));
     }
@@ -439,7 +437,7 @@ __global__ void chunk_totals(const double* partial, const long long* partial_cou
 template <typename T>
 __global__ void som_influence(const double* grid_sq, const long long n, const double scale, T* out) {
     // out = exp(-grid_sq * scale): each neuron's pull on the others.
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    GRID_STRIDE(i, n)
         out[i] = (T)exp(-grid_sq[i] * scale);
 }
 
@@ -448,7 +446,7 @@ __global__ void som_update(const T* weights, const T* numerator, const T* denomi
                            const long long k, const int d, T* out) {
     // A batch-SOM step per neuron: towards numerator / denominator where the neighbourhood
     // reached it (denominator > 1e-12), unchanged elsewhere.
-    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < k * d; e += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(e, k * d) {
         const T den = denominator[e / d];
         const T w = weights[e];
         out[e] = den > (T)1e-12 ? w + learning_rate * (numerator[e] / den - w) : w;
@@ -639,8 +637,6 @@ __device__ __forceinline__ long long item_of(const long long* ends, const long l
 """
 
 _SPLITMIX_SOURCE = _SPLITMIX_PREAMBLE + r"""
-#define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
-                               i += (long long)gridDim.x * blockDim.x)
 
 __global__ void stream_bases(const long long* keys, const long long n, const unsigned long long seed,
                              unsigned long long* out) {
@@ -851,8 +847,7 @@ template <typename T>
 __global__ void interpolate_rows(const T* X, const long long* base, const long long* neighbor, const T* gap,
                                  const long long n_rows, const int d, T* out) {
     // out[r, f] = X[base[r], f] + gap[r] * (X[neighbor[r], f] - X[base[r], f]), one thread per value.
-    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < n_rows * d;
-         e += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(e, n_rows * d) {
         const long long r = e / d;
         const long long f = e - r * d;
         const T a = X[base[r] * d + f];
@@ -878,14 +873,12 @@ LOCAL_BINS = 1024
 # reductions, then integer atomics: the result does not depend on the order.
 _CHECKS_SOURCE = r"""
 #define LOCAL_BINS %(local_bins)d
-#define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
-                               i += (long long)gridDim.x * blockDim.x)
 
 template <typename T>
 __global__ void integer_range(const T* a, const long long n, long long* out) {
     // out[0] = min(out[0], a), out[1] = max(out[1], a); out starts at (LLONG_MAX, LLONG_MIN).
     long long low = 0x7fffffffffffffffLL, high = -0x7fffffffffffffffLL - 1;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(i, n) {
         const long long v = (long long)a[i];
         low = v < low ? v : low;
         high = v > high ? v : high;
@@ -912,7 +905,7 @@ __global__ void count_codes(const T* codes, const long long n, const int n_bins,
     if (shared)
         for (int b = threadIdx.x; b < n_bins; b += blockDim.x) local[b] = 0ULL;
     __syncthreads();
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    GRID_STRIDE(i, n)
         atomicAdd((shared ? local : counts) + (long long)codes[i], 1ULL);
     __syncthreads();
     if (shared)
@@ -929,7 +922,7 @@ __global__ void last_from_end(const T* codes, const long long n, const int n_bin
     if (shared)
         for (int b = threadIdx.x; b < n_bins; b += blockDim.x) local[b] = 0;
     __syncthreads();
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    GRID_STRIDE(i, n)
         atomicMax((shared ? local : out) + (long long)codes[i], n - i);
     __syncthreads();
     if (shared)
@@ -962,7 +955,7 @@ template <typename T>
 __global__ void all_finite(const T* a, const long long n, int* out) {
     // out[0] &= every value finite; out starts at 1. x - x is 0 for a finite x and NaN otherwise.
     int all = 1;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    GRID_STRIDE(i, n)
         all &= a[i] - a[i] == (T)0 ? 1 : 0;
     all = __syncthreads_and(all);
     if (threadIdx.x == 0 && !all) atomicAnd(out, 0);
@@ -971,7 +964,7 @@ __global__ void all_finite(const T* a, const long long n, int* out) {
 __global__ void any_and_all(const bool* a, const long long n, int* out) {
     // out[0] |= any(a), out[1] &= all(a); out starts at (0, 1).
     int any = 0, all = 1;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    GRID_STRIDE(i, n) {
         any |= a[i];
         all &= a[i];
     }
@@ -1050,6 +1043,13 @@ MODULES = (
 COMPILE_OPTIONS = ("-std=c++14",)
 
 
+# Every module starts with this: a grid-stride loop over n elements.
+_COMMON_PREAMBLE = r"""
+#define GRID_STRIDE(i, n) \
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
+"""
+
+
 def module_spec(module, ctype):
     """``(source, name expressions)`` of one module: exactly what its RawModule compiles."""
     if module in _FLOAT_MODULES:
@@ -1071,7 +1071,7 @@ def module_spec(module, ctype):
         names = _PLACEMENT_KERNELS
     else:
         names = SPLITMIX_KERNELS
-    return _SOURCES[module], names
+    return _COMMON_PREAMBLE + _SOURCES[module], names
 
 
 @functools.lru_cache(maxsize=None)
