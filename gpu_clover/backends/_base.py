@@ -424,10 +424,31 @@ class Backend:
         """
         return False
 
-    def fused_geometric_rows(self, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
-        """Geometric SMOTE's points (``_geometry.geometric_rows``) in one pass, where the backend
-        has a kernel for it; False where there is none (the caller computes them)."""
+    def fused_geometric_rows(self, X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out):
+        """Geometric SMOTE's points (``_geometry.geometric_rows``, surface choice included) in one
+        pass, where the backend has a kernel for it; False where there is none (the caller
+        computes them)."""
         return False
+
+    def fused_geometric_intra_ends(self, item, position, bases, draws_per_row, rows, table, table_starts, lengths,
+                                   offsets, k_group, member_starts, negative):
+        """Each plan row's ``(center, surface, majority)`` rows for Geometric SMOTE inside groups,
+        as the generic code in ``GeometricSMOTE._generate_intra`` draws them (``majority`` None
+        without ``negative``), where the backend has a kernel for it; None where there is none."""
+        return None
+
+    def fused_geometric_inter_ends(self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths,
+                                   second_offsets, second_lengths):
+        """Each plan row's ``(center, surface)`` rows for Geometric SMOTE between pairs of groups,
+        as ``GeometricSMOTE._generate_inter`` draws them; None where there is no kernel."""
+        return None
+
+    def fused_nearest_rows(self, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths, direct):
+        """``_geometry.nearest_in_union`` measured directly, without GEMM, for the items marked
+        ``direct`` (host bool per item; ``r_offsets`` / ``r_lengths``: host, one row per piece):
+        ``(nearest, sq_distance)`` with -1 / inf for the other items, which the caller fills.
+        None where the backend has no kernel for it."""
+        return None
 
     def fused_smote_inter(self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out):
         """SMOTE's rows between pairs of groups in one pass, where the backend has a kernel for

@@ -50,6 +50,15 @@ _MAX_GRID_Y = 65535
 _MAX_PARTIAL_BLOCKS = 4096
 
 
+# Geometric SMOTE's selection strategies as the geometric_rows kernel numbers them.
+_SURFACE_STRATEGIES = {"minority": 0, "majority": 1, "combined": 2}
+
+
+def _no_rows():
+    """A one-element int64 array where a kernel's optional row array is not read."""
+    return cp.empty(1, dtype=cp.int64)
+
+
 def _grid_stride_blocks(n, threads=256, max_blocks=1 << 20):
     """Blocks of ``threads`` for a grid-stride loop over ``n`` elements."""
     return max(1, min(-(-n // threads), max_blocks))
@@ -680,20 +689,74 @@ class CuPyBackend(Backend):
         )
         return True
 
-    def fused_geometric_rows(self, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
+    def fused_geometric_rows(self, X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out):
         fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and X.ndim == 2
         if not fits or not out.shape[0]:
             return fits
         n, d = out.shape[0], X.shape[1]
         uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
+        choice = _SURFACE_STRATEGIES[strategy] if majority is not None else 0
+        majority = cp.ascontiguousarray(majority, dtype=cp.int64) if choice else _no_rows()
         generate_kernel("geometric_rows", _CTYPES[X.dtype])(
             (-(-n * 32 // 256),),
             (256,),
             (cp.ascontiguousarray(X), np.int32(d), cp.ascontiguousarray(centers, dtype=cp.int64),
-             cp.ascontiguousarray(surfaces, dtype=cp.int64), uniforms, np.int32(uniforms.shape[1]), np.int64(n),
-             np.float64(truncation_factor), np.float64(deformation_factor), out),
+             cp.ascontiguousarray(surfaces, dtype=cp.int64), majority, np.int32(choice), uniforms,
+             np.int32(uniforms.shape[1]), np.int64(n), np.float64(truncation_factor), np.float64(deformation_factor), out),
         )
         return True
+
+    def fused_geometric_intra_ends(self, item, position, bases, draws_per_row, rows, table, table_starts, lengths,
+                                   offsets, k_group, member_starts, negative):
+        if table.dtype != cp.int32 or rows.dtype != cp.int64 or (negative is not None and negative.dtype != cp.int64):
+            return None
+        n = item.shape[0]
+        center, surface = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
+        majority = cp.empty(n, dtype=cp.int64) if negative is not None else None
+        if n:
+            per_group = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in (table_starts, lengths, offsets, k_group, member_starts)]
+            table = cp.ascontiguousarray(table)
+            splitmix_kernel("geometric_intra_ends")(
+                (_grid_stride_blocks(n),),
+                (256,),
+                (item, position, bases, np.int64(draws_per_row), np.int64(n), rows, table, np.int32(table.shape[1]),
+                 *per_group[:4], per_group[4], negative if negative is not None else _no_rows(),
+                 np.int32(negative is not None), center, surface, majority if majority is not None else _no_rows()),
+            )
+        return center, surface, majority
+
+    def fused_geometric_inter_ends(self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths,
+                                   second_offsets, second_lengths):
+        if rows.dtype != cp.int64:
+            return None
+        n = item.shape[0]
+        center, surface = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
+        if n:
+            per_pair = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in (first_offsets, first_lengths, second_offsets, second_lengths)]
+            splitmix_kernel("geometric_inter_ends")(
+                (_grid_stride_blocks(n),),
+                (256,),
+                (item, position, bases, np.int64(draws_per_row), np.int64(n), rows, *per_pair, center, surface),
+            )
+        return center, surface
+
+    def fused_nearest_rows(self, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths, direct):
+        if X.dtype not in _CTYPES or X.ndim != 2 or query_rows.dtype != cp.int64 or ref_rows.dtype != cp.int64:
+            return None
+        q_lengths = np.asarray(q_lengths, dtype=np.int64)
+        total = int(q_lengths.sum())
+        nearest, sq_distance = cp.empty(total, dtype=cp.int64), cp.empty(total, dtype=X.dtype)
+        if total:
+            per_item = [np.cumsum(q_lengths), q_offsets, np.asarray(direct, dtype=np.int64)]
+            per_item = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in per_item]
+            pieces = [cp.asarray(np.ascontiguousarray(a, dtype=np.int64)) for a in (r_offsets, r_lengths)]
+            generate_kernel("nearest_in_pieces", _CTYPES[X.dtype])(
+                (-(-total * 32 // 256),),
+                (256,),
+                (cp.ascontiguousarray(X), np.int32(X.shape[1]), cp.ascontiguousarray(query_rows), *per_item,
+                 np.int64(len(q_lengths)), cp.ascontiguousarray(ref_rows), *pieces, np.int32(len(r_offsets)), np.int64(total), nearest, sq_distance),
+            )
+        return nearest, sq_distance
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
         if X.dtype not in _CTYPES or out.dtype != X.dtype or not out.flags.c_contiguous:

@@ -695,6 +695,47 @@ __global__ void plan_draws(const unsigned long long* bases, const long long* pos
     }
 }
 
+__global__ void geometric_intra_ends(const long long* item, const long long* position, const unsigned long long* bases,
+                                     const long long draws_per_row, const long long n, const long long* rows,
+                                     const int* table, const int width, const long long* table_starts,
+                                     const long long* lengths, const long long* offsets, const long long* k_group,
+                                     const long long* member_starts, const long long* negative, const int with_negative,
+                                     long long* center, long long* surface, long long* majority) {
+    // Geometric SMOTE inside a group, each plan row's end points (as GeometricSMOTE's
+    // generic plan, draws 0 and 1 of the row): a member as center, one of its k nearest
+    // group-mates as surface point (the center itself in a one-row group) and, with_negative,
+    // the member's nearest majority row (-1 in a one-row group).
+    GRID_STRIDE(r, n) {
+        const long long it = item[r];
+        const unsigned long long counter = (unsigned long long)(draws_per_row * position[r]);
+        const long long first = draw_below(stream_draw(bases[r], counter), lengths[it]);
+        const long long k = k_group[it];
+        const long long slot = draw_below(stream_draw(bases[r], counter + 1ULL), k > 0 ? k : 1);
+        const long long c = rows[offsets[it] + first];
+        center[r] = c;
+        surface[r] = k > 0 ? rows[offsets[it] + table[(table_starts[it] + first) * width + slot]] : c;
+        if (with_negative) majority[r] = k > 0 ? negative[member_starts[it] + first] : -1;
+    }
+}
+
+__global__ void geometric_inter_ends(const long long* item, const long long* position, const unsigned long long* bases,
+                                     const long long draws_per_row, const long long n, const long long* rows,
+                                     const long long* first_offsets, const long long* first_lengths,
+                                     const long long* second_offsets, const long long* second_lengths,
+                                     long long* center, long long* surface) {
+    // Geometric SMOTE between two neighbouring groups (draws 0, 1, 2 of the row): a member of
+    // each, and which of the two is the center.
+    GRID_STRIDE(r, n) {
+        const long long it = item[r];
+        const unsigned long long counter = (unsigned long long)(draws_per_row * position[r]);
+        const long long one = rows[first_offsets[it] + draw_below(stream_draw(bases[r], counter), first_lengths[it])];
+        const long long two = rows[second_offsets[it] + draw_below(stream_draw(bases[r], counter + 1ULL), second_lengths[it])];
+        const bool swap = draw_below(stream_draw(bases[r], counter + 2ULL), 2) == 1;
+        center[r] = swap ? two : one;
+        surface[r] = swap ? one : two;
+    }
+}
+
 __global__ void bits_to_index(const unsigned long long* bits, const long long n, const long long* upper,
                               const int upper_step, long long* out) {
     // upper_step 0: one bound for every draw; 1: a bound per draw.
@@ -711,6 +752,8 @@ SPLITMIX_KERNELS = (
     "bits_to_index",
     "plan_rows",
     "plan_draws",
+    "geometric_intra_ends",
+    "geometric_inter_ends",
 )
 
 
@@ -804,17 +847,33 @@ __device__ __forceinline__ double box_muller(const double* u, const int f) {
 
 template <typename T>
 __global__ void geometric_rows(const T* X, const int d, const long long* centers, const long long* surfaces,
-                               const double* uniforms, const int n_draws, const long long n_out,
-                               const double truncation, const double deformation, T* out) {
-    // Geometric SMOTE, one warp per synthetic row (as _geometry.geometric_rows): a point
-    // uniform in the unit ball, reflected into the kept side of the truncated ball,
-    // flattened towards the center-to-surface axis, scaled by the radius, moved to the center.
-    // Each pass recomputes its per-feature terms, so no row is held in memory.
+                               const long long* majority, const int strategy, const double* uniforms,
+                               const int n_draws, const long long n_out, const double truncation,
+                               const double deformation, T* out) {
+    // Geometric SMOTE, one warp per synthetic row (as _geometry.geometric_rows): the surface
+    // point under the selection strategy (as _geometry.choose_surface: 0 the minority
+    // surface point, 1 the nearest majority row when there is one, 2 the closer of the two),
+    // then a point uniform in the unit ball, reflected into the kept side of the truncated
+    // ball, flattened towards the center-to-surface axis, scaled by the radius, moved to the
+    // center. Each pass recomputes its per-feature terms, so no row is held in memory.
     const long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const int lane = threadIdx.x & 31;
     if (w >= n_out) return;
     const T* c = X + centers[w] * d;
-    const T* s = X + surfaces[w] * d;
+    long long surface = surfaces[w];
+    const long long other = strategy ? majority[w] : -1;
+    if (other >= 0 && strategy == 1) surface = other;
+    if (other >= 0 && strategy == 2) {  // the whole warp takes this branch or none
+        T to_minority = (T)0, to_majority = (T)0;
+        for (int f = lane; f < d; f += 32) {
+            const T a = c[f] - X[surface * d + f];
+            const T b = c[f] - X[other * d + f];
+            to_minority += a * a;
+            to_majority += b * b;
+        }
+        if (warp_total(to_minority) > warp_total(to_majority)) surface = other;
+    }
+    const T* s = X + surface * d;
     const double* u = uniforms + w * n_draws;
     T sq = (T)0;
     double g_sq = 0.0;
@@ -844,6 +903,64 @@ __global__ void geometric_rows(const T* X, const int d, const long long* centers
 }
 
 template <typename T>
+__global__ void nearest_in_pieces(const T* X, const int d, const long long* query_rows, const long long* q_ends,
+                                  const long long* q_offsets, const long long* direct, const long long n_items,
+                                  const long long* ref_rows, const long long* r_offsets, const long long* r_lengths,
+                                  const int n_pieces, const long long n_out, long long* nearest, T* sq_distance) {
+    // Geometric SMOTE's nearest majority rows (as _geometry.nearest_in_union), one warp per
+    // query: query w belongs to item item_of(q_ends, w) and is X[query_rows[q_offsets[item] +
+    // its position]]; its references are the item's segments of ref_rows, piece after piece
+    // (r_offsets / r_lengths[piece * n_items + item]). Each lane measures every 32nd
+    // reference directly (no GEMM expansion), then the warp keeps the smallest squared
+    // distance, ties to the first reference in piece order. No reference: -1 and inf. Items
+    // without `direct` are left to the caller (written as no reference).
+    const long long w = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (w >= n_out) return;
+    const long long item = item_of(q_ends, n_items, w);
+    const T inf = (T)__longlong_as_double(0x7ff0000000000000LL);
+    T best = inf;
+    long long best_order = -1, best_row = -1;
+    if (direct[item]) {
+        const T* q = X + query_rows[q_offsets[item] + w - (item ? q_ends[item - 1] : 0)] * d;
+        long long order = 0;
+        for (int p = 0; p < n_pieces; ++p) {
+            const long long offset = r_offsets[p * n_items + item], length = r_lengths[p * n_items + item];
+            for (long long j = lane; j < length; j += 32) {
+                const long long row = ref_rows[offset + j];
+                const T* r = X + row * d;
+                T sq = (T)0;
+                for (int f = 0; f < d; ++f) {
+                    const T a = q[f] - r[f];
+                    sq += a * a;
+                }
+                if (best_row < 0 || sq < best) {
+                    best = sq;
+                    best_order = order + j;
+                    best_row = row;
+                }
+            }
+            order += length;
+        }
+    }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        const T other = __shfl_xor_sync(0xffffffffu, best, offset);
+        const long long other_order = __shfl_xor_sync(0xffffffffu, best_order, offset);
+        const long long other_row = __shfl_xor_sync(0xffffffffu, best_row, offset);
+        const bool better = other_row >= 0 && (best_row < 0 || other < best || (other == best && other_order < best_order));
+        if (better) {
+            best = other;
+            best_order = other_order;
+            best_row = other_row;
+        }
+    }
+    if (lane == 0) {
+        nearest[w] = best_row;
+        sq_distance[w] = best_row >= 0 ? best : inf;
+    }
+}
+
+template <typename T>
 __global__ void interpolate_rows(const T* X, const long long* base, const long long* neighbor, const T* gap,
                                  const long long n_rows, const int d, T* out) {
     // out[r, f] = X[base[r], f] + gap[r] * (X[neighbor[r], f] - X[base[r], f]), one thread per value.
@@ -859,8 +976,9 @@ __global__ void interpolate_rows(const T* X, const long long* base, const long l
 
 def generate_kernel(kernel, dtype_name):
     """``smote_intra_rows`` / ``smote_inter_rows`` (SMOTE's plan and interpolation in one
-    kernel, inside a group / between two) or ``interpolate_rows`` (rows between given pairs),
-    for ``float`` or ``double``."""
+    kernel, inside a group / between two), ``interpolate_rows`` (rows between given pairs),
+    ``geometric_rows`` (Geometric SMOTE's points) or ``nearest_in_pieces`` (its nearest
+    majority rows), for ``float`` or ``double``."""
     return _raw_module("generate", dtype_name).get_function(f"{kernel}<{dtype_name}>")
 
 
@@ -1024,7 +1142,7 @@ def any_and_all_kernel():
 _FLOAT_MODULES = {
     "neighbors": _NEIGHBORS_KERNELS,
     "kmeans": _KMEANS_KERNELS,
-    "generate": ("smote_intra_rows", "smote_inter_rows", "interpolate_rows", "geometric_rows"),
+    "generate": ("smote_intra_rows", "smote_inter_rows", "interpolate_rows", "geometric_rows", "nearest_in_pieces"),
 }
 _SOURCES = {
     "neighbors": _ROWS_TOPK_SOURCE + _SEGMENTS_SOURCE,

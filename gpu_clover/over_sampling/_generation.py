@@ -25,14 +25,14 @@ class Plan:
         self.draws_per_row = draws_per_row
         self.start, self.stop = start, stop
         self._ends = np.cumsum(n_new, dtype=np.int64)
-        self.item, self.position, self._bases = backend.plan_rows(self._ends, np.asarray(item_keys), seed, start, stop)
+        self.item, self.position, self.bases = backend.plan_rows(self._ends, np.asarray(item_keys), seed, start, stop)
 
     def per_row(self, per_item):
         """Broadcast a per-item host array to every synthetic row (on the backend)."""
         return self.backend.take(self.xp.asarray(per_item), self.item)
 
     def _bits(self, draw):
-        return self.backend.plan_draws(self._bases, self.position, self.draws_per_row, draw, 1)[:, 0]
+        return self.backend.plan_draws(self.bases, self.position, self.draws_per_row, draw, 1)[:, 0]
 
     def index(self, draw, upper):
         """Row-wise integers in [0, upper[item]) from draw number ``draw``."""
@@ -44,7 +44,7 @@ class Plan:
 
     def uniform_block(self, first):
         """float64 uniforms of draws ``first .. draws_per_row - 1``: one row per synthetic row."""
-        bits = self.backend.plan_draws(self._bases, self.position, self.draws_per_row, first, self.draws_per_row - first)
+        bits = self.backend.plan_draws(self.bases, self.position, self.draws_per_row, first, self.draws_per_row - first)
         return bits_to_uniform(self.xp, bits)
 
     def segments(self):

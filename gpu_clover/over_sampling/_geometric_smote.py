@@ -8,9 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..distribution import BaseDistributor
 from ._base import K_NEIGHBORS, BaseClusterOverSampler
 from ._generation import plan_tiles
-from ._geometry import geometric_rows, nearest_in_union, uniform_draws
-
-SELECTION_STRATEGIES = ("combined", "majority", "minority")
+from ._geometry import SELECTION_STRATEGIES, geometric_rows, nearest_in_union, uniform_draws
 
 
 class GeometricSMOTE(BaseClusterOverSampler):
@@ -86,7 +84,6 @@ class GeometricSMOTE(BaseClusterOverSampler):
     def _generate_intra(self, stats, group_ids, n_new, seed, out):
         """Rows around the minority rows of each group (see the class docstring)."""
         backend, X, groups = stats.backend, stats.X, stats.groups
-        xp = backend.xp
         rows = groups.order
         lengths, offsets = groups.lengths[group_ids], groups.offsets[group_ids]
         k_group = np.minimum(stats.k, lengths - 1)
@@ -99,53 +96,73 @@ class GeometricSMOTE(BaseClusterOverSampler):
                 pieces = [_majority_piece(backend, groups, group_ids, groups.cluster[group_ids])]
             negative, _ = nearest_in_union(backend, X, rows, offsets, lengths, rows, pieces)
         member_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        ends_args = (rows, table, table_starts, lengths, offsets, k_group, member_starts, negative)
         for start, stop, plan in _plan_tiles(backend, groups.keys[group_ids], n_new, seed, 2, X.shape[1]):
-            base = plan.index(0, lengths)
-            first = plan.per_row(offsets)
-            center = rows[first + base]
-            slot = plan.index(1, np.maximum(k_group, 1))
-            neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
-            alone = plan.per_row(k_group) == 0  # a one-row group: its row, duplicated
-            surface = xp.where(alone, center, rows[first + neighbor])
-            if negative is not None:
-                nearest = xp.where(alone, -1, negative[plan.per_row(member_starts) + base])
-                surface = self._choose_surface(xp, X, center, surface, nearest)
-            geometric_rows(backend, X, center, surface, plan.uniform_block(2), *self._factors(), out[start:stop])
+            center, surface, nearest = _intra_ends(backend, plan, *ends_args)
+            geometric_rows(backend, X, center, surface, plan.uniform_block(2), *self._factors(), out[start:stop],
+                           nearest, self.selection_strategy)
         return out
 
     def _generate_inter(self, stats, pairs, n_new, seed, out):
         """Rows between a minority row of each of two neighbouring groups, one the center, one the surface."""
         backend, X, groups = stats.backend, stats.X, stats.groups
-        xp = backend.xp
         rows = groups.order
         first, second = pairs[:, 0], pairs[:, 1]
         keys = groups.pair_keys(first, second)
         majority = [_majority_piece(backend, groups, first, groups.cluster[side]) for side in (first, second)]
+        sides = (groups.offsets[first], groups.lengths[first], groups.offsets[second], groups.lengths[second])
         for start, stop, plan in _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1]):
-            one = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
-            two = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
-            swap = plan.index(2, np.full(len(pairs), 2)) == 1
-            center, surface = xp.where(swap, two, one), xp.where(swap, one, two)
+            center, surface = _inter_ends(backend, plan, rows, *sides)
+            nearest = None
             if self.selection_strategy != "minority":
                 items, q_offsets, q_lengths = plan.segments()
                 pieces = [(offsets[items], lengths[items]) for offsets, lengths in majority]
                 nearest, _ = nearest_in_union(backend, X, center, q_offsets, q_lengths, rows, pieces)
-                surface = self._choose_surface(xp, X, center, surface, nearest)
-            geometric_rows(backend, X, center, surface, plan.uniform_block(3), *self._factors(), out[start:stop])
+            geometric_rows(backend, X, center, surface, plan.uniform_block(3), *self._factors(), out[start:stop],
+                           nearest, self.selection_strategy)
         return out
 
     def _factors(self):
         return float(self.truncation_factor), float(self.deformation_factor)
 
-    def _choose_surface(self, xp, X, center, minority, majority):
-        """The surface point of each row under the selection strategy (``majority`` -1: none)."""
-        has = majority >= 0
-        if self.selection_strategy == "majority":
-            return xp.where(has, majority, minority)
-        safe = xp.where(has, majority, minority)
-        to_minority = ((X[center] - X[minority]) ** 2).sum(axis=1)
-        to_majority = ((X[center] - X[safe]) ** 2).sum(axis=1)
-        return xp.where(has & (to_minority > to_majority), majority, minority)
+
+def _intra_ends(backend, plan, rows, table, table_starts, lengths, offsets, k_group, member_starts, negative):
+    """Each plan row's center (a group member: draw 0), minority surface point (one of its
+    k nearest group-mates: draw 1; the center itself in a one-row group) and the center's
+    nearest majority row (from ``negative``, per member; -1 in a one-row group; None
+    without ``negative``)."""
+    fused = backend.fused_geometric_intra_ends(
+        plan.item, plan.position, plan.bases, plan.draws_per_row, rows, table, table_starts, lengths, offsets, k_group,
+        member_starts, negative,
+    )
+    if fused is not None:
+        return fused
+    xp = backend.xp
+    base = plan.index(0, lengths)
+    first = plan.per_row(offsets)
+    center = rows[first + base]
+    slot = plan.index(1, np.maximum(k_group, 1))
+    neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
+    alone = plan.per_row(k_group) == 0  # a one-row group: its row, duplicated
+    surface = xp.where(alone, center, rows[first + neighbor])
+    nearest = None if negative is None else xp.where(alone, -1, negative[plan.per_row(member_starts) + base])
+    return center, surface, nearest
+
+
+def _inter_ends(backend, plan, rows, first_offsets, first_lengths, second_offsets, second_lengths):
+    """Each plan row's center and surface point between two groups: a member of each (draws 0
+    and 1), in random order (draw 2)."""
+    fused = backend.fused_geometric_inter_ends(
+        plan.item, plan.position, plan.bases, plan.draws_per_row, rows, first_offsets, first_lengths, second_offsets,
+        second_lengths,
+    )
+    if fused is not None:
+        return fused
+    xp = backend.xp
+    one = rows[plan.per_row(first_offsets) + plan.index(0, first_lengths)]
+    two = rows[plan.per_row(second_offsets) + plan.index(1, second_lengths)]
+    swap = plan.index(2, np.full(len(first_lengths), 2)) == 1
+    return xp.where(swap, two, one), xp.where(swap, one, two)
 
 
 def _plan_tiles(backend, item_keys, n_new, seed, n_index_draws, n_features):

@@ -82,18 +82,68 @@ def nearest_in_union(backend, X, query_rows, q_offsets, q_lengths, ref_rows, pie
     """Like :func:`segmented_nearest` with each item's references the union of several segments.
 
     ``pieces`` is a list of ``(r_offsets, r_lengths)``, each aligned with the
-    items; all pieces go through one :func:`segmented_nearest` call.
+    items. Ties go to the first reference in piece order. Items with at most
+    ``DIRECT_REFERENCES`` references are measured directly where the backend has
+    a kernel for it (:meth:`Backend.fused_nearest_rows`); all others go through
+    one :func:`segmented_nearest` call.
     """
-    n_pieces = len(pieces)
-    q_offsets = np.tile(np.asarray(q_offsets, dtype=np.int64), n_pieces)
-    q_lengths = np.tile(np.asarray(q_lengths, dtype=np.int64), n_pieces)
-    r_offsets = np.concatenate([np.asarray(p[0], dtype=np.int64) for p in pieces])
-    r_lengths = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in pieces])
-    nearest, sq = segmented_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths)
+    q_offsets, q_lengths = np.asarray(q_offsets, dtype=np.int64), np.asarray(q_lengths, dtype=np.int64)
+    r_offsets = np.stack([np.asarray(p[0], dtype=np.int64) for p in pieces])
+    r_lengths = np.stack([np.asarray(p[1], dtype=np.int64) for p in pieces])
+    direct = r_lengths.sum(axis=0) <= DIRECT_REFERENCES
+    fused = backend.fused_nearest_rows(X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths, direct)
+    if fused is None:
+        return _union_of_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths)
+    nearest, sq_distance = fused
+    rest = np.flatnonzero(~direct & (q_lengths > 0))
+    if rest.size:  # the queries of the remaining items, in place
+        starts = np.cumsum(q_lengths) - q_lengths
+        dest = np.concatenate([np.arange(starts[i], starts[i] + q_lengths[i]) for i in rest])
+        found = _union_of_nearest(
+            backend, X, query_rows, q_offsets[rest], q_lengths[rest], ref_rows, r_offsets[:, rest], r_lengths[:, rest]
+        )
+        dest = backend.xp.asarray(dest)
+        nearest[dest], sq_distance[dest] = found
+    return nearest, sq_distance
+
+
+# An item with up to this many references is measured directly where a backend can (no GEMM).
+DIRECT_REFERENCES = 2048
+
+
+def _union_of_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths):
+    """:func:`nearest_in_union` by one :func:`segmented_nearest` call over every (piece, item)."""
+    n_pieces = len(r_offsets)
+    nearest, sq = segmented_nearest(
+        backend, X, query_rows, np.tile(q_offsets, n_pieces), np.tile(q_lengths, n_pieces), ref_rows,
+        r_offsets.reshape(-1), r_lengths.reshape(-1),
+    )
     xp = backend.xp
     nearest, sq = nearest.reshape(n_pieces, -1), sq.reshape(n_pieces, -1)
     best = xp.argmin(sq, axis=0)[None, :]
     return xp.take_along_axis(nearest, best, axis=0)[0], xp.take_along_axis(sq, best, axis=0)[0]
+
+
+SELECTION_STRATEGIES = ("combined", "majority", "minority")
+
+
+def choose_surface(xp, X, centers, minority, majority, strategy):
+    """Each row's surface point under a selection strategy of Geometric SMOTE.
+
+    ``minority``: a minority neighbour of the center; ``majority``: the
+    center's nearest majority row (-1: none, then the minority one is taken).
+    ``"majority"`` takes the majority row, ``"combined"`` the closer of the two
+    (the minority one on a tie), ``"minority"`` the minority one.
+    """
+    if strategy == "minority":
+        return minority
+    has = majority >= 0
+    if strategy == "majority":
+        return xp.where(has, majority, minority)
+    safe = xp.where(has, majority, minority)
+    to_minority = ((X[centers] - X[minority]) ** 2).sum(axis=1)
+    to_majority = ((X[centers] - X[safe]) ** 2).sum(axis=1)
+    return xp.where(has & (to_minority > to_majority), majority, minority)
 
 
 def uniform_draws(n_features):
@@ -101,8 +151,13 @@ def uniform_draws(n_features):
     return 1 + 2 * math.ceil(n_features / 2)
 
 
-def geometric_rows(backend, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
+def geometric_rows(
+    backend, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out, majority=None, strategy="minority"
+):
     """One point per row in the G-SMOTE region of ``(X[centers[i]], X[surfaces[i]])``.
+
+    With ``majority`` (each center's nearest majority row, -1: none) the
+    surface point is first chosen by ``strategy`` (:func:`choose_surface`).
 
     The region is the ball around the center through the surface point,
     truncated (``truncation_factor``: 1 keeps the half towards the surface
@@ -116,9 +171,12 @@ def geometric_rows(backend, X, centers, surfaces, uniforms, truncation_factor, d
     2019). A zero radius returns the center. ``uniforms`` (float64, one row of
     ``uniform_draws(n_features)`` per output row) are the random numbers.
     """
-    if backend.fused_geometric_rows(X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out):
+    fused = backend.fused_geometric_rows
+    if fused(X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out):
         return out
     xp = backend.xp
+    if majority is not None:
+        surfaces = choose_surface(xp, X, centers, surfaces, majority, strategy)
     n_features = X.shape[1]
     center = X[centers]
     axis = X[surfaces] - center

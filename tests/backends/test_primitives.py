@@ -244,6 +244,52 @@ def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeyp
         np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plain), rtol=tol, atol=tol)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("strategy", ["combined", "majority", "minority"])
+def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strategy, monkeypatch):
+    """Geometric SMOTE's end points, nearest majority rows (direct, and over the limit by
+    GEMM) and surface choice in kernels, against the generic code, both on the GPU."""
+    from gpu_clover._groups import GroupNeighbors, build_groups
+    from gpu_clover.over_sampling import _geometry
+    from gpu_clover.over_sampling._geometric_smote import GeometricSMOTE
+
+    backend = get_backend("cupy")
+    rng = np.random.default_rng(6)
+    X = backend.asarray(rng.normal(size=(6000, 9)).astype(dtype))
+    clusters, classes = rng.integers(0, 12, size=6000), (rng.random(6000) < 0.2).astype(np.int64)
+    clusters[0], classes[0] = 12, 1  # a group of one row
+    clusters[:3000] = np.minimum(clusters[:3000], 1)  # two clusters over the direct limit
+    groups = build_groups(backend, backend.asarray(clusters), backend.asarray(classes), np.arange(13), np.array([0, 1]))
+    stats = GroupNeighbors(backend, X, groups, k_neighbors=5)
+    group_ids = np.flatnonzero(groups.klass == 1)
+    n_new = rng.integers(1, 400, size=len(group_ids))
+    pairs = np.stack([group_ids[:-1], group_ids[1:]], axis=1)
+    n_pair = rng.integers(1, 200, size=len(pairs))
+
+    def generate(sampler):
+        intra = sampler._generate_intra(stats, group_ids, n_new, 41, backend.xp.empty((int(n_new.sum()), 9), dtype=dtype))
+        inter = sampler._generate_inter(stats, pairs, n_pair, 42, backend.xp.empty((int(n_pair.sum()), 9), dtype=dtype))
+        return np.concatenate([backend.to_host(intra), backend.to_host(inter)])
+
+    assert (np.bincount(clusters[classes == 0]) > _geometry.DIRECT_REFERENCES).any()
+    for alone in (False, True):
+        sampler = GeometricSMOTE(selection_strategy=strategy, truncation_factor=0.5, deformation_factor=0.2)
+        sampler._alone = alone
+        fused = generate(sampler)
+        with monkeypatch.context() as patch:
+            for method in ("fused_geometric_intra_ends", "fused_geometric_inter_ends", "fused_nearest_rows"):
+                patch.setattr(type(backend), method, lambda *args: None)
+            patch.setattr(type(backend), "fused_geometric_rows", lambda *args: False)
+            plain = generate(sampler)
+        if dtype == np.float64:
+            np.testing.assert_allclose(fused, plain, rtol=1e-9, atol=1e-9)
+        else:  # float32: a near-tie may pick another nearest row (direct vs GEMM distances)
+            close = np.isclose(fused, plain, rtol=1e-4, atol=1e-4).all(axis=1)
+            assert close.mean() > 0.999, f"{(~close).sum()} of {len(close)} rows differ"
+
+
 def test_random_streams_are_uniform_independent_and_reproducible():
     bases = stream_bases(np, 123, np.arange(3))
     draws = np.stack([bits_to_uniform(np, draw_bits(np, b, np.arange(20000))) for b in bases])
