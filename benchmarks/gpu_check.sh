@@ -16,11 +16,12 @@ start=$(date +%s)
 cat > "$out/cold_start.py" <<'PY'
 # First call in a fresh process with an empty kernel cache: includes CuPy's kernel compilation.
 # Every compilation is logged (kernel, seconds, whether it went through Jitify, e.g. CUB).
-import json, os, re, time
+# Argument: the sampler (KMeansSMOTE with 64 clusters, SOMO or GeometricSOMO, their defaults).
+import json, os, re, sys, time
 import cupy as cp
 import cupy.cuda.compiler as compiler
 from sklearn.datasets import make_classification
-from gpu_clover import KMeansSMOTE
+import gpu_clover
 from gpu_clover._timing import stage_listener
 import inspect
 compiled = []
@@ -44,7 +45,8 @@ def _attribute(stage, seconds):  # compilations since the last stage ended belon
 calls = []
 for _ in range(2):
     compiled.clear()
-    sampler = KMeansSMOTE(kmeans_estimator=64, random_state=0)
+    name = sys.argv[1]
+    sampler = gpu_clover.KMeansSMOTE(kmeans_estimator=64, random_state=0) if name == "KMeansSMOTE" else getattr(gpu_clover, name)(random_state=0)
     t = time.perf_counter()
     with stage_listener(_attribute):
         sampler.fit_resample(X, y)
@@ -54,10 +56,13 @@ for _ in range(2):
                   "per_stage": {st: sum(c.get("stage") == st for c in compiled) for st in sampler.stage_seconds_},
                   "slowest": sorted(compiled, key=lambda c: -c["s"])[:40],
                   "all": [f'{c.get("stage", "?")}:{c["kernel"]}:{c["s"]}' for c in compiled]})
-print(json.dumps({"CUPY_ACCELERATORS": os.environ.get("CUPY_ACCELERATORS", "(default)"), "cold": calls[0], "warm": calls[1]}))
+print(json.dumps({"sampler": sys.argv[1], "CUPY_ACCELERATORS": os.environ.get("CUPY_ACCELERATORS", "(default)"), "cold": calls[0], "warm": calls[1]}))
 PY
-CUPY_CACHE_DIR=$(mktemp -d) python3 "$out/cold_start.py" > "$out/cold_start.txt" 2>&1
-CUPY_CACHE_DIR=$(mktemp -d) CUPY_ACCELERATORS= python3 "$out/cold_start.py" >> "$out/cold_start.txt" 2>&1
+CUPY_CACHE_DIR=$(mktemp -d) python3 "$out/cold_start.py" KMeansSMOTE > "$out/cold_start.txt" 2>&1
+CUPY_CACHE_DIR=$(mktemp -d) CUPY_ACCELERATORS= python3 "$out/cold_start.py" KMeansSMOTE >> "$out/cold_start.txt" 2>&1
+for sampler in SOMO GeometricSOMO; do
+  CUPY_CACHE_DIR=$(mktemp -d) python3 "$out/cold_start.py" "$sampler" >> "$out/cold_start.txt" 2>&1
+done
 python3 -m pytest -m gpu -q -p no:cacheprovider --continue-on-collection-errors tests > "$out/pytest.txt" 2>&1
 pytest_rc=$?
 python3 benchmarks/bench_gpu.py "$@" > "$out/bench.json" 2> "$out/bench.err"
@@ -75,7 +80,7 @@ for line in open(sys.argv[1]):
     except ValueError:
         print("  ", line.rstrip()[:300]); continue
     c, w = r["cold"], r["warm"]
-    print(f"  CUPY_ACCELERATORS={r['CUPY_ACCELERATORS']}: {c['seconds']} s, {c['compilations']} compilations "
+    print(f"  {r['sampler']}, CUPY_ACCELERATORS={r['CUPY_ACCELERATORS']}: {c['seconds']} s, {c['compilations']} compilations "
           f"({c['compile_s']} s, {sum(x['jitify'] for x in c['slowest'])} via Jitify among the 40 slowest); second call {w['seconds']} s")
     print(f"    compilations per stage: {c.get('per_stage')}; stages of the cold call: {c['stages']}")
 PY
