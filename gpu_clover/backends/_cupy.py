@@ -272,12 +272,13 @@ class CuPyBackend(Backend):
     def bincount(self, codes, n_bins):
         # cupy.bincount first checks (codes < 0).any() and codes.max(): two whole-array
         # reductions and two host synchronizations per call. The range is known here,
-        # so the counts are one scatter-add kernel (integer atomics, shared memory first).
+        # so the counts are one scatter-add kernel (integer atomics, shared memory first;
+        # the atomics add unsigned 64-bit integers: the same bits for counts).
         counts = cp.zeros(n_bins, dtype=cp.int64)
         if codes.size:
             flat = _integer_codes(codes)
             kernel = integer_kernel("count_codes", flat.dtype.name)
-            kernel((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), np.int32(n_bins), counts))
+            kernel((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), np.int32(n_bins), counts.view(cp.uint64)))
         return counts
 
     def first_occurrence(self, codes, n_codes):

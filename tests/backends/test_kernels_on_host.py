@@ -36,11 +36,12 @@ class _OutOfMemory(Exception):
     pass
 
 
-def load_cupy_module(stand_in, on_kernel=None):
+def load_cupy_module(stand_in, on_kernel=None, device_array=None):
     """A private ``gpu_clover.backends._cupy`` importing ``stand_in`` as ``cupy``, its kernels on the host.
 
     Its ``_kernels`` is a private copy too, whose modules are ``simt``'s host launchers.
-    ``on_kernel(module, ctype)`` (optional) is told of every module a kernel is taken from.
+    ``on_kernel(module, ctype)`` (optional) is told of every module a kernel is taken from;
+    with ``device_array``, kernels refuse arrays of other types (host arrays).
     """
     if simt.compiler() is None:
         pytest.skip(NO_COMPILER)
@@ -54,7 +55,7 @@ def load_cupy_module(stand_in, on_kernel=None):
         for name in names:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
-    kernels._raw_module = simt.HostModules(on_kernel)
+    kernels._raw_module = simt.HostModules(on_kernel, device_array)
 
     return module
 
@@ -109,6 +110,29 @@ def test_every_kernel_module_compiles_with_nvrtc(module, ctype):
     source, names = _kernels.module_spec(module, ctype)
     lowered = nvrtc.compile_module(lib, source, names, _kernels.COMPILE_OPTIONS)
     assert set(lowered) == set(names) and all(lowered.values())
+
+
+def test_launches_are_checked_against_the_kernel_parameters():
+    """Every emulated launch meets the kernel's parameter list as the GPU needs it: CuPy packs
+    a scalar by its NumPy type, so a wrong width shifts every later argument on a GPU while the
+    host would read it fine."""
+    source, _ = _kernels.module_spec("generate", "float")
+    params = simt.parameters("interpolate_rows<float>", source)
+    assert params == [("float", True), ("long long", True), ("long long", True), ("float", True), ("long long", False), ("int", False), ("float", True)]
+    X, index, gap = np.zeros((3, 2), np.float32), np.zeros(3, np.int64), np.zeros(3, np.float32)
+    good = [X, index, index, gap, np.int64(3), np.int32(2), X]
+    simt.check_arguments("interpolate_rows<float>", params, good)
+    for i, bad, message in [
+        (5, np.int64(2), "is int64, not a NumPy int32"),
+        (5, 2, "is int, not a NumPy int32"),
+        (1, index.astype(np.int32), "has dtype int32, not int64"),
+        (0, 0, "is a int, not an array"),
+    ]:
+        with pytest.raises(TypeError, match=message):
+            simt.check_arguments("interpolate_rows<float>", params, good[:i] + [bad] + good[i + 1 :])
+    with pytest.raises(TypeError, match="6 arguments for 7 parameters"):
+        simt.check_arguments("interpolate_rows<float>", params, good[:-1])
+    assert simt.parameters("take_rows<double, int>", _kernels.module_spec("checks", "int")[0])[:2] == [("double", True), ("int", True)]
 
 
 def _groups(rng, sizes, n_features, dtype):
@@ -529,13 +553,15 @@ _DeviceArray.__module__ = "cupy"
 @pytest.mark.parametrize("source", ["numpy", "device"])
 def test_cold_start_census(monkeypatch, source, sampler):
     """Count what the first call would compile: our modules and CuPy's kernels, from NumPy
-    input and from device input (the GPU check's cold start). ``-s`` prints the list."""
+    input and from device input (the GPU check's cold start); no host array reaches a
+    kernel. ``-s`` prints the list."""
     import gpu_clover._random as random_module
 
     census = Census()
     xp = traced_numpy(census)
     xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    module = load_cupy_module(xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]))
+    # Every array xp makes is traced: an untraced array reaching a kernel came from the host.
+    module = load_cupy_module(xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]), device_array=TracedArray)
     backend = host_backend(module, xp)
     numpy_backend = get_backend("numpy")
     monkeypatch.setattr(backends, "cuda_available", lambda: True)

@@ -8,11 +8,17 @@ emulation of the CUDA features they use (one fiber per CUDA thread, barriers for
 ``kernel(grid, block, args)`` with NumPy arrays where the kernel takes device pointers and
 NumPy scalars for its scalar parameters. Exact, single precision included, but slow: keep
 grids to a few hundred blocks.
+
+Each launch is checked against the kernel's parameter list, as the GPU needs it and the host
+would not notice: the number of arguments, an array for every pointer with the pointed-to
+type as dtype, and a NumPy scalar of exactly the parameter's width and kind (CuPy packs a
+scalar by its NumPy type, so ``np.int64`` for an ``int`` shifts every later argument).
 """
 
 import ctypes
 import functools
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -48,6 +54,48 @@ def translation_units():
     return units
 
 
+# C types of kernel parameters and the NumPy dtype an argument for them must have.
+C_DTYPES = {
+    "bool": np.dtype(np.bool_),
+    "signed char": np.dtype(np.int8),
+    "unsigned char": np.dtype(np.uint8),
+    "short": np.dtype(np.int16),
+    "unsigned short": np.dtype(np.uint16),
+    "int": np.dtype(np.int32),
+    "unsigned int": np.dtype(np.uint32),
+    "long long": np.dtype(np.int64),
+    "unsigned long long": np.dtype(np.uint64),
+    "float": np.dtype(np.float32),
+    "double": np.dtype(np.float64),
+}
+_KERNEL = re.compile(
+    r"(?:template\s*<([^>]*)>\s*)?__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s*)?(\w+)\s*\(([^)]*)\)"
+)
+
+
+def signatures(source):
+    """``{kernel: (template parameters, [(C type, is_pointer), ...])}`` of a module's source."""
+    found = {}
+    for template, name, params in _KERNEL.findall(source):
+        names = [t.split()[-1] for t in template.split(",")] if template.strip() else []
+        parsed = []
+        for param in params.split(","):
+            words = param.replace("*", " * ").split()[:-1]  # the last word is the name
+            pointer = "*" in words
+            parsed.append((" ".join(w for w in words if w not in ("const", "*", "__restrict__")), pointer))
+        found[name] = (names, parsed)
+    return found
+
+
+def parameters(expression, source):
+    """``[(C type, is_pointer), ...]`` of a name expression, e.g. ``"take_rows<double, int>"``."""
+    name, _, rest = expression.partition("<")
+    template, params = signatures(source)[name]
+    values = [v.strip() for v in rest.rstrip(">").split(",")] if rest else []
+    bound = dict(zip(template, values))
+    return [(bound.get(ctype, ctype), pointer) for ctype, pointer in params]
+
+
 def _unit_source(source, names, first_index):
     launchers = "".join(
         f'extern "C" void simt_{first_index + i}(unsigned gx, unsigned gy, unsigned gz, unsigned bx, void** args) '
@@ -77,19 +125,24 @@ def build():
             subprocess.run(command, check=True, capture_output=True, text=True)
             shutil.move(built, library)
     lib = ctypes.CDLL(str(library))
-    return {name: Launcher(getattr(lib, f"simt_{i}")) for i, name in enumerate(names)}
+    params = {}
+    for source, unit_names in translation_units().values():
+        params.update({name: parameters(name, source) for name in unit_names})
+    return {name: Launcher(getattr(lib, f"simt_{i}"), name, params[name]) for i, name in enumerate(names)}
 
 
 class Launcher:
     """A kernel launched as CuPy's ``RawKernel``: ``launcher(grid, block, args)``."""
 
-    def __init__(self, function):
-        self.function = function
+    def __init__(self, function, name="?", params=None):
+        self.function, self.name, self.params = function, name, params
 
     def __call__(self, grid, block, args):
         grid = tuple(grid) + (1,) * (3 - len(grid))
         if len(block) != 1:
             raise ValueError("the emulation runs one-dimensional blocks only")
+        if self.params is not None:
+            check_arguments(self.name, self.params, args)
         keep = [_argument(a) for a in args]  # the values must outlive the call
         pointers = (ctypes.c_void_p * len(keep))(*(ctypes.addressof(v) for v in keep))
         self.function(*(ctypes.c_uint(int(g)) for g in grid), ctypes.c_uint(int(block[0])), pointers)
@@ -99,11 +152,14 @@ class HostModules:
     """Stands in for ``_kernels._raw_module``: each module's kernels as host launchers.
 
     ``on_module(module, ctype)`` (optional) is told of every module a kernel is taken from.
+    With ``device_array`` (an ndarray subclass that stands for device memory), every array
+    argument must be one: CuPy refuses host arrays as kernel arguments.
     """
 
-    def __init__(self, on_module=None):
+    def __init__(self, on_module=None, device_array=None):
         self.launchers = build()
         self.on_module = on_module
+        self.device_array = device_array
 
     def __call__(self, module, ctype):
         if self.on_module is not None:
@@ -111,7 +167,33 @@ class HostModules:
         return self
 
     def get_function(self, name):
-        return self.launchers[name]
+        launcher = self.launchers[name]
+        if self.device_array is None:
+            return launcher
+
+        def on_device(grid, block, args):
+            for i, value in enumerate(args):
+                if isinstance(value, np.ndarray) and not isinstance(value, self.device_array):
+                    raise TypeError(f"{name}: argument {i} is a host array; the GPU needs a device array")
+            launcher(grid, block, args)
+
+        return on_device
+
+
+def check_arguments(name, params, args):
+    """Raise TypeError where ``args`` would not reach the kernel's parameters intact on a GPU."""
+    if len(args) != len(params):
+        raise TypeError(f"{name}: {len(args)} arguments for {len(params)} parameters")
+    for i, ((ctype, pointer), value) in enumerate(zip(params, args)):
+        want = C_DTYPES.get(ctype)
+        if pointer:
+            if not isinstance(value, np.ndarray):
+                raise TypeError(f"{name}: argument {i} ({ctype}*) is a {type(value).__name__}, not an array")
+            if want is not None and value.dtype != want:
+                raise TypeError(f"{name}: argument {i} ({ctype}*) has dtype {value.dtype}, not {want}")
+        elif not isinstance(value, np.generic) or value.dtype != want:
+            got = value.dtype if isinstance(value, np.generic) else type(value).__name__
+            raise TypeError(f"{name}: argument {i} ({ctype}) is {got}, not a NumPy {want}")
 
 
 def _argument(value):
