@@ -141,6 +141,8 @@ class Launcher:
         grid = tuple(grid) + (1,) * (3 - len(grid))
         if len(block) != 1:
             raise ValueError("the emulation runs one-dimensional blocks only")
+        if not 0 < int(block[0]) <= 1024 or not 0 < grid[0] < 2**31 or not all(0 < g <= 65535 for g in grid[1:]):
+            raise ValueError(f"{self.name}: a launch of grid {grid} and block {tuple(block)} is beyond a GPU's limits")
         if self.params is not None:
             check_arguments(self.name, self.params, args)
         keep = [_argument(a) for a in args]  # the values must outlive the call

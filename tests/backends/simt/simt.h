@@ -3,7 +3,8 @@
 // (ucontext) on one host thread, switched at barriers: __syncthreads waits for every live
 // thread of the block, a warp shuffle writes its value, waits for the live lanes of its
 // warp, reads, and waits again. One-dimensional blocks only. Deterministic: the threads run
-// in index order between barriers. A barrier no thread can pass aborts the process.
+// in index order between barriers. A barrier no thread can pass aborts the process, and so
+// does a full-mask warp shuffle in a warp with lanes exited or missing (undefined on a GPU).
 #pragma once
 #include <ucontext.h>
 
@@ -98,21 +99,27 @@ inline int __syncthreads_or(int predicate) { return simt_count(predicate) > 0; }
 inline int __syncthreads_and(int predicate) { return simt_count(predicate) == (int)blockDim.x; }
 
 template <typename T>
-T simt_shuffle(T value, int source) {
+T simt_shuffle(unsigned mask, T value, int source) {
     static_assert(sizeof(T) <= 8, "values up to 8 bytes");
     const unsigned warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     std::uint64_t bits = 0;
     std::memcpy(&bits, &value, sizeof(T));
     simt_exchange[warp * 32 + lane] = bits;
     simt_wait(simt_warps[warp], SIMT_WAIT_WARP);
+    if (mask == 0xffffffffu && simt_warps[warp].live != 32) {
+        // Undefined on a GPU: a full-mask shuffle needs all 32 lanes, none exited or missing.
+        std::fprintf(stderr, "simt: a full-mask warp shuffle with %u live lanes (block %u, warp %u)\n",
+                     simt_warps[warp].live, blockIdx.x, warp);
+        std::abort();
+    }
     T out = value;
     if (source >= 0 && source < 32) std::memcpy(&out, &simt_exchange[warp * 32 + source], sizeof(T));
     simt_wait(simt_warps[warp], SIMT_WAIT_WARP);
     return out;
 }
-template <typename T> T __shfl_down_sync(unsigned, T v, int offset) { return simt_shuffle(v, (int)(threadIdx.x & 31) + offset); }
-template <typename T> T __shfl_xor_sync(unsigned, T v, int mask) { return simt_shuffle(v, (int)(threadIdx.x & 31) ^ mask); }
-template <typename T> T __shfl_sync(unsigned, T v, int lane) { return simt_shuffle(v, lane); }
+template <typename T> T __shfl_down_sync(unsigned m, T v, int offset) { return simt_shuffle(m, v, (int)(threadIdx.x & 31) + offset); }
+template <typename T> T __shfl_xor_sync(unsigned m, T v, int mask) { return simt_shuffle(m, v, (int)(threadIdx.x & 31) ^ mask); }
+template <typename T> T __shfl_sync(unsigned m, T v, int lane) { return simt_shuffle(m, v, lane); }
 
 inline double __longlong_as_double(long long v) {
     double d;
