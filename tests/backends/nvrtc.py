@@ -27,9 +27,11 @@ def library():
     return None
 
 
-def compile_module(lib, source, names, options, arch="compute_90"):
+def compile_module(lib, source, names, options, arch="compute_90", log=None):
     """Compile ``source`` with ``names`` as name expressions; returns ``{name: lowered name}``.
 
+    ``arch`` ``compute_XX`` stops at PTX; ``sm_XX`` runs the assembler (ptxas) too, as CuPy
+    does for the device's architecture. ``log`` (a list, optional) receives NVRTC's log lines.
     Raises RuntimeError with NVRTC's log when the compilation fails.
     """
     program = ctypes.c_void_p()
@@ -41,6 +43,8 @@ def compile_module(lib, source, names, options, arch="compute_90"):
         status = lib.nvrtcCompileProgram(program, len(flags), (ctypes.c_char_p * len(flags))(*(f.encode() for f in flags)))
         if status != 0:
             raise RuntimeError(f"NVRTC could not compile the module:\n{_log(lib, program)}")
+        if log is not None:
+            log.extend(_log(lib, program).splitlines())
         lowered = {}
         for name in names:
             out = ctypes.c_char_p()

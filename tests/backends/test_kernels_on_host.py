@@ -103,13 +103,21 @@ def backend(cupy_module):
 @pytest.mark.parametrize(("module", "ctype"), _kernels.MODULES)
 def test_every_kernel_module_compiles_with_nvrtc(module, ctype):
     """The modules as the GPU gets them: NVRTC compiles each source with its name expressions
-    and options (the emulation above compiles the same sources as C++ for the host)."""
+    and options, to PTX and to sm_90 machine code (the emulation above compiles the same
+    sources as C++ for the host)."""
     lib = nvrtc.library()
     if lib is None:
         pytest.skip(NO_NVRTC)
     source, names = _kernels.module_spec(module, ctype)
     lowered = nvrtc.compile_module(lib, source, names, _kernels.COMPILE_OPTIONS)
     assert set(lowered) == set(names) and all(lowered.values())
+    # Down to the H100's machine code (ptxas: shared memory and register limits), and no
+    # kernel spills registers to local memory.
+    log = []
+    nvrtc.compile_module(lib, source, names, (*_kernels.COMPILE_OPTIONS, "-Xptxas=-v"), arch="sm_90", log=log)
+    reports = [line for line in log if "spill" in line]
+    spills = [line for line in reports if "0 bytes spill stores, 0 bytes spill loads" not in line]
+    assert len(reports) >= len(names) and not spills, "\n".join(log)
 
 
 def test_launches_are_checked_against_the_kernel_parameters():
