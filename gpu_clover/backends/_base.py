@@ -113,6 +113,14 @@ class Backend:
         items = xp.searchsorted(xp.asarray(ends), xp.arange(total, dtype=xp.int64), side="right")
         return xp.asarray(np.asarray(values, dtype=np.int64))[items]
 
+    def map_ordered(self, function, items):
+        """``function`` over independent work items (tiles), results in the items' order.
+
+        The generic version runs them one by one; a backend may run several at once
+        (the caller combines the results in order, so the output does not depend on it).
+        """
+        return map(function, items)
+
     def stable_argsort(self, a):
         """Indices sorting the 1-D ``a``, equal keys kept in order."""
         return self.xp.argsort(a, kind="stable")
@@ -274,19 +282,28 @@ class Backend:
         budget = self.tile_elements(np.dtype(dtype).itemsize)
         lower = 1
         buckets = [size for size in _BUCKET_SIZES if size <= self.max_bucket_size]
+        chunks = []  # (bucket size, groups) of each batched GEMM
         for size in buckets:
             groups = np.flatnonzero((lengths > lower) & (lengths <= size))
             lower = size
-            chunk = max(1, budget // (size * size * 4))
-            for c0 in range(0, groups.size, chunk):
-                sel = groups[c0 : c0 + chunk]
-                block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[sel], lengths[sel], size, dtype)
-                nn, row_sums = self.tile_topk_and_sums(block, block, n_valid, self_col, k, b_sq=sq, a_sq=sq)
-                self.scatter_groups(table, sums, table_starts[sel], sel, lengths[sel], nn, row_sums)
-        for g in np.flatnonzero(lengths > buckets[-1]):
+            step = max(1, budget // (size * size * 4))
+            chunks += [(size, groups[c0 : c0 + step]) for c0 in range(0, groups.size, step)]
+
+        def bucket_chunk(chunk):
+            size, sel = chunk
+            block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[sel], lengths[sel], size, dtype)
+            return self.tile_topk_and_sums(block, block, n_valid, self_col, k, b_sq=sq, a_sq=sq)
+
+        for (size, sel), (nn, row_sums) in zip(chunks, self.map_ordered(bucket_chunk, chunks)):
+            self.scatter_groups(table, sums, table_starts[sel], sel, lengths[sel], nn, row_sums)
+        def large_group(g):
             one = slice(g, g + 1)
             block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[one], lengths[one], int(lengths[g]), dtype)
-            nn, total = self.large_group_neighbors(block[0], k, members_sq=sq[0], limits=(n_valid, self_col))
+            return self.large_group_neighbors(block[0], k, members_sq=sq[0], limits=(n_valid, self_col))
+
+        large = np.flatnonzero(lengths > buckets[-1])
+        for g, (nn, total) in zip(large, self.map_ordered(large_group, large)):
+            one = slice(g, g + 1)
             self.scatter_groups(table, sums, table_starts[one], np.array([g]), lengths[one], nn, xp.asarray(total, dtype=xp.float64))
         return table, sums
 
@@ -354,11 +371,14 @@ class Backend:
         table = xp.zeros((n_g, max(k, 1)), dtype=xp.int32)
         total = xp.zeros(1, dtype=xp.float64)
         n_valid, self_col = limits if limits is not None else (xp.full(n_g, n_g, dtype=xp.int64), xp.arange(n_g))
-        for r0 in range(0, n_g, step):
+        def row_tile(r0):
             tile = slice(r0, r0 + step)
-            nn, row_sums = self.tile_topk_and_sums(
+            return self.tile_topk_and_sums(
                 members[tile], members, n_valid[tile], self_col[tile], k, b_sq=members_sq, a_sq=members_sq[tile]
             )
+
+        starts = range(0, n_g, step)
+        for r0, (nn, row_sums) in zip(starts, self.map_ordered(row_tile, starts)):
             self.scatter_groups(table, total, np.array([r0]), np.array([0]), np.array([nn.shape[0]]), nn, row_sums)
         return table, total[0]
 

@@ -1,7 +1,12 @@
 """The NumPy backend: the generic primitives plus SciPy's sparse scatter-add."""
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
 
 from ._base import Backend
 
@@ -13,12 +18,75 @@ from ._base import Backend
 _SEARCH_MIN_ROWS = 8192
 
 
+class _TilePool:
+    """One process-wide thread pool for tiles, made on first use, a worker per core.
+
+    While any caller's tiles run, BLAS is held to one thread (the first caller sets the
+    limit, the last one restores it, so concurrent callers cannot leave it changed). A
+    forked child starts with no pool (the parent's threads do not exist there).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._executor = self._controller = self._limit = None
+        self._callers = 0
+
+    def busy(self):
+        """True inside a worker, or when one core is all there is."""
+        return getattr(self._local, "inside", False) or (os.cpu_count() or 1) < 2
+
+    def map(self, function, items):
+        def run(item):
+            self._local.inside = True
+            try:
+                return function(item)
+            finally:
+                self._local.inside = False
+
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(os.cpu_count(), thread_name_prefix="gpu_clover")
+                self._controller = ThreadpoolController()
+            if self._callers == 0:
+                self._limit = self._controller.limit(limits=1, user_api="blas")
+            self._callers += 1
+            executor = self._executor
+        try:
+            return list(executor.map(run, items))
+        finally:
+            with self._lock:
+                self._callers -= 1
+                if self._callers == 0:
+                    self._limit.restore_original_limits()
+                    self._limit = None
+
+    def reset(self):
+        """Forget the pool (in a forked child)."""
+        self.__init__()
+
+
+_POOL = _TilePool()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_POOL.reset)
+
+
 class NumPyBackend(Backend):
     """Runs every stage on the CPU with NumPy / SciPy."""
 
     name = "numpy"
     xp = np
     max_bucket_size = 256  # on the CPU, padding costs more than a loop over larger groups
+
+    def map_ordered(self, function, items):
+        # Tiles on every core: NumPy's element-wise passes run on one core each, so the
+        # tiles go to a thread pool (NumPy and BLAS release the GIL), with BLAS held to one
+        # thread meanwhile so the two do not oversubscribe the cores. A call from inside
+        # the pool runs in its worker.
+        items = list(items)
+        if len(items) < 2 or _POOL.busy():
+            return map(function, items)
+        return _POOL.map(function, items)
 
     def segment_sum(self, values, segment_ids, n_segments):
         # One sparse (n_segments x n) product: a C loop, unlike np.add.at on 2-D data.
@@ -56,8 +124,8 @@ class NumPyBackend(Backend):
         norms = np.einsum("ij,ij->i", members, members)
         scaled = np.ascontiguousarray(-2 * members.T)
         step = max(1, self.tile_elements(members.itemsize) // n)
-        total = 0.0
-        for r0 in range(0, n, step):
+
+        def row_tile(r0):
             r1 = min(r0 + step, n)
             d = members[r0:r1] @ scaled[:, r0:]
             d += norms[r0:r1, None]
@@ -66,7 +134,11 @@ class NumPyBackend(Backend):
             diagonal = np.arange(r1 - r0)
             d[diagonal, diagonal] = 0
             np.sqrt(d, out=d)
-            total += 2.0 * float(d[:, r1 - r0 :].sum()) + float(d[:, : r1 - r0].sum())
+            return 2.0 * float(d[:, r1 - r0 :].sum()) + float(d[:, : r1 - r0].sum())
+
+        total = 0.0
+        for part in self.map_ordered(row_tile, range(0, n, step)):  # added in tile order
+            total += part
         return total
 
     def first_occurrence(self, codes, n_codes):
