@@ -167,7 +167,8 @@ class Backend:
         scaled = xp.ascontiguousarray(-2 * centers.T)  # OpenBLAS is 10x slower on the F-ordered view
         c_sq = (centers * centers).sum(axis=1)
         step = max(1, self.tile_elements(X.itemsize) // max(1, centers.shape[0]))
-        for start in range(0, n, step):
+
+        def row_tile(start):  # writes its own rows only
             block = X[start : start + step]
             d = xp.matmul(block, scaled)
             d += c_sq[None, :]
@@ -177,6 +178,9 @@ class Backend:
                 best = xp.take_along_axis(d, lab[:, None], axis=1)[:, 0]
                 best += (block * block).sum(axis=1)
                 min_sq[start : start + step] = xp.maximum(best, 0)
+
+        for _ in self.map_ordered(row_tile, range(0, n, step)):
+            pass
         return (labels, min_sq) if with_distances else labels
 
     # ---------------------------------------------------------------- k-means
