@@ -18,6 +18,13 @@ from ._base import Backend
 _SEARCH_MIN_ROWS = 8192
 
 
+def _cores():
+    """The cores this process may run on (its CPU affinity, where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class _TilePool:
     """One process-wide thread pool for tiles, made on first use, a worker per core.
 
@@ -34,7 +41,7 @@ class _TilePool:
 
     def busy(self):
         """True inside a worker, or when one core is all there is."""
-        return getattr(self._local, "inside", False) or (os.cpu_count() or 1) < 2
+        return getattr(self._local, "inside", False) or _cores() < 2
 
     def map(self, function, items):
         def run(item):
@@ -46,7 +53,7 @@ class _TilePool:
 
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(os.cpu_count(), thread_name_prefix="gpu_clover")
+                self._executor = ThreadPoolExecutor(_cores(), thread_name_prefix="gpu_clover")
                 self._controller = ThreadpoolController()
             if self._callers == 0:
                 self._limit = self._controller.limit(limits=1, user_api="blas")
