@@ -1,6 +1,8 @@
-"""Geometric SMOTE's two kernels: segmented nearest rows, and points in a truncated, deformed ball.
+"""Geometric SMOTE's geometry: segmented nearest rows, the surface point's choice, and points in
+a truncated, deformed ball.
 
-Both are array-generic over ``backend.xp`` and vectorized over all groups.
+All are array-generic over ``backend.xp`` and vectorized over all groups; a backend with
+kernels for them (CuPy) takes over through its ``fused_*`` methods.
 """
 
 import math
@@ -8,6 +10,10 @@ import math
 import numpy as np
 
 from ..backends._base import _BUCKET_SIZES
+
+SELECTION_STRATEGIES = ("combined", "majority", "minority")
+# An item with up to this many references is measured directly where a backend can (no GEMM).
+DIRECT_REFERENCES = 2048
 
 
 def _bucket(lengths):
@@ -107,10 +113,6 @@ def nearest_in_union(backend, X, query_rows, q_offsets, q_lengths, ref_rows, pie
     return nearest, sq_distance
 
 
-# An item with up to this many references is measured directly where a backend can (no GEMM).
-DIRECT_REFERENCES = 2048
-
-
 def _union_of_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths):
     """:func:`nearest_in_union` by one :func:`segmented_nearest` call over every (piece, item)."""
     n_pieces = len(r_offsets)
@@ -122,9 +124,6 @@ def _union_of_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_
     nearest, sq = nearest.reshape(n_pieces, -1), sq.reshape(n_pieces, -1)
     best = xp.argmin(sq, axis=0)[None, :]
     return xp.take_along_axis(nearest, best, axis=0)[0], xp.take_along_axis(sq, best, axis=0)[0]
-
-
-SELECTION_STRATEGIES = ("combined", "majority", "minority")
 
 
 def choose_surface(xp, X, centers, minority, majority, strategy):
