@@ -103,8 +103,8 @@ def nearest_in_union(backend, X, query_rows, q_offsets, q_lengths, ref_rows, pie
     nearest, sq_distance = fused
     rest = np.flatnonzero(~direct & (q_lengths > 0))
     if rest.size:  # the queries of the remaining items, in place
-        starts = np.cumsum(q_lengths) - q_lengths
-        dest = np.concatenate([np.arange(starts[i], starts[i] + q_lengths[i]) for i in rest])
+        starts, lengths = np.cumsum(q_lengths)[rest] - q_lengths[rest], q_lengths[rest]
+        dest = np.arange(lengths.sum()) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         found = _union_of_nearest(
             backend, X, query_rows, q_offsets[rest], q_lengths[rest], ref_rows, r_offsets[:, rest], r_lengths[:, rest]
         )
