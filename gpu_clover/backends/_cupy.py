@@ -721,7 +721,7 @@ class CuPyBackend(Backend):
                 (_grid_stride_blocks(n),),
                 (256,),
                 (item, position, bases, np.int64(draws_per_row), np.int64(n), rows, table, np.int32(table.shape[1]),
-                 *per_group[:4], per_group[4], negative if negative is not None else _no_rows(),
+                 *per_group, negative if negative is not None else _no_rows(),
                  np.int32(negative is not None), center, surface, majority if majority is not None else _no_rows()),
             )
         return center, surface, majority
