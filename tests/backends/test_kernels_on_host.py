@@ -585,3 +585,39 @@ def test_cold_start_census(monkeypatch, source, sampler):
     assert np.bincount(np.asarray(y_res).view(np.ndarray)).tolist() == [700, 700]
     print(f"\ncold-start census, {sampler}, {source} input: {census.compilations()} distinct kernels\n{census.table()}")
     assert census.compilations() <= COLD_START_BUDGETS[sampler], census.table()
+
+
+def test_a_cuml_clusterer_gets_device_arrays_and_its_labels_stay_on_the_device(monkeypatch):
+    """cuML never runs here: a stand-in whose module is ``cuml`` (as ``cuml.KMeans`` is) must get X on
+    the device, and its device labels must be used without a host round trip (the census' device
+    arrays stand for CuPy's; the kernels refuse host arrays)."""
+    from sklearn.base import BaseEstimator
+    from sklearn.cluster import KMeans as HostKMeans
+
+    class CumlKMeans(BaseEstimator):
+        def __init__(self, n_clusters=8, random_state=None):
+            self.n_clusters, self.random_state = n_clusters, random_state
+
+        def fit(self, X):
+            assert isinstance(X, TracedArray), f"cuML got {type(X).__name__}, not a device array"
+            host = HostKMeans(self.n_clusters, n_init=1, random_state=self.random_state).fit(X.view(np.ndarray))
+            self.labels_ = host.labels_.astype(np.int32).view(_DeviceArray)  # cuML answers on the device
+            return self
+
+    CumlKMeans.__module__ = "cuml.cluster.kmeans"
+    census = Census()
+    xp = traced_numpy(census)
+    xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
+    module = load_cupy_module(xp, device_array=TracedArray)
+    backend = host_backend(module, xp)
+    monkeypatch.setattr(backends, "cuda_available", lambda: True)
+    monkeypatch.setattr(backends, "_instance", lambda name: backend if name == "cupy" else get_backend("numpy"))
+    rng = np.random.default_rng(11)
+    X = np.concatenate([rng.normal(size=(300, 3)), rng.normal(loc=2.0, size=(60, 3))]).astype(np.float32).view(_DeviceArray)
+    y = np.repeat([0, 1], [300, 60]).view(_DeviceArray)
+    sampler = gpu_clover.KMeansSMOTE(kmeans_estimator=CumlKMeans(4, random_state=0), random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert isinstance(X_res, TracedArray) and isinstance(sampler.labels_, TracedArray)
+    assert np.bincount(y_res.view(np.ndarray)).tolist() == [300, 300]
+    want = HostKMeans(4, n_init=1, random_state=0).fit(X.view(np.ndarray)).labels_
+    np.testing.assert_array_equal(sampler.labels_.view(np.ndarray), want)
