@@ -550,6 +550,25 @@ def _census_sampler(name):
     return getattr(gpu_clover, name)(som_estimator=9, random_state=0, backend="cupy")
 
 
+def _device_census_backend(monkeypatch, census=None):
+    """The census' traced NumPy standing in for CuPy, the CuPy backend's code on the host kernels as
+    the "cupy" backend. Every array the stand-in makes is traced, so traced arrays stand for device
+    arrays: an untraced one reaching a kernel came from the host, and the kernels refuse it."""
+    import gpu_clover._random as random_module
+
+    census = census if census is not None else Census()
+    xp = traced_numpy(census)
+    xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
+    module = load_cupy_module(xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]), device_array=TracedArray)
+    backend = host_backend(module, xp)
+    numpy_backend = get_backend("numpy")
+    monkeypatch.setattr(backends, "cuda_available", lambda: True)
+    monkeypatch.setattr(backends, "_instance", lambda name: backend if name == "cupy" else numpy_backend)
+    steps = module.splitmix_steps()
+    monkeypatch.setattr(random_module, "_fused", lambda namespace: steps if namespace is xp else None)
+    return backend
+
+
 class _DeviceArray(TracedArray):
     """A traced array that gpu_clover takes for a CuPy array (``is_cupy_array``): device input."""
 
@@ -563,19 +582,8 @@ def test_cold_start_census(monkeypatch, source, sampler):
     """Count what the first call would compile: our modules and CuPy's kernels, from NumPy
     input and from device input (the GPU check's cold start); no host array reaches a
     kernel. ``-s`` prints the list."""
-    import gpu_clover._random as random_module
-
     census = Census()
-    xp = traced_numpy(census)
-    xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    # Every array xp makes is traced: an untraced array reaching a kernel came from the host.
-    module = load_cupy_module(xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]), device_array=TracedArray)
-    backend = host_backend(module, xp)
-    numpy_backend = get_backend("numpy")
-    monkeypatch.setattr(backends, "cuda_available", lambda: True)
-    monkeypatch.setattr(backends, "_instance", lambda name: backend if name == "cupy" else numpy_backend)
-    steps = module.splitmix_steps()
-    monkeypatch.setattr(random_module, "_fused", lambda namespace: steps if namespace is xp else None)
+    _device_census_backend(monkeypatch, census)
     rng = np.random.default_rng(7)
     X = np.concatenate([rng.normal(size=(700, 4)), rng.normal(loc=2.0, size=(90, 4))]).astype(np.float32)
     y = np.repeat([0, 1], [700, 90])
@@ -585,6 +593,43 @@ def test_cold_start_census(monkeypatch, source, sampler):
     assert np.bincount(np.asarray(y_res).view(np.ndarray)).tolist() == [700, 700]
     print(f"\ncold-start census, {sampler}, {source} input: {census.compilations()} distinct kernels\n{census.table()}")
     assert census.compilations() <= COLD_START_BUDGETS[sampler], census.table()
+
+
+
+
+def test_cudf_in_gives_cudf_out_without_leaving_the_device(monkeypatch):
+    """cuDF never runs here: stand-ins whose module is ``cudf`` hold device arrays; a frame and a
+    series in give a frame (same columns) and a series (same name) of device arrays out."""
+
+    class Series:
+        def __init__(self, data, name=None):
+            self.data, self.name, self.dtype = data, name, data.dtype
+
+        def to_cupy(self):
+            return self.data
+
+    class DataFrame:
+        def __init__(self, data, columns=None):
+            assert isinstance(data, TracedArray), f"cuDF got {type(data).__name__}, not a device array"
+            self.data, self.columns = data, list(columns)
+
+        def to_cupy(self):
+            return self.data
+
+    for cls in (Series, DataFrame):
+        cls.__module__ = "cudf.core"
+    monkeypatch.setitem(sys.modules, "cudf", types.SimpleNamespace(DataFrame=DataFrame, Series=Series))
+    _device_census_backend(monkeypatch)
+    rng = np.random.default_rng(12)
+    X = np.concatenate([rng.normal(size=(200, 3)), rng.normal(loc=2.0, size=(40, 3))]).astype(np.float32)
+    frame = DataFrame(X.view(_DeviceArray), columns=["a", "b", "c"])
+    target = Series(np.repeat([3, 7], [200, 40]).view(_DeviceArray), name="label")
+    kmeans = KMeans(n_clusters=3, max_iter=10, random_state=0, backend="cupy")
+    X_res, y_res = gpu_clover.KMeansSMOTE(kmeans_estimator=kmeans, random_state=0).fit_resample(frame, target)
+    assert isinstance(X_res, DataFrame) and X_res.columns == ["a", "b", "c"]
+    assert isinstance(y_res, Series) and y_res.name == "label" and isinstance(y_res.data, TracedArray)
+    np.testing.assert_array_equal(X_res.data[:240].view(np.ndarray), X)
+    assert np.unique(y_res.data.view(np.ndarray), return_counts=True)[1].tolist() == [200, 200]
 
 
 def test_a_cuml_clusterer_gets_device_arrays_and_its_labels_stay_on_the_device(monkeypatch):
@@ -605,13 +650,7 @@ def test_a_cuml_clusterer_gets_device_arrays_and_its_labels_stay_on_the_device(m
             return self
 
     CumlKMeans.__module__ = "cuml.cluster.kmeans"
-    census = Census()
-    xp = traced_numpy(census)
-    xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    module = load_cupy_module(xp, device_array=TracedArray)
-    backend = host_backend(module, xp)
-    monkeypatch.setattr(backends, "cuda_available", lambda: True)
-    monkeypatch.setattr(backends, "_instance", lambda name: backend if name == "cupy" else get_backend("numpy"))
+    _device_census_backend(monkeypatch)
     rng = np.random.default_rng(11)
     X = np.concatenate([rng.normal(size=(300, 3)), rng.normal(loc=2.0, size=(60, 3))]).astype(np.float32).view(_DeviceArray)
     y = np.repeat([0, 1], [300, 60]).view(_DeviceArray)
