@@ -8,6 +8,8 @@ has its own numbers and a row's numbers do not depend on which other items are
 generated with it.
 """
 
+import functools
+
 import numpy as np
 
 from .._random import bits_to_index, bits_to_uniform
@@ -25,7 +27,26 @@ class Plan:
         self.draws_per_row = draws_per_row
         self.start, self.stop = start, stop
         self._ends = np.cumsum(n_new, dtype=np.int64)
-        self.item, self.position, self.bases = backend.plan_rows(self._ends, np.asarray(item_keys), seed, start, stop)
+        self._keys, self._seed = np.asarray(item_keys), seed
+
+    @functools.cached_property
+    def _rows(self):  # made on first use, so tiles waiting for a worker hold no arrays
+        return self.backend.plan_rows(self._ends, self._keys, self._seed, self.start, self.stop)
+
+    @property
+    def item(self):
+        """Each row's item index (on the backend)."""
+        return self._rows[0]
+
+    @property
+    def position(self):
+        """Each row's position in its item."""
+        return self._rows[1]
+
+    @property
+    def bases(self):
+        """Each row's stream base (its item's)."""
+        return self._rows[2]
 
     def per_row(self, per_item):
         """Broadcast a per-item host array to every synthetic row (on the backend)."""

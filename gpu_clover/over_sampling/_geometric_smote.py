@@ -97,10 +97,15 @@ class GeometricSMOTE(BaseClusterOverSampler):
             negative, _ = nearest_in_union(backend, X, rows, offsets, lengths, rows, pieces)
         member_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         ends_args = (rows, table, table_starts, lengths, offsets, k_group, member_starts, negative)
-        for start, stop, plan in _plan_tiles(backend, groups.keys[group_ids], n_new, seed, 2, X.shape[1]):
+
+        def tile(planned):  # writes its own rows of out only
+            start, stop, plan = planned
             center, surface, nearest = _intra_ends(backend, plan, *ends_args)
             geometric_rows(backend, X, center, surface, plan.uniform_block(2), *self._factors(), out[start:stop],
                            nearest, self.selection_strategy)
+
+        for _ in backend.map_ordered(tile, _plan_tiles(backend, groups.keys[group_ids], n_new, seed, 2, X.shape[1])):
+            pass
         return out
 
     def _generate_inter(self, stats, pairs, n_new, seed, out):
@@ -111,7 +116,9 @@ class GeometricSMOTE(BaseClusterOverSampler):
         keys = groups.pair_keys(first, second)
         majority = [_majority_piece(backend, groups, first, groups.cluster[side]) for side in (first, second)]
         sides = (groups.offsets[first], groups.lengths[first], groups.offsets[second], groups.lengths[second])
-        for start, stop, plan in _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1]):
+
+        def tile(planned):  # writes its own rows of out only
+            start, stop, plan = planned
             center, surface = _inter_ends(backend, plan, rows, *sides)
             nearest = None
             if self.selection_strategy != "minority":
@@ -120,6 +127,9 @@ class GeometricSMOTE(BaseClusterOverSampler):
                 nearest, _ = nearest_in_union(backend, X, center, q_offsets, q_lengths, rows, pieces)
             geometric_rows(backend, X, center, surface, plan.uniform_block(3), *self._factors(), out[start:stop],
                            nearest, self.selection_strategy)
+
+        for _ in backend.map_ordered(tile, _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1])):
+            pass
         return out
 
     def _factors(self):

@@ -46,24 +46,30 @@ def segmented_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_
     q_bucket, r_bucket = _bucket(q_lengths), _bucket(r_lengths)
     small = active & (q_bucket < len(_BUCKET_SIZES)) & (r_bucket < len(_BUCKET_SIZES))
     budget = backend.tile_elements(X.itemsize)
+    chunks = []  # (query bucket size, reference bucket size, items) of each batched GEMM
     for qb, rb in sorted(set(zip(q_bucket[small].tolist(), r_bucket[small].tolist()))):
         n_q, n_r = _BUCKET_SIZES[qb], _BUCKET_SIZES[rb]
         items = np.flatnonzero(small & (q_bucket == qb) & (r_bucket == rb))
-        chunk = max(1, budget // (n_q * n_r + (n_q + n_r) * X.shape[1]))
-        for c0 in range(0, items.size, chunk):
-            sel = items[c0 : c0 + chunk]
-            queries, q_valid = _padded(backend, X, query_rows, q_offsets[sel], q_lengths[sel], n_q)
-            refs, r_valid = _padded(backend, X, ref_rows, r_offsets[sel], r_lengths[sel], n_r)
-            mean = (queries * q_valid[:, :, None]).sum(axis=1) / xp.asarray(q_lengths[sel], dtype=X.dtype)[:, None]
-            d = backend.sq_distances(queries - mean[:, None, :], refs - mean[:, None, :])
-            d = xp.where(r_valid[:, None, :], d, xp.inf)
-            best = xp.argmin(d, axis=2)
-            best_sq = xp.take_along_axis(d, best[:, :, None], axis=2)[:, :, 0]
-            local = xp.arange(n_q)
-            dest = (xp.asarray(starts[sel])[:, None] + local[None, :])[q_valid]
-            ref_index = xp.asarray(r_offsets[sel])[:, None] + best
-            nearest[dest] = ref_rows[ref_index[q_valid]]
-            sq_distance[dest] = best_sq[q_valid]
+        step = max(1, budget // (n_q * n_r + (n_q + n_r) * X.shape[1]))
+        chunks += [(n_q, n_r, items[c0 : c0 + step]) for c0 in range(0, items.size, step)]
+
+    def bucket_chunk(chunk):  # writes its own items' queries only
+        n_q, n_r, sel = chunk
+        queries, q_valid = _padded(backend, X, query_rows, q_offsets[sel], q_lengths[sel], n_q)
+        refs, r_valid = _padded(backend, X, ref_rows, r_offsets[sel], r_lengths[sel], n_r)
+        mean = (queries * q_valid[:, :, None]).sum(axis=1) / xp.asarray(q_lengths[sel], dtype=X.dtype)[:, None]
+        d = backend.sq_distances(queries - mean[:, None, :], refs - mean[:, None, :])
+        d = xp.where(r_valid[:, None, :], d, xp.inf)
+        best = xp.argmin(d, axis=2)
+        best_sq = xp.take_along_axis(d, best[:, :, None], axis=2)[:, :, 0]
+        local = xp.arange(n_q)
+        dest = (xp.asarray(starts[sel])[:, None] + local[None, :])[q_valid]
+        ref_index = xp.asarray(r_offsets[sel])[:, None] + best
+        nearest[dest] = ref_rows[ref_index[q_valid]]
+        sq_distance[dest] = best_sq[q_valid]
+
+    for _ in backend.map_ordered(bucket_chunk, chunks):
+        pass
     for i in np.flatnonzero(active & ~small):
         queries = X[query_rows[q_offsets[i] : q_offsets[i] + q_lengths[i]]]
         refs = X[ref_rows[r_offsets[i] : r_offsets[i] + r_lengths[i]]]
