@@ -8,8 +8,6 @@ has its own numbers and a row's numbers do not depend on which other items are
 generated with it.
 """
 
-import functools
-
 import numpy as np
 
 from .._random import bits_to_index, bits_to_uniform
@@ -28,25 +26,27 @@ class Plan:
         self.start, self.stop = start, stop
         self._ends = np.cumsum(n_new, dtype=np.int64)
         self._keys, self._seed = np.asarray(item_keys), seed
+        self._made = None  # the rows' arrays, made on first use: tiles waiting for a worker hold none
 
-    @functools.cached_property
-    def _rows(self):  # made on first use, so tiles waiting for a worker hold no arrays
-        return self.backend.plan_rows(self._ends, self._keys, self._seed, self.start, self.stop)
+    def _rows(self):
+        if self._made is None:
+            self._made = self.backend.plan_rows(self._ends, self._keys, self._seed, self.start, self.stop)
+        return self._made
 
     @property
     def item(self):
         """Each row's item index (on the backend)."""
-        return self._rows[0]
+        return self._rows()[0]
 
     @property
     def position(self):
         """Each row's position in its item."""
-        return self._rows[1]
+        return self._rows()[1]
 
     @property
     def bases(self):
         """Each row's stream base (its item's)."""
-        return self._rows[2]
+        return self._rows()[2]
 
     def per_row(self, per_item):
         """Broadcast a per-item host array to every synthetic row (on the backend)."""
