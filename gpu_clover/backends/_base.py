@@ -300,6 +300,7 @@ class Backend:
 
         for (size, sel), (nn, row_sums) in zip(chunks, self.map_ordered(bucket_chunk, chunks)):
             self.scatter_groups(table, sums, table_starts[sel], sel, lengths[sel], nn, row_sums)
+
         def large_group(g):
             one = slice(g, g + 1)
             block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[one], lengths[one], int(lengths[g]), dtype)
@@ -375,6 +376,7 @@ class Backend:
         table = xp.zeros((n_g, max(k, 1)), dtype=xp.int32)
         total = xp.zeros(1, dtype=xp.float64)
         n_valid, self_col = limits if limits is not None else (xp.full(n_g, n_g, dtype=xp.int64), xp.arange(n_g))
+
         def row_tile(r0):
             tile = slice(r0, r0 + step)
             return self.tile_topk_and_sums(
@@ -459,20 +461,17 @@ class Backend:
         """Each plan row's ``(center, surface, majority)`` rows for Geometric SMOTE inside groups,
         as the generic code in ``GeometricSMOTE._generate_intra`` draws them (``majority`` None
         without ``negative``), where the backend has a kernel for it; None where there is none."""
-        return None
 
     def fused_geometric_inter_ends(self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths,
                                    second_offsets, second_lengths):
         """Each plan row's ``(center, surface)`` rows for Geometric SMOTE between pairs of groups,
         as ``GeometricSMOTE._generate_inter`` draws them; None where there is no kernel."""
-        return None
 
     def fused_nearest_rows(self, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths, direct):
         """``_geometry.nearest_in_union`` measured directly, without GEMM, for the items marked
         ``direct`` (host bool per item; ``r_offsets`` / ``r_lengths``: host, one row per piece):
         ``(nearest, sq_distance)`` with -1 / inf for the other items, which the caller fills.
         None where the backend has no kernel for it."""
-        return None
 
     def fused_smote_inter(self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out):
         """SMOTE's rows between pairs of groups in one pass, where the backend has a kernel for
