@@ -73,6 +73,7 @@ def _in_child(queue):
 
 @needs_two_cores
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # Python >= 3.12
 def test_a_forked_child_gets_a_pool_of_its_own():
     list(get_backend("numpy").map_ordered(abs, range(4)))  # the parent's pool exists
     context = multiprocessing.get_context("fork")
