@@ -54,6 +54,13 @@ _MAX_PARTIAL_BLOCKS = 4096
 _SURFACE_STRATEGIES = {"minority": 0, "majority": 1, "combined": 2}
 
 
+def _int64_on_device(*arrays):
+    """Host arrays (per group, per item) as C-contiguous int64 device arrays, for kernel
+    arguments: one array for one, a list for several."""
+    out = [cp.asarray(np.ascontiguousarray(a, dtype=np.int64)) for a in arrays]
+    return out[0] if len(out) == 1 else out
+
+
 def _no_rows():
     """A one-element int64 array where a kernel's optional row array is not read."""
     return cp.empty(1, dtype=cp.int64)
@@ -348,7 +355,7 @@ class CuPyBackend(Backend):
             placement_kernel("repeat_values")(
                 (_grid_stride_blocks(total),),
                 (256,),
-                (cp.asarray(ends), np.int64(len(ends)), cp.asarray(np.asarray(values, dtype=np.int64)), np.int64(total), out),
+                (cp.asarray(ends), np.int64(len(ends)), _int64_on_device(values), np.int64(total), out),
             )
         return out
 
@@ -593,8 +600,7 @@ class CuPyBackend(Backend):
         X, rows = cp.ascontiguousarray(X), cp.ascontiguousarray(rows)
         n_padded = n_groups * size
         ctype = _CTYPES[X.dtype]
-        starts = cp.asarray(np.asarray(starts, dtype=np.int64))
-        lengths = cp.asarray(np.asarray(lengths, dtype=np.int64))
+        starts, lengths = _int64_on_device(starts, lengths)
         block = cp.empty((n_groups, size, d), dtype=X.dtype)
         sq = cp.empty((n_groups, size), dtype=X.dtype)
         n_valid = cp.empty(n_padded, dtype=cp.int64)
@@ -620,12 +626,12 @@ class CuPyBackend(Backend):
             placement_kernel("scatter_neighbors")(
                 (_grid_stride_blocks(nn.size),),
                 (256,),
-                (nn, np.int64(m), np.int32(kk_nn), cp.asarray(np.asarray(lengths, dtype=np.int64)),
-                 cp.asarray(np.asarray(table_starts, dtype=np.int64)), np.int64(n_groups), table, np.int32(table.shape[1])),
+                (nn, np.int64(m), np.int32(kk_nn), *_int64_on_device(lengths, table_starts),
+                 np.int64(n_groups), table, np.int32(table.shape[1])),
             )
         values = cp.ascontiguousarray(row_sums, dtype=cp.float64).reshape(-1)
         placement_kernel("add_group_sums")(
-            (n_groups,), (256,), (values, np.int64(values.size // n_groups), cp.asarray(np.asarray(group_ids, dtype=np.int64)), sums)
+            (n_groups,), (256,), (values, np.int64(values.size // n_groups), _int64_on_device(group_ids), sums)
         )
 
     # ----------------------------------------------------------- generation
@@ -637,7 +643,7 @@ class CuPyBackend(Backend):
             splitmix_kernel("plan_rows")(
                 (_grid_stride_blocks(n),),
                 (256,),
-                (cp.asarray(np.asarray(ends, dtype=np.int64)), np.int64(len(ends)), cp.asarray(np.asarray(keys, dtype=np.int64)),
+                (_int64_on_device(ends), np.int64(len(ends)), _int64_on_device(keys),
                  np.uint64(seed), np.int64(start), np.int64(n), item, position, bases),
             )
         return item, position, bases
@@ -663,7 +669,7 @@ class CuPyBackend(Backend):
         # One warp per synthetic row: the plan and the interpolation in one launch.
         ends = np.cumsum(n_new)
         per_group = [ends, ends - n_new, keys, table_starts, lengths, offsets, k_group]
-        per_group = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in per_group]
+        per_group = _int64_on_device(*per_group)
         X, table = cp.ascontiguousarray(X), cp.ascontiguousarray(table)
         generate_kernel("smote_intra_rows", _CTYPES[X.dtype])(
             (-(-total * 32 // 256),),
@@ -681,7 +687,7 @@ class CuPyBackend(Backend):
             return False
         ends = np.cumsum(n_new)
         per_pair = [ends, ends - n_new, keys, first_offsets, first_lengths, second_offsets, second_lengths]
-        per_pair = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in per_pair]
+        per_pair = _int64_on_device(*per_pair)
         generate_kernel("smote_inter_rows", _CTYPES[X.dtype])(
             (-(-total * 32 // 256),),
             (256,),
@@ -715,7 +721,7 @@ class CuPyBackend(Backend):
         center, surface = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
         majority = cp.empty(n, dtype=cp.int64) if negative is not None else None
         if n:
-            per_group = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in (table_starts, lengths, offsets, k_group, member_starts)]
+            per_group = _int64_on_device(table_starts, lengths, offsets, k_group, member_starts)
             table = cp.ascontiguousarray(table)
             splitmix_kernel("geometric_intra_ends")(
                 (_grid_stride_blocks(n),),
@@ -733,7 +739,7 @@ class CuPyBackend(Backend):
         n = item.shape[0]
         center, surface = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
         if n:
-            per_pair = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in (first_offsets, first_lengths, second_offsets, second_lengths)]
+            per_pair = _int64_on_device(first_offsets, first_lengths, second_offsets, second_lengths)
             splitmix_kernel("geometric_inter_ends")(
                 (_grid_stride_blocks(n),),
                 (256,),
@@ -748,9 +754,8 @@ class CuPyBackend(Backend):
         total = int(q_lengths.sum())
         nearest, sq_distance = cp.empty(total, dtype=cp.int64), cp.empty(total, dtype=X.dtype)
         if total:
-            per_item = [np.cumsum(q_lengths), q_offsets, np.asarray(direct, dtype=np.int64)]
-            per_item = [cp.asarray(np.asarray(a, dtype=np.int64)) for a in per_item]
-            pieces = [cp.asarray(np.ascontiguousarray(a, dtype=np.int64)) for a in (r_offsets, r_lengths)]
+            per_item = _int64_on_device(np.cumsum(q_lengths), q_offsets, direct)
+            pieces = _int64_on_device(r_offsets, r_lengths)
             generate_kernel("nearest_in_pieces", _CTYPES[X.dtype])(
                 (-(-total * 32 // 256),),
                 (256,),
