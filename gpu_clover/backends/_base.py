@@ -121,9 +121,9 @@ class Backend:
         """
         return map(function, items)
 
-    def stable_argsort(self, a):
-        """Indices sorting the 1-D ``a``, equal keys kept in order."""
-        return self.xp.argsort(a, kind="stable")
+    def stable_argsort(self, a, axis=-1):
+        """Indices sorting ``a`` along ``axis``, equal keys kept in order."""
+        return self.xp.argsort(a, axis=axis, kind="stable")
 
     def topk_smallest(self, d, k):
         """Column indices of the ``k`` smallest entries of each row of ``d``.
@@ -258,7 +258,7 @@ class Backend:
         return new, report[1:].astype(np.int64), float(report[0])
 
     # ------------------------------------------------------- segmented pass
-    def segmented_neighbors(self, X, rows, offsets, lengths, k):
+    def segmented_neighbors(self, X, rows, offsets, lengths, k, with_sums=True):
         """k nearest neighbours inside each group and each group's distance sum, in one pass.
 
         ``rows[offsets[g] : offsets[g] + lengths[g]]`` are the rows of X forming
@@ -269,7 +269,8 @@ class Backend:
           never its own neighbour (removed by index, so duplicates stay valid
           neighbours); slots beyond ``lengths[g] - 1`` must not be used.
         - ``sums``: float64 ``(n_groups,)``, the sum of euclidean distances over
-          all ordered pairs of the group's rows (the density's numerator).
+          all ordered pairs of the group's rows (the density's numerator). Without
+          ``with_sums`` a backend may skip the sums of large groups (NaN there).
 
         Small groups are padded to a bucket size and share one batched GEMM per
         chunk; large groups go in row tiles against the whole group. Rows are
@@ -304,7 +305,7 @@ class Backend:
         def large_group(g):
             one = slice(g, g + 1)
             block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[one], lengths[one], int(lengths[g]), dtype)
-            return self.large_group_neighbors(block[0], k, members_sq=sq[0], limits=(n_valid, self_col))
+            return self.large_group_neighbors(block[0], k, members_sq=sq[0], limits=(n_valid, self_col), with_sums=with_sums)
 
         large = np.flatnonzero(lengths > buckets[-1])
         for g, (nn, total) in zip(large, self.map_ordered(large_group, large)):
@@ -359,14 +360,15 @@ class Backend:
         table[xp.asarray(dest), :kk] = nn[xp.asarray(valid.reshape(-1))]
         sums[xp.asarray(group_ids)] += row_sums.reshape(n_groups, -1).sum(axis=1)
 
-    def large_group_neighbors(self, members, k, members_sq=None, limits=None):
+    def large_group_neighbors(self, members, k, members_sq=None, limits=None, with_sums=True):
         """One large group's kNN table (local indices) and its ordered-pairs distance sum.
 
         ``members`` are the group's rows, centered; ``members_sq`` their squared
         norms and ``limits`` each row's ``(n_valid, self_col)`` (all rows, its own
         index), when known. Row tiles against the whole group; returns int32
         ``(n, max(k, 1))`` (any order within a row; the row itself excluded;
-        columns from ``n - 1`` on unused) and a float64 scalar (a 0-d array).
+        columns from ``n - 1`` on unused) and a float64 scalar (a 0-d array; the
+        tiles give it at no extra cost, so ``with_sums`` is not needed here).
         """
         xp = self.xp
         n_g = members.shape[0]

@@ -317,8 +317,8 @@ class CuPyBackend(Backend):
             out += one_hot @ values[start : start + step]
         return out
 
-    def stable_argsort(self, a):
-        return cp.argsort(a)  # CuPy's sort is always stable (and takes no kind)
+    def stable_argsort(self, a, axis=-1):
+        return cp.argsort(a, axis=axis)  # CuPy's sort is always stable (and takes no kind)
 
     def take(self, a, indices):
         fits = indices.ndim == 1 and indices.dtype.name in CHECKED_INTEGERS and a.dtype.name in TAKE_TYPES

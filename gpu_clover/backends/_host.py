@@ -1,4 +1,4 @@
-"""Host-side memory copies shared by the backends: large copies split among threads."""
+"""Host-side helpers shared by the backends: large copies split among threads, kNN results without the row itself."""
 
 import functools
 import os
@@ -46,3 +46,11 @@ def host_copy(dst, src, threads=None):
     for part in parts:
         part.result()
     return dst
+
+
+def without_self(found, own):
+    """Each row of a kNN result without its own index ``own[i]``, as scikit-learn's
+    ``kneighbors(X=None)`` removes it: where duplicates hid the row, the first column goes."""
+    keep = found != own[:, None]
+    keep[keep.all(axis=1), 0] = False
+    return found[keep].reshape(found.shape[0], found.shape[1] - 1)

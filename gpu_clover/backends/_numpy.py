@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from ._base import Backend
+from ._host import without_self
 
 # Groups from this size on use scikit-learn's kNN search. Its fixed cost per call grows with
 # the cores (~8 ms on 2 cores, ~150 ms on 16, per group of 32 features), and the row tiles'
@@ -16,6 +17,8 @@ from ._base import Backend
 # the search wins from 8192 rows on 2 cores (tie at 8192, 1.35x at 16384) and lost below
 # 4096-8192 on 16 cores even against slower tiles.
 _SEARCH_MIN_ROWS = 8192
+# Query rows times group rows of one scikit-learn search call.
+_SEARCH_CHUNK_PAIRS = 1 << 26
 
 
 def _cores():
@@ -104,10 +107,10 @@ class NumPyBackend(Backend):
         )
         return np.asarray(indicator @ values)
 
-    def large_group_neighbors(self, members, k, members_sq=None, limits=None):
+    def large_group_neighbors(self, members, k, members_sq=None, limits=None, with_sums=True):
         # From _SEARCH_MIN_ROWS rows on: the kNN from scikit-learn's brute-force ArgKmin
         # (compiled, multi-threaded; the row itself removed by index), the distance sum
-        # over the upper triangle only. Below, its fixed cost (~8 ms a call) loses.
+        # over the upper triangle only, when asked for. Below, its fixed cost loses.
         n_g = members.shape[0]
         if n_g < _SEARCH_MIN_ROWS:
             return super().large_group_neighbors(members, k, members_sq, limits)
@@ -116,9 +119,13 @@ class NumPyBackend(Backend):
         table = np.zeros((n_g, max(k, 1)), dtype=np.int32)
         kk = min(k, n_g - 1)
         if kk > 0:
-            search = NearestNeighbors(n_neighbors=kk, algorithm="brute").fit(members)
-            table[:, :kk] = search.kneighbors(return_distance=False)
-        return table, self.pair_distance_sum(members)
+            search = NearestNeighbors(n_neighbors=kk + 1, algorithm="brute").fit(members)
+            # Queries in chunks of bounded cost: an interrupt is answered between two of them.
+            step = max(1, _SEARCH_CHUNK_PAIRS // n_g)
+            for r0 in range(0, n_g, step):
+                found = search.kneighbors(members[r0 : r0 + step], return_distance=False)
+                table[r0 : r0 + step, :kk] = without_self(found, np.arange(r0, r0 + found.shape[0]))
+        return table, self.pair_distance_sum(members) if with_sums else np.nan
 
     def pair_distance_sum(self, members):
         """Sum of euclidean distances over ordered pairs of rows, from the upper triangle.
@@ -159,3 +166,4 @@ class NumPyBackend(Backend):
 
     def device_name(self):
         return "CPU (NumPy)"
+

@@ -17,8 +17,9 @@ import itertools
 import dask
 import numpy as np
 
-from .._groups import GroupNeighbors, Groups
+from .._groups import Groups
 from ..backends import get_backend, is_cupy_array
+from ..neighbors import GroupNeighbors
 from ..over_sampling._generation import smote_intra
 from ._data import class_codes, to_host
 

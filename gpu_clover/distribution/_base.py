@@ -4,8 +4,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array
 
-from .._groups import GroupNeighbors, build_groups, encode_labels
+from .._groups import build_groups, encode_labels
 from ..backends import get_backend, is_cupy_array
+from ..neighbors import GroupNeighbors
 
 
 class BaseDistributor(BaseEstimator):

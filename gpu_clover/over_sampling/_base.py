@@ -10,19 +10,21 @@ from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .._groups import GroupNeighbors, build_groups, encode_labels
+from .._groups import build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
 from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
 from ..distribution import BaseDistributor
+from ..neighbors import SEARCH_MODES, GroupNeighbors, is_neighbors_estimator
 from ._allocation import allocate_samples
 from ._generation import smote_inter
 from ._sampling_strategy import resolve_sampling_strategy
 
 
 # Parameter constraints shared by the over-samplers.
-K_NEIGHBORS = [Interval(numbers.Integral, 1, None, closed="left")]
+# k_neighbors: a number of neighbours, or a NearestNeighbors-like estimator fitted on each group.
+K_NEIGHBORS = [Interval(numbers.Integral, 1, None, closed="left"), HasMethods(["kneighbors"])]
 # kmeans_estimator / som_estimator: None, a number of clusters, a fraction of the rows, or an estimator.
 CLUSTERER_SPEC = [
     None,
@@ -45,6 +47,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         "raise_error": ["boolean"],
         "random_state": ["random_state"],
         "backend": [StrOptions(set(BACKENDS))],
+        "neighbor_search": [StrOptions(set(SEARCH_MODES))],
     }
 
     def fit(self, X, y):
@@ -96,22 +99,34 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.sampling_strategy_ = self._requested_samples(data)
         with timer.stage("cluster"):
             labels = self._cluster(data, fit_params)
-        k = getattr(self.oversampler_, "k_neighbors", 0) if hasattr(self.oversampler_, "_generate_intra") else 0
         with timer.stage("distribute"):
             cluster_labels, cluster_codes = encode_labels(backend, labels)
             groups = build_groups(backend, cluster_codes, data.y_codes, cluster_labels, data.classes)
-            stats = GroupNeighbors(backend, data.X, groups, k if self.transformer_ is None else 0, timer)
+            stats = self._neighbor_stage(backend, data.X, groups, seed, timer, with_knn=self.transformer_ is None)
             self._distribute(data, groups, labels, stats)
             items = self._allocate(data, groups)
         X = data.X
         if self.transformer_ is not None:  # the oversampler was a Pipeline: generate and answer in its space
             X = backend.asarray(self.transformer_.transform(data.X_host()))
             data.out_dtype = X.dtype
-            stats = GroupNeighbors(backend, X, groups, k, timer)
+            stats = self._neighbor_stage(backend, X, groups, seed, timer)
         if items is None:  # nothing generated: a copy, never the caller's own array
             return X, xp.empty_like(X), xp.empty(0, dtype=data.y_codes.dtype)
         X_res, codes_new = self._generate(data, X, groups, items, seed, timer, stats)
         return X, X_res, codes_new
+
+    def _neighbor_stage(self, backend, X, groups, seed, timer, with_knn=True):
+        """The fit's :class:`GroupNeighbors`: the distance sums, and the kNN of a native over-sampler.
+
+        The search is exact where this sampler or its over-sampler asks for it.
+        """
+        native = hasattr(self.oversampler_, "_generate_intra")
+        spec = getattr(self.oversampler_, "k_neighbors", 0) if native and with_knn else 0
+        estimator = spec if is_neighbors_estimator(spec) else None
+        k = estimator.n_neighbors - 1 if estimator is not None else spec
+        modes = {self.neighbor_search, getattr(self.oversampler_, "neighbor_search", "auto")}
+        search = "exact" if "exact" in modes else "auto"
+        return GroupNeighbors(backend, X, groups, k, timer, search=search, seed=seed, estimator=estimator)
 
     def _requested_samples(self, data):
         strategy = self.oversampler_.sampling_strategy

@@ -32,6 +32,13 @@ class ClusterOverSampler(BaseClusterOverSampler):
         the original data.
     random_state : int, RandomState or None, default=None
     backend : {"auto", "numpy", "cupy"}, default="auto"
+    neighbor_search : {"auto", "exact"}, default="auto"
+        How groups of more than 4096 rows find their k nearest neighbours and their
+        density. ``"auto"``: each row is compared with the rows of nearby cells only (at
+        most 8192; recall about 0.98 on 18-dimensional data) and the density comes from
+        65536 sampled pairs (relative error under 0.5 %), so the cost per row is bounded.
+        ``"exact"``: every pair, at a cost that grows with the square of the group. Smaller
+        groups are always exact.
 
     Attributes
     ----------
@@ -48,13 +55,14 @@ class ClusterOverSampler(BaseClusterOverSampler):
         "distributor": [HasMethods(["fit"]), None],
     }
 
-    def __init__(self, oversampler, clusterer=None, distributor=None, raise_error=True, random_state=None, backend="auto"):
+    def __init__(self, oversampler, clusterer=None, distributor=None, raise_error=True, random_state=None, backend="auto", neighbor_search="auto"):
         self.oversampler = oversampler
         self.clusterer = clusterer
         self.distributor = distributor
         self.raise_error = raise_error
         self.random_state = random_state
         self.backend = backend
+        self.neighbor_search = neighbor_search
 
     def _make_estimators(self, data):
         self.transformer_ = None

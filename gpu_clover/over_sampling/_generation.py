@@ -93,7 +93,7 @@ def plan_tiles(backend, item_keys, n_new, seed, draws_per_row=3, temporaries_per
 def smote_intra(stats, group_ids, n_new, seed, out):
     """SMOTE inside each group: base row, one of its k nearest group-mates, a gap.
 
-    ``stats`` is the fit's :class:`~gpu_clover._groups.GroupNeighbors` (it holds
+    ``stats`` is the fit's :class:`~gpu_clover.neighbors.GroupNeighbors` (it holds
     the backend, X, the groups and k). k shrinks to the group size - 1; a
     single-row group duplicates its row. Writes ``out`` (n_new.sum() x
     n_features) and returns it.

@@ -21,7 +21,8 @@ from scipy.spatial.distance import cdist
 
 import gpu_clover
 import gpu_clover.backends as backends
-from gpu_clover._groups import GroupNeighbors, build_groups
+from gpu_clover._groups import build_groups
+from gpu_clover.neighbors import GroupNeighbors
 from gpu_clover.cluster import KMeans
 from gpu_clover.backends import get_backend
 from gpu_clover.over_sampling._generation import smote_inter, smote_intra

@@ -198,7 +198,8 @@ def test_interpolate_and_segment_sum(name):
 def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     """The one-kernel SMOTE generation against the generic plan, both on the GPU (the
     kernel may fuse a multiply-add, hence a tolerance)."""
-    from gpu_clover._groups import GroupNeighbors, build_groups
+    from gpu_clover._groups import build_groups
+    from gpu_clover.neighbors import GroupNeighbors
     from gpu_clover.over_sampling._generation import smote_inter, smote_intra
 
     backend = get_backend("cupy")
@@ -251,7 +252,8 @@ def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeyp
 def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strategy, monkeypatch):
     """Geometric SMOTE's end points, nearest majority rows (direct, and over the limit by
     GEMM) and surface choice in kernels, against the generic code, both on the GPU."""
-    from gpu_clover._groups import GroupNeighbors, build_groups
+    from gpu_clover._groups import build_groups
+    from gpu_clover.neighbors import GroupNeighbors
     from gpu_clover.over_sampling import _geometry
     from gpu_clover.over_sampling._geometric_smote import GeometricSMOTE
 

@@ -206,7 +206,7 @@ BAD_INPUTS = [
         "k_neighbors 0",
         lambda: kmeans_smote(k_neighbors=0).fit_resample(X, Y),
         InvalidParameterError,
-        r"'k_neighbors' parameter of KMeansSMOTE must be an int in the range \[1, inf\)\. Got 0",
+        r"'k_neighbors' parameter of KMeansSMOTE must be an int in the range \[1, inf\) or an object implementing 'kneighbors'\. Got 0",
     ),
     (
         "k_neighbors -1",

@@ -1,0 +1,167 @@
+"""The neighbour stage: per-group kNN tables and distance sums, computed once per fit.
+
+The density (distribution stage) needs each filtered group's distance sum; SMOTE
+(generation stage) needs the k nearest neighbours inside the same groups.
+
+- Groups of up to ``EXACT_MAX_ROWS`` rows: both come from one exact pass over the
+  group's distance tiles (``Backend.segmented_neighbors``), whichever is asked first.
+- Larger groups, ``search="auto"``: the neighbours from a bounded-cost cell search
+  (:func:`~._cell_search.cell_knn`), the distance sum from ``DENSITY_PAIRS`` sampled
+  pairs (:func:`~._sampled_sums.sampled_distance_sums`): the cost per row no longer
+  grows with the group.
+- Larger groups, ``search="exact"``: the exact pass, each part computed only when asked.
+- ``estimator``: a NearestNeighbors-like object fitted on each group instead (the kNN only).
+"""
+
+import numpy as np
+
+from .._timing import NullTimer
+from ._cell_search import cell_knn
+from ._estimator import estimator_knn
+from ._sampled_sums import sampled_distance_sums
+
+SEARCH_MODES = ("auto", "exact")
+# Groups up to this many rows are always searched and summed exactly.
+EXACT_MAX_ROWS = 4096
+# Pairs sampled per group for a distance sum above the exact limit.
+DENSITY_PAIRS = 1 << 16
+
+
+class GroupNeighbors:
+    """Per-group kNN tables and distance sums of one fit, each computed on first request.
+
+    Parameters
+    ----------
+    backend, X, groups
+        The fit's backend, work array and :class:`~gpu_clover._groups.Groups`.
+    k_neighbors : int
+        Neighbours per row; the table is ``min(k_neighbors, largest group - 1)`` wide.
+    timer : StageTimer, optional
+        Times the work under the ``"neighbors"`` stage.
+    search : {"auto", "exact"}
+        How groups above ``EXACT_MAX_ROWS`` rows are searched and summed.
+    seed : int
+        Seeds the sampled distance sums.
+    estimator : NearestNeighbors-like, optional
+        Fitted on each group for the kNN tables (``kneighbors``, ``n_neighbors``).
+    """
+
+    def __init__(self, backend, X, groups, k_neighbors=0, timer=None, *, search="auto", seed=0, estimator=None):
+        self.backend, self.X, self.groups = backend, X, groups
+        self.search, self.seed, self.estimator = search, seed, estimator
+        largest = int(groups.lengths.max()) if groups.n_groups else 1
+        self.k = int(min(int(k_neighbors), largest - 1))
+        self.timer = timer or NullTimer()
+        self._sums = np.full(groups.n_groups, np.nan)
+        self._starts = np.full(groups.n_groups, -1, dtype=np.int64)
+        self._table = None
+
+    def distance_sums(self, group_ids):
+        """Sum of euclidean distances over ordered pairs of rows, per group (host float64)."""
+        group_ids = np.asarray(group_ids, dtype=np.int64)
+        missing = np.unique(group_ids[np.isnan(self._sums[group_ids])])
+        if missing.size:
+            with self.timer.stage("neighbors"):
+                sampled = missing[self._bounded(missing)]
+                self._exact_pass(missing[~self._bounded(missing)], with_sums=True)
+                if sampled.size:
+                    groups = self.groups
+                    self._sums[sampled] = sampled_distance_sums(
+                        self.backend, self.X, groups.order, groups.offsets[sampled], groups.lengths[sampled],
+                        self._sum_keys(sampled), self.seed, DENSITY_PAIRS,
+                    )
+        return self._sums[group_ids]
+
+    def knn(self, group_ids):
+        """``(table, starts)``: rows ``starts[i] ..`` of ``table`` hold group ``group_ids[i]``'s neighbours
+        (local indices, ``self.k`` wide or one column when k is 0)."""
+        group_ids = np.asarray(group_ids, dtype=np.int64)
+        missing = np.unique(group_ids[self._starts[group_ids] < 0])
+        if missing.size:
+            with self.timer.stage("neighbors"):
+                if self.estimator is not None:
+                    self._append(missing, self._estimator_table(missing))
+                else:
+                    bounded = self._bounded(missing) & (self.groups.lengths[missing] > self.k)
+                    self._exact_pass(missing[~bounded], with_sums=False)
+                    if bounded.any():
+                        self._append(missing[bounded], self._cell_table(missing[bounded]))
+        return self._table, self._starts[group_ids]
+
+    # ------------------------------------------------------------ engines
+    def _bounded(self, group_ids):
+        """Which groups take the bounded-cost engines."""
+        return (self.groups.lengths[group_ids] > EXACT_MAX_ROWS) & (self.search == "auto")
+
+    def _exact_pass(self, group_ids, with_sums):
+        """The exact pass: kNN table and distance sums (the sums of large groups only on request)."""
+        if group_ids.size == 0:
+            return
+        groups = self.groups
+        k = 0 if self.estimator is not None else self.k
+        table, sums = self.backend.segmented_neighbors(
+            self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], k, with_sums=with_sums
+        )
+        sums = self.backend.to_host(sums)
+        known = ~np.isnan(sums)  # large groups' sums only when asked for
+        self._sums[group_ids[known]] = sums[known]
+        fresh = self._starts[group_ids] < 0
+        if self.estimator is None and fresh.any():
+            if not fresh.all():
+                lengths = groups.lengths[group_ids]
+                starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+                table = self._rows_of(table, starts[fresh], lengths[fresh])
+            self._append(group_ids[fresh], table)
+
+    def _cell_table(self, group_ids):
+        groups = self.groups
+        return cell_knn(
+            self.backend, self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], self.k,
+            self._grouped_knn,
+        )
+
+    def _grouped_knn(self, points, rows, offsets, lengths, k):
+        """The kNN table of other groups of points (the cells' centers), by the same rules."""
+        from .._groups import Groups
+
+        lengths = np.asarray(lengths, dtype=np.int64)
+        none = np.zeros(len(lengths), dtype=np.int64)
+        groups = Groups(
+            order=rows, offsets=np.asarray(offsets, dtype=np.int64), lengths=lengths, cluster=none, klass=none,
+            cluster_labels=np.zeros(1), classes=np.zeros(1),
+        )
+        inner = GroupNeighbors(self.backend, points, groups, k, search=self.search, seed=self.seed)
+        table, starts = inner.knn(np.arange(len(lengths)))
+        return self._rows_of(table, starts, lengths)
+
+    def _estimator_table(self, group_ids):
+        groups = self.groups
+        return estimator_knn(
+            self.backend, self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], self.k,
+            self.estimator,
+        )
+
+    def _sum_keys(self, group_ids):
+        """Stream keys of the sampled sums, disjoint from the generation's group and pair keys."""
+        n_keys = len(self.groups.cluster_labels) * len(self.groups.classes)
+        return n_keys * (n_keys + 1) + self.groups.keys[group_ids]
+
+    def _append(self, group_ids, table):
+        """Record ``table`` (the groups' rows, in order) as the neighbours of ``group_ids``."""
+        lengths = self.groups.lengths[group_ids]
+        done = 0 if self._table is None else self._table.shape[0]
+        self._starts[group_ids] = done + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        self._table = table if self._table is None else self._joined(self._table, table)
+
+    def _rows_of(self, table, starts, lengths):
+        """The rows ``starts[i] .. starts[i] + lengths[i]`` of ``table``, concatenated."""
+        shift = np.repeat(np.asarray(starts) - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        return self.backend.take(table, self.backend.asarray(shift + np.arange(int(np.sum(lengths)), dtype=np.int64)))
+
+    def _joined(self, first, second):
+        """The rows of ``first`` then ``second`` (device copies, no kernel)."""
+        joined = self.backend.xp.empty((first.shape[0] + second.shape[0],) + first.shape[1:], dtype=first.dtype)
+        self.backend.copy_into(joined[: first.shape[0]], first)
+        self.backend.copy_into(joined[first.shape[0] :], second)
+        return joined
+

@@ -1,0 +1,47 @@
+"""Each large group's distance sum from a bounded sample of its pairs of rows.
+
+The density stage needs ``S = sum over ordered pairs (i != j) of |x_i - x_j|``, a
+quadratic sum. Above the exact limit it is estimated as ``n (n - 1)`` times the mean
+distance of ``n_pairs`` ordered pairs drawn uniformly with replacement from the group's
+own random stream: an incomplete U-statistic (Blom, 1976), unbiased, whose relative
+standard error is the coefficient of variation of the pairwise distances over
+``sqrt(n_pairs)``. The draws are a pure function of (seed, group), so the estimate does
+not depend on tiles, partitions or the other groups.
+"""
+
+import numpy as np
+
+from .._random import bits_to_index, draw_bits, stream_bases
+
+
+def sampled_distance_sums(backend, X, rows, offsets, lengths, keys, seed, n_pairs):
+    """Estimated sum of euclidean distances over ordered pairs of rows, per group (host float64).
+
+    Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64, every length at
+    least 2); ``keys`` (host int64) names each group's stream.
+    """
+    xp = backend.xp
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    per_chunk = max(1, backend.tile_elements(8) // (2 * n_pairs * max(1, X.shape[1])))
+    means = []
+    for c0 in range(0, len(lengths), per_chunk):
+        chunk = slice(c0, c0 + per_chunk)
+        bases = stream_bases(xp, seed, xp.asarray(np.asarray(keys)[chunk]))
+        bits = draw_bits(xp, bases[:, None], xp.arange(2 * n_pairs, dtype=xp.int64)[None, :])
+        n = backend.asarray(lengths[chunk])[:, None]
+        first = bits_to_index(xp, bits[:, 0::2], n)
+        second = bits_to_index(xp, bits[:, 1::2], n - 1)
+        second += second >= first  # uniform over the other rows
+        start = backend.asarray(offsets[chunk])[:, None]
+        diff = X[rows[start + first]].astype(xp.float64) - X[rows[start + second]].astype(xp.float64)
+        means.append(backend.to_host(_norms(xp, diff).mean(axis=1)))
+    n = lengths.astype(np.float64)
+    return n * (n - 1) * np.concatenate(means) if means else np.zeros(0)
+
+
+def _norms(xp, diff):
+    """Euclidean norms along the last axis without overflow or underflow (scaled by the largest entry)."""
+    scale = xp.abs(diff).max(axis=-1, keepdims=True)
+    safe = xp.where(scale > 0, scale, 1)
+    return xp.sqrt(((diff / safe) ** 2).sum(axis=-1)) * safe[..., 0]
