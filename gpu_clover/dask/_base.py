@@ -11,6 +11,7 @@ distance sum per group) reach the client.
 
 import dask.array as da
 import numpy as np
+from sklearn.utils import check_random_state
 
 from .._random import seed_from_random_state
 from ..backends import get_backend
@@ -28,6 +29,7 @@ class DaskOverSamplerMixin:
     def fit(self, X, y):
         """Validate the collections and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
+        self.random_state_ = check_random_state(self.random_state)
         data = check_dask_data(X, y)
         self._make_estimators(data)
         self._check_components()
@@ -54,6 +56,7 @@ class DaskOverSamplerMixin:
         the synthetic rows are computed when the result is.
         """
         self._validate_params()
+        self.random_state_ = check_random_state(self.random_state)
         data = check_dask_data(X, y)
         seed = seed_from_random_state(self.random_state)
         self._make_estimators(data)

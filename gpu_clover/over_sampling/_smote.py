@@ -25,6 +25,8 @@ class SMOTE(BaseClusterOverSampler):
     Attributes
     ----------
     sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
+    random_state_ : numpy.random.RandomState
+        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
     """
 
     _parameter_constraints = {
@@ -32,7 +34,7 @@ class SMOTE(BaseClusterOverSampler):
         "k_neighbors": K_NEIGHBORS,
     }
 
-    def __init__(self, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto"):
+    def __init__(self, *, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto"):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.k_neighbors = k_neighbors
