@@ -21,6 +21,7 @@ from ._allocation import allocate_samples
 from ._generation import smote_inter
 from ._sampling_strategy import resolve_sampling_strategy
 
+
 # Parameter constraints shared by the over-samplers.
 K_NEIGHBORS = [Interval(numbers.Integral, 1, None, closed="left")]
 # kmeans_estimator / som_estimator: None, a number of clusters, a fraction of the rows
@@ -43,7 +44,7 @@ class BaseClusterOverSampler(BaseOverSampler):
     ``clusterer_``, ``distributor_`` and ``transformer_``.
     """
 
-    # The parameters every subclass has; each adds its own (``==`` its ``__init__``'s).
+    # Subclasses add their own: the keys are exactly each class's ``__init__`` parameters.
     _parameter_constraints = {
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],

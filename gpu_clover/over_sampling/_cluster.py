@@ -55,8 +55,16 @@ class ClusterOverSampler(BaseClusterOverSampler):
     }
 
     # The three components are positional, as in cluster-over-sampling; the rest keyword-only.
-    def __init__(self, oversampler, clusterer=None, distributor=None, *, raise_error=True, random_state=None,
-                 backend="auto"):
+    def __init__(
+        self,
+        oversampler,
+        clusterer=None,
+        distributor=None,
+        *,
+        raise_error=True,
+        random_state=None,
+        backend="auto",
+    ):
         self.oversampler = oversampler
         self.clusterer = clusterer
         self.distributor = distributor

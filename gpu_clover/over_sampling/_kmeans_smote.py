@@ -6,14 +6,9 @@ from sklearn.base import clone
 
 from ..cluster import KMeans
 from ..distribution import DensityDistributor
-from ._base import (
-    CLUSTERER_SPEC,
-    DISTRIBUTOR,
-    K_NEIGHBORS,
-    RAISE_ERROR,
-    BaseClusterOverSampler,
-)
+from ._base import CLUSTERER_SPEC, DISTRIBUTOR, K_NEIGHBORS, RAISE_ERROR, BaseClusterOverSampler
 from ._smote import SMOTE
+
 
 # The default k-means runs Lloyd on this many rows per cluster (at least 8192
 # rows), then assigns every row: cluster-over-sampling's MiniBatchKMeans does
