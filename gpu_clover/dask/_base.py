@@ -11,6 +11,7 @@ distance sum per group) reach the client.
 
 import dask.array as da
 import numpy as np
+from sklearn.utils import check_random_state
 
 from .._random import seed_from_random_state
 from ..backends import get_backend
@@ -28,6 +29,7 @@ class DaskOverSamplerMixin:
     def fit(self, X, y):
         """Validate the collections and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
+        self.random_state_ = check_random_state(self.random_state)
         data = check_dask_data(X, y)
         self._make_estimators(data)
         self._check_components()
@@ -54,6 +56,7 @@ class DaskOverSamplerMixin:
         the synthetic rows are computed when the result is.
         """
         self._validate_params()
+        self.random_state_ = check_random_state(self.random_state)
         data = check_dask_data(X, y)
         seed = seed_from_random_state(self.random_state)
         self._make_estimators(data)
@@ -62,9 +65,8 @@ class DaskOverSamplerMixin:
         labels = self._cluster_dask(data, fit_params).persist()
         self.labels_ = labels
         groups = count_groups(labels, data.y, data.classes)
-        stats = DaskGroupStats(
-            data.X, data.y, labels, groups, self.oversampler_.k_neighbors, self.backend, data.X.numblocks[0]
-        )
+        k, options = self._neighbor_options(seed)
+        stats = DaskGroupStats(data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0])
         self.distributor_._fit_groups(get_backend("numpy"), data.X, groups, self.neighbors_, data.first_seen, stats)
         items = self._allocate(data, groups)
         if items is None:

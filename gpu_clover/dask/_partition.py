@@ -64,9 +64,10 @@ class DaskGroupStats:
     groups none of them holds.
     """
 
-    def __init__(self, X, y, labels, groups, k_neighbors, backend_name, n_partitions):
+    def __init__(self, X, y, labels, groups, k_neighbors, options, backend_name, n_partitions):
         self.X, self.y, self.labels, self.groups = X, y, labels, groups
-        self.k, self.backend_name, self.n_partitions = int(k_neighbors), backend_name, n_partitions
+        self.k, self.options = int(k_neighbors), options  # the single-machine GroupNeighbors' settings
+        self.backend_name, self.n_partitions = backend_name, n_partitions
         self._group_ids = np.zeros(0, dtype=np.int64)
         self._partitions = []  # (group ids of the partition, persisted _Partition)
 
@@ -133,7 +134,7 @@ class DaskGroupStats:
             for xb, yb, lb, s in blocks
         ]
         tasks = [
-            dask.delayed(_build_partition)([p[j] for p in pieces], self.groups, self.k, self.backend_name)
+            dask.delayed(_build_partition)([p[j] for p in pieces], self.groups, self.k, self.options, self.backend_name)
             for j in range(n_parts)
         ]
         persisted = dask.persist(*tasks)
@@ -177,7 +178,7 @@ class _Partition:
         self.stats, self.group_ids, self.on_host = stats, group_ids, on_host
 
 
-def _build_partition(pieces, groups, k, backend_name):
+def _build_partition(pieces, groups, k, options, backend_name):
     """One partition's rows in single-machine order, and their ``GroupNeighbors`` (distance sums computed)."""
     X_parts = [p[0] for p in pieces]
     on_host = isinstance(X_parts[0], np.ndarray)
@@ -197,7 +198,7 @@ def _build_partition(pieces, groups, k, backend_name):
         cluster_labels=groups.cluster_labels,
         classes=groups.classes,
     )
-    stats = GroupNeighbors(backend, X_local, local, k)
+    stats = GroupNeighbors(backend, X_local, local, k, **options)
     stats.distance_sums(np.arange(local.n_groups))
     return _Partition(stats, present, on_host)
 

@@ -16,7 +16,7 @@ class KMeansSMOTE(DaskOverSamplerMixin, _KMeansSMOTE):
     Attributes
     ----------
     labels_ : dask array, the cluster label of every row (persisted on the workers)
-    clusterer_, distributor_, oversampler_, sampling_strategy_, neighbors_
+    clusterer_, distributor_, oversampler_, sampling_strategy_, neighbors_, random_state_
     """
 
 

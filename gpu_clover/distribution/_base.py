@@ -21,6 +21,9 @@ class BaseDistributor(BaseEstimator):
     clusterer (one cluster) that is the plain over-sampler.
     """
 
+    # Subclasses list their parameters' constraints here (checked at fit); none for this one.
+    _parameter_constraints: dict = {}
+
     def fit(self, X, y, labels=None, neighbors=None):
         """Compute the distributions from data, cluster labels and neighbouring clusters.
 
@@ -70,6 +73,7 @@ class BaseDistributor(BaseEstimator):
         ``stats``: the fit's :class:`GroupNeighbors`, so that the density's
         distance sums and SMOTE's neighbours come from one pass.
         """
+        self._validate_params()
         counts = groups.class_counts()
         order = np.argsort(first_seen, kind="stable")
         classes = groups.classes

@@ -3,7 +3,7 @@
 import numbers
 
 import numpy as np
-from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseDistributor
 
@@ -59,12 +59,24 @@ class DensityDistributor(BaseDistributor):
     unique_cluster_labels_, unique_class_labels_, n_samples_, neighbors_
     """
 
+    _parameter_constraints = {
+        # Infinity: every minority group passes (no filter).
+        "filtering_threshold": [Interval(numbers.Real, 0, None, closed="both"), StrOptions({"auto"})],
+        "distances_exponent": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "sparsity_based": ["boolean"],
+        "distribution_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "size_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "purity_exponent": [Interval(numbers.Real, 0, None, closed="left")],
+    }
+
+    # The reference's four parameters keep its positions; the ones it lacks are keyword-only.
     def __init__(
         self,
         filtering_threshold="auto",
         distances_exponent="auto",
         sparsity_based=True,
         distribution_ratio=1.0,
+        *,
         size_ratio=0.0,
         purity_exponent=0.0,
     ):
@@ -76,17 +88,15 @@ class DensityDistributor(BaseDistributor):
         self.purity_exponent = purity_exponent
 
     def _check_parameters(self, groups, n_features, neighbors):
+        """The fitted values of the parameters (validated by ``_parameter_constraints``), "auto" resolved."""
         counts = groups.class_counts()
-        self.filtering_threshold_ = _auto_or_scalar(
-            self.filtering_threshold, "filtering_threshold", counts.max() / counts.min()
-        )
-        self.distances_exponent_ = _auto_or_scalar(self.distances_exponent, "distances_exponent", n_features)
-        self.sparsity_based_ = check_scalar(self.sparsity_based, "sparsity_based", (bool, np.bool_))
-        self.distribution_ratio_ = check_scalar(
-            self.distribution_ratio, "distribution_ratio", numbers.Real, min_val=0.0, max_val=1.0
-        )
-        self.size_ratio_ = check_scalar(self.size_ratio, "size_ratio", numbers.Real, min_val=0.0, max_val=1.0)
-        self.purity_exponent_ = check_scalar(self.purity_exponent, "purity_exponent", numbers.Real, min_val=0.0)
+        auto_threshold = counts.max() / counts.min()
+        self.filtering_threshold_ = _resolve_auto(self.filtering_threshold, auto_threshold)
+        self.distances_exponent_ = _resolve_auto(self.distances_exponent, n_features)
+        self.sparsity_based_ = self.sparsity_based
+        self.distribution_ratio_ = self.distribution_ratio
+        self.size_ratio_ = self.size_ratio
+        self.purity_exponent_ = self.purity_exponent
         if self.distribution_ratio_ < 1.0 and neighbors is None:
             raise ValueError(
                 "Parameter `distribution_ratio` should be equal to 1.0, when `neighbors` parameter is `None`."
@@ -207,9 +217,5 @@ def _normalize_per_class(log_weights, klass):
     return shifted / np.array([totals[c] for c in klass])
 
 
-def _auto_or_scalar(value, name, auto_value):
-    if isinstance(value, str):
-        if value != "auto":
-            raise ValueError(f"{name} must be 'auto' or a non-negative number; got {value!r}.")
-        return auto_value
-    return check_scalar(value, name, numbers.Real, min_val=0.0)
+def _resolve_auto(value, auto_value):
+    return auto_value if isinstance(value, str) else value

@@ -8,14 +8,15 @@ import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
 
 from .._groups import build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
 from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
-from ..distribution import BaseDistributor
+from ..distribution import BaseDistributor, DensityDistributor
 from ..neighbors import SEARCH_MODES, GroupNeighbors, is_neighbors_estimator
 from ._allocation import allocate_samples
 from ._generation import smote_inter
@@ -25,14 +26,17 @@ from ._sampling_strategy import resolve_sampling_strategy
 # Parameter constraints shared by the over-samplers.
 # k_neighbors: a number of neighbours, or a NearestNeighbors-like estimator fitted on each group.
 K_NEIGHBORS = [Interval(numbers.Integral, 1, None, closed="left"), HasMethods(["kneighbors"])]
-# kmeans_estimator / som_estimator: None, a number of clusters, a fraction of the rows, or an estimator.
+# kmeans_estimator / som_estimator: None, a number of clusters, a fraction of the rows
+# (0.0: one cluster, as the reference's ``round((n_samples - 1) * f + 1)``), or an estimator.
 CLUSTERER_SPEC = [
     None,
     Interval(numbers.Integral, 1, None, closed="left"),
-    Interval(numbers.Real, 0, 1, closed="right"),
+    Interval(RealNotInt, 0, 1, closed="both"),
     HasMethods(["fit"]),
 ]
-AUTO_OR_NON_NEGATIVE = [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})]
+RAISE_ERROR = ["boolean"]
+# The constraints of the distributor's parameters that the samplers pass on.
+DISTRIBUTOR = DensityDistributor._parameter_constraints
 
 
 class BaseClusterOverSampler(BaseOverSampler):
@@ -42,9 +46,9 @@ class BaseClusterOverSampler(BaseOverSampler):
     ``clusterer_``, ``distributor_`` and ``transformer_``.
     """
 
+    # Subclasses add their own: the keys are exactly each class's ``__init__`` parameters.
     _parameter_constraints = {
         **BaseOverSampler._parameter_constraints,
-        "raise_error": ["boolean"],
         "random_state": ["random_state"],
         "backend": [StrOptions(set(BACKENDS))],
         "neighbor_search": [StrOptions(set(SEARCH_MODES))],
@@ -53,6 +57,7 @@ class BaseClusterOverSampler(BaseOverSampler):
     def fit(self, X, y):
         """Validate the data and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
+        self.random_state_ = check_random_state(self.random_state)
         data = check_fit_data(self, X, y, self.backend)
         self._make_estimators(data)
         self.sampling_strategy_ = self._requested_samples(data)
@@ -78,6 +83,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         stage (validate, cluster, neighbors, distribute, generate, assemble).
         """
         self._validate_params()
+        self.random_state_ = check_random_state(self.random_state)
         start = time.perf_counter()
         data = check_fit_data(self, X, y, self.backend)
         timer = StageTimer(data.backend)
@@ -116,17 +122,20 @@ class BaseClusterOverSampler(BaseOverSampler):
         return X, X_res, codes_new
 
     def _neighbor_stage(self, backend, X, groups, seed, timer, with_knn=True):
-        """The fit's :class:`GroupNeighbors`: the distance sums, and the kNN of a native over-sampler.
+        """The fit's :class:`GroupNeighbors`: the distance sums, and the kNN of a native over-sampler."""
+        k, options = self._neighbor_options(seed, with_knn)
+        return GroupNeighbors(backend, X, groups, k, timer, **options)
 
-        The search is exact where this sampler or its over-sampler asks for it.
-        """
+    def _neighbor_options(self, seed, with_knn=True):
+        """``(k, options)`` of the neighbour stage: the oversampler's k (or its estimator's), and
+        an exact search where this sampler or its over-sampler asks for one."""
         native = hasattr(self.oversampler_, "_generate_intra")
         spec = getattr(self.oversampler_, "k_neighbors", 0) if native and with_knn else 0
         estimator = spec if is_neighbors_estimator(spec) else None
         k = estimator.n_neighbors - 1 if estimator is not None else spec
         modes = {self.neighbor_search, getattr(self.oversampler_, "neighbor_search", "auto")}
         search = "exact" if "exact" in modes else "auto"
-        return GroupNeighbors(backend, X, groups, k, timer, search=search, seed=seed, estimator=estimator)
+        return k, {"search": search, "seed": seed, "estimator": estimator}
 
     def _requested_samples(self, data):
         strategy = self.oversampler_.sampling_strategy
@@ -171,7 +180,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         served = np.bincount(item_class, weights=counts, minlength=len(requested)).astype(np.int64)
         unserved = [data.classes.tolist()[c] for c in np.flatnonzero((requested > 0) & (served == 0))]
         if served.sum() == 0 and requested.sum() > 0:
-            msg = "No samples were generated. Try to modify the parameters of the clusterer or distributor."
+            msg = self._nothing_generated_message(len(groups.cluster_labels))
             if getattr(self, "raise_error", True):
                 raise ValueError(msg)
             warnings.warn(msg, FitFailedWarning, stacklevel=3)
@@ -185,6 +194,29 @@ class BaseClusterOverSampler(BaseOverSampler):
             )
         n_intra = len(intra_groups)
         return intra_groups, counts[:n_intra], inter_pairs, counts[n_intra:]
+
+    def _nothing_generated_message(self, n_clusters):
+        """Why no row was generated: the cluster count and filter threshold used, and what to change."""
+        params = self.get_params(deep=False)
+        threshold = getattr(self.distributor_, "filtering_threshold_", None)
+        clusterer = next((name for name in ("kmeans_estimator", "som_estimator", "clusterer") if name in params), None)
+        tries = []
+        if threshold is None:
+            why = f"the distributor gave no share to any group of a requested class ({n_clusters} cluster(s) found)"
+        else:
+            why = (
+                f"no cluster passed the distributor's filter ({n_clusters} cluster(s) found, filtering threshold "
+                f"{threshold:.6g}; a cluster passes for a class when its majority rows are at most the threshold "
+                "times its rows of the class)"
+            )
+            if "imbalance_ratio_threshold" in params:
+                tries.append("a larger imbalance_ratio_threshold (float('inf') filters nothing)")
+            elif "distributor" in params:
+                tries.append("a distributor with a larger filtering_threshold (float('inf') filters nothing)")
+            else:
+                why += f"; {type(self).__name__} fixes the threshold"
+        tries.append("another number of clusters" + (f" ({clusterer})" if clusterer else ""))
+        return f"No samples were generated: {why}. Try {' or '.join(tries)}."
 
     def _generate(self, data, X, groups, items, seed, timer, stats):
         """The output array with the synthetic rows written after ``len(X)`` empty rows, and their codes.

@@ -2,10 +2,11 @@
 
 from imblearn.pipeline import Pipeline
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
+from ..backends import BACKENDS
 from ..distribution import BaseDistributor, DensityDistributor
-from ._base import BaseClusterOverSampler
+from ._base import RAISE_ERROR, BaseClusterOverSampler
 
 
 class ClusterOverSampler(BaseClusterOverSampler):
@@ -46,16 +47,33 @@ class ClusterOverSampler(BaseClusterOverSampler):
     labels_ : array of shape (n_samples,), cluster label of each row
     neighbors_ : array of shape (n_pairs, 2) or None
     sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
+    random_state_ : numpy.random.RandomState
+        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
     """
 
+    # No sampling_strategy: it is the oversampler's (as in cluster-over-sampling).
     _parameter_constraints = {
-        **BaseClusterOverSampler._parameter_constraints,
         "oversampler": [HasMethods(["fit_resample"])],
         "clusterer": [HasMethods(["fit"]), None],
         "distributor": [HasMethods(["fit"]), None],
+        "raise_error": RAISE_ERROR,
+        "random_state": ["random_state"],
+        "backend": [StrOptions(set(BACKENDS))],
+        "neighbor_search": BaseClusterOverSampler._parameter_constraints["neighbor_search"],
     }
 
-    def __init__(self, oversampler, clusterer=None, distributor=None, raise_error=True, random_state=None, backend="auto", neighbor_search="auto"):
+    # The three components are positional, as in cluster-over-sampling; the rest keyword-only.
+    def __init__(
+        self,
+        oversampler,
+        clusterer=None,
+        distributor=None,
+        *,
+        raise_error=True,
+        random_state=None,
+        backend="auto",
+        neighbor_search="auto",
+    ):
         self.oversampler = oversampler
         self.clusterer = clusterer
         self.distributor = distributor

@@ -56,6 +56,8 @@ class GeometricSMOTE(BaseClusterOverSampler):
     Attributes
     ----------
     sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
+    random_state_ : numpy.random.RandomState
+        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
     """
 
     _parameter_constraints = {
@@ -68,6 +70,7 @@ class GeometricSMOTE(BaseClusterOverSampler):
 
     def __init__(
         self,
+        *,
         sampling_strategy="auto",
         random_state=None,
         k_neighbors=5,

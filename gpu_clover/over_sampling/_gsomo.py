@@ -1,7 +1,7 @@
 """G-SOMO: self-organizing map, density-based distribution, Geometric SMOTE (Douzas, Rauch and Bacao, 2021)."""
 
 from ..distribution import DensityDistributor
-from ._base import AUTO_OR_NON_NEGATIVE
+from ._base import DISTRIBUTOR
 from ._geometric_smote import GeometricSMOTE
 from ._somo import SOMO, make_som
 
@@ -26,7 +26,7 @@ class GeometricSOMO(SOMO):
     som_estimator : None, int, float or estimator, default=None
         As in :class:`SOMO`.
     imbalance_ratio_threshold : float or "auto", default="auto"
-        The distributor's ``filtering_threshold``.
+        The distributor's ``filtering_threshold``; ``float("inf")``: no filter.
     distances_exponent : float or "auto", default=1.0
         As in :class:`~gpu_clover.KMeansSMOTE`: 1.0 does not grow with the number
         of features; "auto" (the number of features) is cluster-over-sampling's.
@@ -44,17 +44,20 @@ class GeometricSOMO(SOMO):
     Attributes
     ----------
     oversampler_, clusterer_, distributor_, labels_, neighbors_, sampling_strategy_
+    random_state_ : numpy.random.RandomState
+        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
     """
 
     _parameter_constraints = {
         **SOMO._parameter_constraints,
         **GeometricSMOTE._parameter_constraints,
-        "imbalance_ratio_threshold": AUTO_OR_NON_NEGATIVE,
-        "distances_exponent": AUTO_OR_NON_NEGATIVE,
+        "imbalance_ratio_threshold": DISTRIBUTOR["filtering_threshold"],
+        "distances_exponent": DISTRIBUTOR["distances_exponent"],
     }
 
     def __init__(
         self,
+        *,
         sampling_strategy="auto",
         random_state=None,
         k_neighbors=5,

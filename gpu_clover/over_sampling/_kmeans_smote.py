@@ -3,11 +3,10 @@
 import numbers
 
 from sklearn.base import clone
-from sklearn.utils._param_validation import Interval
 
 from ..cluster import KMeans
 from ..distribution import DensityDistributor
-from ._base import AUTO_OR_NON_NEGATIVE, CLUSTERER_SPEC, K_NEIGHBORS, BaseClusterOverSampler
+from ._base import CLUSTERER_SPEC, DISTRIBUTOR, K_NEIGHBORS, RAISE_ERROR, BaseClusterOverSampler
 from ._smote import SMOTE
 
 
@@ -28,12 +27,12 @@ class KMeansSMOTE(BaseClusterOverSampler):
     kmeans_estimator : None, int, float or estimator, default=None
         ``None``: :class:`~gpu_clover.cluster.KMeans` with 8 clusters, fitted on a
         subsample of 128 rows per cluster (at least 8192) then applied to all rows;
-        int: the number
-        of clusters; float in (0, 1]: the number of clusters as a fraction of the
-        rows, ``round((n_samples - 1) * f + 1)``; an estimator with ``fit`` and
+        int: the number of clusters; float in [0, 1]: the number of clusters as a
+        fraction of the rows, ``round((n_samples - 1) * f + 1)`` (0.0: one
+        cluster, as the reference); an estimator with ``fit`` and
         ``labels_`` (cloned), e.g. scikit-learn's or cuML's KMeans.
     imbalance_ratio_threshold : float or "auto", default="auto"
-        The distributor's ``filtering_threshold``.
+        The distributor's ``filtering_threshold``; ``float("inf")``: no filter.
     distances_exponent : float or "auto", default=1.0
         The distributor's ``distances_exponent``: a cluster's density is its
         rows of the class over their mean distance to this power. 1.0 does not
@@ -63,20 +62,24 @@ class KMeansSMOTE(BaseClusterOverSampler):
     Attributes
     ----------
     oversampler_, clusterer_, distributor_, labels_, neighbors_, sampling_strategy_
+    random_state_ : numpy.random.RandomState
+        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
     """
 
     _parameter_constraints = {
         **BaseClusterOverSampler._parameter_constraints,
         "k_neighbors": K_NEIGHBORS,
         "kmeans_estimator": CLUSTERER_SPEC,
-        "imbalance_ratio_threshold": AUTO_OR_NON_NEGATIVE,
-        "distances_exponent": AUTO_OR_NON_NEGATIVE,
-        "size_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
-        "purity_exponent": [Interval(numbers.Real, 0, None, closed="left")],
+        "imbalance_ratio_threshold": DISTRIBUTOR["filtering_threshold"],
+        "distances_exponent": DISTRIBUTOR["distances_exponent"],
+        "raise_error": RAISE_ERROR,
+        "size_ratio": DISTRIBUTOR["size_ratio"],
+        "purity_exponent": DISTRIBUTOR["purity_exponent"],
     }
 
     def __init__(
         self,
+        *,
         sampling_strategy="auto",
         random_state=None,
         k_neighbors=5,

@@ -32,6 +32,8 @@ class SMOTE(BaseClusterOverSampler):
     Attributes
     ----------
     sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
+    random_state_ : numpy.random.RandomState
+        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
     """
 
     _parameter_constraints = {
@@ -39,7 +41,7 @@ class SMOTE(BaseClusterOverSampler):
         "k_neighbors": K_NEIGHBORS,
     }
 
-    def __init__(self, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto", neighbor_search="auto"):
+    def __init__(self, *, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto", neighbor_search="auto"):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.k_neighbors = k_neighbors

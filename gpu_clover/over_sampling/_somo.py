@@ -4,11 +4,10 @@ import math
 import numbers
 
 from sklearn.base import clone
-from sklearn.utils._param_validation import Interval
 
 from ..cluster import SOM
 from ..distribution import DensityDistributor
-from ._base import CLUSTERER_SPEC, K_NEIGHBORS, BaseClusterOverSampler
+from ._base import CLUSTERER_SPEC, DISTRIBUTOR, K_NEIGHBORS, RAISE_ERROR, BaseClusterOverSampler
 from ._smote import SMOTE
 
 
@@ -30,8 +29,9 @@ class SOMO(BaseClusterOverSampler):
     k_neighbors : int, default=5
     som_estimator : None, int, float or estimator, default=None
         ``None``: :class:`~gpu_clover.cluster.SOM` with its default grid; int
-        ``k``: a ``round(sqrt(k))``-sided square grid; float ``f`` in (0, 1]: a
-        ``round(sqrt((n_samples - 1) * f + 1))``-sided square grid; an estimator
+        ``k``: a ``round(sqrt(k))``-sided square grid; float ``f`` in [0, 1]: a
+        ``round(sqrt((n_samples - 1) * f + 1))``-sided square grid (0.0: one
+        neuron, one cluster, as the reference); an estimator
         with ``fit``, ``labels_`` and ``neighbors_`` (cloned), e.g. a configured
         ``SOM`` or the reference's.
     distribution_ratio : float in [0, 1], default=0.8
@@ -49,17 +49,21 @@ class SOMO(BaseClusterOverSampler):
     Attributes
     ----------
     oversampler_, clusterer_, distributor_, labels_, neighbors_, sampling_strategy_
+    random_state_ : numpy.random.RandomState
+        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
     """
 
     _parameter_constraints = {
         **BaseClusterOverSampler._parameter_constraints,
         "k_neighbors": K_NEIGHBORS,
         "som_estimator": CLUSTERER_SPEC,
-        "distribution_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
+        "distribution_ratio": DISTRIBUTOR["distribution_ratio"],
+        "raise_error": RAISE_ERROR,
     }
 
     def __init__(
         self,
+        *,
         sampling_strategy="auto",
         random_state=None,
         k_neighbors=5,

@@ -133,6 +133,18 @@ def test_cluster_over_sampler_without_clusterer_is_smote(client, data):
     np.testing.assert_allclose(X_res, X_one, rtol=0, atol=1e-12)
 
 
+def test_random_state_attribute_as_on_one_machine(client, data):
+    X, y = data
+    X, y = da.from_array(X, chunks=1500), da.from_array(y, chunks=1500)
+    sampler = dask_sampler()
+    sampler.fit(X, y)
+    assert sampler.random_state_.randint(1 << 30) == np.random.RandomState(7).randint(1 << 30)
+    seeded = np.random.RandomState(2)
+    sampler = gdask.ClusterOverSampler(gpu_clover.SMOTE(), random_state=seeded, backend="numpy")
+    sampler.fit_resample(X, y)
+    assert sampler.random_state_ is seeded
+    with pytest.raises(TypeError, match=r"positional argument"):
+        gdask.KMeansSMOTE("auto", 7)
 def test_worker_killed_mid_run_gives_the_complete_result(client, data):
     X, y = data
     _, X_ref, y_ref = resample(X, y, chunks=500)
