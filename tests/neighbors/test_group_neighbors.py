@@ -1,0 +1,172 @@
+"""The neighbour stage: exact below the limit, bounded-cost cells and sampled sums above it."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import InvalidParameterError
+
+from gpu_clover import SMOTE, GeometricSMOTE, KMeansSMOTE
+from gpu_clover._groups import Groups, build_groups
+from gpu_clover.backends import get_backend
+from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
+from gpu_clover.neighbors._cells import balanced_cells
+
+NUMPY = get_backend("numpy")
+
+
+def one_class_groups(lengths):
+    """Groups of ``lengths`` rows, consecutive in the data, all of class 0 (cluster g for group g)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n = len(lengths)
+    return Groups(
+        order=np.arange(int(lengths.sum()), dtype=np.int64),
+        offsets=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+        lengths=lengths,
+        cluster=np.arange(n, dtype=np.int64),
+        klass=np.zeros(n, dtype=np.int64),
+        cluster_labels=np.arange(n),
+        classes=np.zeros(1, dtype=np.int64),
+    )
+
+
+def clustered_rows(n, n_features=6, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(8, n_features))
+    return (centres[rng.integers(0, 8, n)] + rng.normal(size=(n, n_features))).astype(dtype)
+
+
+def exact_neighbors(X, k):
+    return NearestNeighbors(n_neighbors=k + 1, algorithm="brute").fit(X).kneighbors(return_distance=False)[:, :k]
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """The bounded engines from 200 rows on, with cells of 8 rows and 96 candidates per row."""
+    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 200)
+    monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
+    monkeypatch.setattr(_cell_search, "CANDIDATES", 96)
+
+
+def test_balanced_cells_partition_each_segment_into_equal_compact_cells():
+    X = clustered_rows(1000)
+    lengths = np.array([300, 7, 693])
+    offsets = np.array([0, 300, 307])
+    positions = np.arange(1000, dtype=np.int64)
+    out, cell_offsets, cell_lengths, owner = balanced_cells(NUMPY, X, positions, positions, offsets, lengths, 16)
+    assert sorted(out.tolist()) == list(range(1000))
+    assert cell_lengths.max() <= 16 and cell_lengths.sum() == 1000
+    assert np.array_equal(cell_offsets[1:], np.cumsum(cell_lengths)[:-1])
+    for s, (offset, length) in enumerate(zip(offsets, lengths)):
+        mine = owner == s
+        inside = np.concatenate([out[o : o + n] for o, n in zip(cell_offsets[mine], cell_lengths[mine])])
+        assert sorted(inside.tolist()) == list(range(offset, offset + length))  # cells stay in their segment
+        assert cell_lengths[mine].max() - cell_lengths[mine].min() <= 1  # balanced halving
+    # Compact: a cell's rows are closer to their own center than the segment's rows are to theirs.
+    spread = np.mean([X[out[o : o + n]].std(axis=0).sum() for o, n in zip(cell_offsets, cell_lengths) if n > 1])
+    assert spread < 0.5 * X[:300].std(axis=0).sum()
+
+
+def test_cell_search_is_exact_when_every_cell_is_probed(monkeypatch):
+    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
+    monkeypatch.setattr(_cell_search, "CELL_ROWS", 16)
+    monkeypatch.setattr(_cell_search, "CANDIDATES", 4096)  # more than the group: all cells probed
+    X = clustered_rows(700, seed=3)
+    table, _ = GroupNeighbors(NUMPY, X, one_class_groups([700]), 5).knn(np.array([0]))
+    expected = exact_neighbors(X, 5)
+    assert np.array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
+
+
+def test_cell_search_recall_and_its_invariants(small_limits):
+    lengths = [150, 900, 1300]  # the first stays exact
+    X = clustered_rows(sum(lengths), seed=1, dtype=np.float32)
+    groups = one_class_groups(lengths)
+    stats = GroupNeighbors(NUMPY, X, groups, 5)
+    table, starts = stats.knn(np.arange(3))
+    recalls = []
+    for g, (start, offset, length) in enumerate(zip(starts, groups.offsets, groups.lengths)):
+        found = table[start : start + length]
+        assert found.min() >= 0 and found.max() < length
+        assert not (found == np.arange(length)[:, None]).any()  # never the row itself
+        assert all(len(set(row)) == 5 for row in found.tolist())  # k distinct neighbours
+        expected = exact_neighbors(X[offset : offset + length], 5)
+        recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(found.tolist(), expected.tolist())])
+        recalls.append(recall)
+    assert recalls[0] == 1.0
+    assert min(recalls[1:]) > 0.85  # 96 candidates of 900-1300 rows
+
+
+def test_cell_search_gives_the_same_table_whatever_the_other_groups(small_limits):
+    X = clustered_rows(2000, seed=2)
+    alone, _ = GroupNeighbors(NUMPY, X[:1200], one_class_groups([1200]), 4).knn(np.array([0]))
+    together, starts = GroupNeighbors(NUMPY, X, one_class_groups([1200, 800]), 4).knn(np.array([0, 1]))
+    assert np.array_equal(alone, together[starts[0] : starts[0] + 1200])
+
+
+def test_sampled_distance_sums_estimate_the_exact_sums(small_limits):
+    X = clustered_rows(2450, seed=4)
+    groups = one_class_groups([150, 2300])
+    exact = GroupNeighbors(NUMPY, X, groups, search="exact").distance_sums(np.arange(2))
+    sampled = GroupNeighbors(NUMPY, X, groups, seed=7).distance_sums(np.arange(2))
+    again = GroupNeighbors(NUMPY, X, groups, seed=7).distance_sums(np.array([1]))
+    other_seed = GroupNeighbors(NUMPY, X, groups, seed=8).distance_sums(np.arange(2))
+    assert sampled[0] == pytest.approx(exact[0], rel=1e-12)  # below the limit: exact
+    assert sampled[1] == pytest.approx(exact[1], rel=0.01)
+    assert sampled[1] != exact[1] and sampled[1] != other_seed[1]
+    assert again[0] == sampled[1]  # a pure function of (seed, group)
+
+
+def test_sampled_sums_do_not_overflow_on_large_values(small_limits):
+    X = clustered_rows(500, seed=5) * 1e300
+    groups = one_class_groups([500])
+    sums = GroupNeighbors(NUMPY, X, groups).distance_sums(np.array([0]))
+    assert np.isfinite(sums).all() and sums[0] > 0
+
+
+@pytest.mark.parametrize("sampler", [SMOTE, GeometricSMOTE, KMeansSMOTE])
+def test_auto_search_is_reproducible_and_keeps_counts(sampler, small_limits, make_data):
+    X, y = make_data([3000, 1000], n_features=5, n_blobs=2, seed=6)
+    params = {"kmeans_estimator": 2} if sampler is KMeansSMOTE else {}
+    first = sampler(random_state=0, backend="numpy", **params).fit_resample(X, y)
+    second = sampler(random_state=0, backend="numpy", **params).fit_resample(X, y)
+    exact = sampler(random_state=0, backend="numpy", neighbor_search="exact", **params).fit_resample(X, y)
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+    assert np.bincount(first[1]).tolist() == np.bincount(exact[1]).tolist() == [3000, 3000]
+    assert not np.array_equal(first[0], exact[0])  # the bounded search did run
+
+
+def test_groups_below_the_limit_are_the_same_in_both_modes(make_data):
+    X, y = make_data([600, 200], n_features=4, seed=8)
+    auto = KMeansSMOTE(kmeans_estimator=3, random_state=0, backend="numpy").fit_resample(X, y)
+    exact = KMeansSMOTE(kmeans_estimator=3, random_state=0, backend="numpy", neighbor_search="exact").fit_resample(X, y)
+    assert np.array_equal(auto[0], exact[0])
+
+
+def test_neighbor_search_is_validated(binary_data):
+    with pytest.raises(InvalidParameterError, match="neighbor_search"):
+        SMOTE(neighbor_search="fast").fit_resample(*binary_data)
+
+
+def test_k_neighbors_takes_a_nearest_neighbors_estimator(make_data):
+    X, y = make_data([300, 100], n_features=4, seed=9)
+    by_int = SMOTE(k_neighbors=4, random_state=0, backend="numpy").fit_resample(X, y)
+    estimator = NearestNeighbors(n_neighbors=5, algorithm="kd_tree")  # the row itself plus 4, as imbalanced-learn
+    by_estimator = SMOTE(k_neighbors=estimator, random_state=0, backend="numpy").fit_resample(X, y)
+    np.testing.assert_allclose(by_estimator[0], by_int[0])
+    assert estimator.get_params() == clone(estimator).get_params()  # the user's estimator is not fitted
+    assert not hasattr(estimator, "n_samples_fit_")
+
+
+def test_k_neighbors_estimator_inside_clusters(make_data):
+    X, y = make_data([500, 150], n_features=3, seed=10)
+    sampler = KMeansSMOTE(k_neighbors=NearestNeighbors(n_neighbors=4), kmeans_estimator=3, random_state=0, backend="numpy")
+    _, y_res = sampler.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [500, 500]
+
+
+def test_huge_k_neighbors_is_bounded_by_the_group(binary_data):
+    X, y = binary_data
+    _, y_res = SMOTE(k_neighbors=10**9, random_state=0, backend="numpy").fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [90, 90]
+    stats = GroupNeighbors(NUMPY, X, build_groups(NUMPY, np.zeros(len(y), dtype=np.int64), y, np.zeros(1), np.arange(2)), 10**9)
+    assert stats.k == 89
