@@ -125,9 +125,10 @@ class _CellSearch:
         b = self.right[candidates]  # (n, n_probe * size, d + 1)
         b[..., -1][backend.asarray(~candidate_valid.reshape(len(cells), -1))] = self.far
         ranks = xp.matmul(b, a)  # (n, candidates, size); a query's own column comes first
-        ranks[:, slot, slot] = xp.inf
+        own = backend.asarray(slot)
+        ranks[:, own, own] = xp.inf
         nearest = _smallest_k(backend, ranks, k)  # (n, size, k)
-        found = xp.take_along_axis(candidates[:, None, :], nearest, axis=2)
+        found = candidates[xp.arange(len(cells))[:, None, None], nearest]
         return xp.where(backend.asarray(query_valid), backend.asarray(query), -1), found
 
 

@@ -79,11 +79,13 @@ def _sort_by_principal_axis(backend, X, rows, positions, offsets, lengths):
     counts = backend.asarray(lengths.astype(points.dtype))[:, None]
     centered = points - (backend.segment_sum(points, segment, n_segments) / counts)[segment]
     axes = _principal_axes(backend, centered, segment, n_segments)
-    projection = (centered * axes[segment]).sum(axis=1)
-    # Sorted by projection, then (stably) by segment: each segment keeps its slice.
-    by_projection = backend.stable_argsort(projection)
-    order = by_projection[backend.stable_argsort(segment[by_projection])]
-    positions[index] = chosen[order]
+    projection = (centered * axes[segment]).sum(axis=1).astype(xp.float64)
+    # One sort of ``segment + a monotone map of the projection into (0, 1)``: each segment keeps
+    # its slice, ordered along its axis (the map is scaled by the segment's own spread).
+    spread = xp.sqrt(backend.segment_sum(projection[:, None] ** 2, segment, n_segments)[:, 0] / counts[:, 0])
+    spread = xp.where(spread > 0, spread, 1)
+    key = segment + (0.5 + xp.arctan(projection / spread[segment]) / np.pi)
+    positions[index] = chosen[backend.stable_argsort(key)]
 
 
 def _principal_axes(backend, centered, segment, n_segments):

@@ -22,9 +22,9 @@ from scipy.spatial.distance import cdist
 import gpu_clover
 import gpu_clover.backends as backends
 from gpu_clover._groups import build_groups
-from gpu_clover.neighbors import GroupNeighbors
-from gpu_clover.cluster import KMeans
 from gpu_clover.backends import get_backend
+from gpu_clover.cluster import KMeans
+from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
 from gpu_clover.over_sampling._generation import smote_inter, smote_intra
 
 from gpu_clover.backends import _kernels
@@ -661,3 +661,31 @@ def test_a_cuml_clusterer_gets_device_arrays_and_its_labels_stay_on_the_device(m
     assert np.bincount(y_res.view(np.ndarray)).tolist() == [300, 300]
     want = HostKMeans(4, n_init=1, random_state=0).fit(X.view(np.ndarray)).labels_
     np.testing.assert_array_equal(sampler.labels_.view(np.ndarray), want)
+
+
+def test_bounded_neighbour_engines_on_the_cupy_backend(backend, monkeypatch):
+    """Above the exact limit (lowered here) the cell search and the sampled sums run the CuPy
+    backend's primitives (its segment sums, sorts and gathers): their tables and sums agree
+    with the NumPy backend's within the method's tolerance."""
+    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 150)
+    monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
+    monkeypatch.setattr(_cell_search, "CANDIDATES", 64)
+    rng = np.random.default_rng(11)
+    X = (rng.normal(scale=4.0, size=(6, 4))[rng.integers(0, 6, 700)] + rng.normal(size=(700, 4))).astype(np.float32)
+    clusters = (np.arange(700) >= 400).astype(np.int64)
+    groups = build_groups(get_backend("numpy"), clusters, np.zeros(700, dtype=np.int64), np.arange(2), np.arange(1))
+    results = []
+    for on in (get_backend("numpy"), backend):
+        stats = GroupNeighbors(on, on.asarray(X), groups, k_neighbors=4, seed=3)
+        table, starts = stats.knn(np.arange(2))
+        results.append((np.asarray(on.to_host(table)), starts, stats.distance_sums(np.arange(2))))
+    (want, want_starts, want_sums), (got, got_starts, got_sums) = results
+    np.testing.assert_allclose(got_sums, want_sums, rtol=1e-6)  # the same sampled pairs
+    for start, offset, length in zip(want_starts, groups.offsets, groups.lengths):
+        members = X[offset : offset + length]
+        exact = np.argsort(cdist(members, members) + np.diag(np.full(length, np.inf)), axis=1)[:, :4]
+        for found, first in ((want, start), (got, got_starts[0] if offset == 0 else got_starts[1])):
+            rows = found[first : first + length]
+            assert not (rows == np.arange(length)[:, None]).any()
+            recall = np.mean([len(set(a) & set(b)) / 4 for a, b in zip(rows.tolist(), exact.tolist())])
+            assert recall > 0.85
