@@ -22,12 +22,10 @@ from scipy.spatial.distance import cdist
 import gpu_clover
 import gpu_clover.backends as backends
 from gpu_clover._groups import build_groups
-from gpu_clover.backends import get_backend
+from gpu_clover.backends import _kernels, get_backend
 from gpu_clover.cluster import KMeans
 from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
 from gpu_clover.over_sampling._generation import smote_inter, smote_intra
-
-from gpu_clover.backends import _kernels
 
 NO_COMPILER = "needs a host C++ compiler (g++ or clang++) to build the kernels"
 NO_NVRTC = "needs NVRTC: pip install nvidia-cuda-nvrtc (part of the test extra on Linux)"
