@@ -2,7 +2,7 @@
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,7 +18,7 @@ from ._host import without_self
 # 4096-8192 on 16 cores even against slower tiles.
 _SEARCH_MIN_ROWS = 8192
 # Query rows times group rows of one scikit-learn search call.
-_SEARCH_CHUNK_PAIRS = 1 << 26
+_SEARCH_CHUNK_PAIRS = 1 << 25
 
 
 def _cores():
@@ -28,12 +28,19 @@ def _cores():
     return os.cpu_count() or 1
 
 
+class _Stopped(Exception):
+    """Raised in a worker whose caller was interrupted (or lost another tile)."""
+
+
 class _TilePool:
     """One process-wide thread pool for tiles, made on first use, a worker per core.
 
     While any caller's tiles run, BLAS is held to one thread (the first caller sets the
     limit, the last one restores it, so concurrent callers cannot leave it changed). A
     forked child starts with no pool (the parent's threads do not exist there).
+
+    An interrupted caller (Ctrl-C) cancels its queued tiles and tells its running ones to
+    stop: work nested inside a tile calls :meth:`check_stop` between its own steps.
     """
 
     def __init__(self):
@@ -44,15 +51,24 @@ class _TilePool:
 
     def busy(self):
         """True inside a worker, or when one core is all there is."""
-        return getattr(self._local, "inside", False) or _cores() < 2
+        return getattr(self._local, "stop", None) is not None or _cores() < 2
+
+    def check_stop(self):
+        """Raise in a worker whose caller has stopped; a no-op elsewhere."""
+        stop = getattr(self._local, "stop", None)
+        if stop is not None and stop.is_set():
+            raise _Stopped
 
     def map(self, function, items):
+        stop = threading.Event()
+
         def run(item):
-            self._local.inside = True
+            self._local.stop = stop
             try:
+                self.check_stop()
                 return function(item)
             finally:
-                self._local.inside = False
+                self._local.stop = None
 
         with self._lock:
             if self._executor is None:
@@ -62,8 +78,17 @@ class _TilePool:
                 self._limit = self._controller.limit(limits=1, user_api="blas")
             self._callers += 1
             executor = self._executor
+        futures = [executor.submit(run, item) for item in items]
         try:
-            return list(executor.map(run, items))
+            return [future.result() for future in futures]
+        except BaseException:
+            # Queued tiles are cancelled and running ones stop at their next check, so the
+            # call returns within a tile's step instead of after the whole queue.
+            stop.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise
         finally:
             with self._lock:
                 self._callers -= 1
@@ -77,6 +102,18 @@ class _TilePool:
 
 
 _POOL = _TilePool()
+
+
+def _checked(function):
+    """``function`` preceded by the pool's stop check (tiles run inline inside a worker)."""
+
+    def checked(item):
+        _POOL.check_stop()
+        return function(item)
+
+    return checked
+
+
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_POOL.reset)
 
@@ -95,7 +132,7 @@ class NumPyBackend(Backend):
         # the pool runs in its worker.
         items = list(items)
         if len(items) < 2 or _POOL.busy():
-            return map(function, items)
+            return map(_checked(function), items)
         return _POOL.map(function, items)
 
     def segment_sum(self, values, segment_ids, n_segments):
@@ -123,6 +160,7 @@ class NumPyBackend(Backend):
             # Queries in chunks of bounded cost: an interrupt is answered between two of them.
             step = max(1, _SEARCH_CHUNK_PAIRS // n_g)
             for r0 in range(0, n_g, step):
+                _POOL.check_stop()
                 found = search.kneighbors(members[r0 : r0 + step], return_distance=False)
                 table[r0 : r0 + step, :kk] = without_self(found, np.arange(r0, r0 + found.shape[0]))
         return table, self.pair_distance_sum(members) if with_sums else np.nan

@@ -50,6 +50,29 @@ def test_a_call_from_inside_a_tile_runs_in_its_worker():
 
 
 @needs_two_cores
+def test_a_failed_or_interrupted_call_stops_its_other_tiles_promptly():
+    """The path an interrupt takes: the caller's other tiles stop at their next step and
+    its queued tiles never start, so the call ends at once rather than after the queue."""
+    backend = get_backend("numpy")
+    steps = []
+
+    def tile(i):
+        if i == 0:
+            time.sleep(0.05)
+            raise KeyboardInterrupt
+        return list(backend.map_ordered(lambda j: (time.sleep(0.01), steps.append(j))[0], range(500)))
+
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        list(backend.map_ordered(tile, range(20)))
+    assert time.perf_counter() - start < 1.0
+    done = len(steps)
+    time.sleep(0.2)
+    assert len(steps) == done < 100  # the running tile has stopped; the other 18 never started
+    assert list(backend.map_ordered(lambda i: i, range(5))) == list(range(5))  # the pool still works
+
+
+@needs_two_cores
 def test_concurrent_callers_leave_the_blas_threads_as_they_were():
     backend = get_backend("numpy")
     before = _blas_threads()
