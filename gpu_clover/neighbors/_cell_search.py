@@ -15,7 +15,7 @@ cells method above that), so no step costs more than a bounded amount per row.
 
 import numpy as np
 
-from ._cells import balanced_cells
+from ._cells import balanced_cells, run_means
 
 CELL_ROWS = 16
 CANDIDATES = 4096
@@ -42,7 +42,7 @@ def cell_knn(backend, X, rows, offsets, lengths, k, grouped_knn):
     positions, cell_offsets, cell_lengths, cell_group = balanced_cells(
         backend, X, rows, positions, starts, lengths, CELL_ROWS
     )
-    search = _CellSearch(backend, X[rows[positions]], group_of, len(lengths), cell_offsets, cell_lengths)
+    search = _CellSearch(backend, X[rows[positions]], group_of, lengths, cell_offsets, cell_lengths)
     cells_per_group = np.bincount(cell_group, minlength=len(lengths)).astype(np.int64)
     first_cell = np.concatenate([[0], np.cumsum(cells_per_group)[:-1]]).astype(np.int64)
     # Enough cells to hold k neighbours besides the row itself.
@@ -83,12 +83,11 @@ class _CellSearch:
     is position ``i`` of the cells' permutation).
     """
 
-    def __init__(self, backend, points, group_of, n_groups, cell_offsets, cell_lengths):
+    def __init__(self, backend, points, group_of, group_lengths, cell_offsets, cell_lengths):
         xp = self.xp = backend.xp
         self.backend = backend
         self.cell_offsets, self.cell_lengths = cell_offsets, cell_lengths
-        counts = backend.asarray(np.bincount(backend.to_host(group_of), minlength=n_groups).astype(points.dtype))
-        points = points - (backend.segment_sum(points, group_of, n_groups) / counts[:, None])[group_of]
+        points = points - run_means(backend, points, group_lengths)[group_of]
         # Scaled by a power of two to at most 1 (the ranking is unchanged): no square overflows,
         # and a column that must not be chosen can carry a large finite norm (an infinite one
         # would meet the zeros that BLAS pads its blocks with and become NaN).
@@ -103,9 +102,7 @@ class _CellSearch:
         self.right = xp.empty((n, d + 1), dtype=points.dtype)
         self.right[:, :d] = points
         self.right[:, d] = (points * points).sum(axis=1)
-        cell = backend.repeat_values(np.arange(len(cell_lengths)), cell_lengths)
-        lengths = backend.asarray(cell_lengths.astype(points.dtype))[:, None]
-        self.centers = backend.segment_sum(points, cell, len(cell_lengths)) / lengths
+        self.centers = run_means(backend, points, cell_lengths)
         self.probe_cells = self.usable = None
 
     def tile(self, cells, k):

@@ -76,32 +76,45 @@ def _sort_by_principal_axis(backend, X, rows, positions, offsets, lengths):
     index = xp.arange(segment.shape[0], dtype=xp.int64) + backend.take(backend.asarray(shift), segment)
     chosen = positions[index]
     points = X[rows[chosen]]
-    counts = backend.asarray(lengths.astype(points.dtype))[:, None]
-    centered = points - (backend.segment_sum(points, segment, n_segments) / counts)[segment]
-    axes = _principal_axes(backend, centered, segment, n_segments)
+    centered = points - (run_means(backend, points, lengths))[segment]
+    axes = _principal_axes(backend, centered, segment, lengths)
     projection = (centered * axes[segment]).sum(axis=1).astype(xp.float64)
     # One sort of ``segment + a monotone map of the projection into (0, 1)``: each segment keeps
     # its slice, ordered along its axis (the map is scaled by the segment's own spread).
-    spread = xp.sqrt(backend.segment_sum(projection[:, None] ** 2, segment, n_segments)[:, 0] / counts[:, 0])
+    spread = xp.sqrt(run_means(backend, projection[:, None] ** 2, lengths)[:, 0])
     spread = xp.where(spread > 0, spread, 1)
     key = segment + (0.5 + xp.arctan(projection / spread[segment]) / np.pi)
     positions[index] = chosen[backend.stable_argsort(key)]
 
 
-def _principal_axes(backend, centered, segment, n_segments):
+def _principal_axes(backend, centered, segment, lengths):
     """A unit direction of large spread per segment: power iteration from the widest coordinate axis."""
     xp = backend.xp
     # The direction does not depend on the scale: rows scaled to at most 1 cannot overflow.
     largest = backend.reduce_to_scalar(xp.abs(centered), "max")
     if largest > 0:
         centered = centered / largest
-    variance = backend.segment_sum(centered * centered, segment, n_segments)
+    variance = run_means(backend, centered * centered, lengths)
     axes = xp.zeros_like(variance)
-    axes[xp.arange(n_segments), xp.argmax(variance, axis=1)] = 1
+    axes[xp.arange(len(lengths)), xp.argmax(variance, axis=1)] = 1
     for _ in range(_POWER_STEPS):
         along = (centered * axes[segment]).sum(axis=1)
-        step = backend.segment_sum(centered * along[:, None], segment, n_segments)
+        step = run_means(backend, centered * along[:, None], lengths)
         norm = xp.sqrt((step * step).sum(axis=1))[:, None]
         # A segment of identical rows has no spread: it keeps its axis (any split is as good).
         axes = xp.where(norm > 0, step / xp.where(norm > 0, norm, 1), axes)
     return axes
+
+
+def run_means(backend, values, lengths):
+    """The mean of ``values`` (2-D) over each run of consecutive rows (host ``lengths``), in its dtype.
+
+    Differences of one float64 running sum: the same order of additions on every backend
+    and every call (a scatter-add with atomics would not be reproducible on a GPU).
+    """
+    xp = backend.xp
+    totals = xp.cumsum(values, axis=0, dtype=xp.float64)
+    ends = np.cumsum(lengths) - 1
+    sums = totals[backend.asarray(ends)]
+    sums[1:] -= totals[backend.asarray(ends[:-1])]
+    return (sums / backend.asarray(lengths.astype(np.float64))[:, None]).astype(values.dtype, copy=False)
