@@ -282,6 +282,15 @@ def test_som_preparation_scales_and_centers_as_the_generic_code(backend, cupy_mo
     np.testing.assert_allclose(mean, want_mean, rtol=1e-6)
 
 
+@pytest.mark.parametrize(("dtype", "big"), [(np.float64, 1.7e308), (np.float32, 3e38)])
+def test_som_preparation_scales_a_range_beyond_the_dtype_maximum(backend, dtype, big):
+    """A feature whose max - min overflows: finite [0, 1] values, as the generic code's."""
+    X = (np.random.default_rng(15).uniform(-1, 1, size=(200, 5)) * big).astype(dtype)
+    got = backend.to_host(backend.minmax_scaled(X))
+    assert np.isfinite(got).all() and got.min() == 0 and got.max() == 1
+    np.testing.assert_array_equal(got, get_backend("numpy").minmax_scaled(X))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("truncation", "deformation"), [(1.0, 0.0), (0.0, 0.0), (-0.5, 0.3), (0.5, 1.0)])
 @pytest.mark.parametrize("strategy", [None, "majority", "combined"])
