@@ -17,6 +17,7 @@ from ..backends import get_backend
 from ..cluster import KMeans
 from ..distribution import BaseDistributor
 from ..over_sampling import SMOTE
+from ..over_sampling._base import publishes_fitted_state
 from ._data import check_dask_data
 from ._kmeans import fit_kmeans
 from ._partition import DaskGroupStats, count_groups
@@ -25,6 +26,7 @@ from ._partition import DaskGroupStats, count_groups
 class DaskOverSamplerMixin:
     """``fit`` / ``fit_resample`` on dask collections, for gpu_clover's over-samplers."""
 
+    @publishes_fitted_state
     def fit(self, X, y):
         """Validate the collections and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
@@ -34,6 +36,7 @@ class DaskOverSamplerMixin:
         self.sampling_strategy_ = self._requested_samples(data)
         return self
 
+    @publishes_fitted_state
     def fit_resample(self, X, y, **fit_params):
         """Resample dask collections.
 

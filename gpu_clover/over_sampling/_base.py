@@ -1,5 +1,6 @@
 """The pipeline shared by every over-sampler: validate, cluster, distribute, generate, assemble."""
 
+import functools
 import numbers
 import time
 import warnings
@@ -33,6 +34,35 @@ CLUSTERER_SPEC = [
 AUTO_OR_NON_NEGATIVE = [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})]
 
 
+def publishes_fitted_state(method):
+    """Run a fitting method on a per-call copy of the estimator, then publish its fitted attributes.
+
+    The copy holds the estimator's attributes except the fitted ones (names ending
+    in ``_``), so concurrent calls on one instance never see each other's
+    intermediate state. At the end the fitted attributes of the call, all of them,
+    replace the estimator's in one dictionary update: the last call to finish
+    wins, with attributes that all come from it. A fitted attribute that is the
+    copy itself (``oversampler_`` of SMOTE) becomes the estimator.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        call = object.__new__(type(self))
+        vars(call).update({name: value for name, value in vars(self).items() if not _is_fitted(name)})
+        result = method(call, *args, **kwargs)
+        fitted = {name: self if value is call else value for name, value in vars(call).items() if _is_fitted(name)}
+        replaced = dict(vars(self))  # the old values outlive the update: no finalizer runs inside it
+        vars(self).update(fitted)
+        del replaced
+        return self if result is call else result
+
+    return wrapper
+
+
+def _is_fitted(name):
+    return name.endswith("_") and not name.startswith("_")
+
+
 class BaseClusterOverSampler(BaseOverSampler):
     """Base class of gpu_clover's over-samplers (not for direct use).
 
@@ -47,6 +77,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         "backend": [StrOptions(set(BACKENDS))],
     }
 
+    @publishes_fitted_state
     def fit(self, X, y):
         """Validate the data and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
@@ -56,6 +87,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         return self
 
     @runs_without_cub
+    @publishes_fitted_state
     def fit_resample(self, X, y, **fit_params):
         """Resample the data set.
 
@@ -73,6 +105,8 @@ class BaseClusterOverSampler(BaseOverSampler):
 
         After the call, ``stage_seconds_`` holds the wall-clock seconds of each
         stage (validate, cluster, neighbors, distribute, generate, assemble).
+        Concurrent calls on one instance are safe: each works on its own state,
+        and the fitted attributes are those of the call that finished last.
         """
         self._validate_params()
         start = time.perf_counter()
