@@ -106,9 +106,13 @@ class DaskOverSamplerMixin:
             clusterer.fit(X, **fit_params)
             self.neighbors_ = getattr(clusterer, "neighbors_", None)
             labels = clusterer.predict(X)
-            return (labels if isinstance(labels, da.Array) else labels.to_dask_array(lengths=True)).rechunk(
-                (X.chunks[0],)
-            )
+            labels = labels if isinstance(labels, da.Array) else labels.to_dask_array(lengths=True)
+            if labels.shape != (X.shape[0],):
+                raise ValueError(
+                    f"The clusterer {type(clusterer).__name__}'s `predict(X)` must give one cluster label per row, "
+                    f"shape (n_samples,) = ({X.shape[0]},); got shape {labels.shape}."
+                )
+            return labels.rechunk((X.chunks[0],))
         raise TypeError(
             "On Dask the clusterer must be gpu_clover's KMeans or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."

@@ -17,6 +17,7 @@ from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
 from ..distribution import BaseDistributor
+from ..distribution._base import checked_shares
 from ._allocation import allocate_samples
 from ._generation import smote_inter
 from ._sampling_strategy import resolve_sampling_strategy
@@ -160,8 +161,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         else:
             on_device = _runs_on(self.clusterer_, backend)
             self.clusterer_.fit(data.X if on_device else data.X_host(), **fit_params)
-            labels = self.clusterer_.labels_
-            labels = backend.asarray(labels if backend.is_native(labels) else np.asarray(labels))
+            labels = backend.asarray(fitted_labels(self.clusterer_, data.X.shape[0], backend))
             self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
         self.labels_ = labels if data.on_device else backend.to_host(labels)
         return labels
@@ -176,16 +176,12 @@ class BaseClusterOverSampler(BaseOverSampler):
 
     def _allocate(self, data, groups):
         """Rows per intra item (group) and inter item (pair of groups), exact per class."""
-        intra, inter = self.distributor_.intra_distribution_, self.distributor_.inter_distribution_
+        intra_groups, inter_pairs, shares = checked_shares(self.distributor_, groups)
         requested = np.zeros(len(data.classes), dtype=np.int64)
         class_code = {label: code for code, label in enumerate(data.classes.tolist())}
         for label, n in self.sampling_strategy_.items():
             requested[class_code[label]] = n
-        index = groups.index()
-        intra_groups = np.array([index[key] for key in intra], dtype=np.int64)
-        inter_pairs = np.array([(index[a], index[b]) for a, b in inter], dtype=np.int64).reshape(-1, 2)
         item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
-        shares = np.array(list(intra.values()) + list(inter.values()), dtype=np.float64)
         counts = allocate_samples(requested, item_class, shares)
         served = np.bincount(item_class, weights=counts, minlength=len(requested)).astype(np.int64)
         unserved = [data.classes.tolist()[c] for c in np.flatnonzero((requested > 0) & (served == 0))]
@@ -279,6 +275,36 @@ class BaseClusterOverSampler(BaseOverSampler):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+def fitted_labels(clusterer, n_samples, backend):
+    """The fitted clusterer's ``labels_``, checked: one finite, sortable label per row.
+
+    Returned as an array of ``backend`` (when it already is one) or a NumPy array.
+    Any sortable labels work on the host (integers, floats, strings); a device
+    backend takes numbers only.
+    """
+    name = type(clusterer).__name__
+    shape = f"an array of shape (n_samples,) = ({n_samples},), one cluster label per row"
+    labels = getattr(clusterer, "labels_", None)
+    if labels is None:
+        state = "has no attribute `labels_`" if not hasattr(clusterer, "labels_") else "has `labels_` None"
+        raise TypeError(f"The clusterer {name} {state} after fit; it must set `labels_` to {shape}.")
+    labels = labels if backend.is_native(labels) else np.asarray(labels)
+    if labels.shape != (n_samples,):
+        raise ValueError(f"The clusterer {name}'s `labels_` must be {shape}; got shape {labels.shape}.")
+    kind = labels.dtype.kind
+    if kind == "f" and not bool(backend.xp.isfinite(labels).all()):
+        raise ValueError(f"The clusterer {name}'s `labels_` holds NaN or infinity; it must be {shape}.")
+    if kind in "USO" and backend.name == "numpy":
+        try:
+            np.unique(labels)
+        except TypeError:
+            raise TypeError(f"The clusterer {name}'s `labels_` cannot be sorted (mixed types?).") from None
+    elif kind not in "biuf":
+        where = "" if backend.name == "numpy" else f" on the {backend.name} backend"
+        raise TypeError(f"The clusterer {name}'s `labels_` must hold numbers{where}; got dtype {labels.dtype}.")
+    return labels
 
 
 def _runs_on(clusterer, backend):
