@@ -10,6 +10,7 @@ from sklearn.utils.validation import validate_data
 
 from .._groups import encode_labels
 from .._random import Stream, seed_from_random_state
+from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 
 # The map is trained on at most this many random rows (and at least
@@ -104,6 +105,7 @@ class SOM(ClusterMixin, BaseEstimator):
         self.backend = backend
 
     @runs_without_cub
+    @publishes_fitted_state
     def fit(self, X, y=None):
         """Train the map on X and label every row with its occupied neuron (``y`` is ignored)."""
         self._validate_params()
@@ -129,6 +131,7 @@ class SOM(ClusterMixin, BaseEstimator):
         self.cluster_centers_ = weights if self._on_device else backend.to_host(weights)
         return self
 
+    @publishes_fitted_state
     def fit_predict(self, X, y=None):
         return self.fit(X).labels_
 

@@ -13,11 +13,11 @@ import dask.array as da
 import numpy as np
 
 from .._random import seed_from_random_state
+from .._state import publishes_fitted_state
 from ..backends import get_backend
 from ..cluster import KMeans
 from ..distribution import BaseDistributor
 from ..over_sampling import SMOTE
-from ..over_sampling._base import publishes_fitted_state
 from ._data import check_dask_data
 from ._kmeans import fit_kmeans
 from ._partition import DaskGroupStats, count_groups

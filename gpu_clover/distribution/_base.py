@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array
 
 from .._groups import GroupNeighbors, build_groups, encode_labels
+from .._state import publishes_fitted_state
 from ..backends import get_backend, is_cupy_array
 
 
@@ -23,6 +24,7 @@ class BaseDistributor(BaseEstimator):
     clusterer (one cluster) that is the plain over-sampler.
     """
 
+    @publishes_fitted_state
     def fit(self, X, y, labels=None, neighbors=None):
         """Compute the distributions from data, cluster labels and neighbouring clusters.
 
@@ -63,6 +65,7 @@ class BaseDistributor(BaseEstimator):
         self.labels_ = labels if is_cupy_array(X) else backend.to_host(labels)
         return self._fit_groups(backend, X, groups, neighbors, first_seen, labels_given=labels_given)
 
+    @publishes_fitted_state
     def fit_distribute(self, X, y, labels=None, neighbors=None):
         """Fit and return ``(intra_distribution_, inter_distribution_)``."""
         self.fit(X, y, labels, neighbors)

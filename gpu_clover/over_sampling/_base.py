@@ -1,6 +1,5 @@
 """The pipeline shared by every over-sampler: validate, cluster, distribute, generate, assemble."""
 
-import functools
 import numbers
 import time
 import warnings
@@ -13,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._groups import GroupNeighbors, build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
+from .._state import publishes_fitted_state
 from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
@@ -33,35 +33,6 @@ CLUSTERER_SPEC = [
     HasMethods(["fit"]),
 ]
 AUTO_OR_NON_NEGATIVE = [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})]
-
-
-def publishes_fitted_state(method):
-    """Run a fitting method on a per-call copy of the estimator, then publish its fitted attributes.
-
-    The copy holds the estimator's attributes except the fitted ones (names ending
-    in ``_``), so concurrent calls on one instance never see each other's
-    intermediate state. At the end the fitted attributes of the call, all of them,
-    replace the estimator's in one dictionary update: the last call to finish
-    wins, with attributes that all come from it. A fitted attribute that is the
-    copy itself (``oversampler_`` of SMOTE) becomes the estimator.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        call = object.__new__(type(self))
-        vars(call).update({name: value for name, value in vars(self).items() if not _is_fitted(name)})
-        result = method(call, *args, **kwargs)
-        fitted = {name: self if value is call else value for name, value in vars(call).items() if _is_fitted(name)}
-        replaced = dict(vars(self))  # the old values outlive the update: no finalizer runs inside it
-        vars(self).update(fitted)
-        del replaced
-        return self if result is call else result
-
-    return wrapper
-
-
-def _is_fitted(name):
-    return name.endswith("_") and not name.startswith("_")
 
 
 class BaseClusterOverSampler(BaseOverSampler):
