@@ -190,7 +190,7 @@ class Backend:
         low, high = X.min(axis=0), X.max(axis=0)
         with np.errstate(over="ignore"):
             span = high - low
-        if not bool(xp.isfinite(span).all()):
+        if not self.all_finite(span):
             # The range overflows X's dtype: halving every value (exact but for subnormals) keeps
             # every difference finite, with the same quotients.
             X, low, span = X / 2, low / 2, high / 2 - low / 2

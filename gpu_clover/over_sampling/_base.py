@@ -265,7 +265,7 @@ def fitted_labels(clusterer, n_samples, backend):
     if labels.shape != (n_samples,):
         raise ValueError(f"The clusterer {name}'s `labels_` must be {shape}; got shape {labels.shape}.")
     kind = labels.dtype.kind
-    if kind == "f" and not bool(backend.xp.isfinite(labels).all()):
+    if kind == "f" and not backend.all_finite(labels):
         raise ValueError(f"The clusterer {name}'s `labels_` holds NaN or infinity; it must be {shape}.")
     if kind in "USO" and backend.name == "numpy":
         try:
