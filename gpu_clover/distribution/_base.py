@@ -124,41 +124,16 @@ def checked_shares(distributor, groups):
     up to at most 1 (up to rounding). Errors name the distributor and the key.
     """
     name = type(distributor).__name__
-    index = groups.index()
-    maps = {}
-    for attribute in ("intra_distribution_", "inter_distribution_"):
-        value = getattr(distributor, attribute, None)
-        if not isinstance(value, Mapping):
-            raise TypeError(
-                f"The distributor {name} must set `{attribute}` to a dict of shares after fit; got "
-                f"{'nothing' if value is None else type(value).__name__}."
-            )
-        maps[attribute] = value
-
-    def group(attribute, key, part):
-        try:
-            return index[part]
-        except (KeyError, TypeError):  # TypeError: an unhashable part
-            which = "which" if part is key else f"whose {part!r}"
-            raise ValueError(
-                f"{name}.{attribute} has the key {key!r}, {which} is no (cluster label, class label) group of the data."
-            ) from None
-
-    intra_groups = np.array([group("intra_distribution_", key, key) for key in maps["intra_distribution_"]], dtype=np.int64)
-    pairs = []
-    for key in maps["inter_distribution_"]:
-        if not (isinstance(key, tuple) and len(key) == 2):
-            raise ValueError(f"{name}.inter_distribution_ has the key {key!r}, which is no pair of groups.")
-        first, second = (group("inter_distribution_", key, part) for part in key)
-        if groups.klass[first] != groups.klass[second]:
-            raise ValueError(
-                f"Neighbouring cluster pairs must share a class label; {name}.inter_distribution_ has {key!r}."
-            )
-        pairs.append((first, second))
-    inter_pairs = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    items = [(attribute, key, share) for attribute, values in maps.items() for key, share in values.items()]
-    numeric = [isinstance(share, numbers.Real) for _, _, share in items]
-    shares = np.array([share if ok else np.nan for ok, (_, _, share) in zip(numeric, items)], dtype=np.float64)
+    intra, inter = (_shares_map(distributor, attribute) for attribute in ("intra_distribution_", "inter_distribution_"))
+    locate = _GroupOfKey(name, groups)
+    intra_groups = np.array([locate("intra_distribution_", key, key) for key in intra], dtype=np.int64)
+    inter_pairs = np.array([locate.pair(key) for key in inter], dtype=np.int64).reshape(-1, 2)
+    items = [
+        (attribute, key, share)
+        for attribute, values in (("intra_distribution_", intra), ("inter_distribution_", inter))
+        for key, share in values.items()
+    ]
+    shares = np.array([share if isinstance(share, numbers.Real) else np.nan for _, _, share in items], dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(shares) | (shares < 0))
     if bad.size:
         attribute, key, share = items[bad[0]]
@@ -168,8 +143,47 @@ def checked_shares(distributor, groups):
     over = np.flatnonzero((totals > 1) & ~np.isclose(totals, 1.0))
     if over.size:
         label = groups.classes.tolist()[over[0]]
-        raise ValueError(f"The shares of class {label!r} in {name}'s distributions add up to {totals[over[0]]}, above 1.")
+        raise ValueError(
+            f"The shares of class {label!r} in {name}'s distributions add up to {totals[over[0]]}, above 1."
+        )
     return intra_groups, inter_pairs, shares
+
+
+def _shares_map(distributor, attribute):
+    value = getattr(distributor, attribute, None)
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"The distributor {type(distributor).__name__} must set `{attribute}` to a dict of shares after fit; "
+            f"got {'nothing' if value is None else type(value).__name__}."
+        )
+    return value
+
+
+class _GroupOfKey:
+    """The group of a distribution key (a (cluster label, class label) pair), or an error naming the key."""
+
+    def __init__(self, name, groups):
+        self.name, self.groups, self.index = name, groups, groups.index()
+
+    def __call__(self, attribute, key, part):
+        try:
+            return self.index[part]
+        except (KeyError, TypeError):  # TypeError: an unhashable part
+            which = "which" if part is key else f"whose {part!r}"
+            raise ValueError(
+                f"{self.name}.{attribute} has the key {key!r}, {which} is no (cluster label, class label) group of the data."
+            ) from None
+
+    def pair(self, key):
+        """The two groups of an ``inter_distribution_`` key, of one class."""
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise ValueError(f"{self.name}.inter_distribution_ has the key {key!r}, which is no pair of groups.")
+        first, second = (self("inter_distribution_", key, part) for part in key)
+        if self.groups.klass[first] != self.groups.klass[second]:
+            raise ValueError(
+                f"Neighbouring cluster pairs must share a class label; {self.name}.inter_distribution_ has {key!r}."
+            )
+        return first, second
 
 
 def _proportional_to_size(groups):
