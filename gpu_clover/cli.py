@@ -15,8 +15,10 @@ import contextlib
 import importlib.util
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 
@@ -26,6 +28,7 @@ from ._timing import stage_listener
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 # --method -> the gpu_clover class it runs (SOMO / GeometricSOMO join when they exist).
 METHODS = {"kmeans-smote": "KMeansSMOTE", "smote": "SMOTE", "somo": "SOMO", "gsomo": "GeometricSOMO"}
@@ -45,19 +48,45 @@ class UsageError(Exception):
     """A problem the user can fix: reported as one line, exit status 2."""
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds the run as Ctrl-C does, so that temporary files are removed."""
+
+
 # ---------------------------------------------------------------- entry point
 def main(argv=None):
-    """Run the command; returns the exit status (0, 2 for usage errors, 130 when interrupted)."""
+    """Run the command; returns the exit status (0, 2 for usage errors, 130 when interrupted, 143 on SIGTERM)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args) or 0
+        with _sigterm_unwinds():
+            return args.run(args) or 0
     except UsageError as error:
         print(f"gpu-clover: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("gpu-clover: interrupted; no output was written.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("gpu-clover: terminated; no output was written.", file=sys.stderr)
+        return EXIT_TERMINATED
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """SIGTERM raises :class:`Terminated` inside this context (Python's default ends the process at once,
+    with no cleanup). Only the main thread may set signal handlers; elsewhere the default stays."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def build_parser():

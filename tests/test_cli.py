@@ -1,9 +1,12 @@
 """The ``gpu-clover`` command, driven end to end through a subprocess on real files."""
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -138,6 +141,38 @@ def test_failed_write_leaves_no_partial_file(files):
     assert leftovers(files) == []
 
 
+# A stand-in for a slow stage: it makes a file (so the test knows it has begun), then sleeps.
+SLOW_STAGES = {
+    "write": "pandas.DataFrame.to_csv = lambda self, path, **kwargs: (open(path, 'w').write('half a fi'), time.sleep(60))\n",
+    "fit": (
+        "import gpu_clover.over_sampling._base as base\n"
+        "base.BaseClusterOverSampler._resample = lambda *args: (open(sys.argv[-1], 'w').close(), time.sleep(60))\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("stage", list(SLOW_STAGES))
+@pytest.mark.parametrize(("signal_number", "status", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_signal_during_a_stage_ends_promptly_and_leaves_no_temporary_file(files, stage, signal_number, status, word):
+    """SIGTERM or Ctrl-C while resampling or writing: exit status 128 + signal at once, one line on
+    stderr, no output and no temporary file."""
+    out, began = files / "out.csv", files / ".gpu-clover-began"
+    code = "import sys, time, pandas\n" + SLOW_STAGES[stage] + "from gpu_clover.cli import main\nsys.exit(main(sys.argv[1:-1]))\n"
+    command = [sys.executable, "-c", code, "resample", files / "in.parquet", "-o", out, "--target", "label", began]
+    process = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not leftovers(files) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert leftovers(files), f"the {stage} never started"
+    with contextlib.suppress(FileNotFoundError):
+        began.unlink()
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == status, stderr
+    assert stderr.strip().splitlines() == [f"gpu-clover: {word}; no output was written."]
+    assert leftovers(files) == [] and not out.exists()
+
+
 def test_failed_resampling_writes_nothing(files):
     # A ratio below the current one would have to remove minority rows: the sampler refuses.
     table = read(files / "in.csv")
@@ -148,6 +183,16 @@ def test_failed_resampling_writes_nothing(files):
     assert_usage_error(result, "resampling failed")
     assert not (files / "out.csv").exists()
     assert leftovers(files) == []
+
+
+def test_strategy_asking_for_fewer_rows_than_a_class_has(files):
+    result = run_cli(
+        "resample", files / "in.csv", "-o", files / "out.csv", "--target", "label",
+        "--sampling-strategy", '{"fraud": 100, "review": 30}',
+    )  # fmt: skip
+    assert_usage_error(result, "sampling_strategy asks for 30 samples of class 'review', which has 40 already", "at least 40")
+    assert "Originally" not in result.stderr
+    assert not (files / "out.csv").exists()
 
 
 def write_variant(files, name, change):

@@ -188,7 +188,12 @@ class Backend:
         """float32 ``X`` scaled per feature to [0, 1] (a constant feature becomes 0)."""
         xp = self.xp
         low, high = X.min(axis=0), X.max(axis=0)
-        span = high - low
+        with np.errstate(over="ignore"):
+            span = high - low
+        if not self.all_finite(span):
+            # The range overflows X's dtype: halving every value (exact but for subnormals) keeps
+            # every difference finite, with the same quotients.
+            X, low, span = X / 2, low / 2, high / 2 - low / 2
         return ((X - low) / xp.where(span > 0, span, 1)).astype(xp.float32)
 
     def centered_columns(self, X):

@@ -414,6 +414,8 @@ class CuPyBackend(Backend):
         kmeans_kernel("range_totals", ctype)(
             (-(-d // 256),), (256,), (partial_low, partial_high, np.int64(n_chunks), np.int32(d), low, span)
         )
+        if not self.all_finite(span):  # a range that overflows X's dtype: the generic halving
+            return super().minmax_scaled(X)
         out = cp.empty((n, d), dtype=cp.float32)
         kmeans_kernel("scale_to_unit", ctype)((_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out))
         return out

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._random import Stream, seed_from_random_state
+from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 
 # Above twice this many rows, Lloyd first converges on a random subsample of this
@@ -68,6 +69,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         self.fit_sample_size = fit_sample_size
 
     @runs_without_cub
+    @publishes_fitted_state
     def fit(self, X, y=None):
         """Compute the clusters of X (``y`` is ignored)."""
         self._validate_params()
@@ -97,6 +99,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         labels = backend.nearest_center(X, backend.asarray(self.cluster_centers_, dtype=X.dtype))
         return labels if is_cupy_array(X) else backend.to_host(labels)
 
+    @publishes_fitted_state
     def fit_predict(self, X, y=None):
         return self.fit(X).labels_
 

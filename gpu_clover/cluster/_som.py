@@ -10,6 +10,7 @@ from sklearn.utils.validation import validate_data
 
 from .._groups import encode_labels
 from .._random import Stream, seed_from_random_state
+from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 
 # The map is trained on at most this many random rows (and at least
@@ -104,6 +105,7 @@ class SOM(ClusterMixin, BaseEstimator):
         self.backend = backend
 
     @runs_without_cub
+    @publishes_fitted_state
     def fit(self, X, y=None):
         """Train the map on X and label every row with its occupied neuron (``y`` is ignored)."""
         self._validate_params()
@@ -129,6 +131,7 @@ class SOM(ClusterMixin, BaseEstimator):
         self.cluster_centers_ = weights if self._on_device else backend.to_host(weights)
         return self
 
+    @publishes_fitted_state
     def fit_predict(self, X, y=None):
         return self.fit(X).labels_
 
@@ -174,13 +177,30 @@ def neuron_positions(n_rows, n_columns, topology):
 
 
 def principal_axes_init(backend, X, n_rows, n_columns):
-    """Neurons on a grid spanning +-1 standard deviation along the two principal axes."""
+    """Neurons on a grid spanning +-1 standard deviation along the two principal axes.
+
+    The axes come from the eigendecomposition of the smaller Gram matrix of the
+    centred rows ``C``: ``C.T C`` (d x d) when there are at least as many rows
+    as features, else ``C C.T`` (n x n). Both give the axes of an SVD of ``C``,
+    at a cost of ``min(n, d)^2 max(n, d)``. ``X`` is min-max scaled, so neither
+    product can overflow.
+    """
     xp = backend.xp
+    n_samples, n_features = X.shape
     centred, mean = backend.centered_columns(X)
-    cov = backend.to_host(xp.matmul(centred.T, centred)).astype(np.float64) / max(X.shape[0] - 1, 1)
-    values, vectors = np.linalg.eigh(cov)
-    top = np.argsort(values)[::-1][:2]
-    axes = vectors[:, top] * np.sqrt(np.maximum(values[top], 0))  # (n_features, <= 2)
+    dof = max(n_samples - 1, 1)
+    if n_features <= n_samples:
+        cov = backend.to_host(xp.matmul(centred.T, centred)).astype(np.float64) / dof
+        values, vectors = np.linalg.eigh(cov)
+        top = np.argsort(values)[::-1][:2]
+        axes = vectors[:, top] * np.sqrt(np.maximum(values[top], 0))  # (n_features, <= 2)
+    else:
+        values, vectors = np.linalg.eigh(backend.to_host(xp.matmul(centred, centred.T)).astype(np.float64))
+        top = np.argsort(values)[::-1][:2]
+        # An eigenvector u of C C.T gives the covariance's axis C.T u / |C.T u|, of standard
+        # deviation |C.T u| / sqrt(n - 1): their product is C.T u / sqrt(n - 1).
+        rows = backend.asarray(vectors[:, top].T, dtype=xp.float64)
+        axes = backend.to_host(xp.matmul(rows, centred.astype(xp.float64))).T / np.sqrt(dof)
     steps = [np.linspace(-1, 1, n) if n > 1 else np.zeros(1) for n in (n_rows, n_columns)]
     grid = np.stack(np.meshgrid(*steps, indexing="ij"), axis=-1).reshape(-1, 2)[:, : axes.shape[1]]
     weights = mean[None, :] + grid @ axes.T

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._random import seed_from_random_state
+from .._state import publishes_fitted_state
 from ..backends import get_backend
 from ..cluster import KMeans
 from ..distribution import BaseDistributor
@@ -26,6 +27,7 @@ from ._partition import DaskGroupStats, count_groups
 class DaskOverSamplerMixin:
     """``fit`` / ``fit_resample`` on dask collections, for gpu_clover's over-samplers."""
 
+    @publishes_fitted_state
     def fit(self, X, y):
         """Validate the collections and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
@@ -36,6 +38,7 @@ class DaskOverSamplerMixin:
         self.sampling_strategy_ = self._requested_samples(data)
         return self
 
+    @publishes_fitted_state
     def fit_resample(self, X, y, **fit_params):
         """Resample dask collections.
 
@@ -105,9 +108,13 @@ class DaskOverSamplerMixin:
             clusterer.fit(X, **fit_params)
             self.neighbors_ = getattr(clusterer, "neighbors_", None)
             labels = clusterer.predict(X)
-            return (labels if isinstance(labels, da.Array) else labels.to_dask_array(lengths=True)).rechunk(
-                (X.chunks[0],)
-            )
+            labels = labels if isinstance(labels, da.Array) else labels.to_dask_array(lengths=True)
+            if labels.shape != (X.shape[0],):
+                raise ValueError(
+                    f"The clusterer {type(clusterer).__name__}'s `predict(X)` must give one cluster label per row, "
+                    f"shape (n_samples,) = ({X.shape[0]},); got shape {labels.shape}."
+                )
+            return labels.rechunk((X.chunks[0],))
         raise TypeError(
             "On Dask the clusterer must be gpu_clover's KMeans or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."

@@ -1,10 +1,14 @@
 """The distributor interface: how many synthetic rows go to each group."""
 
+import numbers
+from collections.abc import Mapping
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array
 
 from .._groups import build_groups, encode_labels
+from .._state import publishes_fitted_state
 from ..backends import get_backend, is_cupy_array
 from ..neighbors import GroupNeighbors
 
@@ -24,6 +28,7 @@ class BaseDistributor(BaseEstimator):
     # Subclasses list their parameters' constraints here (checked at fit); none for this one.
     _parameter_constraints: dict = {}
 
+    @publishes_fitted_state
     def fit(self, X, y, labels=None, neighbors=None):
         """Compute the distributions from data, cluster labels and neighbouring clusters.
 
@@ -51,6 +56,8 @@ class BaseDistributor(BaseEstimator):
         if not labels_given:
             labels = backend.xp.zeros(X.shape[0], dtype=backend.xp.int64)
         labels = backend.asarray(labels if backend.is_native(labels) else np.asarray(labels))
+        if labels.ndim != 1:
+            raise ValueError(f"labels must have shape (n_samples,), one cluster label per row; got {labels.shape}.")
         if labels.shape[0] != X.shape[0]:
             raise ValueError(
                 f"Number of labels should be equal to the number of samples. Got {labels.shape[0]} and {X.shape[0]} instead."
@@ -62,6 +69,7 @@ class BaseDistributor(BaseEstimator):
         self.labels_ = labels if is_cupy_array(X) else backend.to_host(labels)
         return self._fit_groups(backend, X, groups, neighbors, first_seen, labels_given=labels_given)
 
+    @publishes_fitted_state
     def fit_distribute(self, X, y, labels=None, neighbors=None):
         """Fit and return ``(intra_distribution_, inter_distribution_)``."""
         self.fit(X, y, labels, neighbors)
@@ -88,7 +96,7 @@ class BaseDistributor(BaseEstimator):
         self._distribute(backend, X, groups, neighbors, stats or GroupNeighbors(backend, X, groups))
         if not labels_given:  # no clustering: the distribution of the unclustered data
             self.intra_distribution_, self.inter_distribution_ = self._unclustered_distribution(groups), {}
-        self._check_proportions()
+        self._check_proportions(groups)
         return self
 
     def _distribute(self, backend, X, groups, neighbors, stats):
@@ -99,17 +107,88 @@ class BaseDistributor(BaseEstimator):
         """The intra distribution when ``fit`` got no labels: each class whole in cluster 0."""
         return _proportional_to_size(groups)
 
-    def _check_proportions(self):
-        totals = {}
-        for (_, label), share in self.intra_distribution_.items():
-            totals[label] = totals.get(label, 0.0) + share
-        for ((_, label1), (_, label2)), share in self.inter_distribution_.items():
-            if label1 != label2:
-                raise ValueError(f"Neighbouring cluster pairs must share a class label; got {label1!r} and {label2!r}.")
-            totals[label1] = totals.get(label1, 0.0) + share
-        bad = {label: total for label, total in totals.items() if not np.isclose(total, 1.0)}
+    def _check_proportions(self, groups):
+        """Valid shares (:func:`checked_shares`) that add up to 1 for every class served."""
+        intra_groups, inter_pairs, shares = checked_shares(self, groups)
+        item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
+        totals = np.bincount(item_class, weights=shares, minlength=len(groups.classes))
+        labels = groups.classes.tolist()
+        bad = {labels[c]: float(totals[c]) for c in np.unique(item_class) if not np.isclose(totals[c], 1.0)}
         if bad:
             raise ValueError(f"The proportions of each class must sum to 1; got {bad}.")
+
+
+def checked_shares(distributor, groups):
+    """A fitted distributor's shares as ``(intra_groups, inter_pairs, shares)``, checked.
+
+    ``intra_groups``: the group of each ``intra_distribution_`` key; ``inter_pairs``:
+    the two groups of each ``inter_distribution_`` key, shape (n_pairs, 2);
+    ``shares``: the intra values then the inter values, float64. Every key must
+    be a (cluster label, class label) group with rows (a pair: two groups of one
+    class), every share a finite number >= 0, and the shares of a class must add
+    up to at most 1 (up to rounding). Errors name the distributor and the key.
+    """
+    name = type(distributor).__name__
+    intra, inter = (_shares_map(distributor, attribute) for attribute in ("intra_distribution_", "inter_distribution_"))
+    locate = _GroupOfKey(name, groups)
+    intra_groups = np.array([locate("intra_distribution_", key, key) for key in intra], dtype=np.int64)
+    inter_pairs = np.array([locate.pair(key) for key in inter], dtype=np.int64).reshape(-1, 2)
+    items = [
+        (attribute, key, share)
+        for attribute, values in (("intra_distribution_", intra), ("inter_distribution_", inter))
+        for key, share in values.items()
+    ]
+    shares = np.array([share if isinstance(share, numbers.Real) else np.nan for _, _, share in items], dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(shares) | (shares < 0))
+    if bad.size:
+        attribute, key, share = items[bad[0]]
+        raise ValueError(f"{name}.{attribute}[{key!r}] must be a finite number >= 0; got {share!r}.")
+    item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
+    totals = np.bincount(item_class, weights=shares, minlength=len(groups.classes))
+    over = np.flatnonzero((totals > 1) & ~np.isclose(totals, 1.0))
+    if over.size:
+        label = groups.classes.tolist()[over[0]]
+        raise ValueError(
+            f"The shares of class {label!r} in {name}'s distributions add up to {totals[over[0]]}, above 1."
+        )
+    return intra_groups, inter_pairs, shares
+
+
+def _shares_map(distributor, attribute):
+    value = getattr(distributor, attribute, None)
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"The distributor {type(distributor).__name__} must set `{attribute}` to a dict of shares after fit; "
+            f"got {'nothing' if value is None else type(value).__name__}."
+        )
+    return value
+
+
+class _GroupOfKey:
+    """The group of a distribution key (a (cluster label, class label) pair), or an error naming the key."""
+
+    def __init__(self, name, groups):
+        self.name, self.groups, self.index = name, groups, groups.index()
+
+    def __call__(self, attribute, key, part):
+        try:
+            return self.index[part]
+        except (KeyError, TypeError):  # TypeError: an unhashable part
+            which = "which" if part is key else f"whose {part!r}"
+            raise ValueError(
+                f"{self.name}.{attribute} has the key {key!r}, {which} is no (cluster label, class label) group of the data."
+            ) from None
+
+    def pair(self, key):
+        """The two groups of an ``inter_distribution_`` key, of one class."""
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise ValueError(f"{self.name}.inter_distribution_ has the key {key!r}, which is no pair of groups.")
+        first, second = (self("inter_distribution_", key, part) for part in key)
+        if self.groups.klass[first] != self.groups.klass[second]:
+            raise ValueError(
+                f"Neighbouring cluster pairs must share a class label; {self.name}.inter_distribution_ has {key!r}."
+            )
+        return first, second
 
 
 def _proportional_to_size(groups):
@@ -126,11 +205,15 @@ def _check_neighbors(neighbors, cluster_labels):
     """Neighbouring pairs as a host (n_pairs, 2) array of known, unique pairs."""
     if neighbors is None:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.asarray(neighbors.get() if hasattr(neighbors, "get") else neighbors)
+    what = "pairs of neighbouring cluster labels (a clusterer's `neighbors_`)"
+    try:
+        pairs = np.asarray(neighbors.get() if hasattr(neighbors, "get") else neighbors)
+    except ValueError:  # ragged
+        raise ValueError(f"neighbors must have shape (n_pairs, 2), {what}; got ragged pairs.") from None
     if pairs.size == 0:
         return pairs.reshape(0, 2)
     if pairs.ndim != 2 or pairs.shape[1] != 2:
-        raise ValueError(f"neighbors must have shape (n_pairs, 2); got {pairs.shape}.")
+        raise ValueError(f"neighbors must have shape (n_pairs, 2); got {pairs.shape}. They are {what}.")
     if not np.isin(pairs, cluster_labels).all():
         raise ValueError("Attribute `neighbors_` contains unknown labels.")
     unique = {tuple(sorted(pair)) for pair in pairs.tolist()}

@@ -13,10 +13,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, St
 
 from .._groups import build_groups, encode_labels
 from .._random import seed_from_random_state, stream_bases
+from .._state import publishes_fitted_state
 from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
 from ..distribution import BaseDistributor, DensityDistributor
+from ..distribution._base import checked_shares
 from ..neighbors import SEARCH_MODES, GroupNeighbors, is_neighbors_estimator
 from ._allocation import allocate_samples
 from ._generation import smote_inter
@@ -54,6 +56,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         "neighbor_search": [StrOptions(set(SEARCH_MODES))],
     }
 
+    @publishes_fitted_state
     def fit(self, X, y):
         """Validate the data and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
@@ -64,6 +67,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         return self
 
     @runs_without_cub
+    @publishes_fitted_state
     def fit_resample(self, X, y, **fit_params):
         """Resample the data set.
 
@@ -81,6 +85,8 @@ class BaseClusterOverSampler(BaseOverSampler):
 
         After the call, ``stage_seconds_`` holds the wall-clock seconds of each
         stage (validate, cluster, neighbors, distribute, generate, assemble).
+        Concurrent calls on one instance are safe: each works on its own state,
+        and the fitted attributes are those of the call that finished last.
         """
         self._validate_params()
         self.random_state_ = check_random_state(self.random_state)
@@ -150,8 +156,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         else:
             on_device = _runs_on(self.clusterer_, backend)
             self.clusterer_.fit(data.X if on_device else data.X_host(), **fit_params)
-            labels = self.clusterer_.labels_
-            labels = backend.asarray(labels if backend.is_native(labels) else np.asarray(labels))
+            labels = backend.asarray(fitted_labels(self.clusterer_, data.X.shape[0], backend))
             self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
         self.labels_ = labels if data.on_device else backend.to_host(labels)
         return labels
@@ -166,16 +171,12 @@ class BaseClusterOverSampler(BaseOverSampler):
 
     def _allocate(self, data, groups):
         """Rows per intra item (group) and inter item (pair of groups), exact per class."""
-        intra, inter = self.distributor_.intra_distribution_, self.distributor_.inter_distribution_
+        intra_groups, inter_pairs, shares = checked_shares(self.distributor_, groups)
         requested = np.zeros(len(data.classes), dtype=np.int64)
         class_code = {label: code for code, label in enumerate(data.classes.tolist())}
         for label, n in self.sampling_strategy_.items():
             requested[class_code[label]] = n
-        index = groups.index()
-        intra_groups = np.array([index[key] for key in intra], dtype=np.int64)
-        inter_pairs = np.array([(index[a], index[b]) for a, b in inter], dtype=np.int64).reshape(-1, 2)
         item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
-        shares = np.array(list(intra.values()) + list(inter.values()), dtype=np.float64)
         counts = allocate_samples(requested, item_class, shares)
         served = np.bincount(item_class, weights=counts, minlength=len(requested)).astype(np.int64)
         unserved = [data.classes.tolist()[c] for c in np.flatnonzero((requested > 0) & (served == 0))]
@@ -292,6 +293,36 @@ class BaseClusterOverSampler(BaseOverSampler):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+def fitted_labels(clusterer, n_samples, backend):
+    """The fitted clusterer's ``labels_``, checked: one finite, sortable label per row.
+
+    Returned as an array of ``backend`` (when it already is one) or a NumPy array.
+    Any sortable labels work on the host (integers, floats, strings); a device
+    backend takes numbers only.
+    """
+    name = type(clusterer).__name__
+    shape = f"an array of shape (n_samples,) = ({n_samples},), one cluster label per row"
+    labels = getattr(clusterer, "labels_", None)
+    if labels is None:
+        state = "has no attribute `labels_`" if not hasattr(clusterer, "labels_") else "has `labels_` None"
+        raise TypeError(f"The clusterer {name} {state} after fit; it must set `labels_` to {shape}.")
+    labels = labels if backend.is_native(labels) else np.asarray(labels)
+    if labels.shape != (n_samples,):
+        raise ValueError(f"The clusterer {name}'s `labels_` must be {shape}; got shape {labels.shape}.")
+    kind = labels.dtype.kind
+    if kind == "f" and not backend.all_finite(labels):
+        raise ValueError(f"The clusterer {name}'s `labels_` holds NaN or infinity; it must be {shape}.")
+    if kind in "USO" and backend.name == "numpy":
+        try:
+            np.unique(labels)
+        except TypeError:
+            raise TypeError(f"The clusterer {name}'s `labels_` cannot be sorted (mixed types?).") from None
+    elif kind not in "biuf":
+        where = "" if backend.name == "numpy" else f" on the {backend.name} backend"
+        raise TypeError(f"The clusterer {name}'s `labels_` must hold numbers{where}; got dtype {labels.dtype}.")
+    return labels
 
 
 def _runs_on(clusterer, backend):

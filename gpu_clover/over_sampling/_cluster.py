@@ -86,7 +86,7 @@ class ClusterOverSampler(BaseClusterOverSampler):
         self.transformer_ = None
         if isinstance(self.oversampler, Pipeline):
             if self.oversampler.steps[:-1]:
-                self.transformer_ = Pipeline(self.oversampler.steps[:-1]).fit(data.X_host())
+                self.transformer_ = clone(Pipeline(self.oversampler.steps[:-1])).fit(data.X_host())
             self.oversampler_ = clone(self.oversampler.steps[-1][-1])
         else:
             self.oversampler_ = clone(self.oversampler)

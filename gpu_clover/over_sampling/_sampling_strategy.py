@@ -66,9 +66,8 @@ def resolve_sampling_strategy(strategy, classes, counts, y_host=None):
                 raise TypeError(f"sampling_strategy[{label!r}] must be an integer number of samples; got {target!r}.")
             if target < stats[label]:
                 raise ValueError(
-                    "With over-sampling methods, the number of samples in a class should be greater or equal "
-                    f"to the original number of samples. Originally, there is {stats[label]} samples and "
-                    f"{target} samples are asked."
+                    f"sampling_strategy asks for {target} samples of class {label!r}, which has {stats[label]} "
+                    f"already: a dict gives the samples wanted after over-sampling, at least {stats[label]}."
                 )
             wanted[label] = int(target) - stats[label]
         return OrderedDict((c, wanted[c]) for c in classes if c in wanted)

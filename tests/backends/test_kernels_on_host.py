@@ -281,6 +281,26 @@ def test_som_preparation_scales_and_centers_as_the_generic_code(backend, cupy_mo
     np.testing.assert_allclose(mean, want_mean, rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(40, 300), (300, 40)])
+def test_som_principal_axes_as_the_generic_code(backend, shape):
+    """The initial map on this backend, from C.T C (tall data) or C C.T (wide data)."""
+    from gpu_clover.cluster._som import principal_axes_init
+
+    X = np.random.default_rng(16).random(shape).astype(np.float32)
+    got = backend.to_host(principal_axes_init(backend, X, 5, 4))
+    want = principal_axes_init(get_backend("numpy"), X, 5, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(("dtype", "big"), [(np.float64, 1.7e308), (np.float32, 3e38)])
+def test_som_preparation_scales_a_range_beyond_the_dtype_maximum(backend, dtype, big):
+    """A feature whose max - min overflows: finite [0, 1] values, as the generic code's."""
+    X = (np.random.default_rng(15).uniform(-1, 1, size=(200, 5)) * big).astype(dtype)
+    got = backend.to_host(backend.minmax_scaled(X))
+    assert np.isfinite(got).all() and got.min() == 0 and got.max() == 1
+    np.testing.assert_array_equal(got, get_backend("numpy").minmax_scaled(X))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("truncation", "deformation"), [(1.0, 0.0), (0.0, 0.0), (-0.5, 0.3), (0.5, 1.0)])
 @pytest.mark.parametrize("strategy", [None, "majority", "combined"])

@@ -1,12 +1,14 @@
 """gpu_clover.cluster.KMeans: correct clusters, inertia close to scikit-learn's, the documented options."""
 
+import threading
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SklearnKMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from gpu_clover.cluster import KMeans
+from gpu_clover.cluster import SOM, KMeans
 from gpu_clover.cluster import _kmeans as kmeans_module
 
 
@@ -173,3 +175,29 @@ def test_one_cluster_is_the_mean(backend):
     model = KMeans(n_clusters=1, backend=backend).fit(X)
     np.testing.assert_allclose(model.cluster_centers_[0], X.mean(axis=0), rtol=1e-12)
     assert (model.labels_ == 0).all()
+
+
+@pytest.mark.parametrize("make", [lambda: KMeans(4, random_state=0, backend="numpy"), lambda: SOM(random_state=0, backend="numpy")])
+def test_concurrent_fits_on_one_instance(make):
+    """Four threads fit one clusterer on data sets of different sizes: each fit_predict returns what
+    it returns alone, and the fitted attributes afterwards all come from one fit."""
+    sets = [make_blobs(150 + 50 * i, centers=4, n_features=3, random_state=i)[0] for i in range(4)]
+    alone = [make().fit_predict(X) for X in sets]
+    shared, results = make(), {}
+    barrier = threading.Barrier(4)
+
+    def work(i):
+        barrier.wait()
+        for attempt in range(3):
+            results[i, attempt] = shared.fit_predict(sets[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 12
+    for (i, _), labels in results.items():
+        np.testing.assert_array_equal(labels, alone[i])
+    (i,) = [i for i, X in enumerate(sets) if len(X) == len(shared.labels_)]
+    np.testing.assert_array_equal(shared.cluster_centers_, make().fit(sets[i]).cluster_centers_)

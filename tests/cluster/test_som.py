@@ -1,12 +1,15 @@
 """gpu_clover.cluster.SOM: the reference's grid, numbering and adjacency rules; a well-trained map."""
 
+import time
+
 import numpy as np
 import pytest
 from imblearn_extra.clover.clusterer import SOM as ReferenceSOM
 from sklearn.datasets import make_blobs
 
+from gpu_clover.backends import get_backend
 from gpu_clover.cluster import SOM
-from gpu_clover.cluster._som import grid_shape, occupied_neighbors
+from gpu_clover.cluster._som import grid_shape, occupied_neighbors, principal_axes_init
 
 
 def reference_neighbors(occupied, n_rows, n_columns, topology):
@@ -115,3 +118,40 @@ def test_bad_parameters():
         SOM(topology="triangular").fit(np.zeros((5, 2)))
     with pytest.raises(ValueError):
         SOM(learning_rate=0).fit(np.zeros((5, 2)))
+
+
+def _axes_weights(X, axes, n_rows, n_columns):
+    """Neuron weights of a grid spanning ``axes`` (columns) around X's mean, as the initialisation lays them."""
+    steps = [np.linspace(-1, 1, n) for n in (n_rows, n_columns)]
+    grid = np.stack(np.meshgrid(*steps, indexing="ij"), axis=-1).reshape(-1, 2)
+    return X.mean(axis=0) + grid @ axes.T
+
+
+@pytest.mark.parametrize("shape", [(30, 400), (50, 8)])
+def test_principal_axes_are_those_of_an_svd(shape):
+    """Wide data (more features than rows) and tall data: the SVD's axes, up to their signs."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=shape) * np.linspace(3, 0.1, shape[1])
+    got = principal_axes_init(get_backend("numpy"), X, 4, 3)
+    _, s, vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    axes = (vt[:2] * (s[:2, None] / np.sqrt(len(X) - 1))).T
+    candidates = [_axes_weights(X, axes * signs, 4, 3) for signs in ([1, 1], [1, -1], [-1, 1], [-1, -1])]
+    assert min(np.abs(got - want).max() for want in candidates) < 1e-9
+
+
+def test_many_features_fit_quickly():
+    X = np.random.default_rng(6).normal(size=(30, 10000))
+    start = time.perf_counter()
+    som = SOM(random_state=0, backend="numpy").fit(X)
+    assert time.perf_counter() - start < 5  # a d x d eigendecomposition would take minutes
+    assert som.labels_.shape == (30,) and np.isfinite(som.cluster_centers_).all()
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float32, 3e38), (np.float64, 1.7e308)])
+def test_values_near_the_dtype_maximum(dtype, big):
+    """A feature range beyond the dtype's maximum: the same map as on the data scaled down."""
+    X = (np.random.default_rng(7).uniform(-1, 1, size=(60, 3)) * big).astype(dtype)
+    som = SOM(random_state=0, backend="numpy").fit(X)
+    scaled_down = SOM(random_state=0, backend="numpy").fit(X / 4)
+    assert np.isfinite(som.cluster_centers_).all()
+    np.testing.assert_array_equal(som.labels_, scaled_down.labels_)

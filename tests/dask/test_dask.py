@@ -145,6 +145,30 @@ def test_random_state_attribute_as_on_one_machine(client, data):
     assert sampler.random_state_ is seeded
     with pytest.raises(TypeError, match=r"positional argument"):
         gdask.KMeansSMOTE("auto", 7)
+
+
+class _ShortLabels:
+    """A stand-in for a Dask-native clusterer (dask_ml's module) whose ``predict`` drops a row."""
+
+    __module__ = "dask_ml.stand_in"
+
+    def get_params(self, deep=True):
+        return {}
+
+    def fit(self, X):
+        return self
+
+    def predict(self, X):
+        return da.zeros(X.shape[0] - 1, chunks=X.shape[0] - 1, dtype=np.int64)
+
+
+def test_dask_native_clusterer_with_labels_of_another_shape(data):
+    X, y = data
+    sampler = gdask.ClusterOverSampler(gpu_clover.SMOTE(), _ShortLabels(), backend="numpy")
+    with pytest.raises(ValueError, match=r"_ShortLabels's `predict\(X\)` must give one cluster label per row, shape \(n_samples,\)"):
+        sampler.fit_resample(da.from_array(X, chunks=(1000, 2)), da.from_array(y, chunks=1000))
+
+
 def test_worker_killed_mid_run_gives_the_complete_result(client, data):
     X, y = data
     _, X_ref, y_ref = resample(X, y, chunks=500)

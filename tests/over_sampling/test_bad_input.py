@@ -145,7 +145,7 @@ BAD_INPUTS = [
         "dict fewer rows",
         lambda: kmeans_smote(sampling_strategy={1: 10}).fit_resample(X, Y),
         ValueError,
-        r"there is 15 samples and 10 samples are asked",
+        r"sampling_strategy asks for 10 samples of class 1, which has 15 already: .*at least 15\.",
     ),
     (
         "dict float count",
