@@ -120,6 +120,12 @@ def build_parser():
     )
     resample.add_argument("--n-clusters", type=_positive_int, metavar="K", help="clusters (default: the method's)")
     resample.add_argument("--k-neighbors", type=_positive_int, metavar="K", help="SMOTE neighbours (default: 5)")
+    resample.add_argument(
+        "--neighbor-search",
+        choices=["auto", "exact"],
+        help="groups above 4096 rows: bounded-cost search and sampled density (auto), or every pair (exact); "
+        "default: auto",
+    )
     resample.add_argument("--random-state", type=int, metavar="N", help="seed, for reproducible output")
     resample.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     resample.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -212,6 +218,7 @@ def run_resample(args):
         random_state=args.random_state,
         backend=args.backend,
         k_neighbors=args.k_neighbors,
+        neighbor_search=args.neighbor_search,
         n_clusters=args.n_clusters,
     )
 

@@ -110,6 +110,16 @@ def test_smote_with_json_strategy_and_quiet(files):
     assert read(files / "out.csv")["label"].value_counts().to_dict() == {"ok": 480, "fraud": 100, "review": 90}
 
 
+def test_neighbor_search_option_reaches_the_sampler(files):
+    args = ("resample", files / "in.csv", "--target", "label", "--random-state", 1, "--quiet")
+    exact = run_cli(*args, "-o", files / "exact.csv", "--neighbor-search", "exact")
+    auto = run_cli(*args, "-o", files / "auto.csv")
+    assert exact.returncode == 0 == auto.returncode, exact.stderr + auto.stderr
+    assert read(files / "exact.csv").equals(read(files / "auto.csv"))  # small groups: exact in both modes
+    refused = run_cli(*args, "-o", files / "x.csv", "--neighbor-search", "fast")
+    assert refused.returncode == 2 and "argument --neighbor-search: invalid choice: 'fast'" in refused.stderr
+
+
 def test_existing_output_needs_force(files):
     out = files / "out.csv"
     out.write_text("precious\n")
