@@ -16,6 +16,7 @@ cells method above that), so no step costs more than a bounded amount per row.
 import numpy as np
 
 from ._cells import balanced_cells, run_means
+from ._ranking import rank_operands, smallest_k
 
 CELL_ROWS = 16
 CANDIDATES = 4096
@@ -42,7 +43,7 @@ def cell_knn(backend, X, rows, offsets, lengths, k, grouped_knn):
     positions, cell_offsets, cell_lengths, cell_group = balanced_cells(
         backend, X, rows, positions, starts, lengths, CELL_ROWS
     )
-    search = _CellSearch(backend, X[rows[positions]], group_of, lengths, cell_offsets, cell_lengths)
+    search = _CellSearch(backend, X[rows[positions]], lengths, cell_offsets, cell_lengths)
     cells_per_group = np.bincount(cell_group, minlength=len(lengths)).astype(np.int64)
     first_cell = np.concatenate([[0], np.cumsum(cells_per_group)[:-1]]).astype(np.int64)
     # Enough cells to hold k neighbours besides the row itself.
@@ -75,34 +76,14 @@ def cell_knn(backend, X, rows, offsets, lengths, k, grouped_knn):
 
 
 class _CellSearch:
-    """The rows of the cells, centered on their group's mean, as the two GEMM operands.
+    """The cells' rows as GEMM operands (:func:`~._ranking.rank_operands`, in cell order: index
+    ``i`` is position ``i`` of the cells' permutation), their centers and probe lists."""
 
-    ``left`` holds ``[-2 x, 1]`` and ``right`` holds ``[x, |x|^2]``, so one product gives
-    ``|y|^2 - 2 x.y``: the squared distance less the query's own norm, which ranks the
-    candidates of a query as the distance does. Rows are in cell order (``index`` ``i``
-    is position ``i`` of the cells' permutation).
-    """
-
-    def __init__(self, backend, points, group_of, group_lengths, cell_offsets, cell_lengths):
-        xp = self.xp = backend.xp
-        self.backend = backend
+    def __init__(self, backend, points, group_lengths, cell_offsets, cell_lengths):
+        self.backend, self.xp = backend, backend.xp
         self.cell_offsets, self.cell_lengths = cell_offsets, cell_lengths
-        points = points - run_means(backend, points, group_lengths)[group_of]
-        # Scaled by a power of two to at most 1 (the ranking is unchanged): no square overflows,
-        # and a column that must not be chosen can carry a large finite norm (an infinite one
-        # would meet the zeros that BLAS pads its blocks with and become NaN).
-        largest = backend.reduce_to_scalar(xp.abs(points), "max")
-        if largest > 0:
-            points = xp.ldexp(points, -int(np.ceil(np.log2(largest))))
-        self.far = points.dtype.type(np.finfo(points.dtype).max / 16)
-        n, d = points.shape
-        self.left = xp.empty((n, d + 1), dtype=points.dtype)
-        self.left[:, :d] = points * -2
-        self.left[:, d] = 1
-        self.right = xp.empty((n, d + 1), dtype=points.dtype)
-        self.right[:, :d] = points
-        self.right[:, d] = (points * points).sum(axis=1)
-        self.centers = run_means(backend, points, cell_lengths)
+        self.left, self.right, self.far = rank_operands(backend, points, group_lengths)
+        self.centers = run_means(backend, self.right[:, :-1], cell_lengths)
         self.probe_cells = self.usable = None
 
     def tile(self, cells, k):
@@ -124,33 +105,6 @@ class _CellSearch:
         ranks = xp.matmul(b, a)  # (n, candidates, size); a query's own column comes first
         own = backend.asarray(slot)
         ranks[:, own, own] = xp.inf
-        nearest = _smallest_k(backend, ranks, k)  # (n, size, k)
+        nearest = smallest_k(backend, ranks, k)  # (n, size, k)
         found = candidates[xp.arange(len(cells))[:, None, None], nearest]
         return xp.where(backend.asarray(query_valid), backend.asarray(query), -1), found
-
-
-# Interleaved blocks per column in ``_smallest_k``'s one-pass selection.
-_BLOCKS = 16
-
-
-def _smallest_k(backend, ranks, k):
-    """Indices along axis 1 of the k smallest entries of every column of ``ranks`` ``(n, c, m)``,
-    smallest first: ``(n, m, k)``.
-
-    The c entries of a column are cut into ``_BLOCKS`` interleaved blocks: the k blocks with
-    the smallest minima hold k smallest entries (an entry below the k-th smallest minimum
-    lies in one of them), so one pass over ``ranks`` and a sort of ``k * _BLOCKS`` entries
-    replace k passes. Equal entries are taken in a fixed order.
-    """
-    xp = backend.xp
-    n, c, m = ranks.shape
-    by_query = xp.swapaxes(ranks, 1, 2)  # (n, m, c), a view
-    if c % _BLOCKS == 0 and c >= 4 * _BLOCKS * k:
-        width = c // _BLOCKS
-        minima = xp.swapaxes(ranks.reshape(n, _BLOCKS, width, m).min(axis=1), 1, 2)  # block j: j, j + width, ...
-        blocks = xp.argpartition(minima, k - 1, axis=2)[..., :k]
-        columns = (blocks[..., None] + width * xp.arange(_BLOCKS)).reshape(n, m, k * _BLOCKS)
-    else:
-        columns = xp.argpartition(by_query, k - 1, axis=2)[..., :k]
-    order = backend.stable_argsort(xp.take_along_axis(by_query, columns, axis=2), axis=2)[..., :k]
-    return xp.take_along_axis(columns, order, axis=2)

@@ -9,7 +9,9 @@ The density (distribution stage) needs each filtered group's distance sum; SMOTE
   (:func:`~._cell_search.cell_knn`), the distance sum from ``DENSITY_PAIRS`` sampled
   pairs (:func:`~._sampled_sums.sampled_distance_sums`): the cost per row no longer
   grows with the group.
-- Larger groups, ``search="exact"``: the exact pass, each part computed only when asked.
+- Larger groups, ``search="exact"``: the kNN from every row against the whole group
+  (:func:`~._ranking.exhaustive_knn`), the distance sum from the exact pass, each only
+  when asked for.
 - ``estimator``: a NearestNeighbors-like object fitted on each group instead (the kNN only).
 """
 
@@ -18,6 +20,7 @@ import numpy as np
 from .._timing import NullTimer
 from ._cell_search import cell_knn
 from ._estimator import estimator_knn
+from ._ranking import exhaustive_knn
 from ._sampled_sums import sampled_distance_sums
 
 SEARCH_MODES = ("auto", "exact")
@@ -62,13 +65,20 @@ class GroupNeighbors:
         missing = np.unique(group_ids[np.isnan(self._sums[group_ids])])
         if missing.size:
             with self.timer.stage("neighbors"):
-                sampled = missing[self._bounded(missing)]
-                self._exact_pass(missing[~self._bounded(missing)], with_sums=True)
-                if sampled.size:
+                large = self._large(missing)
+                self._exact_pass(missing[~large], with_sums=True)
+                large = missing[large]
+                if large.size and self.search == "exact":
                     groups = self.groups
-                    self._sums[sampled] = sampled_distance_sums(
-                        self.backend, self.X, groups.order, groups.offsets[sampled], groups.lengths[sampled],
-                        self._sum_keys(sampled), self.seed, DENSITY_PAIRS,
+                    _, sums = self.backend.segmented_neighbors(
+                        self.X, groups.order, groups.offsets[large], groups.lengths[large], 0
+                    )
+                    self._sums[large] = self.backend.to_host(sums)
+                elif large.size:
+                    groups = self.groups
+                    self._sums[large] = sampled_distance_sums(
+                        self.backend, self.X, groups.order, groups.offsets[large], groups.lengths[large],
+                        self._sum_keys(large), self.seed, DENSITY_PAIRS,
                     )
         return self._sums[group_ids]
 
@@ -82,19 +92,20 @@ class GroupNeighbors:
                 if self.estimator is not None:
                     self._append(missing, self._estimator_table(missing))
                 else:
-                    bounded = self._bounded(missing) & (self.groups.lengths[missing] > self.k)
-                    self._exact_pass(missing[~bounded], with_sums=False)
-                    if bounded.any():
-                        self._append(missing[bounded], self._cell_table(missing[bounded]))
+                    large = self._large(missing) & (self.groups.lengths[missing] > self.k)
+                    self._exact_pass(missing[~large], with_sums=False)
+                    if large.any():
+                        engine = self._cell_table if self.search == "auto" else self._exhaustive_table
+                        self._append(missing[large], engine(missing[large]))
         return self._table, self._starts[group_ids]
 
     # ------------------------------------------------------------ engines
-    def _bounded(self, group_ids):
-        """Which groups take the bounded-cost engines."""
-        return (self.groups.lengths[group_ids] > EXACT_MAX_ROWS) & (self.search == "auto")
+    def _large(self, group_ids):
+        """Which groups are above the exact pass's limit (the bounded or the exhaustive engines)."""
+        return self.groups.lengths[group_ids] > EXACT_MAX_ROWS
 
     def _exact_pass(self, group_ids, with_sums):
-        """The exact pass: kNN table and distance sums (the sums of large groups only on request)."""
+        """The exact pass of groups up to the limit: kNN table and distance sums together."""
         if group_ids.size == 0:
             return
         groups = self.groups
@@ -103,7 +114,7 @@ class GroupNeighbors:
             self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], k, with_sums=with_sums
         )
         sums = self.backend.to_host(sums)
-        known = ~np.isnan(sums)  # large groups' sums only when asked for
+        known = ~np.isnan(sums)
         self._sums[group_ids[known]] = sums[known]
         fresh = self._starts[group_ids] < 0
         if self.estimator is None and fresh.any():
@@ -112,6 +123,12 @@ class GroupNeighbors:
                 starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
                 table = self._rows_of(table, starts[fresh], lengths[fresh])
             self._append(group_ids[fresh], table)
+
+    def _exhaustive_table(self, group_ids):
+        groups = self.groups
+        return exhaustive_knn(
+            self.backend, self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], self.k
+        )
 
     def _cell_table(self, group_ids):
         groups = self.groups

@@ -77,6 +77,19 @@ def test_cell_search_is_exact_when_every_cell_is_probed(monkeypatch):
     assert np.array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exact_search_above_the_limit_matches_brute_force(small_limits, dtype):
+    lengths = [150, 333, 1000]  # one below the limit, one not a whole number of blocks
+    X = clustered_rows(sum(lengths), seed=12, dtype=dtype)
+    groups = one_class_groups(lengths)
+    table, starts = GroupNeighbors(NUMPY, X, groups, 6, search="exact").knn(np.arange(3))
+    for start, offset, length in zip(starts, groups.offsets, groups.lengths):
+        members = X[offset : offset + length].astype(np.float64)
+        found = table[start : start + length]
+        expected = exact_neighbors(members, 6)
+        assert np.array_equal(np.sort(found, axis=1), np.sort(expected, axis=1))
+
+
 def test_cell_search_recall_and_its_invariants(small_limits):
     lengths = [150, 900, 1300]  # the first stays exact
     X = clustered_rows(sum(lengths), seed=1, dtype=np.float32)

@@ -1,0 +1,97 @@
+"""Ranking candidates by distance with one GEMM, and the k smallest ranks in one pass.
+
+The rows of a group, centered on the group's mean and scaled by a power of two, become two
+operands: ``left`` holds ``[-2 x, 1]`` and ``right`` holds ``[y, |y|^2]``, so that one
+product gives ``|y|^2 - 2 x.y``, the squared distance less the query's own norm: it ranks a
+query's candidates as the distance does, with no pass over the product to add norms.
+"""
+
+import numpy as np
+
+from ._cells import run_means
+
+# Interleaved blocks per column in ``smallest_k``'s one-pass selection.
+_BLOCKS = 16
+
+
+def rank_operands(backend, points, run_lengths):
+    """``(left, right, far)`` for ``points`` (2-D, runs of consecutive rows of ``run_lengths``
+    centered on their own mean); ``far`` is a rank no real candidate reaches."""
+    xp = backend.xp
+    points = points - backend.take(run_means(backend, points, run_lengths), backend.repeat_values(
+        np.arange(len(run_lengths)), run_lengths))
+    # Scaled by a power of two to at most 1 (the ranking is unchanged): no square overflows,
+    # and a column that must not be chosen can carry a large finite norm (an infinite one
+    # would meet the zeros that BLAS pads its blocks with and become NaN).
+    largest = backend.reduce_to_scalar(xp.abs(points), "max")
+    if largest > 0:
+        points = xp.ldexp(points, -int(np.ceil(np.log2(largest))))
+    n, d = points.shape
+    left = xp.empty((n, d + 1), dtype=points.dtype)
+    left[:, :d] = points * -2
+    left[:, d] = 1
+    right = xp.empty((n, d + 1), dtype=points.dtype)
+    right[:, :d] = points
+    right[:, d] = (points * points).sum(axis=1)
+    return left, right, points.dtype.type(np.finfo(points.dtype).max / 16)
+
+
+def exhaustive_knn(backend, X, rows, offsets, lengths, k):
+    """The exact k nearest neighbours inside each group: every row against the whole group.
+
+    Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64, every group larger
+    than ``k``). Query rows in tiles, one GEMM per tile against the group's rows, then the
+    one-pass selection. Returns int32 ``(sum(lengths), max(k, 1))`` local indices, nearest
+    first; a row is never its own neighbour.
+    """
+    xp = backend.xp
+    table = xp.zeros((int(np.sum(lengths)), max(k, 1)), dtype=xp.int32)
+    done = 0
+    for offset, n in zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()):
+        table[done : done + n, :k] = _group_exhaustive(backend, X[rows[offset : offset + n]], k)
+        done += n
+    return table
+
+
+def _group_exhaustive(backend, points, k):
+    """The k nearest other rows of every row of one group (local indices, ``(n, k)``)."""
+    xp = backend.xp
+    n = points.shape[0]
+    left, right, far = rank_operands(backend, points, np.array([n]))
+    padded = -(-n // _BLOCKS) * _BLOCKS  # a whole number of blocks: the padding rows rank far
+    if padded > n:
+        right = xp.concatenate([right, xp.zeros((padded - n, right.shape[1]), dtype=right.dtype)])
+        right[n:, -1] = far
+    step = max(_BLOCKS, backend.tile_elements(points.itemsize) // padded)
+
+    def tile(r0):
+        r1 = min(r0 + step, n)
+        ranks = xp.matmul(right, xp.ascontiguousarray(left[r0:r1].T))  # (candidates, queries)
+        own = xp.arange(r1 - r0)
+        ranks[own + r0, own] = xp.inf
+        return smallest_k(backend, ranks[None], k)[0]
+
+    return xp.concatenate(list(backend.map_ordered(tile, range(0, n, step)))).astype(xp.int32)
+
+
+def smallest_k(backend, ranks, k):
+    """Indices along axis 1 of the k smallest entries of every column of ``ranks`` ``(n, c, m)``,
+    smallest first: ``(n, m, k)``.
+
+    The c entries of a column are cut into ``_BLOCKS`` interleaved blocks: the k blocks with
+    the smallest minima hold k smallest entries (an entry below the k-th smallest minimum
+    lies in one of them), so one pass over ``ranks`` and a sort of ``k * _BLOCKS`` entries
+    replace k passes. Equal entries are taken in a fixed order.
+    """
+    xp = backend.xp
+    n, c, m = ranks.shape
+    by_query = xp.swapaxes(ranks, 1, 2)  # (n, m, c), a view
+    if c % _BLOCKS == 0 and c >= 4 * _BLOCKS * k:
+        width = c // _BLOCKS
+        minima = xp.swapaxes(ranks.reshape(n, _BLOCKS, width, m).min(axis=1), 1, 2)  # block j: j, j + width, ...
+        blocks = xp.argpartition(minima, k - 1, axis=2)[..., :k]
+        columns = (blocks[..., None] + width * xp.arange(_BLOCKS)).reshape(n, m, k * _BLOCKS)
+    else:
+        columns = xp.argpartition(by_query, k - 1, axis=2)[..., :k]
+    order = backend.stable_argsort(xp.take_along_axis(by_query, columns, axis=2), axis=2)[..., :k]
+    return xp.take_along_axis(columns, order, axis=2)
