@@ -4,6 +4,7 @@ The caller's container (NumPy, list, pandas, CuPy, cuDF) is remembered so the
 output comes back in the same type.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
+from ._casting import cast_values, inexact_columns, warn_about_casts
 from ._groups import encode_labels
 from .backends import get_backend, is_cudf_object, is_cupy_array
 
@@ -28,6 +30,8 @@ class FitData:
     out_dtype: np.dtype  # dtype of the returned X
     wrap: object  # callable(X_resampled, y_codes_resampled) -> caller's types
     on_device: bool = False  # whether the caller's arrays were CuPy / cuDF
+    X_exact: object = None  # the caller's validated X when the work array is a float copy of it
+    columns: object = None  # feature names, for messages
     _y_host: object = field(default=None, repr=False)
     _X_host: object = field(default=None, repr=False)
     _codes_host: object = field(default=None, repr=False)
@@ -36,25 +40,40 @@ class FitData:
         """The caller's ``(X_resampled, y_resampled)``.
 
         ``X_res`` holds the synthetic rows after ``len(X_base)`` unfilled rows;
-        ``X_base`` (the rows the output starts with) fills them. For a host
+        ``X_base`` (the rows the output starts with) fills them, from the caller's
+        own values when the work array is a float copy of integer X. For a host
         caller on the GPU only the synthetic rows cross the bus.
         """
         backend, xp = self.backend, self.backend.xp
         n = X_base.shape[0]
+        base = self.X_exact if X_base is self.X and self.X_exact is not None else X_base
         if self.on_device or backend.name == "numpy" or self._codes_host is None:
-            backend.copy_into(X_res[:n], X_base)
-            X_res = X_res if X_res.dtype == self.out_dtype else X_res.astype(self.out_dtype)
+            if X_res.dtype == self.out_dtype:
+                out = X_res
+            else:
+                out = xp.empty(X_res.shape, dtype=self.out_dtype)
+                backend.copy_into(out[n:], self._synthetic_values(X_res[n:]))
+            backend.copy_into(out[:n], base if base.dtype == self.out_dtype else base.astype(self.out_dtype))
             codes = xp.empty(n + codes_new.shape[0], dtype=xp.int64)
             backend.copy_into(codes[:n], self.y_codes)
             backend.copy_into(codes[n:], codes_new.astype(xp.int64, copy=False))
-            return self.wrap(X_res, codes)
+            return self.wrap(out, codes)
         out = np.empty(X_res.shape, dtype=self.out_dtype)
         if X_base is self.X:
-            backend.host_copy(out[:n], self.X_host())
+            backend.host_copy(out[:n], self.X_exact if self.X_exact is not None else self.X_host())
         else:
             backend.to_host_into(X_base, out[:n])
-        backend.to_host_into(X_res[n:], out[n:])
+        backend.to_host_into(self._synthetic_values(X_res[n:]), out[n:])
         return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]))
+
+    def _synthetic_values(self, X_new):
+        """The synthetic rows in the output dtype: clipped to its range, never wrapped; warns when inexact."""
+        if X_new.dtype == self.out_dtype:
+            return X_new
+        X_new, clipped = cast_values(self.backend.xp, X_new, self.out_dtype)
+        if X_new.shape[0]:
+            warn_about_casts(self.columns, inexact_columns(self.X_exact), clipped, stacklevel=6)
+        return X_new
 
     def y_host(self):
         """``y`` as host labels (only a callable sampling strategy needs it)."""
@@ -92,6 +111,10 @@ def _is_pandas_sparse(X):
 
 def _check_host_data(estimator, X, y, backend_name):
     _check_feature_types(X)
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 0:
+        raise ValueError(f"X has 0 feature(s) (shape={tuple(shape)}): at least 1 feature column is required.")
+    _check_no_missing_labels(y)
     y_kind = _target_kind(y)
     X_props, y_props = _container_props(X), _container_props(y)
     if y_kind == "multilabel-indicator":
@@ -106,7 +129,8 @@ def _check_host_data(estimator, X, y, backend_name):
         except (TypeError, ValueError) as error:
             raise TypeError(f"X must contain numbers only; converting it to float failed: {error}") from None
         _check_finite(X_checked)
-    work = np.ascontiguousarray(X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64))
+    exact = X_checked.dtype.kind != "f"
+    work = np.ascontiguousarray(X_checked.astype(np.float64) if exact else X_checked)
     X_work = backend.asarray(work)
     if not on_host:
         _check_finite(X_work, backend)
@@ -118,7 +142,8 @@ def _check_host_data(estimator, X, y, backend_name):
         labels = classes[backend.to_host(codes_res)]
         if y_kind == "multilabel-indicator":
             labels = label_binarize(labels, classes=classes)
-        return _restore(X_res, X_props), _restore(labels, y_props)
+        X_out = _restore_frame(X_res, X, X_props) if X_props["type"] == "DataFrame" else _restore(X_res, X_props)
+        return X_out, _restore(labels, y_props)
 
     data = FitData(
         backend=backend,
@@ -128,6 +153,8 @@ def _check_host_data(estimator, X, y, backend_name):
         counts=np.bincount(codes, minlength=len(classes)),
         out_dtype=out_dtype,
         wrap=wrap,
+        X_exact=np.ascontiguousarray(X_checked) if exact else None,
+        columns=X_props["columns"],
     )
     data._X_host = work
     data._y_host = np.asarray(y_checked)
@@ -163,7 +190,8 @@ def _check_device_data(estimator, X, y, backend_name):
         raise ValueError(f"y must be 1-D with one label per row of X; got shape {y.shape} for X of shape {X.shape}.")
     if y.dtype.kind == "f" and not backend.reduce_to_scalar(y == xp.floor(y), "all"):
         raise ValueError("Unknown label type: continuous. Classification targets are required.")
-    work = xp.ascontiguousarray(X if X.dtype.kind == "f" else X.astype(xp.float64))
+    exact = X.dtype.kind != "f"
+    work = xp.ascontiguousarray(X.astype(xp.float64) if exact else X)
     _check_finite(work, backend)
     estimator.n_features_in_ = X.shape[1]
     classes, codes = encode_labels(backend, y)
@@ -187,6 +215,8 @@ def _check_device_data(estimator, X, y, backend_name):
         out_dtype=X.dtype,
         wrap=wrap,
         on_device=True,
+        X_exact=X if exact else None,
+        columns=columns,
     )
 
 
@@ -208,6 +238,27 @@ def _is_numeric_dtype(dtype):
         return np.dtype(dtype).kind in "fiub"
     except TypeError:  # pandas extension dtypes (nullable Int64, category, string)
         return getattr(dtype, "kind", "O") in "fiub"
+
+
+def _check_no_missing_labels(y):
+    if hasattr(y, "isna"):  # pandas: None, NaN, pd.NA and NaT
+        missing = np.asarray(y.isna())
+    elif isinstance(y, (list, tuple, np.ndarray)) and np.asarray(y).dtype == object:
+        array = np.asarray(y)
+        missing = np.array([_is_missing(value) for value in array.ravel()], dtype=bool).reshape(array.shape)
+    else:
+        return
+    rows = np.flatnonzero(missing.reshape(len(missing), -1).any(axis=1))
+    if rows.size:
+        shown = ", ".join(str(i) for i in rows[:10]) + (", ..." if rows.size > 10 else "")
+        raise ValueError(
+            f"y has {rows.size} row(s) with a missing label (None or NaN), at position(s) {shown}; "
+            "label or drop those rows first."
+        )
+
+
+def _is_missing(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _target_kind(y):
@@ -241,13 +292,40 @@ def _restore(array, props):
     kind = props["type"]
     if kind == "list":
         return array.tolist()
-    if kind == "DataFrame":
-        import pandas as pd
-
-        frame = pd.DataFrame(array, columns=props["columns"])
-        return frame.astype(props["dtypes"]) if array.ndim == 2 and array.shape[1] == len(props["columns"]) else frame
     if kind == "Series":
         import pandas as pd
 
         return pd.Series(array, name=props["name"]).astype(props["dtype"])
     return array
+
+
+def _restore_frame(array, frame, props):
+    """The resampled rows as a DataFrame with ``frame``'s columns and dtypes.
+
+    A column whose dtype differs from ``array``'s (a frame of mixed dtypes, a
+    nullable dtype) takes its original rows from ``frame`` itself and its
+    synthetic rows through a clipping cast, so no value comes back altered.
+    """
+    import pandas as pd
+
+    columns, dtypes = props["columns"], props["dtypes"]
+    if array.ndim != 2 or array.shape[1] != len(columns):  # a Pipeline's transformer answered in its own space
+        return pd.DataFrame(array, columns=columns if array.shape[1] == len(columns) else None)
+    if all(dtype == array.dtype for dtype in dtypes):
+        return pd.DataFrame(array, columns=columns)
+    n = len(frame)
+    parts, inexact, clipped = {}, np.zeros(len(columns), dtype=bool), np.zeros(len(columns), dtype=bool)
+    for j, dtype in enumerate(dtypes):
+        values = array[:, j]
+        if dtype != array.dtype:
+            host_dtype = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+            original = frame.iloc[:, j].to_numpy(dtype=host_dtype)
+            synthetic, outside = cast_values(np, values[n:], host_dtype)
+            clipped[j] = outside.any()
+            inexact[j] = len(synthetic) > 0 and inexact_columns(original[:, None])[0]
+            values = np.concatenate([original, synthetic])
+        parts[j] = pd.Series(values).astype(dtype)
+    warn_about_casts(columns, inexact, clipped, stacklevel=7)
+    out = pd.DataFrame(parts)
+    out.columns = columns
+    return out
