@@ -32,7 +32,8 @@ SAMPLERS = {
 # The kinds of X (see make_X): plain dtypes, and columns at the ends of their dtype's range.
 I64, U64, F32 = np.iinfo(np.int64), np.iinfo(np.uint64), np.finfo(np.float32)
 DTYPES = ["float64", "float32", "int64", "uint64", "int64 near 2**63", "int64 near -2**63", "uint64 near 2**64",
-          "float32 near its max", "float64 near its max", "float64 near 1e300", "int8", "bool"]  # fmt: skip
+          "float32 near its max", "float64 near its max", "float64 near 1e300", "float16 near its max",
+          "int8", "bool"]  # fmt: skip
 
 PROPERTY_SETTINGS = settings(
     max_examples=80,
@@ -67,6 +68,8 @@ def make_X(kind, n_rows, n_features, rng):
         return blobs / np.abs(blobs).max() * np.finfo(np.float64).max
     if kind == "float64 near 1e300":
         return blobs * 1e300
+    if kind == "float16 near its max":
+        return (blobs / np.abs(blobs).max() * np.finfo(np.float16).max).astype(np.float16)
     if kind == "int8":
         return np.clip(whole * 10, -128, 127).astype(np.int8)
     return whole > 2  # bool
@@ -110,7 +113,7 @@ def counts_are_promised(caught):
 def test_every_sampler_keeps_its_promises(problem, name):
     X, y, kind, strategy, as_frame = problem
     # SOMO's principal-axes initialisation fails near float32's maximum (issue 17, item 13: not this test's).
-    assume(not (name in ("SOMO", "GeometricSOMO") and kind.endswith("near its max")))
+    assume(not (name in ("SOMO", "GeometricSOMO") and kind in ("float32 near its max", "float64 near its max")))
     X_in = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])]) if as_frame else X
     y_in = pd.Series(y, name="target") if as_frame else y
     X_before, y_before = X_in.copy(), y_in.copy()
