@@ -18,9 +18,9 @@ def cast_values(xp, values, dtype):
 
     Floats become integers as ``astype`` makes them (truncated towards zero, as
     imbalanced-learn does) when in range, and the nearest end of the range when not;
-    integers are clipped to the target's range; booleans are "non-zero"
-    (and become integers as they are); floats
-    narrowed to a smaller float are clipped to its largest finite value.
+    integers are clipped to the target's range; a boolean target takes "non-zero"
+    (as ``astype``) and a boolean source its 0 and 1; floats narrowed to a smaller
+    float are clipped to its largest finite value.
 
     Returns
     -------
@@ -82,6 +82,7 @@ def inexact_columns(X):
 
 
 def _host(a):
+    a = a.compute() if hasattr(a, "compute") else a  # dask, whose blocks may be CuPy's
     return np.asarray(a.get() if hasattr(a, "get") else a)
 
 
