@@ -28,7 +28,7 @@ class FitData:
     classes: np.ndarray  # class labels (host), sorted
     counts: np.ndarray  # rows per class (host)
     out_dtype: np.dtype  # dtype of the returned X
-    wrap: object  # callable(X_resampled, y_codes_resampled) -> caller's types
+    wrap: object  # callable(X_resampled, y_codes_resampled, starts_with_input) -> caller's types
     on_device: bool = False  # whether the caller's arrays were CuPy / cuDF
     X_exact: object = None  # the caller's validated X when the work array is a float copy of it
     columns: object = None  # feature names, for messages
@@ -57,14 +57,14 @@ class FitData:
             codes = xp.empty(n + codes_new.shape[0], dtype=xp.int64)
             backend.copy_into(codes[:n], self.y_codes)
             backend.copy_into(codes[n:], codes_new.astype(xp.int64, copy=False))
-            return self.wrap(out, codes)
+            return self.wrap(out, codes, X_base is self.X)
         out = np.empty(X_res.shape, dtype=self.out_dtype)
         if X_base is self.X:
             backend.host_copy(out[:n], self.X_exact if self.X_exact is not None else self.X_host())
         else:
             backend.to_host_into(X_base, out[:n])
         backend.to_host_into(self._synthetic_values(X_res[n:]), out[n:])
-        return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]))
+        return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]), X_base is self.X)
 
     def _synthetic_values(self, X_new):
         """The synthetic rows in the output dtype: clipped to its range, never wrapped; warns when inexact."""
@@ -137,13 +137,14 @@ def _check_host_data(estimator, X, y, backend_name):
     classes, codes = encode_labels(get_backend("numpy"), np.asarray(y_checked))  # host labels
     out_dtype = X_checked.dtype
 
-    def wrap(X_res, codes_res):
+    def wrap(X_res, codes_res, starts_with_input):
         X_res = backend.to_host(X_res)
         labels = classes[backend.to_host(codes_res)]
         if y_kind == "multilabel-indicator":
             labels = label_binarize(labels, classes=classes)
-        X_out = _restore_frame(X_res, X, X_props) if X_props["type"] == "DataFrame" else _restore(X_res, X_props)
-        return X_out, _restore(labels, y_props)
+        if X_props["type"] == "DataFrame":
+            return _restore_frame(X_res, X if starts_with_input else None, X_props), _restore(labels, y_props)
+        return _restore(X_res, X_props), _restore(labels, y_props)
 
     data = FitData(
         backend=backend,
@@ -198,7 +199,7 @@ def _check_device_data(estimator, X, y, backend_name):
     counts = backend.to_host(backend.bincount(codes, len(classes)))
     classes_device = xp.asarray(classes)
 
-    def wrap(X_res, codes_res):
+    def wrap(X_res, codes_res, starts_with_input):
         labels = backend.take(classes_device, codes_res)
         if columns is None:
             return X_res, labels
@@ -300,29 +301,30 @@ def _restore(array, props):
 
 
 def _restore_frame(array, frame, props):
-    """The resampled rows as a DataFrame with ``frame``'s columns and dtypes.
+    """The resampled rows as a DataFrame with the caller's columns and dtypes.
 
     A column whose dtype differs from ``array``'s (a frame of mixed dtypes, a
-    nullable dtype) takes its original rows from ``frame`` itself and its
-    synthetic rows through a clipping cast, so no value comes back altered.
+    nullable dtype) takes its original rows from the caller's ``frame`` itself
+    (None: the rows are not the caller's, e.g. a Pipeline's transformed rows) and
+    its other rows through a clipping cast, so no value comes back altered.
     """
     import pandas as pd
 
     columns, dtypes = props["columns"], props["dtypes"]
     if array.ndim != 2 or array.shape[1] != len(columns):  # a Pipeline's transformer answered in its own space
-        return pd.DataFrame(array, columns=columns if array.shape[1] == len(columns) else None)
+        return pd.DataFrame(array)
     if all(dtype == array.dtype for dtype in dtypes):
         return pd.DataFrame(array, columns=columns)
-    n = len(frame)
+    n = 0 if frame is None else len(frame)
     parts, inexact, clipped = {}, np.zeros(len(columns), dtype=bool), np.zeros(len(columns), dtype=bool)
     for j, dtype in enumerate(dtypes):
         values = array[:, j]
         if dtype != array.dtype:
             host_dtype = np.dtype(getattr(dtype, "numpy_dtype", dtype))
-            original = frame.iloc[:, j].to_numpy(dtype=host_dtype)
+            original = frame.iloc[:, j].to_numpy(dtype=host_dtype) if n else np.empty(0, dtype=host_dtype)
             synthetic, outside = cast_values(np, values[n:], host_dtype)
             clipped[j] = outside.any()
-            inexact[j] = len(synthetic) > 0 and inexact_columns(original[:, None])[0]
+            inexact[j] = len(synthetic) > 0 and n > 0 and inexact_columns(original[:, None])[0]
             values = np.concatenate([original, synthetic])
         parts[j] = pd.Series(values).astype(dtype)
     warn_about_casts(columns, inexact, clipped, stacklevel=7)

@@ -138,3 +138,24 @@ def test_nullable_column_with_missing_value_is_rejected_up_front():
     frame = pd.DataFrame({"n": pd.array([1, None, 3, 4, 5, 6], dtype="Int64")})
     with pytest.raises(ValueError, match="Input X contains NaN"):
         SMOTE(k_neighbors=1, backend="numpy").fit_resample(frame, [0, 0, 0, 0, 1, 1])
+
+
+def test_pipeline_answers_in_its_own_space_with_the_frame_dtypes():
+    """With a Pipeline as oversampler the rows are the transformer's, never the caller's originals."""
+    from imblearn.over_sampling import SMOTE as ImblearnSMOTE
+    from imblearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from gpu_clover import ClusterOverSampler
+    from gpu_clover.cluster import KMeans
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"n": rng.integers(0, 100, 80), "x": rng.normal(size=80)})
+    y = np.r_[np.zeros(60, dtype=int), np.ones(20, dtype=int)]
+    oversampler = make_pipeline(StandardScaler(), ImblearnSMOTE(k_neighbors=3))
+    sampler = ClusterOverSampler(oversampler, KMeans(n_clusters=2, random_state=0), random_state=0, backend="numpy")
+    X_res, _ = sampler.fit_resample(frame, y)
+    assert (X_res.dtypes == frame.dtypes).all() and len(X_res) == 120
+    scaled = StandardScaler().fit_transform(frame)
+    np.testing.assert_allclose(X_res["x"].to_numpy()[:80], scaled[:, 1], rtol=1e-12)
+    assert (np.abs(X_res["n"].to_numpy()[:80] - np.trunc(scaled[:, 0])) <= 1).all()  # scaled, not 0 .. 99
