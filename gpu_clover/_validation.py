@@ -289,10 +289,15 @@ def _container_props(a):
 
 
 def _restore(array, props):
-    """The resampled array in the caller's container type."""
+    """The resampled array in the caller's container type (X frames: :func:`_restore_frame`)."""
     kind = props["type"]
     if kind == "list":
         return array.tolist()
+    if kind == "DataFrame":  # y: one column of labels, or one-hot columns
+        import pandas as pd
+
+        frame = pd.DataFrame(array, columns=props["columns"])
+        return frame.astype(props["dtypes"]) if array.ndim == 2 and array.shape[1] == len(props["columns"]) else frame
     if kind == "Series":
         import pandas as pd
 
