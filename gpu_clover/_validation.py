@@ -4,6 +4,7 @@ The caller's container (NumPy, list, pandas, CuPy, cuDF) is remembered so the
 output comes back in the same type.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
+from ._casting import cast_values, inexact_columns, warn_about_casts
 from ._groups import encode_labels
 from .backends import get_backend, is_cudf_object, is_cupy_array
 
@@ -26,8 +28,10 @@ class FitData:
     classes: np.ndarray  # class labels (host), sorted
     counts: np.ndarray  # rows per class (host)
     out_dtype: np.dtype  # dtype of the returned X
-    wrap: object  # callable(X_resampled, y_codes_resampled) -> caller's types
+    wrap: object  # callable(X_resampled, y_codes_resampled, starts_with_input) -> caller's types
     on_device: bool = False  # whether the caller's arrays were CuPy / cuDF
+    X_exact: object = None  # the caller's validated X when the work array is a float copy of it
+    columns: object = None  # feature names, for messages
     _y_host: object = field(default=None, repr=False)
     _X_host: object = field(default=None, repr=False)
     _codes_host: object = field(default=None, repr=False)
@@ -36,25 +40,40 @@ class FitData:
         """The caller's ``(X_resampled, y_resampled)``.
 
         ``X_res`` holds the synthetic rows after ``len(X_base)`` unfilled rows;
-        ``X_base`` (the rows the output starts with) fills them. For a host
+        ``X_base`` (the rows the output starts with) fills them, from the caller's
+        own values when the work array is a float copy of integer X. For a host
         caller on the GPU only the synthetic rows cross the bus.
         """
         backend, xp = self.backend, self.backend.xp
         n = X_base.shape[0]
+        base = self.X_exact if X_base is self.X and self.X_exact is not None else X_base
         if self.on_device or backend.name == "numpy" or self._codes_host is None:
-            backend.copy_into(X_res[:n], X_base)
-            X_res = X_res if X_res.dtype == self.out_dtype else X_res.astype(self.out_dtype)
+            if X_res.dtype == self.out_dtype:
+                out = X_res
+            else:
+                out = xp.empty(X_res.shape, dtype=self.out_dtype)
+                backend.copy_into(out[n:], self._synthetic_values(X_res[n:]))
+            backend.copy_into(out[:n], base if base.dtype == self.out_dtype else base.astype(self.out_dtype))
             codes = xp.empty(n + codes_new.shape[0], dtype=xp.int64)
             backend.copy_into(codes[:n], self.y_codes)
             backend.copy_into(codes[n:], codes_new.astype(xp.int64, copy=False))
-            return self.wrap(X_res, codes)
+            return self.wrap(out, codes, X_base is self.X)
         out = np.empty(X_res.shape, dtype=self.out_dtype)
         if X_base is self.X:
-            backend.host_copy(out[:n], self.X_host())
+            backend.host_copy(out[:n], self.X_exact if self.X_exact is not None else self.X_host())
         else:
             backend.to_host_into(X_base, out[:n])
-        backend.to_host_into(X_res[n:], out[n:])
-        return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]))
+        backend.to_host_into(self._synthetic_values(X_res[n:]), out[n:])
+        return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]), X_base is self.X)
+
+    def _synthetic_values(self, X_new):
+        """The synthetic rows in the output dtype: clipped to its range, never wrapped; warns when inexact."""
+        if X_new.dtype == self.out_dtype:
+            return X_new
+        X_new, clipped = cast_values(self.backend.xp, X_new, self.out_dtype)
+        if X_new.shape[0]:
+            warn_about_casts(self.columns, inexact_columns(self.X_exact), clipped, stacklevel=6)
+        return X_new
 
     def y_host(self):
         """``y`` as host labels (only a callable sampling strategy needs it)."""
@@ -92,6 +111,10 @@ def _is_pandas_sparse(X):
 
 def _check_host_data(estimator, X, y, backend_name):
     _check_feature_types(X)
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 0:
+        raise ValueError(f"X has 0 feature(s) (shape={tuple(shape)}): at least 1 feature column is required.")
+    _check_no_missing_labels(y)
     y_kind = _target_kind(y)
     X_props, y_props = _container_props(X), _container_props(y)
     if y_kind == "multilabel-indicator":
@@ -106,18 +129,21 @@ def _check_host_data(estimator, X, y, backend_name):
         except (TypeError, ValueError) as error:
             raise TypeError(f"X must contain numbers only; converting it to float failed: {error}") from None
         _check_finite(X_checked)
-    work = np.ascontiguousarray(X_checked if X_checked.dtype.kind == "f" else X_checked.astype(np.float64))
+    exact = X_checked.dtype.kind != "f"
+    work = np.ascontiguousarray(X_checked.astype(np.float64) if exact else X_checked)
     X_work = backend.asarray(work)
     if not on_host:
         _check_finite(X_work, backend)
     classes, codes = encode_labels(get_backend("numpy"), np.asarray(y_checked))  # host labels
     out_dtype = X_checked.dtype
 
-    def wrap(X_res, codes_res):
+    def wrap(X_res, codes_res, starts_with_input):
         X_res = backend.to_host(X_res)
         labels = classes[backend.to_host(codes_res)]
         if y_kind == "multilabel-indicator":
             labels = label_binarize(labels, classes=classes)
+        if X_props["type"] == "DataFrame":
+            return _restore_frame(X_res, X if starts_with_input else None, X_props), _restore(labels, y_props)
         return _restore(X_res, X_props), _restore(labels, y_props)
 
     data = FitData(
@@ -128,6 +154,8 @@ def _check_host_data(estimator, X, y, backend_name):
         counts=np.bincount(codes, minlength=len(classes)),
         out_dtype=out_dtype,
         wrap=wrap,
+        X_exact=np.ascontiguousarray(X_checked) if exact else None,
+        columns=X_props["columns"],
     )
     data._X_host = work
     data._y_host = np.asarray(y_checked)
@@ -163,14 +191,15 @@ def _check_device_data(estimator, X, y, backend_name):
         raise ValueError(f"y must be 1-D with one label per row of X; got shape {y.shape} for X of shape {X.shape}.")
     if y.dtype.kind == "f" and not backend.reduce_to_scalar(y == xp.floor(y), "all"):
         raise ValueError("Unknown label type: continuous. Classification targets are required.")
-    work = xp.ascontiguousarray(X if X.dtype.kind == "f" else X.astype(xp.float64))
+    exact = X.dtype.kind != "f"
+    work = xp.ascontiguousarray(X.astype(xp.float64) if exact else X)
     _check_finite(work, backend)
     estimator.n_features_in_ = X.shape[1]
     classes, codes = encode_labels(backend, y)
     counts = backend.to_host(backend.bincount(codes, len(classes)))
     classes_device = xp.asarray(classes)
 
-    def wrap(X_res, codes_res):
+    def wrap(X_res, codes_res, starts_with_input):
         labels = backend.take(classes_device, codes_res)
         if columns is None:
             return X_res, labels
@@ -187,6 +216,8 @@ def _check_device_data(estimator, X, y, backend_name):
         out_dtype=X.dtype,
         wrap=wrap,
         on_device=True,
+        X_exact=X if exact else None,
+        columns=columns,
     )
 
 
@@ -208,6 +239,27 @@ def _is_numeric_dtype(dtype):
         return np.dtype(dtype).kind in "fiub"
     except TypeError:  # pandas extension dtypes (nullable Int64, category, string)
         return getattr(dtype, "kind", "O") in "fiub"
+
+
+def _check_no_missing_labels(y):
+    if hasattr(y, "isna"):  # pandas: None, NaN, pd.NA and NaT
+        missing = np.asarray(y.isna())
+    elif isinstance(y, (list, tuple, np.ndarray)) and np.asarray(y).dtype == object:
+        array = np.asarray(y)
+        missing = np.array([_is_missing(value) for value in array.ravel()], dtype=bool).reshape(array.shape)
+    else:
+        return
+    rows = np.flatnonzero(missing.reshape(len(missing), -1).any(axis=1))
+    if rows.size:
+        shown = ", ".join(str(i) for i in rows[:10]) + (", ..." if rows.size > 10 else "")
+        raise ValueError(
+            f"y has {rows.size} row(s) with a missing label (None or NaN), at position(s) {shown}; "
+            "label or drop those rows first."
+        )
+
+
+def _is_missing(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _target_kind(y):
@@ -237,11 +289,11 @@ def _container_props(a):
 
 
 def _restore(array, props):
-    """The resampled array in the caller's container type."""
+    """The resampled array in the caller's container type (X frames: :func:`_restore_frame`)."""
     kind = props["type"]
     if kind == "list":
         return array.tolist()
-    if kind == "DataFrame":
+    if kind == "DataFrame":  # y: one column of labels, or one-hot columns
         import pandas as pd
 
         frame = pd.DataFrame(array, columns=props["columns"])
@@ -251,3 +303,36 @@ def _restore(array, props):
 
         return pd.Series(array, name=props["name"]).astype(props["dtype"])
     return array
+
+
+def _restore_frame(array, frame, props):
+    """The resampled rows as a DataFrame with the caller's columns and dtypes.
+
+    A column whose dtype differs from ``array``'s (a frame of mixed dtypes, a
+    nullable dtype) takes its original rows from the caller's ``frame`` itself
+    (None: the rows are not the caller's, e.g. a Pipeline's transformed rows) and
+    its other rows through a clipping cast, so no value comes back altered.
+    """
+    import pandas as pd
+
+    columns, dtypes = props["columns"], props["dtypes"]
+    if array.ndim != 2 or array.shape[1] != len(columns):  # a Pipeline's transformer answered in its own space
+        return pd.DataFrame(array)
+    if all(dtype == array.dtype for dtype in dtypes):
+        return pd.DataFrame(array, columns=columns)
+    n = 0 if frame is None else len(frame)
+    parts, inexact, clipped = {}, np.zeros(len(columns), dtype=bool), np.zeros(len(columns), dtype=bool)
+    for j, dtype in enumerate(dtypes):
+        values = array[:, j]
+        if dtype != array.dtype:
+            host_dtype = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+            original = frame.iloc[:, j].to_numpy(dtype=host_dtype) if n else np.empty(0, dtype=host_dtype)
+            synthetic, outside = cast_values(np, values[n:], host_dtype)
+            clipped[j] = outside.any()
+            inexact[j] = len(synthetic) > 0 and n > 0 and inexact_columns(original[:, None])[0]
+            values = np.concatenate([original, synthetic])
+        parts[j] = pd.Series(values).astype(dtype)
+    warn_about_casts(columns, inexact, clipped, stacklevel=7)
+    out = pd.DataFrame(parts)
+    out.columns = columns
+    return out

@@ -120,6 +120,18 @@ def test_neighbor_search_option_reaches_the_sampler(files):
     assert refused.returncode == 2 and "argument --neighbor-search: invalid choice: 'fast'" in refused.stderr
 
 
+def test_integer_columns_near_2_to_the_63_come_back_exact_never_sign_flipped(tmp_path, table):
+    frame = table.copy()
+    frame["id"] = np.iinfo(np.int64).max - np.arange(len(frame)) % 7  # int64's top: 2**63 - 1 is no float64
+    frame.to_parquet(tmp_path / "big.parquet", index=False)
+    result = run_cli("resample", tmp_path / "big.parquet", "-o", tmp_path / "out.parquet", "--target", "label")
+    assert result.returncode == 0, result.stderr
+    out = read(tmp_path / "out.parquet")
+    assert out["id"].dtype == np.int64 and (out["id"] > 0).all()
+    pd.testing.assert_frame_equal(out.iloc[: len(frame)], frame)
+    assert "warning: Feature column(s) id hold integers beyond 2**53" in result.stderr
+
+
 def test_existing_output_needs_force(files):
     out = files / "out.csv"
     out.write_text("precious\n")

@@ -487,14 +487,25 @@ class Backend:
         return False
 
     def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
-        """``out[i] = X[base_rows[i]] + gaps[i] * (X[neighbor_rows[i]] - X[base_rows[i]])``."""
+        """``out[i] = X[base_rows[i]] + gaps[i] * (X[neighbor_rows[i]] - X[base_rows[i]])``.
+
+        The difference overflows only between values of opposite signs beyond half
+        the float range; those values are formed in two half steps instead, each
+        within the segment, so every point is finite.
+        """
+        xp = self.xp
         step = max(1, self.tile_elements(X.itemsize) // max(1, 3 * X.shape[1]))
         for start in range(0, base_rows.shape[0], step):
             stop = start + step
             base = X[base_rows[start:stop]]
-            diff = X[neighbor_rows[start:stop]] - base
-            diff *= gaps[start:stop, None]
-            diff += base
+            with np.errstate(over="ignore", invalid="ignore"):  # found below and taken again
+                diff = X[neighbor_rows[start:stop]] - base
+                diff *= gaps[start:stop, None]
+                diff += base
+            if not self.all_finite(diff):
+                neighbor, gap = X[neighbor_rows[start:stop]], gaps[start:stop, None]
+                half = gap * (neighbor * 0.5 - base * 0.5)
+                diff = xp.where(xp.isfinite(diff), diff, base + half + half)
             out[start:stop] = diff
         return out
 

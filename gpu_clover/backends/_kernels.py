@@ -785,8 +785,28 @@ __device__ __forceinline__ RowDraws plan_row(const long long row, const long lon
 }
 
 template <typename T>
+__device__ __forceinline__ T float_max() { return sizeof(T) == 4 ? (T)3.4028234663852886e38 : (T)1.7976931348623157e308; }
+
+template <typename T>
+__device__ __forceinline__ T between(const T a, const T b, const T gap) {
+    // a + gap * (b - a) (as Backend.interpolate). b - a overflows only for values of opposite
+    // signs beyond half the float range: then the same point in two half steps, each within [a, b].
+    const T r = a + gap * (b - a);
+    if (fabs(r) <= float_max<T>()) return r;  // finite (false for inf and NaN)
+    const T half = gap * (b * (T)0.5 - a * (T)0.5);
+    return a + half + half;
+}
+
+template <typename T>
+__device__ __forceinline__ bool normal_square(const T sq) {
+    // A squared norm that neither overflowed nor fell below the smallest normal float (as
+    // _geometry.unit_scale).
+    return sq >= (sizeof(T) == 4 ? (T)1.1754943508222875e-38 : (T)2.2250738585072014e-308) && sq <= float_max<T>();
+}
+
+template <typename T>
 __device__ __forceinline__ void write_between(const T* a, const T* b, const T gap, const int d, const int lane, T* out) {
-    for (int f = lane; f < d; f += 32) out[f] = a[f] + gap * (b[f] - a[f]);  // a warp writes one row
+    for (int f = lane; f < d; f += 32) out[f] = between(a[f], b[f], gap);  // a warp writes one row
 }
 
 template <typename T>
@@ -836,6 +856,25 @@ __device__ __forceinline__ T warp_total(T v) {
     return v;  // every lane holds the total
 }
 
+template <typename T>
+__device__ __forceinline__ T warp_max(T v) {
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        const T other = __shfl_xor_sync(0xffffffffu, v, offset);
+        v = other > v ? other : v;
+    }
+    return v;  // every lane holds the maximum
+}
+
+template <typename T>
+__device__ __forceinline__ T unit_scale(const T largest) {
+    // The power of two bringing `largest` into [0.5, 1), kept finite (as _geometry.unit_scale).
+    int exponent;
+    frexp((double)largest, &exponent);
+    const int limit = sizeof(T) == 4 ? 127 : 1023;
+    exponent = -exponent < -limit ? -limit : (-exponent > limit ? limit : -exponent);
+    return (T)ldexp(1.0, exponent);
+}
+
 __device__ __forceinline__ double box_muller(const double* u, const int f) {
     // Feature f's standard normal from the row's uniforms: pair m = f / 2 is (u[1 + 2m], u[2 + 2m]),
     // cos for the even feature, sin for the odd one.
@@ -864,14 +903,41 @@ __global__ void geometric_rows(const T* X, const int d, const long long* centers
     const long long other = strategy ? majority[w] : -1;
     if (other >= 0 && strategy == 1) surface = other;
     if (other >= 0 && strategy == 2) {  // the whole warp takes this branch or none
+        const T* m = X + surface * d;
+        const T* o = X + other * d;
         T to_minority = (T)0, to_majority = (T)0;
         for (int f = lane; f < d; f += 32) {
-            const T a = c[f] - X[surface * d + f];
-            const T b = c[f] - X[other * d + f];
+            const T a = c[f] - m[f];
+            const T b = c[f] - o[f];
             to_minority += a * a;
             to_majority += b * b;
         }
-        if (warp_total(to_minority) > warp_total(to_majority)) surface = other;
+        to_minority = warp_total(to_minority);
+        to_majority = warp_total(to_majority);
+        if (!normal_square(to_minority) || !normal_square(to_majority)) {  // warp-uniform
+            T largest = (T)0, moved_minority = (T)0, moved_majority = (T)0;
+            for (int f = lane; f < d; f += 32) {
+                largest = fmax(largest, fmax(fabs(c[f]), fmax(fabs(m[f]), fabs(o[f]))));
+                moved_minority = fmax(moved_minority, fabs(c[f] - m[f]));
+                moved_majority = fmax(moved_majority, fabs(c[f] - o[f]));
+            }
+            const bool rescale = (!normal_square(to_minority) && warp_max(moved_minority) > (T)0) ||
+                                 (!normal_square(to_majority) && warp_max(moved_majority) > (T)0);
+            if (rescale) {  // the same comparison on the rows brought near 1 (a power of two: exact)
+                const T unit = unit_scale(warp_max(largest));
+                to_minority = (T)0;
+                to_majority = (T)0;
+                for (int f = lane; f < d; f += 32) {
+                    const T a = c[f] * unit - m[f] * unit;
+                    const T b = c[f] * unit - o[f] * unit;
+                    to_minority += a * a;
+                    to_majority += b * b;
+                }
+                to_minority = warp_total(to_minority);
+                to_majority = warp_total(to_majority);
+            }
+        }
+        if (to_minority > to_majority) surface = other;
     }
     const T* s = X + surface * d;
     const double* u = uniforms + w * n_draws;
@@ -883,22 +949,41 @@ __global__ void geometric_rows(const T* X, const int d, const long long* centers
         const double g = box_muller(u, f);
         g_sq += g * g;
     }
-    const T radius = sqrt(warp_total(sq));
+    sq = warp_total(sq);
+    T unit = (T)1;  // rows whose squares overflow or underflow: computed near 1, scaled back
+    if (!normal_square(sq)) {
+        T largest = (T)0, moved = (T)0;
+        for (int f = lane; f < d; f += 32) {
+            largest = fmax(largest, fmax(fabs(c[f]), fabs(s[f])));
+            moved = fmax(moved, fabs(s[f] - c[f]));
+        }
+        if (warp_max(moved) > (T)0) {
+            unit = unit_scale(warp_max(largest));
+            sq = (T)0;
+            for (int f = lane; f < d; f += 32) {
+                const T a = s[f] * unit - c[f] * unit;
+                sq += a * a;
+            }
+            sq = warp_total(sq);
+        }
+    }
+    const T radius = sqrt(sq);
     const T to_unit = radius > (T)0 ? radius : (T)1;
     double norm = sqrt(warp_total(g_sq));
     norm = norm > 2.2250738585072014e-308 ? norm : 2.2250738585072014e-308;
     const double scale = pow(u[0], 1.0 / d) / norm;
     T along = (T)0;
-    for (int f = lane; f < d; f += 32) along += (T)(box_muller(u, f) * scale) * ((s[f] - c[f]) / to_unit);
+    for (int f = lane; f < d; f += 32) along += (T)(box_muller(u, f) * scale) * ((s[f] * unit - c[f] * unit) / to_unit);
     along = warp_total(along);
     const bool flip = (truncation > 0 && along < (T)(truncation - 1)) || (truncation < 0 && along > (T)(truncation + 1));
     const T kept = flip ? -along : along;
     for (int f = lane; f < d; f += 32) {
-        const T axis = (s[f] - c[f]) / to_unit;
+        const T axis = (s[f] * unit - c[f] * unit) / to_unit;
         T point = (T)(box_muller(u, f) * scale);
         if (flip) point -= (T)2 * along * axis;
         if (deformation != 0) point = point * (T)(1 - deformation) + (T)deformation * kept * axis;
-        out[w * d + f] = point * radius + c[f];
+        const T value = (point * radius + c[f] * unit) / unit;  // beyond the float range: clipped, never infinite
+        out[w * d + f] = fmin(fmax(value, -float_max<T>()), float_max<T>());
     }
 }
 
@@ -967,8 +1052,7 @@ __global__ void interpolate_rows(const T* X, const long long* base, const long l
     GRID_STRIDE(e, n_rows * d) {
         const long long r = e / d;
         const long long f = e - r * d;
-        const T a = X[base[r] * d + f];
-        out[e] = a + gap[r] * (X[neighbor[r] * d + f] - a);
+        out[e] = between(X[base[r] * d + f], X[neighbor[r] * d + f], gap[r]);
     }
 }
 """

@@ -13,6 +13,7 @@ import dask.array as da
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._casting import inexact_columns, warn_about_casts
 from .._random import seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import get_backend
@@ -72,19 +73,22 @@ class DaskOverSamplerMixin:
         stats = DaskGroupStats(data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0])
         self.distributor_._fit_groups(get_backend("numpy"), data.X, groups, self.neighbors_, data.first_seen, stats)
         items = self._allocate(data, groups)
+        X_originals = data.X if data.X_exact is None else data.X_exact
         if items is None:
-            return data.wrap(data.X, data.y)
+            return data.wrap(X_originals, data.y)
         intra_groups, intra_counts, _, inter_counts = items
         if inter_counts.sum() > 0:
             raise NotImplementedError("Inter-cluster generation (distribution_ratio < 1) is not available on Dask yet.")
         keep = intra_counts > 0
-        X_blocks, y_blocks = stats.generate(intra_groups[keep], intra_counts[keep], seed, data.X.dtype)
+        X_blocks, y_blocks = stats.generate(intra_groups[keep], intra_counts[keep], seed, data.out_dtype)
         generated = np.bincount(groups.klass[intra_groups], weights=intra_counts, minlength=len(data.classes))
         labels_list = data.classes.tolist()
         self.sampling_strategy_ = type(self.sampling_strategy_)(
             (label, int(generated[labels_list.index(label)])) for label in self.sampling_strategy_
         )
-        X_res = da.concatenate([data.X, *X_blocks])
+        if data.X_exact is not None and X_blocks:
+            warn_about_casts(None, inexact_columns(data.X_exact), np.zeros(data.X.shape[1], dtype=bool))
+        X_res = da.concatenate([X_originals, *X_blocks])
         y_new = da.concatenate([data.y, *y_blocks])
         return data.wrap(X_res, y_new)
 

@@ -37,6 +37,7 @@ class DaskData:
     first_seen: np.ndarray  # first row of each class
     out_dtype: np.dtype  # dtype of the returned X
     wrap: object  # callable(X_res, y_res) -> the caller's collection kind
+    X_exact: da.Array = None  # the caller's X when ``X`` is a float copy of it (integer X)
 
     @property
     def block_starts(self):
@@ -71,7 +72,8 @@ def check_dask_data(X, y):
         raise ValueError(f"y must be 1-D with one label per row of X; got shape {y.shape} for X of shape {X.shape}.")
     out_dtype = X.dtype
     X = X.rechunk({1: -1})
-    if X.dtype.kind != "f":
+    X_exact = None if X.dtype.kind == "f" else X
+    if X_exact is not None:
         X = X.astype(np.float64)
     y = y.rechunk((X.chunks[0],))
     starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
@@ -82,9 +84,18 @@ def check_dask_data(X, y):
     classes, counts, first_seen = _merge_class_summaries([s[1:] for s in summaries])
 
     def wrap(X_res, y_res):
-        return wrap_X(X_res.astype(out_dtype)), wrap_y(y_res)
+        return wrap_X(X_res), wrap_y(y_res)
 
-    return DaskData(X=X, y=y, classes=classes, counts=counts, first_seen=first_seen, out_dtype=out_dtype, wrap=wrap)
+    return DaskData(
+        X=X,
+        y=y,
+        classes=classes,
+        counts=counts,
+        first_seen=first_seen,
+        out_dtype=out_dtype,
+        wrap=wrap,
+        X_exact=X_exact,
+    )
 
 
 def _as_array(a, name):

@@ -17,6 +17,7 @@ import itertools
 import dask
 import numpy as np
 
+from .._casting import cast_values
 from .._groups import Groups
 from ..backends import get_backend, is_cupy_array
 from ..neighbors import GroupNeighbors
@@ -212,7 +213,7 @@ def _generate_partition(partition, group_ids, n_new, seed, out_dtype):
     stats = partition.stats
     out = stats.backend.xp.empty((int(n_new.sum()), stats.X.shape[1]), dtype=stats.X.dtype)
     smote_intra(stats, np.searchsorted(partition.group_ids, group_ids), n_new, seed, out)
-    out = out.astype(out_dtype, copy=False)
+    out = cast_values(stats.backend.xp, out, out_dtype)[0]  # clipped, never wrapped
     return to_host(out) if partition.on_host else out
 
 

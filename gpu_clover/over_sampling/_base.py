@@ -284,7 +284,14 @@ class BaseClusterOverSampler(BaseOverSampler):
         produced = np.array([len(piece) for piece in pieces], dtype=np.int64)
         if not pieces:
             return np.empty((0, X_host.shape[1]), dtype=X_host.dtype), produced
-        return np.concatenate(pieces), produced
+        rows = np.concatenate(pieces)
+        if rows.dtype.kind == "f" and not np.isfinite(rows).all():
+            raise ValueError(
+                f"The oversampler {type(self.oversampler_).__name__} returned synthetic rows with inf or NaN "
+                "(its arithmetic overflows on values beyond half the float range). Rescale X, or use "
+                "gpu_clover's own SMOTE or GeometricSMOTE, which stay finite."
+            )
+        return rows, produced
 
     def _more_tags(self):
         return {"X_types": ["2darray", "dataframe"]}

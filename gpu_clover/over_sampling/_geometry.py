@@ -132,6 +132,7 @@ def _union_of_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_
     return xp.take_along_axis(nearest, best, axis=0)[0], xp.take_along_axis(sq, best, axis=0)[0]
 
 
+@np.errstate(over="ignore")  # squares that overflow are found and taken again, scaled
 def choose_surface(xp, X, centers, minority, majority, strategy):
     """Each row's surface point under a selection strategy of Geometric SMOTE.
 
@@ -146,9 +147,40 @@ def choose_surface(xp, X, centers, minority, majority, strategy):
     if strategy == "majority":
         return xp.where(has, majority, minority)
     safe = xp.where(has, majority, minority)
-    to_minority = ((X[centers] - X[minority]) ** 2).sum(axis=1)
-    to_majority = ((X[centers] - X[safe]) ** 2).sum(axis=1)
+    center, near, far = X[centers], X[minority], X[safe]
+    to_minority = ((center - near) ** 2).sum(axis=1)
+    to_majority = ((center - far) ** 2).sum(axis=1)
+    scale = unit_scale(xp, [to_minority, to_majority], [center - near, center - far], [center, near, far])
+    if scale is not None:  # the same comparison on rows brought near 1 (a power of two: exact)
+        center, near, far = center * scale, near * scale, far * scale
+        to_minority = ((center - near) ** 2).sum(axis=1)
+        to_majority = ((center - far) ** 2).sum(axis=1)
     return xp.where(has & (to_minority > to_majority), majority, minority)
+
+
+def unit_scale(xp, squares, differences, rows):
+    """Per row, a power of two to multiply ``rows`` by before squaring them, or None when none needs one.
+
+    A row needs one when a squared norm of ``squares`` overflowed or lost its
+    precision below the smallest normal float (while its ``differences`` are
+    not all zero); its scale brings the largest magnitude among ``rows`` into
+    [0.5, 1), so no square overflows or underflows. Every other row gets 1
+    (its arithmetic unchanged, bit for bit). Returns a ``(n_rows, 1)`` column.
+    """
+    info = np.finfo(rows[0].dtype)
+    outside = [~((sq >= info.tiny) & (sq <= info.max)) for sq in squares]
+    if not any(bool(o.any()) for o in outside):
+        return None
+    unsafe = outside[0] & (differences[0] != 0).any(axis=1)
+    for o, difference in zip(outside[1:], differences[1:]):
+        unsafe |= o & (difference != 0).any(axis=1)
+    largest = xp.abs(rows[0]).max(axis=1)
+    for row in rows[1:]:
+        largest = xp.maximum(largest, xp.abs(row).max(axis=1))
+    _, exponent = xp.frexp(largest)
+    exponent = xp.clip(-exponent, 1 - info.maxexp, info.maxexp - 1)  # 2**exponent is a finite float
+    one = xp.ones_like(largest)
+    return xp.where(unsafe, xp.ldexp(one, exponent.astype(xp.int32)), one)[:, None]
 
 
 def uniform_draws(n_features):
@@ -156,6 +188,7 @@ def uniform_draws(n_features):
     return 1 + 2 * math.ceil(n_features / 2)
 
 
+@np.errstate(over="ignore")  # squares that overflow are found and taken again, scaled
 def geometric_rows(
     backend, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out, majority=None, strategy="minority"
 ):
@@ -183,9 +216,15 @@ def geometric_rows(
     if majority is not None:
         surfaces = choose_surface(xp, X, centers, surfaces, majority, strategy)
     n_features = X.shape[1]
-    center = X[centers]
-    axis = X[surfaces] - center
-    radius = xp.sqrt((axis * axis).sum(axis=1))
+    center, surface = X[centers], X[surfaces]
+    axis = surface - center
+    sq = (axis * axis).sum(axis=1)
+    unit = unit_scale(xp, [sq], [axis], [center, surface])
+    if unit is not None:  # rows whose squares overflow or underflow: computed near 1, scaled back
+        center = center * unit
+        axis = surface * unit - center
+        sq = (axis * axis).sum(axis=1)
+    radius = xp.sqrt(sq)
     axis /= xp.where(radius > 0, radius, 1)[:, None]
     modulus = xp.sqrt(-2.0 * xp.log1p(-uniforms[:, 1::2]))  # 1 - u is in (0, 1]
     angle = (2 * math.pi) * uniforms[:, 2::2]
@@ -209,5 +248,9 @@ def geometric_rows(
         point += (deformation_factor * along)[:, None] * axis
     point *= radius[:, None]
     point += center
+    if unit is not None:  # a point beyond the float range is clipped to it, never infinite
+        point /= unit
+        limit = np.finfo(X.dtype).max
+        xp.clip(point, -limit, limit, out=point)
     out[...] = point
     return out

@@ -476,6 +476,47 @@ def test_interpolate_writes_rows_between_pairs(backend, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_interpolate_between_values_of_opposite_signs_near_the_float_maximum(backend, dtype):
+    """b - a overflows there: the kernel and the generic code take two half steps, both finite."""
+    rng = np.random.default_rng(12)
+    X = rng.choice([-1.0, 1.0], size=(50, 5)) * np.finfo(dtype).max * rng.uniform(0.6, 1.0, size=(50, 5))
+    X = X.astype(dtype)
+    X[0, 0] = 1.0  # ordinary values stay as they were
+    base, neighbor, gaps = rng.integers(0, 50, 30), rng.integers(0, 50, 30), rng.random(30).astype(dtype)
+    gaps[0] = 0
+    got, want = np.empty((30, 5), dtype=dtype), np.empty((30, 5), dtype=dtype)
+    backend.interpolate(X, base, neighbor, gaps, got)
+    get_backend("numpy").interpolate(X, base, neighbor, gaps, want)
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got).all()
+    low, high = np.minimum(X[base], X[neighbor]), np.maximum(X[base], X[neighbor])
+    assert ((got >= low) & (got <= high)).all()
+    np.testing.assert_array_equal(got[0], X[base[0]])
+
+
+@pytest.mark.parametrize(("dtype", "exponent"), [(np.float32, 66), (np.float32, 125), (np.float32, -140),
+                                                 (np.float64, 996), (np.float64, 1020), (np.float64, -1060)])
+@pytest.mark.parametrize("strategy", [None, "combined"])
+def test_geometric_rows_at_extreme_scales_match_the_generic_points(backend, dtype, exponent, strategy):
+    """Squares that overflow or underflow: kernel and generic code bring the rows near 1 by the
+    same power of two, and clip points beyond the float range."""
+    from gpu_clover.over_sampling._geometry import geometric_rows, uniform_draws
+
+    rng = np.random.default_rng(16)
+    X = np.ldexp(rng.normal(size=(40, 37)), exponent).astype(dtype)
+    centers, surfaces = rng.integers(0, 40, 60), rng.integers(0, 40, 60)
+    surfaces[:3] = centers[:3]
+    majority = None if strategy is None else rng.integers(-1, 40, 60)
+    args = (rng.random((60, uniform_draws(37))), -0.5, 0.3)
+    got = geometric_rows(backend, X, centers, surfaces, *args, np.empty((60, 37), dtype=dtype), majority, strategy)
+    want = geometric_rows(get_backend("numpy"), X, centers, surfaces, *args, np.empty((60, 37), dtype=dtype), majority, strategy)
+    assert np.isfinite(got).all()
+    scale = np.abs(want).max()
+    np.testing.assert_allclose(got / scale, want / scale, rtol=0, atol=1e-4 if dtype == np.float32 else 1e-10)
+    np.testing.assert_array_equal(got[:3], X[centers[:3]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_feature_variance_and_float_sums(backend, cupy_module, monkeypatch, dtype):
     """k-means' tol scale (two float64 passes, accurate far from the origin) and the inertia sum."""
     monkeypatch.setattr(cupy_module, "SUM_CHUNK_ROWS", 64)  # several row chunks

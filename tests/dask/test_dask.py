@@ -216,3 +216,15 @@ def test_gpu_workers_agree_with_the_numpy_backend(client, data, cupy_chunks):
     for row, cluster, label in list(zip(X_res[new], nearest(X_res[new], centers), y_res[new]))[::25]:
         assert _on_some_segment(row, X[(labels == cluster) & (y == label)]), row
 
+
+def test_integers_near_2_to_the_63_come_back_exact_on_dask(client):
+    rng = np.random.default_rng(0)
+    X = np.iinfo(np.int64).max - rng.integers(0, 10, size=(80, 2))
+    y = np.r_[np.zeros(60, dtype=int), np.ones(20, dtype=int)]
+    sampler = gdask.KMeansSMOTE(kmeans_estimator=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"column\(s\) 0, 1 hold integers beyond 2\*\*53"):
+        X_res, _ = sampler.fit_resample(da.from_array(X, chunks=20), da.from_array(y, chunks=20))
+    X_res = client.compute(X_res, sync=True)
+    assert X_res.dtype == np.int64 and len(X_res) == 120
+    np.testing.assert_array_equal(X_res[:80], X)
+    assert (X_res[80:] == np.iinfo(np.int64).max).all()  # every value rounds up to 2**63 in float64: clipped back

@@ -56,6 +56,24 @@ BAD_INPUTS = [
     ),
     ("no features", lambda: SMOTE(backend="numpy").fit_resample(np.empty((60, 0)), Y), ValueError, r"0 feature\(s\)"),
     (
+        "frame with no columns",
+        lambda: SMOTE(backend="numpy").fit_resample(pd.DataFrame(index=range(60)), Y),
+        ValueError,
+        r"0 feature\(s\)",
+    ),
+    (
+        "None label in a Series",
+        lambda: SMOTE(backend="numpy").fit_resample(X, pd.Series(["a"] * 45 + ["b"] * 14 + [None])),
+        ValueError,
+        r"1 row\(s\) with a missing label \(None or NaN\), at position\(s\) 59",
+    ),
+    (
+        "None label in a list",
+        lambda: SMOTE(backend="numpy").fit_resample(X, ["a"] * 44 + [None] + ["b"] * 15),
+        ValueError,
+        r"missing label .* at position\(s\) 44;",
+    ),
+    (
         "length mismatch",
         lambda: kmeans_smote().fit_resample(X, Y[:-1]),
         ValueError,

@@ -591,3 +591,26 @@ def test_inter_cluster_rows_lie_between_neighbouring_groups(make_data):
     assert between.any(), "expected inter-cluster rows between the blobs"
     minority = X[y == 1]
     assert (segment_residuals(new, minority) <= 1e-9 * (1 + np.abs(new).max(axis=1))).all()
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_near_the_float_maximum_give_finite_rows_on_their_segments(name, dtype):
+    """Between values of opposite signs beyond half the float range b - a overflows; the rows stay finite."""
+    rng = np.random.default_rng(4)
+    y = np.r_[np.zeros(60, dtype=int), np.ones(20, dtype=int)]
+    X = (rng.uniform(-1, 1, size=(80, 2)) * np.finfo(dtype).max).astype(dtype)
+    X_res, y_res = make_sampler(name).fit_resample(X, y)
+    assert np.isfinite(X_res).all() and X_res.dtype == dtype
+    assert_originals_first(X, y, X_res, y_res)
+    new = X_res[80:]
+    assert (new >= X[y == 1].min(axis=0)).all() and (new <= X[y == 1].max(axis=0)).all()
+
+
+def test_foreign_oversampler_with_non_finite_rows_gets_a_clear_error():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-1, 1, size=(80, 2)) * np.finfo(np.float64).max
+    y = np.r_[np.zeros(60, dtype=int), np.ones(20, dtype=int)]
+    sampler = ClusterOverSampler(ImblearnSMOTE(k_neighbors=3), KMeans(n_clusters=2, random_state=0), backend="numpy")
+    with pytest.raises(ValueError, match=r"oversampler SMOTE returned synthetic rows with inf or NaN"):
+        sampler.fit_resample(X, y)

@@ -188,3 +188,61 @@ def test_float32_stays_float32(binary_data):
 def test_bad_parameters(params, binary_data):
     with pytest.raises(ValueError):
         GeometricSMOTE(**params).fit_resample(*binary_data)
+
+
+# Powers of two that push float32 / float64 rows to where their squares overflow or underflow.
+EXTREME_SCALES = [(np.float32, 66), (np.float32, 125), (np.float64, 996), (np.float64, 1020)]
+TINY_SCALES = [(np.float32, -140), (np.float64, -1060)]
+
+
+def scaled_geometric_rows(dtype, exponent, strategy):
+    """The generic points on rows scaled by ``2**exponent``, and the points on the unscaled rows."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(30, 5)).astype(dtype)
+    centers, surfaces, majority = rng.integers(0, 30, 50), rng.integers(0, 30, 50), rng.integers(-1, 30, 50)
+    surfaces[:3] = centers[:3]
+    uniforms = rng.random((50, uniform_draws(5)))
+    numpy = get_backend("numpy")
+    args = (uniforms, -0.4, 0.3)
+    kept = geometric_rows(numpy, X, centers, surfaces, *args, np.empty((50, 5), dtype), majority, strategy)
+    scaled = np.ldexp(X, exponent)
+    got = geometric_rows(numpy, scaled, centers, surfaces, *args, np.empty((50, 5), dtype), majority, strategy)
+    return got, kept, scaled[centers[:3]]
+
+
+@pytest.mark.parametrize("dtype, exponent", EXTREME_SCALES)
+@pytest.mark.parametrize("strategy", ["minority", "combined"])
+def test_huge_rows_give_the_same_points_scaled(dtype, exponent, strategy):
+    """Norms are taken on rows brought near 1 by a power of two: the points on rows scaled by
+    2**e are the points on the rows, scaled (bit for bit), where they are within the float range,
+    and the range's end where not, never inf or NaN."""
+    got, kept, centers = scaled_geometric_rows(dtype, exponent, strategy)
+    with np.errstate(over="ignore"):
+        want = np.ldexp(kept, exponent)
+    assert np.isfinite(got).all()
+    inside = np.isfinite(want)
+    np.testing.assert_array_equal(got[inside], want[inside])
+    assert (np.abs(got[~inside]) == np.finfo(dtype).max).all()
+    np.testing.assert_array_equal(got[:3], centers)  # zero radius: the center itself
+
+
+@pytest.mark.parametrize("dtype, exponent", TINY_SCALES)
+def test_subnormal_rows_keep_their_geometry(dtype, exponent):
+    got, kept, _ = scaled_geometric_rows(dtype, exponent, "combined")
+    want = np.ldexp(kept.astype(np.float64), exponent)
+    np.testing.assert_allclose(got, want, rtol=0, atol=np.abs(want).max() * 1e-2)
+
+
+@pytest.mark.parametrize(
+    "dtype, scale", [(np.float32, 1e20), (np.float32, 3e38), (np.float64, 1e300), (np.float64, 1.7e308)]
+)
+@pytest.mark.parametrize("strategy", ["minority", "majority", "combined"])
+def test_geometric_smote_on_huge_values_gives_finite_rows(dtype, scale, strategy):
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(80, 3))
+    X = (X / np.abs(X).max() * scale).astype(dtype)
+    y = np.r_[np.zeros(60, dtype=int), np.ones(20, dtype=int)]
+    X_res, y_res = GeometricSMOTE(selection_strategy=strategy, random_state=0, backend="numpy").fit_resample(X, y)
+    assert np.isfinite(X_res).all() and X_res.dtype == dtype
+    np.testing.assert_array_equal(X_res[:80], X)
+    assert (y_res == 1).sum() == 60
