@@ -112,8 +112,6 @@ def counts_are_promised(caught):
 @given(problem=problems(), name=st.sampled_from(sorted(SAMPLERS)))
 def test_every_sampler_keeps_its_promises(problem, name):
     X, y, kind, strategy, as_frame = problem
-    # SOMO's principal-axes initialisation fails near float32's maximum (issue 17, item 13: not this test's).
-    assume(not (name in ("SOMO", "GeometricSOMO") and kind in ("float32 near its max", "float64 near its max")))
     X_in = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])]) if as_frame else X
     y_in = pd.Series(y, name="target") if as_frame else y
     X_before, y_before = X_in.copy(), y_in.copy()
