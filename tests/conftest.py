@@ -5,13 +5,31 @@ import pytest
 
 from gpu_clover.backends import cuda_available
 
-_NO_GPU = "backend='cupy' needs CuPy and a CUDA device; none is present on this machine"
+_GPU_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` are deselected where CuPy sees no CUDA device (one summary line, not a
+    skip per test); ``python -m pytest -m gpu`` runs them on a GPU machine."""
+    if cuda_available():
+        return
+    gpu = [item for item in items if item.get_closest_marker("gpu")]
+    if gpu:
+        config.hook.pytest_deselected(items=gpu)
+        items[:] = [item for item in items if not item.get_closest_marker("gpu")]
+        config.stash[_GPU_DESELECTED] = len(gpu)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    n = config.stash.get(_GPU_DESELECTED, 0)
+    if n:
+        terminalreporter.write_line(f"{n} tests marked gpu deselected: no CUDA device (CuPy missing or no GPU)")
 
 
 @pytest.fixture(
     params=[
         "numpy",
-        pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(not cuda_available(), reason=_NO_GPU)]),
+        pytest.param("cupy", marks=pytest.mark.gpu),
     ]
 )
 def backend(request):

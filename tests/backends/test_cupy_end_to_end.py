@@ -6,12 +6,11 @@ from sklearn.cluster import KMeans as SKKMeans
 from sklearn.datasets import make_classification
 
 from gpu_clover import ClusterOverSampler, KMeansSMOTE
-from gpu_clover.backends import cuda_available
 from gpu_clover.cluster import KMeans
 from gpu_clover.distribution import DensityDistributor
 from gpu_clover.over_sampling import SMOTE
 
-pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")]
+pytestmark = pytest.mark.gpu
 
 
 @pytest.fixture(scope="module")

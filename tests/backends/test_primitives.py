@@ -7,7 +7,7 @@ from scipy.spatial.distance import cdist
 from gpu_clover._random import bits_to_index, bits_to_uniform, draw_bits, draw_bits_range, stream_bases
 from gpu_clover.backends import cuda_available, get_backend
 
-BACKENDS = ["numpy", pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")])]
+BACKENDS = ["numpy", pytest.param("cupy", marks=pytest.mark.gpu)]
 
 
 def _groups(rng, sizes, n_features=3):
@@ -152,7 +152,6 @@ def test_kmeans_plusplus_picks_distinct_rows_and_spreads_out(name):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fused_kmeans_plusplus_equals_the_generic_steps_on_exact_data(dtype):
     """Integer-valued rows make every distance and sum exact: the fused seeding kernel must
@@ -193,7 +192,6 @@ def test_interpolate_and_segment_sum(name):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     """The one-kernel SMOTE generation against the generic plan, both on the GPU (the
@@ -226,7 +224,6 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeypatch):
     from gpu_clover.over_sampling._geometry import geometric_rows, uniform_draws
@@ -246,7 +243,6 @@ def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeyp
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("strategy", ["combined", "majority", "minority"])
 def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strategy, monkeypatch):
@@ -306,7 +302,6 @@ def test_random_streams_are_uniform_independent_and_reproducible():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
 def test_random_streams_are_bit_identical_on_the_gpu():
     """The fused CuPy kernels of the SplitMix64 steps give NumPy's draws, bit for bit."""
     import cupy as cp

@@ -16,7 +16,6 @@ distributed = pytest.importorskip("distributed")
 
 import gpu_clover
 from gpu_clover import dask as gdask
-from gpu_clover.backends import cuda_available
 
 COUNTS = [3000, 450, 200]
 N_CLUSTERS = 4
@@ -190,7 +189,6 @@ def test_worker_killed_mid_run_gives_the_complete_result(client, data):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not cuda_available(), reason="needs CuPy and a CUDA device")
 @pytest.mark.parametrize("cupy_chunks", [False, True], ids=["numpy-chunks", "cupy-chunks"])
 def test_gpu_workers_agree_with_the_numpy_backend(client, data, cupy_chunks):
     """backend='cupy' on the workers (after the run above, one of them restarted): exact
