@@ -89,6 +89,19 @@ class Backend:
         """Row sums of ``values`` per segment id: shape ``(n_segments, ...)`` (a scatter-add)."""
         raise NotImplementedError
 
+    def run_sums(self, values, lengths):
+        """float64 sums of ``values`` (2-D) over runs of consecutive rows of host ``lengths``.
+
+        Differences of one float64 running sum: the same additions in the same order on
+        every call (unlike a scatter-add with atomics on a GPU).
+        """
+        xp = self.xp
+        totals = xp.cumsum(values, axis=0, dtype=xp.float64)
+        ends = np.cumsum(lengths) - 1
+        sums = totals[self.asarray(ends)]
+        sums[1:] -= totals[self.asarray(ends[:-1])]
+        return sums
+
     def first_occurrence(self, codes, n_codes):
         """Index of the first row holding each code (``len(codes)`` for an absent code)."""
         raise NotImplementedError

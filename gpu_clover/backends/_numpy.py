@@ -193,6 +193,11 @@ class NumPyBackend(Backend):
             total += part
         return total
 
+    def run_sums(self, values, lengths):
+        # Each run summed on its own in one C loop (no running sum over the whole array).
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        return np.add.reduceat(values, starts, axis=0, dtype=np.float64)
+
     def first_occurrence(self, codes, n_codes):
         first = np.full(n_codes, codes.shape[0], dtype=np.int64)
         np.minimum.at(first, codes, np.arange(codes.shape[0]))

@@ -107,14 +107,6 @@ def _principal_axes(backend, centered, segment, lengths):
 
 
 def run_means(backend, values, lengths):
-    """The mean of ``values`` (2-D) over each run of consecutive rows (host ``lengths``), in its dtype.
-
-    Differences of one float64 running sum: the same order of additions on every backend
-    and every call (a scatter-add with atomics would not be reproducible on a GPU).
-    """
-    xp = backend.xp
-    totals = xp.cumsum(values, axis=0, dtype=xp.float64)
-    ends = np.cumsum(lengths) - 1
-    sums = totals[backend.asarray(ends)]
-    sums[1:] -= totals[backend.asarray(ends[:-1])]
+    """The mean of ``values`` (2-D) over each run of consecutive rows (host ``lengths``), in its dtype."""
+    sums = backend.run_sums(values, lengths)
     return (sums / backend.asarray(lengths.astype(np.float64))[:, None]).astype(values.dtype, copy=False)

@@ -93,5 +93,8 @@ def smallest_k(backend, ranks, k):
         columns = (blocks[..., None] + width * xp.arange(_BLOCKS)).reshape(n, m, k * _BLOCKS)
     else:
         columns = xp.argpartition(by_query, k - 1, axis=2)[..., :k]
-    order = backend.stable_argsort(xp.take_along_axis(by_query, columns, axis=2), axis=2)[..., :k]
+    if columns.shape[2] > k:
+        ranks_of = xp.take_along_axis(by_query, columns, axis=2)
+        columns = xp.take_along_axis(columns, xp.argpartition(ranks_of, k - 1, axis=2)[..., :k], axis=2)
+    order = backend.stable_argsort(xp.take_along_axis(by_query, columns, axis=2), axis=2)
     return xp.take_along_axis(columns, order, axis=2)
