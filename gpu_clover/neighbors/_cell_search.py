@@ -1,25 +1,34 @@
-"""Bounded-cost k nearest neighbours inside large groups: every cell against its nearest cells.
+"""Approximate k nearest neighbours inside large groups: every cell against its nearest cells.
 
 Each group is split into balanced cells of at most ``CELL_ROWS`` rows
 (:func:`~._cells.balanced_cells`). The rows of a cell are compared exactly with the rows
-of the ``CANDIDATES // CELL_ROWS`` cells whose centers are nearest to the cell's own
-center (the cell itself first), and keep their k nearest among them. Each row is thus
-compared with at most ``CANDIDATES`` rows whatever its group's size, in batched GEMMs;
-a group with no more cells than that is searched exactly.
+of the ``n_probe`` cells whose centers are nearest to the cell's own center (the cell
+itself first), and keep their k nearest among them: an inverted-file search (IVF, as in
+FAISS) probed by cell rather than by row, so that a cell's rows share one candidate block
+and one GEMM. The cells' own neighbours come from the grouped search itself (exact while
+there are few cells, this method above that).
 
-This is an inverted-file search (IVF, as in FAISS) probing by cell rather than by row, so
-that a cell's rows share one candidate block and one GEMM. The cells' own neighbours are
-found by the grouped search itself (exact while the groups of cells are small, the same
-cells method above that), so no step costs more than a bounded amount per row.
+``n_probe`` starts at ``CANDIDATES // CELL_ROWS`` and grows by half while the recall@k measured
+on the rows of ``SAMPLED_CELLS`` cells (against an exact search of those rows) is below
+``RECALL_TARGET``, up to ``MAX_CANDIDATES`` rows per row: the cost per row is bounded by
+that ceiling, and the recall by the target where the ceiling is not reached. A group with
+no more cells than ``n_probe`` is searched exactly.
 """
 
 import numpy as np
 
 from ._cells import balanced_cells, run_means
-from ._ranking import rank_operands, smallest_k
+from ._ranking import exact_nearest, padded, rank_operands, smallest_k
 
 CELL_ROWS = 16
+# The first budget of candidates per row; it grows by half while the estimated recall@k is
+# below RECALL_TARGET (a margin above 0.95 for the estimate's error), up to
+# MAX_CANDIDATES.
 CANDIDATES = 4096
+MAX_CANDIDATES = 32768
+RECALL_TARGET = 0.96
+# Cells (evenly spread over the group) whose rows estimate the recall against exact search.
+SAMPLED_CELLS = 128
 
 
 def cell_knn(backend, X, rows, offsets, lengths, k, grouped_knn):
@@ -35,76 +44,102 @@ def cell_knn(backend, X, rows, offsets, lengths, k, grouped_knn):
     neighbour.
     """
     xp = backend.xp
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.asarray(lengths, dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)  # each group's first table row
-    group_of = backend.repeat_values(np.arange(len(lengths)), lengths)
-    positions = xp.arange(group_of.shape[0], dtype=xp.int64) + backend.take(backend.asarray(offsets - starts), group_of)
-    positions, cell_offsets, cell_lengths, cell_group = balanced_cells(
-        backend, X, rows, positions, starts, lengths, CELL_ROWS
-    )
-    search = _CellSearch(backend, X[rows[positions]], lengths, cell_offsets, cell_lengths)
-    cells_per_group = np.bincount(cell_group, minlength=len(lengths)).astype(np.int64)
-    first_cell = np.concatenate([[0], np.cumsum(cells_per_group)[:-1]]).astype(np.int64)
+    table = xp.zeros((int(np.sum(lengths)), max(k, 1)), dtype=xp.int32)
+    done = 0
+    for offset, n in zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()):
+        table[done : done + n, :k] = _group_knn(backend, X[rows[offset : offset + n]], k, grouped_knn)
+        done += n
+    return table
+
+
+def _group_knn(backend, points, k, grouped_knn):
+    """One group's ``(n, k)`` table: cells, the probe budget its recall needs, then every cell."""
+    xp = backend.xp
+    n = points.shape[0]
+    local = xp.arange(n, dtype=xp.int64)
+    one = np.array([n], dtype=np.int64)
+    positions, cell_offsets, cell_lengths, _ = balanced_cells(backend, points, local, local, one * 0, one, CELL_ROWS)
+    search = _CellSearch(backend, points[positions], one, cell_offsets, cell_lengths)
+    n_cells = len(cell_lengths)
     # Enough cells to hold k neighbours besides the row itself.
     n_probe = max(CANDIDATES // CELL_ROWS, -(-(k + 1) // int(cell_lengths.min())) + 1)
-    n_probe = int(min(n_probe, cells_per_group.max()))
-    probes = np.empty((len(cell_lengths), n_probe), dtype=np.int64)  # local cell ids in the group, itself first
-    probes[:, 0] = np.arange(len(cell_lengths)) - first_cell[cell_group]
-    if n_probe > 1:
-        n_cells = len(cell_lengths)
-        near = grouped_knn(search.centers, xp.arange(n_cells, dtype=xp.int64), first_cell, cells_per_group, n_probe - 1)
-        probes[:, 1:] = backend.to_host(near)[:, : n_probe - 1]
-    usable = np.arange(n_probe)[None, :] < np.minimum(cells_per_group, n_probe)[cell_group][:, None]
-    search.probe_cells = np.where(usable, probes + first_cell[cell_group][:, None], np.arange(len(cell_lengths))[:, None])
-    search.usable = usable
-
-    table = xp.zeros((int(lengths.sum()), max(k, 1)), dtype=xp.int32)
+    while True:
+        n_probe = min(n_probe, n_cells)
+        search.probe(n_probe, grouped_knn)
+        if n_probe == n_cells or n_probe * CELL_ROWS >= MAX_CANDIDATES or search.recall(k) >= RECALL_TARGET:
+            break
+        n_probe = n_probe * 3 // 2
     size = int(cell_lengths.max())
-    per_tile = max(1, backend.tile_elements(X.itemsize) // (size * size * n_probe))
-    tiles = [np.arange(c0, min(c0 + per_tile, len(cell_lengths))) for c0 in range(0, len(cell_lengths), per_tile)]
-    # A position's local index is itself minus its group's offset; its table row, plus the group's first row.
-    local_shift = backend.asarray(offsets[cell_group])
-    table_shift = backend.asarray((starts - offsets)[cell_group])
-    for cells, (query, found) in zip(tiles, backend.map_ordered(lambda cells: search.tile(cells, k), tiles)):
+    per_tile = max(1, backend.tile_elements(points.itemsize) // (size * size * n_probe))
+    tiles = [np.arange(c0, min(c0 + per_tile, n_cells)) for c0 in range(0, n_cells, per_tile)]
+    table = xp.empty((n, k), dtype=xp.int32)
+    for query, found in backend.map_ordered(lambda cells: search.tile(cells, k), tiles):
         valid = query >= 0
-        query, found = positions[xp.where(valid, query, 0)], positions[found]
-        cells = backend.asarray(cells)
-        dest = (query + table_shift[cells][:, None])[valid]
-        table[dest, :k] = (found - local_shift[cells][:, None, None])[valid].astype(xp.int32)
+        table[positions[query[valid]]] = positions[found[valid]].astype(xp.int32)
     return table
 
 
 class _CellSearch:
-    """The cells' rows as GEMM operands (:func:`~._ranking.rank_operands`, in cell order: index
-    ``i`` is position ``i`` of the cells' permutation), their centers and probe lists."""
+    """The cells' rows as GEMM operands (:func:`~._ranking.rank_operands`), in blocks of one
+    cell each padded to the largest cell (padding rows rank ``far``), their centers and probes.
+
+    ``rows[c, s]`` is the index (in cell order, as the operands) of slot s of cell c, or -1.
+    """
 
     def __init__(self, backend, points, group_lengths, cell_offsets, cell_lengths):
-        self.backend, self.xp = backend, backend.xp
-        self.cell_offsets, self.cell_lengths = cell_offsets, cell_lengths
-        self.left, self.right, self.far = rank_operands(backend, points, group_lengths)
-        self.centers = run_means(backend, self.right[:, :-1], cell_lengths)
-        self.probe_cells = self.usable = None
+        self.xp, self.backend, self.cell_lengths = backend.xp, backend, cell_lengths
+        left, right, self.far = rank_operands(backend, points, group_lengths)
+        self.left, self.right = left, right
+        self.centers = run_means(backend, right[:, :-1], cell_lengths)
+        size = int(cell_lengths.max())
+        slot = np.arange(size)
+        filled = slot[None, :] < cell_lengths[:, None]
+        rows = np.where(filled, cell_offsets[:, None] + slot[None, :], -1)
+        self.rows = backend.asarray(rows)
+        index = backend.asarray(np.maximum(rows, 0))
+        self.left_blocks = left[index]
+        self.right_blocks = right[index]
+        self.right_blocks[..., -1][backend.asarray(~filled)] = self.far
+        self.probe_cells = self._exact = None
+
+    def probe(self, n_probe, grouped_knn):
+        """Each cell's ``n_probe`` nearest cells by center (itself first); ``n_probe`` <= cells."""
+        xp, n_cells = self.xp, len(self.cell_lengths)
+        probes = np.empty((n_cells, n_probe), dtype=np.int64)
+        probes[:, 0] = np.arange(n_cells)
+        if n_probe > 1:
+            one = np.array([n_cells], dtype=np.int64)
+            near = grouped_knn(self.centers, xp.arange(n_cells, dtype=xp.int64), one * 0, one, n_probe - 1)
+            probes[:, 1:] = self.backend.to_host(near)[:, : n_probe - 1]
+        self.probe_cells = probes
+
+    def recall(self, k):
+        """The recall@k of the current probes on the rows of ``SAMPLED_CELLS`` evenly spread
+        cells, against an exact search of those rows (made once per group)."""
+        backend = self.backend
+        n_cells = len(self.cell_lengths)
+        cells = np.arange(0, n_cells, max(1, n_cells // SAMPLED_CELLS))[:SAMPLED_CELLS]
+        query, found = self.tile(cells, k)
+        valid = query >= 0
+        if self._exact is None:
+            right = padded(backend, self.right, self.far)
+            self._exact = backend.to_host(exact_nearest(backend, self.left, right, query[valid], k))
+        found = backend.to_host(found[valid])
+        hits = (found[:, :, None] == self._exact[:, None, :]).any(axis=2).sum()
+        return hits / self._exact.size
 
     def tile(self, cells, k):
-        """For a tile of query cells: ``(query, found)``, each query slot's index (-1 for a
-        padding slot), ``(n, size)``, and the indices of its k nearest candidates, ``(n, size, k)``."""
+        """For a tile of query cells: ``(query, found)``, each query slot's row (-1 for a padding
+        slot), ``(n, size)``, and the rows of its k nearest candidates, ``(n, size, k)``."""
         backend, xp = self.backend, self.xp
-        lengths = self.cell_lengths
-        size = int(lengths[cells].max())
-        slot = np.arange(size)
-        query_valid = slot[None, :] < lengths[cells][:, None]
-        query = self.cell_offsets[cells][:, None] + np.minimum(slot[None, :], lengths[cells][:, None] - 1)
-        probed = self.probe_cells[cells]  # (n, n_probe), the query's own cell first
-        candidate_valid = (slot[None, None, :] < lengths[probed][:, :, None]) & self.usable[cells][:, :, None]
-        candidates = self.cell_offsets[probed][:, :, None] + np.where(candidate_valid, slot[None, None, :], 0)
-        candidates = backend.asarray(candidates.reshape(len(cells), -1))
-        a = xp.ascontiguousarray(xp.swapaxes(self.left[backend.asarray(query)], 1, 2))  # (n, d + 1, size)
-        b = self.right[candidates]  # (n, n_probe * size, d + 1)
-        b[..., -1][backend.asarray(~candidate_valid.reshape(len(cells), -1))] = self.far
-        ranks = xp.matmul(b, a)  # (n, candidates, size); a query's own column comes first
-        own = backend.asarray(slot)
+        cells = backend.asarray(cells)
+        probed = backend.asarray(self.probe_cells)[cells]  # (n, n_probe), the query's own cell first
+        n, size = probed.shape[0], self.rows.shape[1]
+        a = xp.ascontiguousarray(xp.swapaxes(self.left_blocks[cells], 1, 2))  # (n, d + 1, size)
+        b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, n_probe * size, d + 1)
+        ranks = xp.matmul(b, a)  # (n, candidates, size); a query's own row is its own slot
+        own = xp.arange(size)
         ranks[:, own, own] = xp.inf
         nearest = smallest_k(backend, ranks, k)  # (n, size, k)
-        found = candidates[xp.arange(len(cells))[:, None, None], nearest]
-        return xp.where(backend.asarray(query_valid), backend.asarray(query), -1), found
+        found = self.rows[probed].reshape(n, -1)[xp.arange(n)[:, None, None], nearest]
+        return self.rows[cells], found

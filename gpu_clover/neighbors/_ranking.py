@@ -55,23 +55,36 @@ def exhaustive_knn(backend, X, rows, offsets, lengths, k):
 
 def _group_exhaustive(backend, points, k):
     """The k nearest other rows of every row of one group (local indices, ``(n, k)``)."""
-    xp = backend.xp
-    n = points.shape[0]
-    left, right, far = rank_operands(backend, points, np.array([n]))
-    padded = -(-n // _BLOCKS) * _BLOCKS  # a whole number of blocks: the padding rows rank far
-    if padded > n:
-        right = xp.concatenate([right, xp.zeros((padded - n, right.shape[1]), dtype=right.dtype)])
-        right[n:, -1] = far
-    step = max(_BLOCKS, backend.tile_elements(points.itemsize) // padded)
+    left, right, far = rank_operands(backend, points, np.array([points.shape[0]]))
+    queries = backend.xp.arange(points.shape[0], dtype=backend.xp.int64)
+    return exact_nearest(backend, left, padded(backend, right, far), queries, k)
 
-    def tile(r0):
-        r1 = min(r0 + step, n)
-        ranks = xp.matmul(right, xp.ascontiguousarray(left[r0:r1].T))  # (candidates, queries)
-        own = xp.arange(r1 - r0)
-        ranks[own + r0, own] = xp.inf
+
+def padded(backend, right, far):
+    """``right`` with rows of rank ``far`` appended up to a whole number of ``_BLOCKS``."""
+    xp = backend.xp
+    n = right.shape[0]
+    extra = -n % _BLOCKS
+    if extra == 0:
+        return right
+    right = xp.concatenate([right, xp.zeros((extra, right.shape[1]), dtype=right.dtype)])
+    right[n:, -1] = far
+    return right
+
+
+def exact_nearest(backend, left, right, queries, k):
+    """The k nearest rows of ``right`` (padded) to the rows ``queries`` of ``left``, each
+    query's own row excluded: ``(len(queries), k)`` int32 indices, in tiles of queries."""
+    xp = backend.xp
+    step = max(_BLOCKS, backend.tile_elements(right.itemsize) // right.shape[0])
+
+    def tile(q0):
+        own = queries[q0 : q0 + step]
+        ranks = xp.matmul(right, xp.ascontiguousarray(left[own].T))  # (candidates, queries)
+        ranks[own, xp.arange(own.shape[0])] = xp.inf
         return smallest_k(backend, ranks[None], k)[0]
 
-    return xp.concatenate(list(backend.map_ordered(tile, range(0, n, step)))).astype(xp.int32)
+    return xp.concatenate(list(backend.map_ordered(tile, range(0, queries.shape[0], step)))).astype(xp.int32)
 
 
 def smallest_k(backend, ranks, k):
