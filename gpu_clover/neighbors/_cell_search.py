@@ -56,9 +56,8 @@ def _group_knn(backend, points, k, grouped_knn):
     """One group's ``(n, k)`` table: cells, the probe budget its recall needs, then every cell."""
     xp = backend.xp
     n = points.shape[0]
-    local = xp.arange(n, dtype=xp.int64)
     one = np.array([n], dtype=np.int64)
-    positions, cell_offsets, cell_lengths, _ = balanced_cells(backend, points, local, local, one * 0, one, CELL_ROWS)
+    positions, cell_offsets, cell_lengths, _ = balanced_cells(backend, points, one, CELL_ROWS)
     search = _CellSearch(backend, points[positions], one, cell_offsets, cell_lengths)
     n_cells = len(cell_lengths)
     # Enough cells to hold k neighbours besides the row itself.

@@ -1,58 +1,70 @@
 """Balanced cells inside groups: recursive median splits along each cell's principal axis.
 
-A group of rows (a contiguous segment of positions) is split in two at the median of its
-rows' projections on their principal axis, and so on until no cell holds more than
-``cell_rows`` rows. The cells of a group are then equal in size to one row, contiguous
-in the returned permutation, and spatially compact: the bounded-cost neighbour search
-(:mod:`._cell_search`) compares each cell with a fixed number of nearby cells only.
+A run of rows (a group) is split in two at the median of its rows' projections on their
+principal axis, and so on until no cell holds more than ``cell_rows`` rows. The cells of a
+run are then equal in size to one row, contiguous in the returned permutation, and
+spatially compact: the cell search (:mod:`._cell_search`) compares each cell with a number
+of nearby cells only.
 
-Every level splits all the cells of all groups at once (segmented sums and one sort), so
-the cost is ``O(n d log(n / cell_rows))`` for ``n`` rows, on either backend. No random
-numbers are used: the cells depend on the data only.
+Every level splits all the cells at once (sums over runs and one sort), so the cost is
+``O(n d log(n / cell_rows))`` for ``n`` rows, on either backend. No random numbers are
+used: the cells depend on the data only.
 """
 
 import numpy as np
 
 # Power-iteration steps towards each cell's principal axis, started from the axis of
 # largest variance: an exact eigenvector is not needed, only a direction of large spread.
-_POWER_STEPS = 2
+_POWER_STEPS = 1
 
 
-def balanced_cells(backend, X, rows, positions, seg_offsets, seg_lengths, cell_rows):
-    """Split segments of ``positions`` into cells of at most ``cell_rows`` rows.
+def balanced_cells(backend, points, lengths, cell_rows):
+    """Split runs of consecutive rows of ``points`` into cells of at most ``cell_rows`` rows.
 
     Parameters
     ----------
     backend : Backend
-    X : backend array (n, d)
-        The data; position ``p`` stands for the row ``X[rows[p]]``.
-    rows : backend int64 array
-        Row of X of every position.
-    positions : backend int64 array
-        The positions to split; segment ``s`` is ``positions[seg_offsets[s] : seg_offsets[s] + seg_lengths[s]]``.
-    seg_offsets, seg_lengths : host int64 arrays
+    points : backend array (n, d)
+        The rows; run ``r`` is the ``lengths[r]`` rows after the runs before it.
+    lengths : host int64 array
     cell_rows : int
         The largest cell.
 
     Returns
     -------
-    positions : backend int64 array
-        The same positions, reordered so that every cell is contiguous.
-    cell_offsets, cell_lengths, cell_segment : host int64 arrays
-        Each cell's slice of ``positions`` and the segment it belongs to, in order.
+    order : backend int64 array
+        A permutation of the rows that keeps each run in its place and makes every cell
+        contiguous: cell ``c`` is ``points[order[cell_offsets[c] : cell_offsets[c] + cell_lengths[c]]]``.
+    cell_offsets, cell_lengths, cell_run : host int64 arrays
+        Each cell's slice of ``order`` and the run it belongs to, in order.
     """
     xp = backend.xp
-    positions = xp.array(positions, dtype=xp.int64, copy=True)
-    offsets = np.asarray(seg_offsets, dtype=np.int64)
-    lengths = np.asarray(seg_lengths, dtype=np.int64)
+    order = xp.arange(points.shape[0], dtype=xp.int64)
+    points = points.copy()  # permuted along with ``order``; the caller's rows stay as they are
+    lengths = np.asarray(lengths, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     owner = np.arange(len(lengths), dtype=np.int64)
     while True:
         split = lengths > cell_rows
         if not split.any():
             break
-        _sort_by_principal_axis(backend, X, rows, positions, offsets[split], lengths[split])
+        if split.all():  # the usual case: every cell of a level is split
+            permutation = _principal_order(backend, points, lengths)
+            order, points = order[permutation], points[permutation]
+        else:
+            index = _ranges(backend, offsets[split], lengths[split])
+            permutation = index[_principal_order(backend, points[index], lengths[split])]
+            order[index], points[index] = order[permutation], points[permutation]
         offsets, lengths, owner = _halves(offsets, lengths, owner, split)
-    return positions, offsets, lengths, owner
+    return order, offsets, lengths, owner
+
+
+def _ranges(backend, offsets, lengths):
+    """The indices ``offsets[r] .. offsets[r] + lengths[r] - 1`` of every run, concatenated (backend)."""
+    xp = backend.xp
+    run = backend.repeat_values(np.arange(len(lengths)), lengths)
+    shift = offsets - np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return xp.arange(run.shape[0], dtype=xp.int64) + backend.take(backend.asarray(shift), run)
 
 
 def _halves(offsets, lengths, owner, split):
@@ -67,24 +79,18 @@ def _halves(offsets, lengths, owner, split):
     return new_offsets[keep], new_lengths[keep], owners[keep]
 
 
-def _sort_by_principal_axis(backend, X, rows, positions, offsets, lengths):
-    """Reorder each segment of ``positions`` in place by its rows' projection on the segment's principal axis."""
+def _principal_order(backend, points, lengths):
+    """The permutation ordering each run of ``points`` by its rows' projection on the run's principal axis."""
     xp = backend.xp
-    n_segments = len(lengths)
-    segment = backend.repeat_values(np.arange(n_segments), lengths)
-    shift = offsets - np.concatenate([[0], np.cumsum(lengths)[:-1]])  # segment start in positions - in the run
-    index = xp.arange(segment.shape[0], dtype=xp.int64) + backend.take(backend.asarray(shift), segment)
-    chosen = positions[index]
-    points = X[rows[chosen]]
-    centered = points - (run_means(backend, points, lengths))[segment]
-    axes = _principal_axes(backend, centered, segment, lengths)
-    projection = (centered * axes[segment]).sum(axis=1).astype(xp.float64)
-    # One sort of ``segment + a monotone map of the projection into (0, 1)``: each segment keeps
-    # its slice, ordered along its axis (the map is scaled by the segment's own spread).
+    run = backend.repeat_values(np.arange(len(lengths)), lengths)
+    centered = points - run_means(backend, points, lengths)[run]
+    axes = _principal_axes(backend, centered, run, lengths)
+    projection = (centered * axes[run]).sum(axis=1).astype(xp.float64)
+    # One sort of ``run + a monotone map of the projection into (0, 1)``: each run keeps its
+    # slice, ordered along its axis (the map is scaled by the run's own spread).
     spread = xp.sqrt(run_means(backend, projection[:, None] ** 2, lengths)[:, 0])
     spread = xp.where(spread > 0, spread, 1)
-    key = segment + (0.5 + xp.arctan(projection / spread[segment]) / np.pi)
-    positions[index] = chosen[backend.stable_argsort(key)]
+    return backend.stable_argsort(run + (0.5 + xp.arctan(projection / spread[run]) / np.pi))
 
 
 def _principal_axes(backend, centered, segment, lengths):
