@@ -28,16 +28,15 @@ CANDIDATES = 4096
 MAX_CANDIDATES = 32768
 RECALL_TARGET = 0.96
 # Cells (evenly spread over the group) whose rows estimate the recall against exact search.
-SAMPLED_CELLS = 128
+SAMPLED_CELLS = 64
 
 
-def cell_knn(backend, X, rows, offsets, lengths, k, grouped_knn):
+def cell_knn(backend, X, rows, offsets, lengths, k, center_knn):
     """k nearest neighbours of every row of the groups, found by probing nearby cells.
 
     Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64 ``offsets``,
-    ``lengths``; every group larger than ``k``). ``grouped_knn(points, rows, offsets,
-    lengths, k)`` is the grouped search used for the cell centers; it returns a table of
-    local indices as this function does.
+    ``lengths``; every group larger than ``k``). ``center_knn(centers, k)`` finds the k
+    nearest other centers of every cell center (a table as this function returns).
 
     Returns an int32 table ``(sum(lengths), max(k, 1))`` of *local* indices (0 ..
     lengths[g] - 1), groups concatenated in order, nearest first; a row is never its own
@@ -45,14 +44,19 @@ def cell_knn(backend, X, rows, offsets, lengths, k, grouped_knn):
     """
     xp = backend.xp
     table = xp.zeros((int(np.sum(lengths)), max(k, 1)), dtype=xp.int32)
-    done = 0
-    for offset, n in zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()):
-        table[done : done + n, :k] = _group_knn(backend, X[rows[offset : offset + n]], k, grouped_knn)
-        done += n
+    groups = list(zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
+
+    def one_group(group):  # groups are independent: several run at once where the backend can
+        offset, n = group
+        return _group_knn(backend, X[rows[offset : offset + n]], k, center_knn)
+
+    for start, (_, n), found in zip(starts, groups, backend.map_ordered(one_group, groups)):
+        table[start : start + n, :k] = found
     return table
 
 
-def _group_knn(backend, points, k, grouped_knn):
+def _group_knn(backend, points, k, center_knn):
     """One group's ``(n, k)`` table: cells, the probe budget its recall needs, then every cell."""
     xp = backend.xp
     n = points.shape[0]
@@ -64,7 +68,7 @@ def _group_knn(backend, points, k, grouped_knn):
     n_probe = max(CANDIDATES // CELL_ROWS, -(-(k + 1) // int(cell_lengths.min())) + 1)
     while True:
         n_probe = min(n_probe, n_cells)
-        search.probe(n_probe, grouped_knn)
+        search.probe(n_probe, center_knn)
         if n_probe == n_cells or n_probe * CELL_ROWS >= MAX_CANDIDATES or search.recall(k) >= RECALL_TARGET:
             break
         n_probe = n_probe * 3 // 2
@@ -101,15 +105,13 @@ class _CellSearch:
         self.right_blocks[..., -1][backend.asarray(~filled)] = self.far
         self.probe_cells = self._exact = None
 
-    def probe(self, n_probe, grouped_knn):
+    def probe(self, n_probe, center_knn):
         """Each cell's ``n_probe`` nearest cells by center (itself first); ``n_probe`` <= cells."""
-        xp, n_cells = self.xp, len(self.cell_lengths)
+        n_cells = len(self.cell_lengths)
         probes = np.empty((n_cells, n_probe), dtype=np.int64)
         probes[:, 0] = np.arange(n_cells)
         if n_probe > 1:
-            one = np.array([n_cells], dtype=np.int64)
-            near = grouped_knn(self.centers, xp.arange(n_cells, dtype=xp.int64), one * 0, one, n_probe - 1)
-            probes[:, 1:] = self.backend.to_host(near)[:, : n_probe - 1]
+            probes[:, 1:] = self.backend.to_host(center_knn(self.centers, n_probe - 1))[:, : n_probe - 1]
         self.probe_cells = probes
 
     def recall(self, k):

@@ -96,10 +96,11 @@ def _principal_order(backend, points, lengths):
 def _principal_axes(backend, centered, segment, lengths):
     """A unit direction of large spread per segment: power iteration from the widest coordinate axis."""
     xp = backend.xp
-    # The direction does not depend on the scale: rows scaled to at most 1 cannot overflow.
+    # The direction does not depend on the scale: rows far from unit scale are brought to it,
+    # so that no square overflows or underflows.
     largest = backend.reduce_to_scalar(xp.abs(centered), "max")
-    if largest > 0:
-        centered = centered / largest
+    if largest > 0 and not 2.0**-30 < largest < 2.0**30:
+        centered = xp.ldexp(centered, -int(np.ceil(np.log2(largest))))
     variance = run_means(backend, centered * centered, lengths)
     axes = xp.zeros_like(variance)
     axes[xp.arange(len(lengths)), xp.argmax(variance, axis=1)] = 1

@@ -134,22 +134,17 @@ class GroupNeighbors:
         groups = self.groups
         return cell_knn(
             self.backend, self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], self.k,
-            self._grouped_knn,
+            self._center_knn,
         )
 
-    def _grouped_knn(self, points, rows, offsets, lengths, k):
-        """The kNN table of other groups of points (the cells' centers), by the same rules."""
-        from .._groups import Groups
-
-        lengths = np.asarray(lengths, dtype=np.int64)
-        none = np.zeros(len(lengths), dtype=np.int64)
-        groups = Groups(
-            order=rows, offsets=np.asarray(offsets, dtype=np.int64), lengths=lengths, cluster=none, klass=none,
-            cluster_labels=np.zeros(1), classes=np.zeros(1),
-        )
-        inner = GroupNeighbors(self.backend, points, groups, k, search=self.search, seed=self.seed)
-        table, starts = inner.knn(np.arange(len(lengths)))
-        return self._rows_of(table, starts, lengths)
+    def _center_knn(self, centers, k):
+        """The k nearest other centers of every cell center: every pair up to the exact limit,
+        the cell search itself above it."""
+        n = centers.shape[0]
+        rows, one = self.backend.xp.arange(n, dtype=self.backend.xp.int64), np.array([n], dtype=np.int64)
+        if n <= EXACT_MAX_ROWS:
+            return self.backend.segmented_neighbors(centers, rows, one * 0, one, k, with_sums=False)[0]
+        return cell_knn(self.backend, centers, rows, one * 0, one, k, self._center_knn)
 
     def _estimator_table(self, group_ids):
         groups = self.groups

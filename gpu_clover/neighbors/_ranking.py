@@ -105,6 +105,7 @@ def smallest_k(backend, ranks, k):
         blocks = xp.argpartition(minima, k - 1, axis=2)[..., :k]
         columns = (blocks[..., None] + width * xp.arange(_BLOCKS)).reshape(n, m, k * _BLOCKS)
     else:
+        by_query = xp.ascontiguousarray(by_query)  # one copy: the partition then runs along rows
         columns = xp.argpartition(by_query, k - 1, axis=2)[..., :k]
     if columns.shape[2] > k:
         ranks_of = xp.take_along_axis(by_query, columns, axis=2)
