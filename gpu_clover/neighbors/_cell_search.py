@@ -31,32 +31,35 @@ RECALL_TARGET = 0.96
 SAMPLED_CELLS = 64
 
 
-def cell_knn(backend, X, rows, offsets, lengths, k, center_knn):
+def cell_knn(backend, X, rows, offsets, lengths, k, center_knn, *, recall_target=None):
     """k nearest neighbours of every row of the groups, found by probing nearby cells.
 
     Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64 ``offsets``,
     ``lengths``; every group larger than ``k``). ``center_knn(centers, k)`` finds the k
     nearest other centers of every cell center (a table as this function returns).
+    ``recall_target`` (default ``RECALL_TARGET``; 0: the first budget as it is) stops the
+    budget's growth.
 
     Returns an int32 table ``(sum(lengths), max(k, 1))`` of *local* indices (0 ..
     lengths[g] - 1), groups concatenated in order, nearest first; a row is never its own
     neighbour.
     """
     xp = backend.xp
+    recall_target = RECALL_TARGET if recall_target is None else recall_target
     table = xp.zeros((int(np.sum(lengths)), max(k, 1)), dtype=xp.int32)
     groups = list(zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()))
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
 
     def one_group(group):  # groups are independent: several run at once where the backend can
         offset, n = group
-        return _group_knn(backend, X[rows[offset : offset + n]], k, center_knn)
+        return _group_knn(backend, X[rows[offset : offset + n]], k, center_knn, recall_target)
 
     for start, (_, n), found in zip(starts, groups, backend.map_ordered(one_group, groups)):
         table[start : start + n, :k] = found
     return table
 
 
-def _group_knn(backend, points, k, center_knn):
+def _group_knn(backend, points, k, center_knn, recall_target):
     """One group's ``(n, k)`` table: cells, the probe budget its recall needs, then every cell."""
     xp = backend.xp
     n = points.shape[0]
@@ -69,7 +72,8 @@ def _group_knn(backend, points, k, center_knn):
     while True:
         n_probe = min(n_probe, n_cells)
         search.probe(n_probe, center_knn)
-        if n_probe == n_cells or n_probe * CELL_ROWS >= MAX_CANDIDATES or search.recall(k) >= RECALL_TARGET:
+        settled = n_probe == n_cells or n_probe * CELL_ROWS >= MAX_CANDIDATES or recall_target <= 0
+        if settled or search.recall(k) >= recall_target:
             break
         n_probe = n_probe * 3 // 2
     size = int(cell_lengths.max())

@@ -144,7 +144,8 @@ class GroupNeighbors:
         rows, one = self.backend.xp.arange(n, dtype=self.backend.xp.int64), np.array([n], dtype=np.int64)
         if n <= EXACT_MAX_ROWS:
             return self.backend.segmented_neighbors(centers, rows, one * 0, one, k, with_sums=False)[0]
-        return cell_knn(self.backend, centers, rows, one * 0, one, k, self._center_knn)
+        # The probes need near cells, not the nearest: the first budget, no recall measured.
+        return cell_knn(self.backend, centers, rows, one * 0, one, k, self._center_knn, recall_target=0)
 
     def _estimator_table(self, group_ids):
         groups = self.groups
