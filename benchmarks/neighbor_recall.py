@@ -2,7 +2,8 @@
 
     python benchmarks/neighbor_recall.py [--rows 1000000] [--k 5] [--queries 2000]
                                          [--seeds 0 1 2 3 4] [--small LIMIT:CANDIDATES ...]
-                                         [--skip-large] [--skip-small] [--out FILE]
+                                         [--sums-max-rows 200000] [--skip-large] [--skip-small]
+                                         [--out FILE]
 
 Groups above ``gpu_clover.neighbors.EXACT_MAX_ROWS`` rows are searched by cells
 (``neighbor_search="auto"``) and their distance sums sampled. For every such group this
@@ -19,6 +20,9 @@ script measures, against exact answers:
   ``GroupNeighbors(..., search="exact").distance_sums``, for every seed of ``--seeds``
   (the seed changes the sampled pairs): per group, each seed's error, their mean and
   standard deviation; over all groups, the mean and the root mean square of the errors.
+  Only for groups of up to ``--sums-max-rows`` rows (the exact sums cost the square of
+  the group); groups of up to ``F64_CHECK_MAX_ROWS`` rows also check the engine's exact
+  sums against SciPy's float64 ``pdist`` (``exact_sum_f64_error``).
 
 The groups are those the samplers build (captured from ``fit_resample``): for
 ``KMeansSMOTE(backend="numpy", random_state=0)`` the minority rows of each cluster, for
@@ -50,6 +54,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial.distance import pdist
 from sklearn.neighbors import NearestNeighbors
 
 import gpu_clover
@@ -58,6 +63,8 @@ import gpu_clover.neighbors._group_neighbors as group_neighbors
 import gpu_clover.over_sampling._base as sampler_base
 
 BENCHMARKS = Path(__file__).resolve().parent
+# Groups up to this many rows also check the engine's exact distance sums against float64 pdist.
+F64_CHECK_MAX_ROWS = 8192
 
 
 # ------------------------------------------------------------------ capture and patches
@@ -139,7 +146,11 @@ def recall(stats, g, k, n_queries, rng):
 
 
 def sum_errors(stats, group_ids, seeds):
-    """Relative error of the sampled distance sums against the exact ones, per group and seed."""
+    """Relative error of the sampled distance sums against the exact ones, per group and seed.
+
+    Groups of up to ``F64_CHECK_MAX_ROWS`` rows also check the exact sums themselves
+    against SciPy's float64 ``pdist`` (``exact_sum_f64_error``).
+    """
     exact = fresh_neighbors(stats, "exact", 0).distance_sums(group_ids)
     errors = np.array([fresh_neighbors(stats, "auto", s).distance_sums(group_ids) / exact - 1 for s in seeds])
     per_group = {
@@ -151,6 +162,10 @@ def sum_errors(stats, group_ids, seeds):
         }
         for i, g in enumerate(group_ids)
     }
+    for g, total in zip(group_ids, exact):
+        if stats.groups.lengths[g] <= F64_CHECK_MAX_ROWS:
+            points = np.asarray(stats.backend.to_host(stats.X), dtype=np.float64)[group_rows(stats, g)]
+            per_group[str(int(g))]["exact_sum_f64_error"] = float(total / (2 * pdist(points).sum()) - 1)
     overall = {
         "mean": round(float(errors.mean()), 6),
         "std": round(float(errors.std(ddof=1)), 6) if errors.size > 1 else None,
@@ -165,15 +180,16 @@ def fresh_neighbors(stats, search, seed):
     return group_neighbors.GroupNeighbors(stats.backend, stats.X, stats.groups, 0, search=search, seed=seed)
 
 
-def measure(stats, group_ids, k, n_queries, seeds):
-    """Recall per group, its summary, and the sums' errors, for ``group_ids``."""
+def measure(stats, group_ids, k, n_queries, seeds, sums_max_rows):
+    """Recall per group, its summary, and the sums' errors (groups of up to ``sums_max_rows`` rows)."""
     if len(group_ids) == 0:
         return {"groups_measured": 0}
     rng = np.random.default_rng(0)
     started = time.perf_counter()
     per_group = {str(int(g)): recall(stats, g, k, n_queries, rng) for g in group_ids}
     recall_s = time.perf_counter() - started
-    sums, overall = sum_errors(stats, group_ids, seeds)
+    summed = group_ids[stats.groups.lengths[group_ids] <= sums_max_rows]
+    sums, overall = sum_errors(stats, summed, seeds) if summed.size else ({}, None)
     for g, errors in sums.items():
         per_group[g]["sum_relative_error"] = errors
     queries = np.array([v["queries"] for v in per_group.values()])
@@ -182,7 +198,9 @@ def measure(stats, group_ids, k, n_queries, seeds):
         "groups_measured": len(group_ids),
         "recall_mean": round(float((recalls * queries).sum() / queries.sum()), 5),
         "recall_worst_group": round(float(recalls.min()), 5),
+        "distance_ratio_worst_group": max(v["distance_ratio"] for v in per_group.values()),
         "sum_relative_error": overall,
+        "sums_skipped_groups_over": None if summed.size == len(group_ids) else sums_max_rows,
         "recall_seconds": round(recall_s, 1),
         "groups": per_group,
     }
@@ -207,7 +225,7 @@ def samplers():
 
 
 # ------------------------------------------------------------------ the two parts
-def large_part(rows, k, n_queries, seeds):
+def large_part(rows, k, n_queries, seeds, sums_max_rows):
     from sklearn.datasets import make_classification
 
     X, y = make_classification(
@@ -220,12 +238,12 @@ def large_part(rows, k, n_queries, seeds):
         stats = sampler_neighbors(make(), X, y)
         code = int(np.flatnonzero(stats.groups.classes == minority)[0])
         large = np.flatnonzero((stats.groups.klass == code) & (stats.groups.lengths > group_neighbors.EXACT_MAX_ROWS))
-        out[name] = {**describe(stats, code), **measure(stats, large, k, n_queries, seeds)}
+        out[name] = {**describe(stats, code), **measure(stats, large, k, n_queries, seeds, sums_max_rows)}
         print(f"large {name}: recall {out[name].get('recall_mean')}", file=sys.stderr)
     return out
 
 
-def small_part(configs, k, n_queries, seeds):
+def small_part(configs, k, n_queries, seeds, sums_max_rows):
     from sklearn.preprocessing import StandardScaler
 
     sys.path.insert(0, str(BENCHMARKS))
@@ -247,7 +265,7 @@ def small_part(configs, k, n_queries, seeds):
                     stats = sampler_neighbors(make(), X, y)
                     large = np.flatnonzero(stats.groups.lengths > limit)
                     if large.size:
-                        result = measure(stats, large, k, n_queries, seeds)
+                        result = measure(stats, large, k, n_queries, seeds, sums_max_rows)
                         out["configs"].setdefault(key, {}).setdefault(name, {})[problem] = result
     for by_sampler in out["configs"].values():
         for results in by_sampler.values():
@@ -269,7 +287,7 @@ def pooled(results):
     groups = [g for r in results.values() for g in r["groups"].values()]
     queries = np.array([g["queries"] for g in groups])
     recalls = np.array([g["recall"] for g in groups])
-    errors = np.array([e for g in groups for e in g["sum_relative_error"]["errors"]])
+    errors = np.array([e for g in groups if "sum_relative_error" in g for e in g["sum_relative_error"]["errors"]])
     return {
         "groups": len(groups),
         "recall_mean": round(float((recalls * queries).sum() / queries.sum()), 5),
@@ -299,6 +317,9 @@ def main():
         "--small", type=parse_config, nargs="+", default=[(256, None), (64, 256), (64, 64)], metavar="LIMIT:CANDIDATES",
         help="lowered exact limits and candidates for the quality problems (default: 256:default 64:256 64:64)",
     )  # fmt: skip
+    parser.add_argument(
+        "--sums-max-rows", type=int, default=200_000, help="the sums' errors only for groups up to this many rows"
+    )
     parser.add_argument("--skip-large", action="store_true", help="only the quality problems")
     parser.add_argument("--skip-small", action="store_true", help="only the generated data")
     parser.add_argument("--out", help="also write the JSON document to this file")
@@ -317,9 +338,9 @@ def main():
         "cell_rows": cell_search.CELL_ROWS,
     }
     if not args.skip_large:
-        report["large"] = large_part(args.rows, args.k, args.queries, args.seeds)
+        report["large"] = large_part(args.rows, args.k, args.queries, args.seeds, args.sums_max_rows)
     if not args.skip_small:
-        report["small"] = small_part(args.small, args.k, args.queries, args.seeds)
+        report["small"] = small_part(args.small, args.k, args.queries, args.seeds, args.sums_max_rows)
     report["seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(report, indent=1)
     print(text)
