@@ -35,6 +35,9 @@ Ratios, from the same run: ``imblearn_smote`` time / each method's (higher: that
 faster), exact time / auto time, and the growth of the cost per row (seconds / rows) from
 each row count to the next and from the first to the last (1.0: linear).
 
+``gpu_clover`` is imported as Python finds it: run with ``PYTHONPATH=.`` from a checkout
+to measure that checkout (the JSON's ``machine.gpu_clover`` says which was measured).
+
 Prints one JSON document; ``--out`` also writes it to a file, after every method, so a
 long run keeps what it finished.
 """
@@ -173,15 +176,9 @@ def machine():
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count()
-    commit = subprocess.run(
-        ["git", "-C", str(Path(__file__).parent), "rev-parse", "--short", "HEAD"],
-        check=False,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": commit or None,
+        "gpu_clover": package_source(),
         "nproc": cores,
         "cpu_model": cpu_model(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
@@ -192,6 +189,28 @@ def machine():
         "scikit-learn": sklearn.__version__,
         "imbalanced-learn": imblearn.__version__,
         "threadpools": pools,
+    }
+
+
+def package_source():
+    """Where ``gpu_clover`` is imported from (as the children import it), and that checkout's commit.
+
+    Python puts this script's folder, not the working directory, first on the path: a
+    checkout is measured only with ``PYTHONPATH`` pointing at it, else the installed package.
+    """
+    import gpu_clover
+
+    folder = Path(gpu_clover.__file__).resolve().parent
+
+    def git(*args):
+        run = subprocess.run(["git", "-C", str(folder), *args], check=False, capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", ".")
+    return {
+        "path": str(folder),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "modified": bool(status) if status is not None else None,
     }
 
 

@@ -41,6 +41,9 @@ measurement (``default`` keeps the candidates). Every group of either class abov
 is then measured. While a group holds no more than CANDIDATES rows, every cell is
 probed and the search is exact by construction, so LIMIT alone gives recall 1.
 
+``gpu_clover`` is imported as Python finds it: run with ``PYTHONPATH=.`` from a checkout to
+measure that checkout (the JSON's ``gpu_clover`` says which was measured).
+
 Prints one JSON document (``--out`` also writes it to a file).
 """
 
@@ -63,6 +66,9 @@ import gpu_clover.neighbors._group_neighbors as group_neighbors
 import gpu_clover.over_sampling._base as sampler_base
 
 BENCHMARKS = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCHMARKS))
+from bench_neighbors import package_source
+
 # Groups up to this many rows also check the engine's exact distance sums against float64 pdist.
 F64_CHECK_MAX_ROWS = 8192
 
@@ -244,10 +250,8 @@ def large_part(rows, k, n_queries, seeds, sums_max_rows):
 
 
 def small_part(configs, k, n_queries, seeds, sums_max_rows):
-    from sklearn.preprocessing import StandardScaler
-
-    sys.path.insert(0, str(BENCHMARKS))
     from quality import load_problems
+    from sklearn.preprocessing import StandardScaler
 
     out = {"problems": {}, "configs": {}}
     problems = load_problems(seed=0)
@@ -329,6 +333,7 @@ def main():
     report = {
         "benchmark": "neighbour recall and sampled distance sums (issue 14)",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "gpu_clover": package_source(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "k": args.k,
