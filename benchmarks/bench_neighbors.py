@@ -1,0 +1,348 @@
+"""CPU benchmark of issue 14: the neighbour stage at scale, auto (bounded cost) vs exact search.
+
+    python benchmarks/bench_neighbors.py [--rows 1000000 4000000 10000000] [--repeats 3]
+                                         [--methods kmeans_auto,...] [--peer-cap-rows 1000000]
+                                         [--out FILE]
+
+The data, for each row count: ``make_classification(n_samples=rows, n_features=20,
+n_informative=10, weights=[0.95], n_clusters_per_class=4, random_state=0)``, cast to
+float32 and saved once to a temporary ``.npy`` file. Each method then runs in its own
+child process, which loads the file, runs ``fit_resample`` once untimed (warm-up) and
+``repeats`` times timed, and reports the median time, gpu_clover's ``stage_seconds_``
+(per stage, the median over the timed runs) and its own peak resident memory
+(``VmHWM``, warm-up included; ``ru_maxrss`` is also recorded, but on Linux it inherits
+the parent's peak, which here includes the data's generation).
+
+Methods (every one with ``random_state=0``, to balance):
+
+- ``kmeans_auto``: ``gpu_clover.KMeansSMOTE(backend="numpy")`` (the defaults: 8 clusters,
+  ``neighbor_search="auto"``)
+- ``kmeans_exact``: the same with ``neighbor_search="exact"``
+- ``kmeans64``: ``gpu_clover.KMeansSMOTE(kmeans_estimator=64, backend="numpy")``
+- ``smote_auto``: ``gpu_clover.SMOTE(backend="numpy")``
+- ``smote_exact``: the same with ``neighbor_search="exact"``
+- ``imblearn_smote``: ``imblearn.over_sampling.SMOTE()``
+
+``--peer-cap-rows N`` skips the slow methods (``imblearn_smote``, ``kmeans_exact``,
+``smote_exact``: their cost grows with the square of the groups) above N rows.
+
+Memory: ``peak_rss_over_io`` is the child's peak RSS over the bytes of the input and the
+output (``X, y, X_res, y_res``); ``method_rss_over_io`` leaves out the interpreter and
+imports (the RSS measured before the data were loaded), so it is the data plus what the
+method allocated.
+
+Ratios, from the same run: ``imblearn_smote`` time / each method's (higher: that method is
+faster), exact time / auto time, and the growth of the cost per row (seconds / rows) from
+each row count to the next and from the first to the last (1.0: linear).
+
+``gpu_clover`` is imported as Python finds it: run with ``PYTHONPATH=.`` from a checkout
+to measure that checkout (the JSON's ``machine.gpu_clover`` says which was measured).
+
+Prints one JSON document; ``--out`` also writes it to a file, after every method, so a
+long run keeps what it finished.
+"""
+
+import argparse
+import datetime
+import itertools
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+METHODS = ("kmeans_auto", "kmeans_exact", "kmeans64", "smote_auto", "smote_exact", "imblearn_smote")
+SLOW = ("imblearn_smote", "kmeans_exact", "smote_exact")
+PEER = "imblearn_smote"
+EXACT_OF_AUTO = {"kmeans_exact": "kmeans_auto", "smote_exact": "smote_auto"}
+N_FEATURES = 20
+
+
+def make_sampler(method):
+    """The over-sampler of ``method`` (imports only that method's package)."""
+    if method == PEER:
+        from imblearn.over_sampling import SMOTE
+
+        return SMOTE(random_state=0)
+    import gpu_clover
+
+    search = "exact" if method.endswith("_exact") else "auto"
+    if method in ("kmeans_auto", "kmeans_exact"):
+        return gpu_clover.KMeansSMOTE(backend="numpy", random_state=0, neighbor_search=search)
+    if method == "kmeans64":
+        return gpu_clover.KMeansSMOTE(kmeans_estimator=64, backend="numpy", random_state=0)
+    if method in ("smote_auto", "smote_exact"):
+        return gpu_clover.SMOTE(backend="numpy", random_state=0, neighbor_search=search)
+    raise ValueError(f"unknown method {method!r}")
+
+
+def current_rss_mib():
+    """Resident memory of this process now, from /proc (Linux)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mib():
+    """Peak resident memory of this process so far: ``VmHWM`` from /proc (Linux).
+
+    Not ``ru_maxrss``: Linux carries the parent's peak over ``fork`` and ``execve`` into
+    it, so a child started by a parent that once held more (here: the data's generation)
+    would report the parent's peak instead of its own.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status")
+
+
+def inherited_maxrss_mib():
+    """``ru_maxrss`` (KiB on Linux): at least the parent's peak at the fork, see :func:`peak_rss_mib`."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_worker(method, data_dir, repeats, warmup):
+    """Child process: time ``method`` on the saved data and print one JSON line."""
+    import numpy as np
+
+    sampler = make_sampler(method)  # imports first: they belong to the interpreter's share
+    rss_interpreter = current_rss_mib()
+    X = np.load(Path(data_dir) / "X.npy")
+    y = np.load(Path(data_dir) / "y.npy")
+    rss_before = current_rss_mib()
+    for _ in range(warmup):
+        sampler.fit_resample(X, y)
+    seconds, stages = [], []
+    for _ in range(repeats):
+        X_res = y_res = None  # free the previous result first: every run starts from the same heap
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(X, y)
+        seconds.append(time.perf_counter() - start)
+        stages.append(dict(getattr(sampler, "stage_seconds_", {})))
+    peak = peak_rss_mib()
+    io_mib = (X.nbytes + y.nbytes + np.asarray(X_res).nbytes + np.asarray(y_res).nbytes) / 2**20
+    result = {
+        "method": method,
+        "seconds": [round(s, 4) for s in seconds],
+        "median_s": round(statistics.median(seconds), 4),
+        "rss_interpreter_mib": round(rss_interpreter, 1),
+        "rss_before_mib": round(rss_before, 1),
+        "peak_rss_mib": round(peak, 1),
+        "ru_maxrss_mib": round(inherited_maxrss_mib(), 1),
+        "io_mib": round(io_mib, 1),
+        "peak_rss_over_io": round(peak / io_mib, 3),
+        "method_rss_over_io": round((peak - rss_interpreter) / io_mib, 3),
+        "class_counts_out": {str(k): int(v) for k, v in zip(*np.unique(np.asarray(y_res), return_counts=True))},
+        "n_rows_out": int(X_res.shape[0]),
+        "dtype_out": str(X_res.dtype),
+    }
+    if stages and stages[0]:
+        result["stage_seconds"] = {
+            name: round(statistics.median(s.get(name, 0.0) for s in stages), 4) for name in stages[0]
+        }
+    print(json.dumps(result))
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine():
+    import imblearn
+    import numpy
+    import scipy
+    import sklearn
+
+    try:
+        import threadpoolctl
+
+        pools = [{"api": p["internal_api"], "threads": p["num_threads"]} for p in threadpoolctl.threadpool_info()]
+    except Exception:  # noqa: BLE001 - a missing probe is recorded, not fatal
+        pools = None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "gpu_clover": package_source(),
+        "nproc": cores,
+        "cpu_model": cpu_model(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "load_average": [round(v, 2) for v in os.getloadavg()],
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "imbalanced-learn": imblearn.__version__,
+        "threadpools": pools,
+    }
+
+
+def package_source():
+    """Where ``gpu_clover`` is imported from (as the children import it), and that checkout's commit.
+
+    Python puts this script's folder, not the working directory, first on the path: a
+    checkout is measured only with ``PYTHONPATH`` pointing at it, else the installed package.
+    """
+    import gpu_clover
+
+    folder = Path(gpu_clover.__file__).resolve().parent
+
+    def git(*args):
+        run = subprocess.run(["git", "-C", str(folder), *args], check=False, capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", ".")
+    return {
+        "path": str(folder),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "modified": bool(status) if status is not None else None,
+    }
+
+
+def save_data(rows, data_dir):
+    """Generate the data set of ``rows`` rows and save it (float32 X, int y) to ``data_dir``."""
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=rows,
+        n_features=N_FEATURES,
+        n_informative=10,
+        weights=[0.95],
+        n_clusters_per_class=4,
+        random_state=0,
+    )
+    np.save(Path(data_dir) / "X.npy", X.astype(np.float32))
+    np.save(Path(data_dir) / "y.npy", y)
+    return {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True))}
+
+
+def run_child(method, data_dir, repeats, warmup):
+    command = [
+        sys.executable, __file__, "--worker", method, "--data-dir", data_dir,
+        "--repeats", str(repeats), "--warmup", str(warmup),
+    ]  # fmt: skip
+    start = time.perf_counter()
+    child = subprocess.run(command, check=False, capture_output=True, text=True)
+    if child.returncode != 0:
+        return {"method": method, "error": child.stderr.strip().splitlines()[-3:] or [f"exit {child.returncode}"]}
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result["child_wall_s"] = round(time.perf_counter() - start, 1)
+    return result
+
+
+def ratios(by_rows):
+    """Peer time / each method's, exact / auto, and the cost per row's growth between row counts."""
+    out = {"imblearn_smote_time_over_method": {}, "exact_time_over_auto": {}, "cost_per_row_growth": {}}
+    for rows, results in by_rows.items():
+        peer = results.get(PEER, {}).get("median_s")
+        for method, result in results.items():
+            if peer and "median_s" in result and method != PEER:
+                out["imblearn_smote_time_over_method"].setdefault(method, {})[rows] = round(
+                    peer / result["median_s"], 2
+                )
+        for exact, auto in EXACT_OF_AUTO.items():
+            if "median_s" in results.get(exact, {}) and "median_s" in results.get(auto, {}):
+                out["exact_time_over_auto"].setdefault(exact, {})[rows] = round(
+                    results[exact]["median_s"] / results[auto]["median_s"], 2
+                )
+    counts = sorted(by_rows, key=int)
+    for method in METHODS:
+        timed = [(int(r), by_rows[r][method]["median_s"]) for r in counts if "median_s" in by_rows[r].get(method, {})]
+        steps = {}
+        for (n1, t1), (n2, t2) in itertools.pairwise(timed):
+            steps[f"{n1}->{n2}"] = round((t2 / n2) / (t1 / n1), 3)
+        if len(timed) > 2:
+            (n1, t1), (n2, t2) = timed[0], timed[-1]
+            steps[f"{n1}->{n2}"] = round((t2 / n2) / (t1 / n1), 3)
+        if steps:
+            out["cost_per_row_growth"][method] = steps
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="The neighbour stage at scale: auto vs exact search, and imbalanced-learn's SMOTE."
+    )
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 4_000_000, 10_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs before the timed ones, for every method")
+    parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated subset of {METHODS}")
+    parser.add_argument(
+        "--peer-cap-rows", type=int, default=1_000_000, help=f"skip {', '.join(SLOW)} above this many rows"
+    )
+    parser.add_argument("--out", help="also write the JSON document to this file (rewritten after every method)")
+    parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        run_worker(args.worker, args.data_dir, args.repeats, args.warmup)
+        return
+
+    methods = [m for m in args.methods.split(",") if m]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        parser.error(f"unknown methods {unknown}; choose from {METHODS}")
+    report = {
+        "benchmark": "neighbour stage at scale, auto vs exact (issue 14, CPU)",
+        "data": {
+            "generator": "make_classification",
+            "n_features": N_FEATURES,
+            "n_informative": 10,
+            "weights": [0.95],
+            "n_clusters_per_class": 4,
+            "random_state": 0,
+            "dtype": "float32",
+        },
+        "rows": args.rows,
+        "methods": methods,
+        "repeats": args.repeats,
+        "warmup": args.warmup,
+        "peer_cap_rows": args.peer_cap_rows,
+        "machine": machine(),
+        "class_counts_in": {},
+        "results": {},
+        "skipped": {},
+    }
+    start = time.perf_counter()
+
+    def publish():
+        report["ratios"] = ratios(report["results"])
+        report["total_s"] = round(time.perf_counter() - start, 1)
+        if args.out:
+            Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+
+    for rows in args.rows:
+        key = str(rows)
+        report["results"][key] = {}
+        with tempfile.TemporaryDirectory(prefix="gpu-clover-neighbors-") as data_dir:
+            report["class_counts_in"][key] = save_data(rows, data_dir)
+            for method in methods:
+                if method in SLOW and rows > args.peer_cap_rows:
+                    report["skipped"].setdefault(key, []).append(method)
+                    continue
+                report["results"][key][method] = run_child(method, data_dir, args.repeats, args.warmup)
+                print(f"{rows} {method}: {report['results'][key][method].get('median_s', 'failed')}", file=sys.stderr)
+                publish()
+    publish()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
