@@ -30,7 +30,7 @@ autosummary_generate = True
 autodoc_default_options = {"members": False, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-numpydoc_validation_checks = {"PR01"}  # every parameter documented
+numpydoc_validation_checks = {"PR01", "PR02"}  # every parameter documented, none unknown
 numpydoc_xref_param_type = False
 
 intersphinx_mapping = {}

@@ -52,13 +52,24 @@ class DensityDistributor(BaseDistributor):
     Attributes
     ----------
     filtered_clusters_ : list of (cluster_label, class_label)
+        The groups that passed the filter, sorted by (cluster, class).
     clusters_density_ : dict {(cluster_label, class_label): float}
+        Each filtered group's density.
     intra_distribution_ : dict {(cluster_label, class_label): float}
+        Each filtered group's proportion of its class's synthetic rows.
     inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
-    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_,
-    purity_exponent_
+        Each pair of neighbouring filtered groups' proportion.
+    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_, \
+purity_exponent_ : float or bool
+        The parameters as used (``"auto"`` resolved).
     majority_class_labels_ : list
-    unique_cluster_labels_, unique_class_labels_, n_samples_, neighbors_
+        The class(es) with the most rows.
+    unique_cluster_labels_, unique_class_labels_ : array
+        The cluster and class labels seen in ``fit``.
+    n_samples_ : int
+        Rows seen in ``fit``.
+    neighbors_ : array of shape (n_pairs, 2) or None
+        The neighbouring clusters passed to ``fit``.
 
     Examples
     --------
