@@ -1,8 +1,10 @@
 """Sphinx configuration of the gpu_clover documentation site."""
 
 import os
+import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import gpu_clover
 
@@ -63,3 +65,17 @@ sphinx_gallery_conf = {
 # Matplotlib draws the gallery's figures off screen.
 os.environ.setdefault("MPLBACKEND", "agg")
 warnings.filterwarnings("ignore", message="Matplotlib is currently using agg")
+
+
+def _write_cli_help():
+    """The command line page shows ``gpu-clover --help`` as the installed command prints it."""
+    out = Path(__file__).parent / "generated" / "cli"
+    out.mkdir(parents=True, exist_ok=True)
+    for command in ["", "resample", "demo", "bench"]:
+        argv = [sys.executable, "-m", "gpu_clover", *([command] if command else []), "--help"]
+        env = {**os.environ, "COLUMNS": "100"}
+        text = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
+        (out / f"{command or 'gpu-clover'}.txt").write_text(text)
+
+
+_write_cli_help()
