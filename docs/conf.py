@@ -6,10 +6,10 @@ import sys
 import warnings
 from pathlib import Path
 
-import gpu_clover
+# The API pages and the examples import gpu_clover from this checkout.
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 
-# The examples and the API pages import gpu_clover from this checkout.
-sys.path.insert(0, os.path.abspath(".."))
+import gpu_clover
 
 project = "gpu_clover"
 author = "gpu_clover developers"
@@ -68,13 +68,15 @@ warnings.filterwarnings("ignore", message="Matplotlib is currently using agg")
 
 
 def _write_cli_help():
-    """The command line page shows ``gpu-clover --help`` as the installed command prints it."""
+    """The command line page shows ``--help`` of every command as this checkout prints it."""
     out = Path(__file__).parent / "generated" / "cli"
     out.mkdir(parents=True, exist_ok=True)
     for command in ["", "resample", "demo", "bench"]:
         argv = [sys.executable, "-m", "gpu_clover", *([command] if command else []), "--help"]
         env = {**os.environ, "COLUMNS": "100"}
-        text = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
+        # From the checkout's root, so that ``-m gpu_clover`` is this checkout's.
+        root = Path(__file__).parent.parent
+        text = subprocess.run(argv, check=True, capture_output=True, text=True, env=env, cwd=root).stdout
         (out / f"{command or 'gpu-clover'}.txt").write_text(text)
 
 
