@@ -50,8 +50,32 @@ def _instance(name):
 def get_backend(name="auto", like=None):
     """The backend for ``name``, resolving ``"auto"`` from the data ``like``.
 
-    ``"auto"``: CuPy/cuDF input -> cupy; otherwise cupy when CuPy and a CUDA device
-    are present, else numpy.
+    Parameters
+    ----------
+    name : {"auto", "numpy", "cupy"}, default="auto"
+        ``"auto"``: CuPy/cuDF input -> cupy; otherwise cupy when CuPy and a CUDA device
+        are present, else numpy.
+    like : array-like, default=None
+        The data the backend will work on, for ``"auto"``.
+
+    Returns
+    -------
+    backend
+        The backend object; its ``name`` is ``"numpy"`` or ``"cupy"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``name``, or ``"cupy"`` without CuPy or a CUDA device.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gpu_clover import get_backend
+    >>> get_backend("numpy").name
+    'numpy'
+    >>> get_backend("auto", like=np.zeros(3)).name in ("numpy", "cupy")
+    True
     """
     if not isinstance(name, str) or name not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}; got {name!r}.")

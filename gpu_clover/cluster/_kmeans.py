@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._docstring import fill_doc
 from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
@@ -17,22 +18,27 @@ from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 WARM_START_ROWS = 1 << 14
 
 
+@fill_doc
 class KMeans(ClusterMixin, BaseEstimator):
     """K-means clustering on the NumPy or CuPy backend.
 
     Parameters
     ----------
     n_clusters : int, default=8
+        The number of clusters.
     init : {"k-means++", "random"} or array of shape (n_clusters, n_features), default="k-means++"
         Greedy k-means++ (2 + log(k) candidates per step, as scikit-learn).
     n_init : int, default=1
         Runs with different seeds; the lowest inertia wins.
     max_iter : int, default=100
+        Most Lloyd iterations per run.
     tol : float, default=1e-4
         Convergence when the squared center shift is below ``tol`` times the mean
         feature variance (scikit-learn's rule).
-    random_state : int, RandomState or None, default=None
-    backend : {"auto", "numpy", "cupy"}, default="auto"
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation and the subsamples; the same seed on the same backend gives
+        the same clusters.
+    %(backend)s
     fit_sample_size : int or None, default=None
         ``None``: Lloyd iterations on all rows (warm-started on a random subsample
         when there are many). An int: Lloyd iterations on a random subsample of
@@ -42,9 +48,27 @@ class KMeans(ClusterMixin, BaseEstimator):
 
     Attributes
     ----------
-    cluster_centers_, labels_, inertia_, n_iter_, n_features_in_
-        ``labels_`` and ``cluster_centers_`` are CuPy arrays for CuPy input,
-        NumPy arrays otherwise.
+    cluster_centers_ : array of shape (n_clusters, n_features)
+        The centers (CuPy for CuPy input, NumPy otherwise).
+    labels_ : array of shape (n_samples,)
+        The closest center of each row (CuPy for CuPy input, NumPy otherwise).
+    inertia_ : float
+        Sum of the squared distances of the rows to their centers.
+    n_iter_ : int
+        Lloyd iterations run by the winning initialisation.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gpu_clover.cluster import KMeans
+    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
+    >>> km = KMeans(n_clusters=2, random_state=0, backend="numpy").fit(X)
+    >>> bool(km.labels_[0] == km.labels_[1] != km.labels_[2] == km.labels_[3])
+    True
+    >>> km.predict(np.array([[4.9, 5.2]])) == km.labels_[2]
+    array([ True])
     """
 
     _parameter_constraints = {

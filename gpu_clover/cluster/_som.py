@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
+from .._docstring import fill_doc
 from .._groups import encode_labels
 from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
@@ -22,6 +23,7 @@ ROWS_PER_NEURON = 8
 SIGMA_DECAY = 0.1
 
 
+@fill_doc
 class SOM(ClusterMixin, BaseEstimator):
     """Self-organizing map clustering on the NumPy or CuPy backend.
 
@@ -52,10 +54,10 @@ class SOM(ClusterMixin, BaseEstimator):
         principal-axes initialisation five batch epochs reach a quantization
         error within about 3 % of twenty epochs' (the reference's default, 1000
         single-row updates, leaves a coarser map).
-    random_state : int, RandomState or None, default=None
+    random_state : int, RandomState instance or None, default=None
         Selects the training subsample: above ``max(8192, 8 * n_neurons)`` rows
         the map is trained on that many random rows, then every row is assigned.
-    backend : {"auto", "numpy", "cupy"}, default="auto"
+    %(backend)s
 
     Attributes
     ----------
@@ -67,9 +69,23 @@ class SOM(ClusterMixin, BaseEstimator):
         sorted. Rectangular: neurons differing by one in the row or the column.
         Hexagonal: also ``(r - o, c - o)`` and ``(r - o, c + o)`` with
         ``o = (-1) ** c`` (the reference's rule).
-    cluster_centers_ : array of shape (n_rows_ * n_columns_, n_features)
+    cluster_centers_ : array of shape (``n_rows_ * n_columns_``, n_features)
         Neuron weights, in the min-max scaled space.
-    n_rows_, n_columns_, n_features_in_ : int
+    n_rows_, n_columns_ : int
+        The grid's size.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gpu_clover.cluster import SOM
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> som = SOM(n_columns=3, n_rows=3, random_state=0, backend="numpy").fit(X)
+    >>> som.labels_.shape, int(som.labels_.max()) < 9
+    ((200,), True)
+    >>> som.neighbors_.shape[1]
+    2
     """
 
     _parameter_constraints = {

@@ -23,6 +23,27 @@ class BaseDistributor(BaseEstimator):
     Subclasses override ``_distribute(backend, X, groups, neighbors, stats)``. This base class
     shares each class among its clusters in proportion to their rows; with no
     clusterer (one cluster) that is the plain over-sampler.
+
+    A foreign object with ``fit(X, y, labels, neighbors)`` that sets those two attributes
+    works as a distributor too.
+
+    Attributes
+    ----------
+    intra_distribution_ : dict {(cluster_label, class_label): float}
+        Each group's proportion of its class's synthetic rows.
+    inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
+        Each neighbouring pair's proportion (empty here).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gpu_clover.distribution import BaseDistributor
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> y = np.array([0, 0, 0, 1, 1, 1])
+    >>> labels = np.array([0, 0, 1, 1, 1, 2])
+    >>> dist = BaseDistributor().fit(X, y, labels)
+    >>> {key: round(float(share), 3) for key, share in dist.intra_distribution_.items()}
+    {(0, 0): 0.667, (1, 0): 0.333, (1, 1): 0.667, (2, 1): 0.333}
     """
 
     # Subclasses list their parameters' constraints here (checked at fit); none for this one.

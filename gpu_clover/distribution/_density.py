@@ -26,6 +26,8 @@ class DensityDistributor(BaseDistributor):
     distances_exponent : float or "auto", default="auto"
         "auto": the number of features.
     sparsity_based : bool, default=True
+        ``True``: shares proportional to ``1 / density`` (sparser groups get more);
+        ``False``: proportional to the density.
     distribution_ratio : float in [0, 1], default=1.0
         Share of intra-cluster generation; the rest goes between neighbouring
         filtered clusters (needs ``neighbors``). A class with no neighbouring
@@ -50,13 +52,39 @@ class DensityDistributor(BaseDistributor):
     Attributes
     ----------
     filtered_clusters_ : list of (cluster_label, class_label)
+        The groups that passed the filter, sorted by (cluster, class).
     clusters_density_ : dict {(cluster_label, class_label): float}
+        Each filtered group's density.
     intra_distribution_ : dict {(cluster_label, class_label): float}
+        Each filtered group's proportion of its class's synthetic rows.
     inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
-    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_,
-    purity_exponent_
+        Each pair of neighbouring filtered groups' proportion.
+    filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_, \
+purity_exponent_ : float or bool
+        The parameters as used (``"auto"`` resolved).
     majority_class_labels_ : list
-    unique_cluster_labels_, unique_class_labels_, n_samples_, neighbors_
+        The class(es) with the most rows.
+    unique_cluster_labels_, unique_class_labels_ : array
+        The cluster and class labels seen in ``fit``.
+    n_samples_ : int
+        Rows seen in ``fit``.
+    neighbors_ : array of shape (n_pairs, 2) or None
+        The neighbouring clusters passed to ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gpu_clover.distribution import DensityDistributor
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (40, 2)), rng.normal(8, 3, (40, 2))])
+    >>> y = np.array([0] * 30 + [1] * 10 + [0] * 30 + [1] * 10)
+    >>> labels = np.repeat([0, 1], 40)
+    >>> dist = DensityDistributor(filtering_threshold=5.0).fit(X, y, labels)
+    >>> dist.filtered_clusters_
+    [(0, 1), (1, 1)]
+    >>> share = dist.intra_distribution_
+    >>> bool(share[(1, 1)] > share[(0, 1)])  # the sparser cluster gets more
+    True
     """
 
     _parameter_constraints = {

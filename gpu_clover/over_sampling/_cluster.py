@@ -4,11 +4,13 @@ from imblearn.pipeline import Pipeline
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
+from .._docstring import fill_doc
 from ..backends import BACKENDS
 from ..distribution import BaseDistributor, DensityDistributor
 from ._base import RAISE_ERROR, BaseClusterOverSampler
 
 
+@fill_doc
 class ClusterOverSampler(BaseClusterOverSampler):
     """Clustering-based over-sampling with any combination of components.
 
@@ -19,36 +21,46 @@ class ClusterOverSampler(BaseClusterOverSampler):
     Parameters
     ----------
     oversampler : over-sampler
-        gpu_clover's native :class:`~gpu_clover.over_sampling.SMOTE` (all groups in
-        one vectorized pass on the backend), or any imbalanced-learn over-sampler or
-        imblearn ``Pipeline`` ending in one (run group by group on the host).
+        gpu_clover's native :class:`~gpu_clover.SMOTE` or :class:`~gpu_clover.GeometricSMOTE`
+        (all groups in one vectorized pass on the backend), or any imbalanced-learn
+        over-sampler or imblearn ``Pipeline`` ending in one (run group by group on the host).
+        Its ``sampling_strategy`` is the one used.
     clusterer : estimator with ``fit`` and ``labels_``, default=None
         gpu_clover's, scikit-learn's or cuML's. ``None``: one cluster, i.e. the plain
         over-sampler.
     distributor : BaseDistributor, default=None
         ``None``: :class:`~gpu_clover.distribution.DensityDistributor` when there is a
         clusterer.
-    raise_error : bool, default=True
-        When no cluster passes the filter: raise a ValueError, or warn and return
-        the original data.
-    random_state : int, RandomState or None, default=None
-    backend : {"auto", "numpy", "cupy"}, default="auto"
-    neighbor_search : {"auto", "exact"}, default="auto"
-        How groups of more than 4096 rows find their k nearest neighbours and their
-        density. ``"auto"``: each row is compared with the rows of nearby cells only (at
-        most 8192; recall about 0.98 on 18-dimensional data) and the density comes from
-        65536 sampled pairs (relative error under 0.5 %), so the cost per row is bounded.
-        ``"exact"``: every pair, at a cost that grows with the square of the group. Smaller
-        groups are always exact.
+    %(raise_error)s
+    %(random_state)s
+    %(backend)s
+    %(neighbor_search)s
 
     Attributes
     ----------
-    oversampler_, clusterer_, distributor_ : fitted clones
-    labels_ : array of shape (n_samples,), cluster label of each row
-    neighbors_ : array of shape (n_pairs, 2) or None
-    sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
-    random_state_ : numpy.random.RandomState
-        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
+    %(cluster_attributes)s
+    %(sampler_attributes)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from gpu_clover import ClusterOverSampler, SMOTE
+    >>> from gpu_clover.cluster import KMeans
+    >>> from gpu_clover.distribution import DensityDistributor
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> sampler = ClusterOverSampler(
+    ...     SMOTE(k_neighbors=3),
+    ...     clusterer=KMeans(n_clusters=4, random_state=0),
+    ...     distributor=DensityDistributor(distances_exponent=1.0, size_ratio=0.5),
+    ...     random_state=0,
+    ...     backend="numpy",
+    ... )
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> np.bincount(y_res)
+    array([450, 450])
+    >>> sampler.labels_.shape
+    (500,)
     """
 
     # No sampling_strategy: it is the oversampler's (as in cluster-over-sampling).

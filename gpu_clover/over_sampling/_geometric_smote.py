@@ -5,12 +5,14 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docstring import fill_doc
 from ..distribution import BaseDistributor
 from ._base import K_NEIGHBORS, BaseClusterOverSampler
 from ._generation import plan_tiles
 from ._geometry import SELECTION_STRATEGIES, geometric_rows, nearest_in_union, uniform_draws
 
 
+@fill_doc
 class GeometricSMOTE(BaseClusterOverSampler):
     """Geometric SMOTE (Douzas and Bacao, 2019) on the NumPy or CuPy backend.
 
@@ -34,30 +36,32 @@ class GeometricSMOTE(BaseClusterOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default="auto"
-    random_state : int, RandomState or None, default=None
-    k_neighbors : int, default=5
-        Shrinks to the group size - 1 in small groups.
-    truncation_factor : float in [-1, 1], default=1.0
-        1: the half-sphere towards the surface point; 0: the whole sphere;
-        negative: the opposite side.
-    deformation_factor : float in [0, 1], default=0.0
-        0: a sphere; 1: the line through the center and the surface point.
-    selection_strategy : {"combined", "majority", "minority"}, default="combined"
-    backend : {"auto", "numpy", "cupy"}, default="auto"
-    neighbor_search : {"auto", "exact"}, default="auto"
-        How groups of more than 4096 rows find their k nearest neighbours and their
-        density. ``"auto"``: each row is compared with the rows of nearby cells only (at
-        most 8192; recall about 0.98 on 18-dimensional data) and the density comes from
-        65536 sampled pairs (relative error under 0.5 %), so the cost per row is bounded.
-        ``"exact"``: every pair, at a cost that grows with the square of the group. Smaller
-        groups are always exact.
+    %(sampling_strategy)s
+    %(random_state)s
+    %(k_neighbors)s
+    %(truncation_factor)s
+    %(deformation_factor)s
+    %(selection_strategy)s
+    %(backend)s
+    %(neighbor_search)s
 
     Attributes
     ----------
-    sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
-    random_state_ : numpy.random.RandomState
-        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
+    %(sampler_attributes)s
+
+    See Also
+    --------
+    GeometricSOMO : Geometric SMOTE inside the clusters of a self-organizing map.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from gpu_clover import GeometricSMOTE
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> X_res, y_res = GeometricSMOTE(random_state=0, backend="numpy").fit_resample(X, y)
+    >>> np.bincount(y), np.bincount(y_res)
+    (array([450,  50]), array([450, 450]))
     """
 
     _parameter_constraints = {

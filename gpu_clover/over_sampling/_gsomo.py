@@ -1,11 +1,13 @@
 """G-SOMO: self-organizing map, density-based distribution, Geometric SMOTE (Douzas, Rauch and Bacao, 2021)."""
 
+from .._docstring import fill_doc
 from ..distribution import DensityDistributor
 from ._base import DISTRIBUTOR
 from ._geometric_smote import GeometricSMOTE
 from ._somo import SOMO, make_som
 
 
+@fill_doc
 class GeometricSOMO(SOMO):
     """Geometric SOMO: :class:`SOMO`'s clustering and distribution with Geometric SMOTE.
 
@@ -17,35 +19,34 @@ class GeometricSOMO(SOMO):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default="auto"
-    random_state : int, RandomState or None, default=None
-    k_neighbors : int, default=5
-    truncation_factor : float in [-1, 1], default=1.0
-    deformation_factor : float in [0, 1], default=0.0
-    selection_strategy : {"combined", "majority", "minority"}, default="combined"
-    som_estimator : None, int, float or estimator, default=None
-        As in :class:`SOMO`.
-    imbalance_ratio_threshold : float or "auto", default="auto"
-        The distributor's ``filtering_threshold``; ``float("inf")``: no filter.
-    distances_exponent : float or "auto", default=1.0
-        As in :class:`~gpu_clover.KMeansSMOTE`: 1.0 does not grow with the number
-        of features; "auto" (the number of features) is cluster-over-sampling's.
-    distribution_ratio : float in [0, 1], default=0.8
-    raise_error : bool, default=True
-    backend : {"auto", "numpy", "cupy"}, default="auto"
-    neighbor_search : {"auto", "exact"}, default="auto"
-        How groups of more than 4096 rows find their k nearest neighbours and their
-        density. ``"auto"``: each row is compared with the rows of nearby cells only (at
-        most 8192; recall about 0.98 on 18-dimensional data) and the density comes from
-        65536 sampled pairs (relative error under 0.5 %), so the cost per row is bounded.
-        ``"exact"``: every pair, at a cost that grows with the square of the group. Smaller
-        groups are always exact.
+    %(sampling_strategy)s
+    %(random_state)s
+    %(k_neighbors)s
+    %(truncation_factor)s
+    %(deformation_factor)s
+    %(selection_strategy)s
+    %(som_estimator)s
+    %(imbalance_ratio_threshold)s
+    %(distances_exponent)s
+    %(distribution_ratio)s
+    %(raise_error)s
+    %(backend)s
+    %(neighbor_search)s
 
     Attributes
     ----------
-    oversampler_, clusterer_, distributor_, labels_, neighbors_, sampling_strategy_
-    random_state_ : numpy.random.RandomState
-        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
+    %(cluster_attributes)s
+    %(sampler_attributes)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from gpu_clover import GeometricSOMO
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> X_res, y_res = GeometricSOMO(random_state=0, backend="numpy").fit_resample(X, y)
+    >>> np.bincount(y), np.bincount(y_res)
+    (array([450,  50]), array([450, 450]))
     """
 
     _parameter_constraints = {

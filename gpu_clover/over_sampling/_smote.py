@@ -1,10 +1,12 @@
 """Native SMOTE: all groups in one vectorized pass on the backend."""
 
+from .._docstring import fill_doc
 from ..distribution import BaseDistributor
 from ._base import K_NEIGHBORS, BaseClusterOverSampler
 from ._generation import smote_intra
 
 
+@fill_doc
 class SMOTE(BaseClusterOverSampler):
     """SMOTE (Chawla et al., 2002) on the NumPy or CuPy backend.
 
@@ -15,25 +17,31 @@ class SMOTE(BaseClusterOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default="auto"
-        As in imbalanced-learn.
-    random_state : int, RandomState or None, default=None
-    k_neighbors : int, default=5
-        Shrinks to the group size - 1 in small groups; a one-row group duplicates it.
-    backend : {"auto", "numpy", "cupy"}, default="auto"
-    neighbor_search : {"auto", "exact"}, default="auto"
-        How groups of more than 4096 rows find their k nearest neighbours and their
-        density. ``"auto"``: each row is compared with the rows of nearby cells only (at
-        most 8192; recall about 0.98 on 18-dimensional data) and the density comes from
-        65536 sampled pairs (relative error under 0.5 %), so the cost per row is bounded.
-        ``"exact"``: every pair, at a cost that grows with the square of the group. Smaller
-        groups are always exact.
+    %(sampling_strategy)s
+    %(random_state)s
+    %(k_neighbors)s
+    %(backend)s
+    %(neighbor_search)s
 
     Attributes
     ----------
-    sampling_strategy_ : OrderedDict {class_label: n_samples_generated}
-    random_state_ : numpy.random.RandomState
-        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
+    %(sampler_attributes)s
+
+    See Also
+    --------
+    KMeansSMOTE : SMOTE inside k-means clusters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from gpu_clover import SMOTE
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> X_res, y_res = SMOTE(random_state=0, backend="numpy").fit_resample(X, y)
+    >>> np.bincount(y), np.bincount(y_res)
+    (array([450,  50]), array([450, 450]))
+    >>> bool((X_res[:500] == X).all())  # the original rows first, then the synthetic ones
+    True
     """
 
     _parameter_constraints = {

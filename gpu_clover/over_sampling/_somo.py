@@ -5,12 +5,14 @@ import numbers
 
 from sklearn.base import clone
 
+from .._docstring import fill_doc
 from ..cluster import SOM
 from ..distribution import DensityDistributor
 from ._base import CLUSTERER_SPEC, DISTRIBUTOR, K_NEIGHBORS, RAISE_ERROR, BaseClusterOverSampler
 from ._smote import SMOTE
 
 
+@fill_doc
 class SOMO(BaseClusterOverSampler):
     """Self-Organizing Map Oversampling.
 
@@ -24,33 +26,33 @@ class SOMO(BaseClusterOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default="auto"
-    random_state : int, RandomState or None, default=None
-    k_neighbors : int, default=5
-    som_estimator : None, int, float or estimator, default=None
-        ``None``: :class:`~gpu_clover.cluster.SOM` with its default grid; int
-        ``k``: a ``round(sqrt(k))``-sided square grid; float ``f`` in [0, 1]: a
-        ``round(sqrt((n_samples - 1) * f + 1))``-sided square grid (0.0: one
-        neuron, one cluster, as the reference); an estimator
-        with ``fit``, ``labels_`` and ``neighbors_`` (cloned), e.g. a configured
-        ``SOM`` or the reference's.
-    distribution_ratio : float in [0, 1], default=0.8
-        Share of intra-cluster rows.
-    raise_error : bool, default=True
-    backend : {"auto", "numpy", "cupy"}, default="auto"
-    neighbor_search : {"auto", "exact"}, default="auto"
-        How groups of more than 4096 rows find their k nearest neighbours and their
-        density. ``"auto"``: each row is compared with the rows of nearby cells only (at
-        most 8192; recall about 0.98 on 18-dimensional data) and the density comes from
-        65536 sampled pairs (relative error under 0.5 %), so the cost per row is bounded.
-        ``"exact"``: every pair, at a cost that grows with the square of the group. Smaller
-        groups are always exact.
+    %(sampling_strategy)s
+    %(random_state)s
+    %(k_neighbors)s
+    %(som_estimator)s
+    %(distribution_ratio)s
+    %(raise_error)s
+    %(backend)s
+    %(neighbor_search)s
 
     Attributes
     ----------
-    oversampler_, clusterer_, distributor_, labels_, neighbors_, sampling_strategy_
-    random_state_ : numpy.random.RandomState
-        ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
+    %(cluster_attributes)s
+    %(sampler_attributes)s
+
+    See Also
+    --------
+    GeometricSOMO : the same clustering and distribution with Geometric SMOTE.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from gpu_clover import SOMO
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> X_res, y_res = SOMO(random_state=0, backend="numpy").fit_resample(X, y)
+    >>> np.bincount(y), np.bincount(y_res)
+    (array([450,  50]), array([450, 450]))
     """
 
     _parameter_constraints = {
