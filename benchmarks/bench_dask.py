@@ -15,7 +15,8 @@ by the computation of the resampled collections (kept on the workers with
 number of workers.
 
 Prints one JSON document: the machine, seconds per worker count (``fit_resample``
-and total), and the speedup of each worker count over the first.
+and total), the speedup of each worker count over the first, and the single-machine
+``gpu_clover.KMeansSMOTE`` on the same rows (brought to the host) for comparison.
 """
 
 import argparse
@@ -78,6 +79,23 @@ def run(n_workers, args):
     }
 
 
+def run_single_machine(args):
+    """The single-machine estimator on the same rows (brought to the host), in this process."""
+    import dask
+
+    import gpu_clover
+
+    with dask.config.set(scheduler="synchronous"):
+        X, y = dask.compute(*make_data(args.rows, args.features, args.chunk_rows))
+    seconds = []
+    for repeat in range(args.repeats + 1):
+        start = time.perf_counter()
+        gpu_clover.KMeansSMOTE(kmeans_estimator=args.clusters, random_state=0, backend="numpy").fit_resample(X, y)
+        if repeat:
+            seconds.append(time.perf_counter() - start)
+    return {"fit_resample_seconds": seconds, "median_seconds": statistics.median(seconds)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -89,6 +107,7 @@ def main():
     parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy", help="engine of the block tasks")
     args = parser.parse_args()
     runs = [run(w, args) for w in args.workers]
+    single = run_single_machine(args)
     base = runs[0]["median_total_seconds"]
     print(
         json.dumps(
@@ -110,6 +129,10 @@ def main():
                 "backend": args.backend,
                 "runs": runs,
                 "speedup_over_first": {str(r["workers"]): base / r["median_total_seconds"] for r in runs},
+                "single_machine": single,
+                "single_machine_over_dask": {
+                    str(r["workers"]): single["median_seconds"] / r["median_total_seconds"] for r in runs
+                },
                 "same_output_for_every_worker_count": len({r["synthetic_checksum"] for r in runs}) == 1,
             },
             indent=2,

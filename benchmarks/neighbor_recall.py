@@ -93,16 +93,17 @@ def captured_neighbors():
 
 @contextlib.contextmanager
 def limits(exact_max_rows=None, candidates=None):
-    """Temporarily lower the exact limit and the cell search's candidates (``None``: unchanged)."""
-    saved = group_neighbors.EXACT_MAX_ROWS, cell_search.CANDIDATES
+    """Temporarily lower the exact limit (the cell search's lower limit with it) and the cell
+    search's candidates (``None``: unchanged)."""
+    saved = group_neighbors.EXACT_MAX_ROWS, group_neighbors.CELL_SEARCH_MIN_ROWS, cell_search.CANDIDATES
     if exact_max_rows is not None:
-        group_neighbors.EXACT_MAX_ROWS = exact_max_rows
+        group_neighbors.EXACT_MAX_ROWS = group_neighbors.CELL_SEARCH_MIN_ROWS = exact_max_rows
     if candidates is not None:
         cell_search.CANDIDATES = candidates
     try:
         yield
     finally:
-        group_neighbors.EXACT_MAX_ROWS, cell_search.CANDIDATES = saved
+        group_neighbors.EXACT_MAX_ROWS, group_neighbors.CELL_SEARCH_MIN_ROWS, cell_search.CANDIDATES = saved
 
 
 def sampler_neighbors(sampler, X, y):

@@ -123,7 +123,7 @@ def build_parser():
     resample.add_argument(
         "--neighbor-search",
         choices=["auto", "exact"],
-        help="groups above 4096 rows: bounded-cost search and sampled density (auto), or every pair (exact); "
+        help="groups above 4096 rows: cell search and sampled density (auto), or every pair (exact); "
         "default: auto",
     )
     resample.add_argument("--random-state", type=int, metavar="N", help="seed, for reproducible output")

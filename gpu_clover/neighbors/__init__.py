@@ -1,7 +1,8 @@
 """The neighbour stage: k nearest neighbours and distance sums inside every (cluster, class) group.
 
-Exact tiles for groups up to ``EXACT_MAX_ROWS`` rows; above, a bounded-cost cell search and
-sampled distance sums (``search="auto"``), or the exact pass (``search="exact"``).
+Exact tiles for groups up to ``EXACT_MAX_ROWS`` rows; above, a cell search whose budget
+follows a measured recall, and sampled distance sums (``search="auto"``), or every pair
+(``search="exact"``).
 """
 
 from ._estimator import is_neighbors_estimator

@@ -5,10 +5,10 @@ The density (distribution stage) needs each filtered group's distance sum; SMOTE
 
 - Groups of up to ``EXACT_MAX_ROWS`` rows: both come from one exact pass over the
   group's distance tiles (``Backend.segmented_neighbors``), whichever is asked first.
-- Larger groups, ``search="auto"``: the neighbours from a bounded-cost cell search
-  (:func:`~._cell_search.cell_knn`), the distance sum from ``DENSITY_PAIRS`` sampled
-  pairs (:func:`~._sampled_sums.sampled_distance_sums`): the cost per row no longer
-  grows with the group.
+- Larger groups, ``search="auto"``: the neighbours from a cell search whose budget per
+  row follows a measured recall, within a ceiling (:func:`~._cell_search.cell_knn`), the
+  distance sum from ``DENSITY_PAIRS`` sampled pairs
+  (:func:`~._sampled_sums.sampled_distance_sums`).
 - Larger groups, ``search="exact"``: the kNN from every row against the whole group
   (:func:`~._ranking.exhaustive_knn`), the distance sum from the exact pass, each only
   when asked for.
@@ -26,6 +26,10 @@ from ._sampled_sums import sampled_distance_sums
 SEARCH_MODES = ("auto", "exact")
 # Groups up to this many rows are always searched and summed exactly.
 EXACT_MAX_ROWS = 4096
+# Above the exact limit and up to this many rows, "auto" still searches every pair (in the
+# faster one-pass selection, without distance sums): below it the cell search's fixed cost
+# (cells, probes, the recall's measurement) exceeds what it saves.
+CELL_SEARCH_MIN_ROWS = 16384
 # Pairs sampled per group for a distance sum above the exact limit.
 DENSITY_PAIRS = 1 << 16
 
@@ -94,14 +98,16 @@ class GroupNeighbors:
                 else:
                     large = self._large(missing) & (self.groups.lengths[missing] > self.k)
                     self._exact_pass(missing[~large], with_sums=False)
-                    if large.any():
-                        engine = self._cell_table if self.search == "auto" else self._exhaustive_table
-                        self._append(missing[large], engine(missing[large]))
+                    cells = large & (self.groups.lengths[missing] > CELL_SEARCH_MIN_ROWS) & (self.search == "auto")
+                    if (large & ~cells).any():
+                        self._append(missing[large & ~cells], self._exhaustive_table(missing[large & ~cells]))
+                    if cells.any():
+                        self._append(missing[cells], self._cell_table(missing[cells]))
         return self._table, self._starts[group_ids]
 
     # ------------------------------------------------------------ engines
     def _large(self, group_ids):
-        """Which groups are above the exact pass's limit (the bounded or the exhaustive engines)."""
+        """Which groups are above the exact pass's limit (the cell search or every pair)."""
         return self.groups.lengths[group_ids] > EXACT_MAX_ROWS
 
     def _exact_pass(self, group_ids, with_sums):

@@ -727,6 +727,7 @@ def test_bounded_neighbour_engines_on_the_cupy_backend(backend, monkeypatch):
     backend's primitives (its segment sums, sorts and gathers): their tables and sums agree
     with the NumPy backend's within the method's tolerance."""
     monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 150)
+    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 150)
     monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
     monkeypatch.setattr(_cell_search, "CANDIDATES", 64)
     rng = np.random.default_rng(11)

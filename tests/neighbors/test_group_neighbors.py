@@ -42,8 +42,9 @@ def exact_neighbors(X, k):
 
 @pytest.fixture
 def small_limits(monkeypatch):
-    """The bounded engines from 200 rows on, with cells of 8 rows and 96 candidates per row."""
+    """The cell search and the sampled sums from 200 rows on, with cells of 8 rows and 96 candidates per row."""
     monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 200)
+    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 200)
     monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
     monkeypatch.setattr(_cell_search, "CANDIDATES", 96)
 
@@ -70,6 +71,7 @@ def test_balanced_cells_partition_each_segment_into_equal_compact_cells():
 
 def test_cell_search_is_exact_when_every_cell_is_probed(monkeypatch):
     monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
+    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 100)
     monkeypatch.setattr(_cell_search, "CELL_ROWS", 16)
     monkeypatch.setattr(_cell_search, "CANDIDATES", 4096)  # more than the group: all cells probed
     X = clustered_rows(700, seed=3)
