@@ -1,5 +1,7 @@
 """Shared fixtures: the backends to run on and a few small imbalanced data sets."""
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,26 @@ def multiclass_data():
 def make_data():
     """The :func:`make_imbalanced` factory (session-scoped, so hypothesis tests may use it)."""
     return make_imbalanced
+
+
+@pytest.fixture(scope="session")
+def concurrent_calls():
+    """``run(call, inputs, repeats=3)``: ``call(x)`` for every input, each in its own thread (all
+    released at once by a barrier), ``repeats`` times per thread; ``{(i, attempt): result}``."""
+
+    def run(call, inputs, repeats=3):
+        barrier, results = threading.Barrier(len(inputs)), {}
+
+        def work(i):
+            barrier.wait()
+            for attempt in range(repeats):
+                results[i, attempt] = call(inputs[i])
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    return run

@@ -5,8 +5,21 @@ from ..over_sampling import ClusterOverSampler as _ClusterOverSampler
 from ..over_sampling import KMeansSMOTE as _KMeansSMOTE
 from ._base import DaskOverSamplerMixin
 
+# The fitted attributes of both Dask samplers.
+_ATTRIBUTES = """\
+labels_ : dask array of shape (n_samples,)
+    The cluster label of every row (persisted on the workers).
+clusterer_, distributor_, oversampler_ : estimators
+    The fitted components.
+neighbors_ : array of shape (n_pairs, 2) or None
+    Pairs of adjacent clusters when the clusterer has a topology, else ``None``.
+sampling_strategy_ : dict {class_label: n_samples}
+    The rows generated per class.
+random_state_ : numpy.random.RandomState
+    ``check_random_state(random_state)``."""
 
-@fill_doc(parameters=parameters_of(_KMeansSMOTE))
+
+@fill_doc(parameters=parameters_of(_KMeansSMOTE), attributes=_ATTRIBUTES)
 class KMeansSMOTE(DaskOverSamplerMixin, _KMeansSMOTE):
     """KMeans-SMOTE on dask collections; parameters as :class:`gpu_clover.KMeansSMOTE`.
 
@@ -21,16 +34,7 @@ class KMeansSMOTE(DaskOverSamplerMixin, _KMeansSMOTE):
 
     Attributes
     ----------
-    labels_ : dask array of shape (n_samples,)
-        The cluster label of every row (persisted on the workers).
-    clusterer_, distributor_, oversampler_ : estimators
-        The fitted components.
-    neighbors_ : array of shape (n_pairs, 2) or None
-        Pairs of adjacent clusters when the clusterer has a topology, else ``None``.
-    sampling_strategy_ : dict {class_label: n_samples}
-        The rows generated per class.
-    random_state_ : numpy.random.RandomState
-        ``check_random_state(random_state)``.
+    %(attributes)s
 
     Examples
     --------
@@ -47,7 +51,7 @@ class KMeansSMOTE(DaskOverSamplerMixin, _KMeansSMOTE):
     """
 
 
-@fill_doc(parameters=parameters_of(_ClusterOverSampler))
+@fill_doc(parameters=parameters_of(_ClusterOverSampler), attributes=_ATTRIBUTES)
 class ClusterOverSampler(DaskOverSamplerMixin, _ClusterOverSampler):
     """ClusterOverSampler on dask collections; parameters as :class:`gpu_clover.ClusterOverSampler`.
 
@@ -61,16 +65,7 @@ class ClusterOverSampler(DaskOverSamplerMixin, _ClusterOverSampler):
 
     Attributes
     ----------
-    labels_ : dask array of shape (n_samples,)
-        The cluster label of every row (persisted on the workers).
-    clusterer_, distributor_, oversampler_ : estimators
-        The fitted components.
-    neighbors_ : array of shape (n_pairs, 2) or None
-        Pairs of adjacent clusters when the clusterer has a topology, else ``None``.
-    sampling_strategy_ : dict {class_label: n_samples}
-        The rows generated per class.
-    random_state_ : numpy.random.RandomState
-        ``check_random_state(random_state)``.
+    %(attributes)s
 
     Examples
     --------

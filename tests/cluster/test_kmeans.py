@@ -1,6 +1,5 @@
 """gpu_clover.cluster.KMeans: correct clusters, inertia close to scikit-learn's, the documented options."""
 
-import threading
 
 import numpy as np
 import pytest
@@ -178,24 +177,13 @@ def test_one_cluster_is_the_mean(backend):
 
 
 @pytest.mark.parametrize("make", [lambda: KMeans(4, random_state=0, backend="numpy"), lambda: SOM(random_state=0, backend="numpy")])
-def test_concurrent_fits_on_one_instance(make):
+def test_concurrent_fits_on_one_instance(make, concurrent_calls):
     """Four threads fit one clusterer on data sets of different sizes: each fit_predict returns what
     it returns alone, and the fitted attributes afterwards all come from one fit."""
     sets = [make_blobs(150 + 50 * i, centers=4, n_features=3, random_state=i)[0] for i in range(4)]
     alone = [make().fit_predict(X) for X in sets]
-    shared, results = make(), {}
-    barrier = threading.Barrier(4)
-
-    def work(i):
-        barrier.wait()
-        for attempt in range(3):
-            results[i, attempt] = shared.fit_predict(sets[i])
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    shared = make()
+    results = concurrent_calls(shared.fit_predict, sets)
     assert len(results) == 12
     for (i, _), labels in results.items():
         np.testing.assert_array_equal(labels, alone[i])

@@ -1,6 +1,5 @@
 """BaseDistributor, the extension point: a subclass's shares are checked when it is fitted."""
 
-import threading
 
 import numpy as np
 import pytest
@@ -45,24 +44,13 @@ def test_fit_with_labels_of_another_shape(labels):
         BaseDistributor().fit(X, Y, labels)
 
 
-def test_concurrent_fits_on_one_instance():
+def test_concurrent_fits_on_one_instance(concurrent_calls):
     """fit_distribute from four threads on one distributor, each with its own labels: each gets its own answer."""
     rng = np.random.default_rng(4)
     labels = [rng.integers(0, 2 + i, size=60) for i in range(4)]
     alone = [DensityDistributor().fit_distribute(X, Y, labels[i]) for i in range(4)]
-    shared, results = DensityDistributor(), {}
-    barrier = threading.Barrier(4)
-
-    def work(i):
-        barrier.wait()
-        for attempt in range(3):
-            results[i, attempt] = shared.fit_distribute(X, Y, labels[i])
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    shared = DensityDistributor()
+    results = concurrent_calls(lambda cluster_labels: shared.fit_distribute(X, Y, cluster_labels), labels)
     assert len(results) == 12
     assert all(result == alone[i] for (i, _), result in results.items())
     (i,) = [i for i in range(4) if np.array_equal(shared.labels_, labels[i])]

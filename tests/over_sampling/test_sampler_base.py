@@ -1,7 +1,6 @@
 """The shared pipeline (``over_sampling/_base.py``): concurrent calls on one instance, foreign
 distributors, clusterers with malformed ``labels_`` / ``neighbors_``."""
 
-import threading
 
 import numpy as np
 import pytest
@@ -37,25 +36,14 @@ THREADED = [
 
 
 @pytest.mark.parametrize("make", THREADED)
-def test_concurrent_calls_on_one_instance(make):
+def test_concurrent_calls_on_one_instance(make, concurrent_calls):
     """Four threads x three calls on one instance: each call returns what it returns alone, and the
     fitted attributes afterwards all come from one call."""
     sets = _datasets()
     alone = [make().fit_resample(X, y) for X, y in sets]
     shared = make()
-    results = {}
-    barrier = threading.Barrier(4)
-
-    def work(i):  # an exception ends the thread (pytest reports it) and leaves its results missing
-        barrier.wait()
-        for attempt in range(3):
-            results[i, attempt] = shared.fit_resample(*sets[i])
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # An exception ends its thread (pytest reports it) and leaves that thread's results missing.
+    results = concurrent_calls(lambda data: shared.fit_resample(*data), sets)
     assert len(results) == 12
     for (i, _), (X_res, y_res) in results.items():
         np.testing.assert_array_equal(X_res, alone[i][0])
