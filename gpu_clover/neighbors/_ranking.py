@@ -10,8 +10,9 @@ import numpy as np
 
 from ._cells import run_means
 
-# Interleaved blocks per column in ``smallest_k``'s one-pass selection.
+# Interleaved blocks per column in ``smallest_k``'s one-pass selection, used up to this k.
 _BLOCKS = 16
+_ARGMIN_PASSES_MAX_K = 16
 
 
 def rank_operands(backend, points, run_lengths):
@@ -89,26 +90,41 @@ def exact_nearest(backend, left, right, queries, k):
 
 def smallest_k(backend, ranks, k):
     """Indices along axis 1 of the k smallest entries of every column of ``ranks`` ``(n, c, m)``,
-    smallest first: ``(n, m, k)``.
+    smallest first: ``(n, m, k)``; equal entries are taken lowest index first.
 
-    The c entries of a column are cut into ``_BLOCKS`` interleaved blocks: the k blocks with
-    the smallest minima hold k smallest entries (an entry below the k-th smallest minimum
-    lies in one of them), so one pass over ``ranks`` and a sort of ``k * _BLOCKS`` entries
-    replace k passes. Equal entries are taken in a fixed order.
+    For small k the c entries of a column are cut into ``_BLOCKS`` interleaved slices; entry j
+    of every slice makes block j (rows j, j + c / _BLOCKS, ...). The k blocks with the smallest
+    minima hold k smallest entries (an entry below the k-th smallest minimum lies in one of
+    them): one pass over ``ranks`` for the minima, then k passes of argmin over the minima and
+    over the chosen blocks' entries replace k passes over ``ranks``.
     """
     xp = backend.xp
     n, c, m = ranks.shape
-    by_query = xp.swapaxes(ranks, 1, 2)  # (n, m, c), a view
-    if c % _BLOCKS == 0 and c >= 4 * _BLOCKS * k:
+    if k <= _ARGMIN_PASSES_MAX_K and c % _BLOCKS == 0 and c >= 4 * _BLOCKS * k:
         width = c // _BLOCKS
-        minima = xp.swapaxes(ranks.reshape(n, _BLOCKS, width, m).min(axis=1), 1, 2)  # block j: j, j + width, ...
-        blocks = xp.argpartition(minima, k - 1, axis=2)[..., :k]
+        grid = ranks.reshape(n, _BLOCKS, width, m)
+        minima = xp.ascontiguousarray(xp.swapaxes(grid.min(axis=1), 1, 2))  # (n, m, width)
+        blocks = _argmin_passes(xp, minima, k)  # (n, m, k)
+        batch, query = xp.arange(n)[:, None, None], xp.arange(m)[None, :, None]
+        values = grid[batch, :, blocks, query].reshape(n, m, k * _BLOCKS)  # the chosen blocks' entries
         columns = (blocks[..., None] + width * xp.arange(_BLOCKS)).reshape(n, m, k * _BLOCKS)
-    else:
-        by_query = xp.ascontiguousarray(by_query)  # one copy: the partition then runs along rows
+        return xp.take_along_axis(columns, _argmin_passes(xp, values, k), axis=2)
+    by_query = xp.ascontiguousarray(xp.swapaxes(ranks, 1, 2))  # (n, m, c)
+    if k < c:
         columns = xp.argpartition(by_query, k - 1, axis=2)[..., :k]
-    if columns.shape[2] > k:
-        ranks_of = xp.take_along_axis(by_query, columns, axis=2)
-        columns = xp.take_along_axis(columns, xp.argpartition(ranks_of, k - 1, axis=2)[..., :k], axis=2)
+    else:
+        columns = xp.broadcast_to(xp.arange(c), by_query.shape)
     order = backend.stable_argsort(xp.take_along_axis(by_query, columns, axis=2), axis=2)
     return xp.take_along_axis(columns, order, axis=2)
+
+
+def _argmin_passes(xp, values, k):
+    """The positions of the k smallest entries along the last axis, smallest first (k passes of
+    argmin; ``values`` is overwritten)."""
+    lead = xp.indices(values.shape[:-1], sparse=True)
+    picks = []
+    for _ in range(k):
+        best = xp.argmin(values, axis=-1)
+        picks.append(best)
+        values[(*lead, best)] = xp.inf
+    return xp.stack(picks, axis=-1)
