@@ -5,9 +5,10 @@ The density (distribution stage) needs each filtered group's distance sum; SMOTE
 
 - Groups of up to ``EXACT_MAX_ROWS`` rows: both come from one exact pass over the
   group's distance tiles (``Backend.segmented_neighbors``), whichever is asked first.
-- Larger groups, ``search="auto"``: the neighbours from a cell search whose budget per
-  row follows a measured recall, within a ceiling (:func:`~._cell_search.cell_knn`), the
-  distance sum from ``DENSITY_PAIRS`` sampled pairs
+- Larger groups, ``search="auto"``: the neighbours from every pair up to
+  ``CELL_SEARCH_MIN_ROWS`` rows (:func:`~._ranking.exhaustive_knn`), above from a cell
+  search whose budget per row follows a measured recall, within a ceiling
+  (:func:`~._cell_search.cell_knn`); the distance sum from ``DENSITY_PAIRS`` sampled pairs
   (:func:`~._sampled_sums.sampled_distance_sums`).
 - Larger groups, ``search="exact"``: the kNN from every row against the whole group
   (:func:`~._ranking.exhaustive_knn`), the distance sum from the exact pass, each only
