@@ -6,7 +6,7 @@ The data: ``make_classification(n_samples=rows, n_features=features, n_informati
 weights=[0.95], n_clusters_per_class=4, random_state=0)``, made once and saved to a
 temporary ``.npy`` file. Each method then runs in its own child process, which loads
 the file, runs ``fit_resample`` once untimed (warm-up) and ``repeats`` times timed,
-and reports the median time and its own peak resident memory (``ru_maxrss``): the
+and reports the median time and its own peak resident memory (``VmHWM``): the
 peaks are attributable to one method each, and the data's generation (which
 allocates more than the data) never counts. ``rss_before_mib`` is the child's
 resident memory right before the first ``fit_resample`` (interpreter, imports and
@@ -28,15 +28,14 @@ output class counts, and the ratios (peer time / our time; our peak memory / pee
 import argparse
 import datetime
 import json
-import os
-import platform
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import _machine
 
 METHODS = ("gpu_clover", "reference", "imblearn")
 
@@ -58,18 +57,6 @@ def make_sampler(method, n_clusters):
     raise ValueError(f"unknown method {method!r}")
 
 
-def current_rss_mib():
-    """Resident memory of this process now, from /proc (Linux)."""
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mib():
-    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_worker(method, data_dir, n_clusters, repeats, warmup):
     """Child process: time ``method`` on the saved data and print one JSON line."""
     import numpy as np
@@ -77,7 +64,7 @@ def run_worker(method, data_dir, n_clusters, repeats, warmup):
     X = np.load(Path(data_dir) / "X.npy")
     y = np.load(Path(data_dir) / "y.npy")
     sampler = make_sampler(method, n_clusters)
-    rss_before = current_rss_mib()
+    rss_before = _machine.current_rss_mib()
     for _ in range(warmup):
         sampler.fit_resample(X, y)
     seconds = []
@@ -92,7 +79,7 @@ def run_worker(method, data_dir, n_clusters, repeats, warmup):
         "seconds": [round(s, 4) for s in seconds],
         "median_s": round(statistics.median(seconds), 4),
         "rss_before_mib": round(rss_before, 1),
-        "peak_rss_mib": round(peak_rss_mib(), 1),
+        "peak_rss_mib": round(_machine.peak_rss_mib(), 1),
         "class_counts_in": {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True))},
         "class_counts_out": {str(k): int(v) for k, v in zip(labels, counts)},
         "n_rows_out": int(X_res.shape[0]),
@@ -100,54 +87,14 @@ def run_worker(method, data_dir, n_clusters, repeats, warmup):
     print(json.dumps(result))
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine():
-    import imblearn
-    import numpy
-    import scipy
-    import sklearn
-
     try:
         from importlib.metadata import version
 
         extra = version("imbalanced-learn-extra")
     except Exception:  # noqa: BLE001 - a missing peer is recorded, not fatal
         extra = None
-    try:
-        import threadpoolctl
-
-        pools = [
-            {"api": p["internal_api"], "threads": p["num_threads"]} for p in threadpoolctl.threadpool_info()
-        ]
-    except Exception:  # noqa: BLE001
-        pools = None
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
-    return {
-        "date": datetime.date.today().isoformat(),
-        "nproc": cores,
-        "cpu_model": cpu_model(),
-        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "imbalanced-learn": imblearn.__version__,
-        "imbalanced-learn-extra": extra,
-        "threadpools": pools,
-    }
+    return _machine.machine(date=datetime.date.today().isoformat(), **{"imbalanced-learn-extra": extra})
 
 
 def main():

@@ -47,14 +47,14 @@ import datetime
 import itertools
 import json
 import os
-import platform
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import _machine
 
 METHODS = ("kmeans_auto", "kmeans_exact", "kmeans64", "smote_auto", "smote_exact", "imblearn_smote")
 SLOW = ("imblearn_smote", "kmeans_exact", "smote_exact")
@@ -81,41 +81,15 @@ def make_sampler(method):
     raise ValueError(f"unknown method {method!r}")
 
 
-def current_rss_mib():
-    """Resident memory of this process now, from /proc (Linux)."""
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mib():
-    """Peak resident memory of this process so far: ``VmHWM`` from /proc (Linux).
-
-    Not ``ru_maxrss``: Linux carries the parent's peak over ``fork`` and ``execve`` into
-    it, so a child started by a parent that once held more (here: the data's generation)
-    would report the parent's peak instead of its own.
-    """
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise OSError("no VmHWM in /proc/self/status")
-
-
-def inherited_maxrss_mib():
-    """``ru_maxrss`` (KiB on Linux): at least the parent's peak at the fork, see :func:`peak_rss_mib`."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_worker(method, data_dir, repeats, warmup):
     """Child process: time ``method`` on the saved data and print one JSON line."""
     import numpy as np
 
     sampler = make_sampler(method)  # imports first: they belong to the interpreter's share
-    rss_interpreter = current_rss_mib()
+    rss_interpreter = _machine.current_rss_mib()
     X = np.load(Path(data_dir) / "X.npy")
     y = np.load(Path(data_dir) / "y.npy")
-    rss_before = current_rss_mib()
+    rss_before = _machine.current_rss_mib()
     for _ in range(warmup):
         sampler.fit_resample(X, y)
     seconds, stages = [], []
@@ -125,7 +99,7 @@ def run_worker(method, data_dir, repeats, warmup):
         X_res, y_res = sampler.fit_resample(X, y)
         seconds.append(time.perf_counter() - start)
         stages.append(dict(getattr(sampler, "stage_seconds_", {})))
-    peak = peak_rss_mib()
+    peak = _machine.peak_rss_mib()
     io_mib = (X.nbytes + y.nbytes + np.asarray(X_res).nbytes + np.asarray(y_res).nbytes) / 2**20
     result = {
         "method": method,
@@ -134,7 +108,7 @@ def run_worker(method, data_dir, repeats, warmup):
         "rss_interpreter_mib": round(rss_interpreter, 1),
         "rss_before_mib": round(rss_before, 1),
         "peak_rss_mib": round(peak, 1),
-        "ru_maxrss_mib": round(inherited_maxrss_mib(), 1),
+        "ru_maxrss_mib": round(_machine.inherited_maxrss_mib(), 1),
         "io_mib": round(io_mib, 1),
         "peak_rss_over_io": round(peak / io_mib, 3),
         "method_rss_over_io": round((peak - rss_interpreter) / io_mib, 3),
@@ -149,47 +123,12 @@ def run_worker(method, data_dir, repeats, warmup):
     print(json.dumps(result))
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine():
-    import imblearn
-    import numpy
-    import scipy
-    import sklearn
-
-    try:
-        import threadpoolctl
-
-        pools = [{"api": p["internal_api"], "threads": p["num_threads"]} for p in threadpoolctl.threadpool_info()]
-    except Exception:  # noqa: BLE001 - a missing probe is recorded, not fatal
-        pools = None
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
-    return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "gpu_clover": package_source(),
-        "nproc": cores,
-        "cpu_model": cpu_model(),
-        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "load_average": [round(v, 2) for v in os.getloadavg()],
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "imbalanced-learn": imblearn.__version__,
-        "threadpools": pools,
-    }
+    return _machine.machine(
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        gpu_clover=package_source(),
+        load_average=[round(v, 2) for v in os.getloadavg()],
+    )
 
 
 def package_source():

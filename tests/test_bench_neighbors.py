@@ -55,7 +55,7 @@ def test_ratios_against_the_peer_exact_and_cost_per_row(bench):
 def test_peak_memory_is_the_child_own_not_the_parent_peak(bench):
     held = np.ones(300 * 2**20 // 8)  # the parent's peak: at least 300 MiB
     code = (
-        f"import sys; sys.path.insert(0, {str(BENCHMARKS)!r}); import bench_neighbors as b; "
+        f"import sys; sys.path.insert(0, {str(BENCHMARKS)!r}); import _machine as b; "
         "print(b.peak_rss_mib(), b.inherited_maxrss_mib())"
     )
     child = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

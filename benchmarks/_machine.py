@@ -1,0 +1,74 @@
+"""What the CPU benchmarks record about the machine and their own memory (shared by the scripts)."""
+
+import os
+import platform
+import resource
+
+
+def current_rss_mib():
+    """Resident memory of this process now, from /proc (Linux)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mib():
+    """Peak resident memory of this process so far: ``VmHWM`` from /proc (Linux).
+
+    Not ``ru_maxrss``: Linux carries the parent's peak over ``fork`` and ``execve`` into
+    it, so a child started by a parent that once held more (the data's generation) would
+    report the parent's peak instead of its own.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status")
+
+
+def inherited_maxrss_mib():
+    """``ru_maxrss`` (KiB on Linux): at least the parent's peak at the fork, see :func:`peak_rss_mib`."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine(**extra):
+    """The cores this process may use, CPU, memory, Python and the numeric stack's versions,
+    BLAS / OpenMP thread pools, plus ``extra``."""
+    import imblearn
+    import numpy
+    import scipy
+    import sklearn
+
+    try:
+        import threadpoolctl
+
+        pools = [{"api": p["internal_api"], "threads": p["num_threads"]} for p in threadpoolctl.threadpool_info()]
+    except Exception:  # noqa: BLE001 - a missing probe is recorded, not fatal
+        pools = None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    return {
+        **extra,
+        "nproc": cores,
+        "cpu_model": cpu_model(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "imbalanced-learn": imblearn.__version__,
+        "threadpools": pools,
+    }
