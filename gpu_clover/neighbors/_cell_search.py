@@ -111,11 +111,11 @@ class _CellSearch:
 
     def probe(self, n_probe, center_knn):
         """Each cell's ``n_probe`` nearest cells by center (itself first); ``n_probe`` <= cells."""
-        n_cells = len(self.cell_lengths)
-        probes = np.empty((n_cells, n_probe), dtype=np.int64)
-        probes[:, 0] = np.arange(n_cells)
+        xp, n_cells = self.xp, len(self.cell_lengths)
+        probes = xp.empty((n_cells, n_probe), dtype=xp.int64)  # on the backend: every tile reads it
+        probes[:, 0] = xp.arange(n_cells)
         if n_probe > 1:
-            probes[:, 1:] = self.backend.to_host(center_knn(self.centers, n_probe - 1))[:, : n_probe - 1]
+            probes[:, 1:] = center_knn(self.centers, n_probe - 1)[:, : n_probe - 1]
         self.probe_cells = probes
 
     def recall(self, k):
@@ -138,7 +138,7 @@ class _CellSearch:
         slot), ``(n, size)``, and the rows of its k nearest candidates, ``(n, size, k)``."""
         backend, xp = self.backend, self.xp
         cells = backend.asarray(cells)
-        probed = backend.asarray(self.probe_cells)[cells]  # (n, n_probe), the query's own cell first
+        probed = self.probe_cells[cells]  # (n, n_probe), the query's own cell first
         n, size = probed.shape[0], self.rows.shape[1]
         a = xp.ascontiguousarray(xp.swapaxes(self.left_blocks[cells], 1, 2))  # (n, d + 1, size)
         b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, n_probe * size, d + 1)

@@ -52,14 +52,14 @@ def balanced_cells(backend, points, lengths, cell_rows):
             permutation = _principal_order(backend, points, lengths)
             order, points = order[permutation], points[permutation]
         else:
-            index = _ranges(backend, offsets[split], lengths[split])
+            index = run_indices(backend, offsets[split], lengths[split])
             permutation = index[_principal_order(backend, points[index], lengths[split])]
             order[index], points[index] = order[permutation], points[permutation]
         offsets, lengths, owner = _halves(offsets, lengths, owner, split)
     return order, offsets, lengths, owner
 
 
-def _ranges(backend, offsets, lengths):
+def run_indices(backend, offsets, lengths):
     """The indices ``offsets[r] .. offsets[r] + lengths[r] - 1`` of every run, concatenated (backend)."""
     xp = backend.xp
     run = backend.repeat_values(np.arange(len(lengths)), lengths)

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._timing import NullTimer
 from ._cell_search import cell_knn
+from ._cells import run_indices
 from ._estimator import estimator_knn
 from ._ranking import exhaustive_knn
 from ._sampled_sums import sampled_distance_sums
@@ -175,8 +176,7 @@ class GroupNeighbors:
 
     def _rows_of(self, table, starts, lengths):
         """The rows ``starts[i] .. starts[i] + lengths[i]`` of ``table``, concatenated."""
-        shift = np.repeat(np.asarray(starts) - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        return self.backend.take(table, self.backend.asarray(shift + np.arange(int(np.sum(lengths)), dtype=np.int64)))
+        return self.backend.take(table, run_indices(self.backend, np.asarray(starts), np.asarray(lengths)))
 
     def _joined(self, first, second):
         """The rows of ``first`` then ``second`` (device copies, no kernel)."""

@@ -10,9 +10,10 @@ import numpy as np
 
 from ._cells import run_means
 
-# Interleaved blocks per column in ``smallest_k``'s one-pass selection, used up to this k.
+# Interleaved blocks per column in ``smallest_k``'s one-pass selection, used up to this k
+# (the backend's top-k is k passes of argmin, smallest first, up to it).
 _BLOCKS = 16
-_ARGMIN_PASSES_MAX_K = 16
+_BLOCK_PATH_MAX_K = 16
 
 
 def rank_operands(backend, points, run_lengths):
@@ -100,15 +101,15 @@ def smallest_k(backend, ranks, k):
     """
     xp = backend.xp
     n, c, m = ranks.shape
-    if k <= _ARGMIN_PASSES_MAX_K and c % _BLOCKS == 0 and c >= 4 * _BLOCKS * k:
+    if k <= _BLOCK_PATH_MAX_K and c % _BLOCKS == 0 and c >= 4 * _BLOCKS * k:
         width = c // _BLOCKS
         grid = ranks.reshape(n, _BLOCKS, width, m)
         minima = xp.ascontiguousarray(xp.swapaxes(grid.min(axis=1), 1, 2))  # (n, m, width)
-        blocks = _argmin_passes(xp, minima, k)  # (n, m, k)
+        blocks = backend.topk_smallest(minima, k)  # (n, m, k), k passes of argmin
         batch, query = xp.arange(n)[:, None, None], xp.arange(m)[None, :, None]
         values = grid[batch, :, blocks, query].reshape(n, m, k * _BLOCKS)  # the chosen blocks' entries
         columns = (blocks[..., None] + width * xp.arange(_BLOCKS)).reshape(n, m, k * _BLOCKS)
-        return xp.take_along_axis(columns, _argmin_passes(xp, values, k), axis=2)
+        return xp.take_along_axis(columns, backend.topk_smallest(values, k), axis=2)
     by_query = xp.ascontiguousarray(xp.swapaxes(ranks, 1, 2))  # (n, m, c)
     if k < c:
         columns = xp.argpartition(by_query, k - 1, axis=2)[..., :k]
@@ -117,14 +118,3 @@ def smallest_k(backend, ranks, k):
     order = backend.stable_argsort(xp.take_along_axis(by_query, columns, axis=2), axis=2)
     return xp.take_along_axis(columns, order, axis=2)
 
-
-def _argmin_passes(xp, values, k):
-    """The positions of the k smallest entries along the last axis, smallest first (k passes of
-    argmin; ``values`` is overwritten)."""
-    lead = xp.indices(values.shape[:-1], sparse=True)
-    picks = []
-    for _ in range(k):
-        best = xp.argmin(values, axis=-1)
-        picks.append(best)
-        values[(*lead, best)] = xp.inf
-    return xp.stack(picks, axis=-1)
