@@ -54,7 +54,7 @@ def machine(**extra):
         import threadpoolctl
 
         pools = [{"api": p["internal_api"], "threads": p["num_threads"]} for p in threadpoolctl.threadpool_info()]
-    except Exception:  # noqa: BLE001 - a missing probe is recorded, not fatal
+    except Exception:
         pools = None
     try:
         cores = len(os.sched_getaffinity(0))

@@ -68,7 +68,7 @@ def peer(name, n_rows, X, y, cap, projected):
     start = time.perf_counter()
     try:
         _, y_res = sampler.fit_resample(X64, y)
-    except Exception as error:  # noqa: BLE001 - report any peer failure in the JSON
+    except Exception as error:
         return {"failed": f"{type(error).__name__}: {error}"}
     seconds = time.perf_counter() - start
     return {"median_s": seconds, "runs_s": [seconds], "counts": np.bincount(y_res).tolist()}
@@ -84,7 +84,9 @@ def main():
     parser.add_argument("--numpy-max-rows", type=int, default=2_000_000, help="largest size for the numpy backend")
     args = parser.parse_args()
 
-    report = {"versions": {"gpu_clover": gpu_clover.__version__, "numpy": np.__version__, "python": platform.python_version()}}
+    report = {
+        "versions": {"gpu_clover": gpu_clover.__version__, "numpy": np.__version__, "python": platform.python_version()}
+    }
     if cuda_available():
         import cupy as cp
 
@@ -95,10 +97,17 @@ def main():
     peer_per_row = {}
     for n_rows in args.rows:
         X, y = make_data(n_rows, args.features)
-        entry = {"rows": n_rows, "features": args.features, "clusters": args.clusters, "counts_in": np.bincount(y).tolist()}
+        entry = {
+            "rows": n_rows,
+            "features": args.features,
+            "clusters": args.clusters,
+            "counts_in": np.bincount(y).tolist(),
+        }
 
         def ours(backend, X_in, y_in):
-            return lambda: _fit(KMeansSMOTE(kmeans_estimator=args.clusters, random_state=0, backend=backend), X_in, y_in)
+            return lambda: _fit(
+                KMeansSMOTE(kmeans_estimator=args.clusters, random_state=0, backend=backend), X_in, y_in
+            )
 
         if cuda_available():
             import cupy as cp

@@ -25,12 +25,26 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     X, y = make_classification(
-        n_samples=args.rows, n_features=args.features, n_informative=5, n_redundant=0, weights=[0.9],
-        n_clusters_per_class=1, class_sep=4.0, flip_y=0, random_state=0,
+        n_samples=args.rows,
+        n_features=args.features,
+        n_informative=5,
+        n_redundant=0,
+        weights=[0.9],
+        n_clusters_per_class=1,
+        class_sep=4.0,
+        flip_y=0,
+        random_state=0,
     )
     X, y = cp.asarray(X.astype(np.float32)), cp.asarray(y)
-    report = {"rows": args.rows, "features": args.features, "device": cp.cuda.runtime.getDeviceProperties(0)["name"].decode()}
-    for name, make in (("SOMO", lambda: SOMO(random_state=0)), ("GeometricSOMO", lambda: GeometricSOMO(random_state=0))):
+    report = {
+        "rows": args.rows,
+        "features": args.features,
+        "device": cp.cuda.runtime.getDeviceProperties(0)["name"].decode(),
+    }
+    for name, make in (
+        ("SOMO", lambda: SOMO(random_state=0)),
+        ("GeometricSOMO", lambda: GeometricSOMO(random_state=0)),
+    ):
         make().fit_resample(X, y)  # warm-up
         times, stages = [], []
         for _ in range(args.repeats):

@@ -38,8 +38,16 @@ def main():
         list(pool.map(lambda i: kernel(i)(x), range(n, 2 * n)))
     cp.cuda.Device().synchronize()
     threaded = time.perf_counter() - start
-    print(json.dumps({"kernels": n, "sequential_s": round(sequential, 3), "threaded_s": round(threaded, 3),
-                      "speedup": round(sequential / threaded, 2)}))
+    print(
+        json.dumps(
+            {
+                "kernels": n,
+                "sequential_s": round(sequential, 3),
+                "threaded_s": round(threaded, 3),
+                "speedup": round(sequential / threaded, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ import json
 import time
 
 import cupy as cp
-import numpy as np
 from bench_gpu import make_data
 
 from gpu_clover._random import Stream
@@ -44,10 +43,10 @@ def main():
             first = stream.index(1, n)
             uniforms = stream.uniform((k - 1) * 6).reshape(k - 1, 6)
             centers = sample[:k].copy()
-            out[f"seeding_{n}_s"] = seconds(lambda: backend.kmeans_plusplus(sample, first, uniforms))
-            out[f"lloyd_step_{n}_s"] = seconds(lambda: backend.lloyd_step(sample, centers), repeats=20)
-            out[f"nearest_center_{n}_s"] = seconds(lambda: backend.nearest_center(sample, centers), repeats=20)
-            out[f"var_{n}_s"] = seconds(lambda: float(cp.var(sample, axis=0).mean()), repeats=20)
+            out[f"seeding_{n}_s"] = seconds(lambda s=sample, f=first, u=uniforms: backend.kmeans_plusplus(s, f, u))
+            out[f"lloyd_step_{n}_s"] = seconds(lambda s=sample, c=centers: backend.lloyd_step(s, c), repeats=20)
+            out[f"nearest_center_{n}_s"] = seconds(lambda s=sample, c=centers: backend.nearest_center(s, c), repeats=20)
+            out[f"var_{n}_s"] = seconds(lambda s=sample: float(cp.var(s, axis=0).mean()), repeats=20)
         model = KMeans(n_clusters=k, random_state=0, fit_sample_size=8192)
         out["fit_s"] = seconds(lambda: model.fit(X), repeats=3)
         out["fit_n_iter"] = int(model.n_iter_)

@@ -37,7 +37,11 @@ def main():
             sampler.fit_resample(X, y)
             times.append(time.perf_counter() - start)
             neighbors.append(sampler.stage_seconds_["neighbors"])
-        results[label] = {"median_s": statistics.median(times[1:]), "neighbors_s": statistics.median(neighbors[1:]), "runs_s": times[1:]}
+        results[label] = {
+            "median_s": statistics.median(times[1:]),
+            "neighbors_s": statistics.median(neighbors[1:]),
+            "runs_s": times[1:],
+        }
     _numpy._SEARCH_MIN_ROWS = default
     print(json.dumps(results, indent=1))
 

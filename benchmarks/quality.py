@@ -382,7 +382,9 @@ def evaluate(X, y, sampler, classifier, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)
         warnings.simplefilter("ignore", UserWarning)
-        scores = cross_validate(make_model(sampler, classifier), X, y, cv=folds(seed), scoring=SCORING, error_score="raise")
+        scores = cross_validate(
+            make_model(sampler, classifier), X, y, cv=folds(seed), scoring=SCORING, error_score="raise"
+        )
     return {metric: float(np.mean(scores[f"test_{metric}"])) for metric in SCORING}
 
 
@@ -467,7 +469,9 @@ def print_tables(rows, empty, failed, summary, samplers):
         for classifier in dict.fromkeys(r["classifier"] for r in rows):
             cells = []
             for sampler in samplers:
-                match = [r for r in rows if (r["problem"], r["classifier"], r["sampler"]) == (problem, classifier, sampler)]
+                match = [
+                    r for r in rows if (r["problem"], r["classifier"], r["sampler"]) == (problem, classifier, sampler)
+                ]
                 cells.append(" / ".join(f"{match[0][m]:.3f}" for m in metrics) if match else "")
             print(f"| {problem} | {classifier} | " + " | ".join(cells) + " |")
     print()
@@ -502,7 +506,7 @@ def machine():
         from importlib.metadata import version
 
         extra = version("imbalanced-learn-extra")
-    except Exception:  # noqa: BLE001 - the peer is optional for the table
+    except Exception:
         extra = None
     return {
         "cores": os.cpu_count(),
@@ -523,7 +527,9 @@ def mean_over_seeds(summaries):
         result["all"][sampler] = _mean_metrics([s["all"][sampler] for s in summaries])
     for key in ("family", "classifier"):
         for value, per_sampler in first[key].items():
-            result[key][value] = {sampler: _mean_metrics([s[key][value][sampler] for s in summaries]) for sampler in per_sampler}
+            result[key][value] = {
+                sampler: _mean_metrics([s[key][value][sampler] for s in summaries]) for sampler in per_sampler
+            }
     return result
 
 
@@ -549,7 +555,11 @@ def print_seed_table(summaries, seeds, samplers):
             diff = values - first
             se = diff.std(ddof=1) / np.sqrt(len(diff))
             cells = [f"{v:.4f}" for v in values]
-            print(f"| {scope} | {sampler} | " + " | ".join(cells) + f" | {pick(means)[sampler]['g_mean']:.4f} | {diff.mean():+.4f} ({se:.4f}) |")
+            print(
+                f"| {scope} | {sampler} | "
+                + " | ".join(cells)
+                + f" | {pick(means)[sampler]['g_mean']:.4f} | {diff.mean():+.4f} ({se:.4f}) |"
+            )
     print()
 
 
@@ -568,7 +578,10 @@ def run_seed(seed, samplers, families, quick):
     print_tables(rows, empty, failed, summary, samplers)
     return {
         "seed": seed,
-        "problems": {name: {"family": f, "rows": len(y), "minority": int(y.sum()), "features": X.shape[1]} for name, (f, X, y) in problems.items()},
+        "problems": {
+            name: {"family": f, "rows": len(y), "minority": int(y.sum()), "features": X.shape[1]}
+            for name, (f, X, y) in problems.items()
+        },
         "empty_folds": {f"{p}/{s}": v for (p, s), v in empty.items()},
         **({"failed_folds": {f"{p}/{s}": v for (p, s), v in failed.items()}} if failed else {}),
         "summary": summary,
@@ -581,9 +594,19 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="three problems, two classifiers")
     parser.add_argument("--seed", type=int, default=0, help="the seed of data, folds and samplers (default 0)")
     parser.add_argument(
-        "--seeds", type=int, nargs="+", metavar="SEED", help="several seeds: each seed's tables, then G-mean per seed and its mean"
+        "--seeds",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="several seeds: each seed's tables, then G-mean per seed and its mean",
     )
-    parser.add_argument("--families", nargs="+", choices=FAMILIES, metavar="FAMILY", help=f"only these problem families ({' '.join(FAMILIES)})")
+    parser.add_argument(
+        "--families",
+        nargs="+",
+        choices=FAMILIES,
+        metavar="FAMILY",
+        help=f"only these problem families ({' '.join(FAMILIES)})",
+    )
     parser.add_argument("--json", help="also write the JSON document to this file")
     parser.add_argument(
         "--samplers",
@@ -612,7 +635,11 @@ def main(argv=None):
         document.update(documents[0])
     else:
         document.update(
-            {"seeds": seeds, "mean_over_seeds": mean_over_seeds([d["summary"] for d in documents]), "per_seed": documents}
+            {
+                "seeds": seeds,
+                "mean_over_seeds": mean_over_seeds([d["summary"] for d in documents]),
+                "per_seed": documents,
+            }
         )
     text = json.dumps(document, indent=1)
     print(text)

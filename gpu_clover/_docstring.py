@@ -137,5 +137,8 @@ def parameters_of(cls):
     that keeps its parent's ``__init__`` without copying the text."""
     lines = inspect.cleandoc(cls.__doc__).splitlines()
     start = lines.index("Parameters") + 2
-    end = next((i for i in range(start, len(lines)) if lines[i] and lines[i + 1 : i + 2] and set(lines[i + 1]) == {"-"}), len(lines))
+    end = next(
+        (i for i in range(start, len(lines)) if lines[i] and lines[i + 1 : i + 2] and set(lines[i + 1]) == {"-"}),
+        len(lines),
+    )
     return "\n".join(lines[start:end]).strip("\n")

@@ -65,7 +65,7 @@ def encode_labels(backend, values):
     xp = backend.xp
     if values.dtype.kind in "iu" and values.size:
         low, high = backend.reduce_to_scalar(values, "min"), backend.reduce_to_scalar(values, "max")
-        if 0 <= low and high < _COUNTED_LABELS:
+        if low >= 0 and high < _COUNTED_LABELS:
             # The table is small: built on the host, so the device runs one count and one gather.
             present = np.flatnonzero(backend.to_host(backend.bincount(values, high + 1)))
             lookup = np.zeros(high + 1, dtype=np.int64)
@@ -96,4 +96,3 @@ def build_groups(backend, cluster_codes, class_codes, cluster_labels, classes):
         cluster_labels=np.asarray(cluster_labels),
         classes=np.asarray(classes),
     )
-

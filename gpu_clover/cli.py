@@ -123,8 +123,7 @@ def build_parser():
     resample.add_argument(
         "--neighbor-search",
         choices=["auto", "exact"],
-        help="groups above 4096 rows: cell search and sampled density (auto), or every pair (exact); "
-        "default: auto",
+        help="groups above 4096 rows: cell search and sampled density (auto), or every pair (exact); default: auto",
     )
     resample.add_argument("--random-state", type=int, metavar="N", help="seed, for reproducible output")
     resample.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
@@ -305,7 +304,7 @@ def _to_pandas(obj):
 def _read_table(frames, path, file_format):
     try:
         return frames.read_csv(path) if file_format == "csv" else frames.read_parquet(path)
-    except Exception as error:  # noqa: BLE001 - any failure to parse is "this file cannot be read"
+    except Exception as error:
         raise UsageError(f"cannot read {path} as {file_format.upper()}: {_one_line(error)}") from None
 
 

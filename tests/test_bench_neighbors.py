@@ -69,7 +69,7 @@ def test_limits_are_restored(recall_tool):
     before = group_neighbors.EXACT_MAX_ROWS, cell_search.CANDIDATES
     with recall_tool.limits(64, 32):
         assert (group_neighbors.EXACT_MAX_ROWS, cell_search.CANDIDATES) == (64, 32)
-    assert (group_neighbors.EXACT_MAX_ROWS, cell_search.CANDIDATES) == before
+    assert before == (group_neighbors.EXACT_MAX_ROWS, cell_search.CANDIDATES)
 
 
 def gaussian_minority(n_minority=600, n_features=6, seed=0):

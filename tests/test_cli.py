@@ -174,12 +174,18 @@ SLOW_STAGES = {
 
 
 @pytest.mark.parametrize("stage", list(SLOW_STAGES))
-@pytest.mark.parametrize(("signal_number", "status", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+@pytest.mark.parametrize(
+    ("signal_number", "status", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")]
+)
 def test_signal_during_a_stage_ends_promptly_and_leaves_no_temporary_file(files, stage, signal_number, status, word):
     """SIGTERM or Ctrl-C while resampling or writing: exit status 128 + signal at once, one line on
     stderr, no output and no temporary file."""
     out, began = files / "out.csv", files / ".gpu-clover-began"
-    code = "import sys, time, pandas\n" + SLOW_STAGES[stage] + "from gpu_clover.cli import main\nsys.exit(main(sys.argv[1:-1]))\n"
+    code = (
+        "import sys, time, pandas\n"
+        + SLOW_STAGES[stage]
+        + "from gpu_clover.cli import main\nsys.exit(main(sys.argv[1:-1]))\n"
+    )
     command = [sys.executable, "-c", code, "resample", files / "in.parquet", "-o", out, "--target", "label", began]
     process = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -212,7 +218,9 @@ def test_strategy_asking_for_fewer_rows_than_a_class_has(files):
         "resample", files / "in.csv", "-o", files / "out.csv", "--target", "label",
         "--sampling-strategy", '{"fraud": 100, "review": 30}',
     )  # fmt: skip
-    assert_usage_error(result, "sampling_strategy asks for 30 samples of class 'review', which has 40 already", "at least 40")
+    assert_usage_error(
+        result, "sampling_strategy asks for 30 samples of class 'review', which has 40 already", "at least 40"
+    )
     assert "Originally" not in result.stderr
     assert not (files / "out.csv").exists()
 

@@ -93,8 +93,14 @@ def test_dask_parameters_documented(name):
 
 @pytest.mark.parametrize(
     "obj",
-    [gpu_clover.SMOTE, gpu_clover.GeometricSMOTE, gpu_clover.KMeansSMOTE, gpu_clover.SOMO, gpu_clover.GeometricSOMO,
-     gpu_clover.ClusterOverSampler],
+    [
+        gpu_clover.SMOTE,
+        gpu_clover.GeometricSMOTE,
+        gpu_clover.KMeansSMOTE,
+        gpu_clover.SOMO,
+        gpu_clover.GeometricSOMO,
+        gpu_clover.ClusterOverSampler,
+    ],
     ids=lambda obj: obj.__qualname__,
 )
 def test_samplers_document_their_fitted_attributes(obj):

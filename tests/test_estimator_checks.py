@@ -71,7 +71,10 @@ def test_imblearn_checks(estimator, check):
 
 
 @sklearn_checks(
-    [KMeans(n_clusters=3, random_state=0, backend="numpy"), SOM(n_columns=2, n_rows=2, random_state=0, backend="numpy")],
+    [
+        KMeans(n_clusters=3, random_state=0, backend="numpy"),
+        SOM(n_columns=2, n_rows=2, random_state=0, backend="numpy"),
+    ],
     xfail_strict=True,
 )
 def test_sklearn_checks(estimator, check):

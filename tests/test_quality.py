@@ -43,7 +43,9 @@ def separated_family_g_means(quality, samplers):
         for classifier in ("logistic", "knn"):
             for name, values in scores.items():
                 sampler = quality.make_sampler(name, SEED)
-                values.append(quality.evaluate(X, y, sampler, quality.make_classifier(classifier, SEED), SEED)["g_mean"])
+                values.append(
+                    quality.evaluate(X, y, sampler, quality.make_classifier(classifier, SEED), SEED)["g_mean"]
+                )
     return scores, {name: sum(values) / len(values) for name, values in scores.items()}
 
 
@@ -61,7 +63,9 @@ def test_geometric_smote_in_kmeans_clusters_beats_smote_on_within_class_imbalanc
 
 
 def test_sampler_names_can_change_parameters(quality):
-    sampler = quality.make_sampler("ours_defaults:size_ratio=0.75,imbalance_ratio_threshold=auto,kmeans_estimator=4", SEED)
+    sampler = quality.make_sampler(
+        "ours_defaults:size_ratio=0.75,imbalance_ratio_threshold=auto,kmeans_estimator=4", SEED
+    )
     params = sampler.get_params()
     assert (params["size_ratio"], params["imbalance_ratio_threshold"], params["kmeans_estimator"]) == (0.75, "auto", 4)
     assert quality.parse_value("1e9") == 1e9 and quality.parse_value("None") is None

@@ -34,11 +34,11 @@ def cuda_available():
         import cupy
 
         return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:  # noqa: BLE001 - any CUDA/driver failure means "no GPU"
+    except Exception:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _instance(name):
     if name == "numpy":
         return NumPyBackend()
@@ -131,4 +131,13 @@ def runs_without_cub(method):
     return wrapper
 
 
-__all__ = ["Backend", "BACKENDS", "cub_disabled", "cuda_available", "get_backend", "is_cudf_object", "is_cupy_array", "runs_without_cub"]
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "cub_disabled",
+    "cuda_available",
+    "get_backend",
+    "is_cudf_object",
+    "is_cupy_array",
+    "runs_without_cub",
+]

@@ -322,13 +322,19 @@ class Backend:
 
         def large_group(g):
             one = slice(g, g + 1)
-            block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[one], lengths[one], int(lengths[g]), dtype)
-            return self.large_group_neighbors(block[0], k, members_sq=sq[0], limits=(n_valid, self_col), with_sums=with_sums)
+            block, sq, n_valid, self_col = self.gather_groups(
+                X, rows, offsets[one], lengths[one], int(lengths[g]), dtype
+            )
+            return self.large_group_neighbors(
+                block[0], k, members_sq=sq[0], limits=(n_valid, self_col), with_sums=with_sums
+            )
 
         large = np.flatnonzero(lengths > buckets[-1])
         for g, (nn, total) in zip(large, self.map_ordered(large_group, large)):
             one = slice(g, g + 1)
-            self.scatter_groups(table, sums, table_starts[one], np.array([g]), lengths[one], nn, xp.asarray(total, dtype=xp.float64))
+            self.scatter_groups(
+                table, sums, table_starts[one], np.array([g]), lengths[one], nn, xp.asarray(total, dtype=xp.float64)
+            )
         return table, sums
 
     def gather_groups(self, X, rows, starts, lengths, size, dtype):
@@ -470,20 +476,36 @@ class Backend:
         """
         return False
 
-    def fused_geometric_rows(self, X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out):
+    def fused_geometric_rows(
+        self, X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out
+    ):
         """Geometric SMOTE's points (``_geometry.geometric_rows``, surface choice included) in one
         pass, where the backend has a kernel for it; False where there is none (the caller
         computes them)."""
         return False
 
-    def fused_geometric_intra_ends(self, item, position, bases, draws_per_row, rows, table, table_starts, lengths,
-                                   offsets, k_group, member_starts, negative):
+    def fused_geometric_intra_ends(
+        self,
+        item,
+        position,
+        bases,
+        draws_per_row,
+        rows,
+        table,
+        table_starts,
+        lengths,
+        offsets,
+        k_group,
+        member_starts,
+        negative,
+    ):
         """Each plan row's ``(center, surface, majority)`` rows for Geometric SMOTE inside groups,
         as the generic code in ``GeometricSMOTE._generate_intra`` draws them (``majority`` None
         without ``negative``), where the backend has a kernel for it; None where there is none."""
 
-    def fused_geometric_inter_ends(self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths,
-                                   second_offsets, second_lengths):
+    def fused_geometric_inter_ends(
+        self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths, second_offsets, second_lengths
+    ):
         """Each plan row's ``(center, surface)`` rows for Geometric SMOTE between pairs of groups,
         as ``GeometricSMOTE._generate_inter`` draws them; None where there is no kernel."""
 
@@ -493,7 +515,9 @@ class Backend:
         ``(nearest, sq_distance)`` with -1 / inf for the other items, which the caller fills.
         None where the backend has no kernel for it."""
 
-    def fused_smote_inter(self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out):
+    def fused_smote_inter(
+        self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out
+    ):
         """SMOTE's rows between pairs of groups in one pass, where the backend has a kernel for
         it: the arguments and draws of the generic plan in ``_generation.smote_inter`` (host
         arrays per pair). False where there is none: the caller runs the plan."""
@@ -521,4 +545,3 @@ class Backend:
                 diff = xp.where(xp.isfinite(diff), diff, base + half + half)
             out[start:stop] = diff
         return out
-

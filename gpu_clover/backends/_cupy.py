@@ -71,7 +71,7 @@ def _grid_stride_blocks(n, threads=256, max_blocks=1 << 20):
     return max(1, min(-(-n // threads), max_blocks))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def splitmix_steps():
     """The GPU steps of ``gpu_clover._random`` (``_random._fused``): ``{"bases", "bits",
     "bits_range", "uniform", "index"}``, each called as the NumPy step it replaces."""
@@ -229,8 +229,13 @@ class CuPyBackend(Backend):
 
     # ------------------------------------------------ reductions and labels
     def reduce_to_scalar(self, a, op, dtype=None):
-        if a.size and dtype is None and (
-            (op in ("min", "max") and a.dtype.name in CHECKED_INTEGERS) or (op in ("all", "any") and a.dtype == cp.bool_)
+        if (
+            a.size
+            and dtype is None
+            and (
+                (op in ("min", "max") and a.dtype.name in CHECKED_INTEGERS)
+                or (op in ("all", "any") and a.dtype == cp.bool_)
+            )
         ):
             return self._check_scalar(cp.ascontiguousarray(a).reshape(-1), op)
         if op == "sum" and a.size and a.dtype in _CTYPES and dtype in (None, np.float64):
@@ -285,7 +290,11 @@ class CuPyBackend(Backend):
         if codes.size:
             flat = _integer_codes(codes)
             kernel = integer_kernel("count_codes", flat.dtype.name)
-            kernel((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), np.int32(n_bins), counts.view(cp.uint64)))
+            kernel(
+                (_atomic_blocks(flat.size),),
+                (256,),
+                (flat, np.int64(flat.size), np.int32(n_bins), counts.view(cp.uint64)),
+            )
         return counts
 
     def first_occurrence(self, codes, n_codes):
@@ -370,8 +379,15 @@ class CuPyBackend(Backend):
         neighbors_kernel("padded_partial_sums", _CTYPES[block.dtype])(
             (n_groups, n_chunks, -(-d // 32)),
             (256,),
-            (block, np.int64(size), np.int32(d), np.int64(chunk_rows), block if means is None else means,
-             np.int32(means is not None), partial),
+            (
+                block,
+                np.int64(size),
+                np.int32(d),
+                np.int64(chunk_rows),
+                block if means is None else means,
+                np.int32(means is not None),
+                partial,
+            ),
         )
         return partial
 
@@ -408,7 +424,9 @@ class CuPyBackend(Backend):
         partial_low = cp.empty((n_chunks, d), dtype=X.dtype)
         partial_high = cp.empty((n_chunks, d), dtype=X.dtype)
         kmeans_kernel("column_ranges", ctype)(
-            (n_chunks, -(-d // 32)), (256,), (X, np.int64(n), np.int32(d), np.int64(SUM_CHUNK_ROWS), partial_low, partial_high)
+            (n_chunks, -(-d // 32)),
+            (256,),
+            (X, np.int64(n), np.int32(d), np.int64(SUM_CHUNK_ROWS), partial_low, partial_high),
         )
         low, span = cp.empty(d, dtype=X.dtype), cp.empty(d, dtype=X.dtype)
         kmeans_kernel("range_totals", ctype)(
@@ -417,7 +435,9 @@ class CuPyBackend(Backend):
         if not self.all_finite(span):  # a range that overflows X's dtype: the generic halving
             return super().minmax_scaled(X)
         out = cp.empty((n, d), dtype=cp.float32)
-        kmeans_kernel("scale_to_unit", ctype)((_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out))
+        kmeans_kernel("scale_to_unit", ctype)(
+            (_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out)
+        )
         return out
 
     def centered_columns(self, X):
@@ -458,7 +478,17 @@ class CuPyBackend(Backend):
             nearest(
                 (-(-rows * 32 // 256),),
                 (256,),
-                (dots, c_sq, block, np.int64(rows), np.int32(k), np.int32(d), labels[start:], out_sq, np.int32(with_distances)),
+                (
+                    dots,
+                    c_sq,
+                    block,
+                    np.int64(rows),
+                    np.int32(k),
+                    np.int32(d),
+                    labels[start:],
+                    out_sq,
+                    np.int32(with_distances),
+                ),
             )
         return (labels, min_sq) if with_distances else labels
 
@@ -487,12 +517,27 @@ class CuPyBackend(Backend):
             pick(
                 (1,),
                 (SEED_THREADS,),
-                (trial_d, partial, n64, blocks32, np.int32(1 if center == 0 else n_trials), np.int32(draws),
-                 uniforms[center] if draws else uniforms, first if center == 0 else candidates, candidates, kept,
-                 chosen, np.int32(center)),
+                (
+                    trial_d,
+                    partial,
+                    n64,
+                    blocks32,
+                    np.int32(1 if center == 0 else n_trials),
+                    np.int32(draws),
+                    uniforms[center] if draws else uniforms,
+                    first if center == 0 else candidates,
+                    candidates,
+                    kept,
+                    chosen,
+                    np.int32(center),
+                ),
             )
             if draws:
-                sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(n_trials), candidates, kept, np.int32(0), trial_d, partial))
+                sweep(
+                    (n_blocks,),
+                    (SEED_THREADS,),
+                    (X, n64, d32, np.int32(n_trials), candidates, kept, np.int32(0), trial_d, partial),
+                )
         return chosen
 
     def lloyd_step(self, X, centers):
@@ -537,7 +582,9 @@ class CuPyBackend(Backend):
         grid_sq = cp.ascontiguousarray(grid_sq, dtype=cp.float64)
         influence = cp.empty((k, k), dtype=X.dtype)
         kmeans_kernel("som_influence", ctype)(
-            (_grid_stride_blocks(k * k),), (256,), (grid_sq, np.int64(k * k), np.float64(1.0 / (2 * width * width)), influence)
+            (_grid_stride_blocks(k * k),),
+            (256,),
+            (grid_sq, np.int64(k * k), np.float64(1.0 / (2 * width * width)), influence),
         )
         partial, partial_counts = self._center_partials(X, self.nearest_center(X, weights), k)
         sums = cp.empty((k, d), dtype=X.dtype)
@@ -614,7 +661,9 @@ class CuPyBackend(Backend):
         )
         means = self._column_means(block, lengths)
         neighbors_kernel("center_padded", ctype)(
-            (-(-n_padded * 32 // 256),), (256,), (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq)
+            (-(-n_padded * 32 // 256),),
+            (256,),
+            (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq),
         )
         return block, sq, n_valid, self_col
 
@@ -628,8 +677,15 @@ class CuPyBackend(Backend):
             placement_kernel("scatter_neighbors")(
                 (_grid_stride_blocks(nn.size),),
                 (256,),
-                (nn, np.int64(m), np.int32(kk_nn), *_int64_on_device(lengths, table_starts),
-                 np.int64(n_groups), table, np.int32(table.shape[1])),
+                (
+                    nn,
+                    np.int64(m),
+                    np.int32(kk_nn),
+                    *_int64_on_device(lengths, table_starts),
+                    np.int64(n_groups),
+                    table,
+                    np.int32(table.shape[1]),
+                ),
             )
         values = cp.ascontiguousarray(row_sums, dtype=cp.float64).reshape(-1)
         placement_kernel("add_group_sums")(
@@ -645,8 +701,17 @@ class CuPyBackend(Backend):
             splitmix_kernel("plan_rows")(
                 (_grid_stride_blocks(n),),
                 (256,),
-                (_int64_on_device(ends), np.int64(len(ends)), _int64_on_device(keys),
-                 np.uint64(seed), np.int64(start), np.int64(n), item, position, bases),
+                (
+                    _int64_on_device(ends),
+                    np.int64(len(ends)),
+                    _int64_on_device(keys),
+                    np.uint64(seed),
+                    np.int64(start),
+                    np.int64(n),
+                    item,
+                    position,
+                    bases,
+                ),
             )
         return item, position, bases
 
@@ -657,8 +722,15 @@ class CuPyBackend(Backend):
             splitmix_kernel("plan_draws")(
                 (_grid_stride_blocks(out.size),),
                 (256,),
-                (cp.ascontiguousarray(bases), cp.ascontiguousarray(position, dtype=cp.int64), np.int64(draws_per_row),
-                 np.int64(first), np.int64(count), np.int64(n), out),
+                (
+                    cp.ascontiguousarray(bases),
+                    cp.ascontiguousarray(position, dtype=cp.int64),
+                    np.int64(draws_per_row),
+                    np.int64(first),
+                    np.int64(count),
+                    np.int64(n),
+                    out,
+                ),
             )
         return out
 
@@ -676,12 +748,25 @@ class CuPyBackend(Backend):
         generate_kernel("smote_intra_rows", _CTYPES[X.dtype])(
             (-(-total * 32 // 256),),
             (256,),
-            (X, np.int32(X.shape[1]), rows, table, np.int32(table.shape[1]), *per_group, np.int64(len(n_new)),
-             np.uint64(seed), np.int64(0), np.int64(total), out),
+            (
+                X,
+                np.int32(X.shape[1]),
+                rows,
+                table,
+                np.int32(table.shape[1]),
+                *per_group,
+                np.int64(len(n_new)),
+                np.uint64(seed),
+                np.int64(0),
+                np.int64(total),
+                out,
+            ),
         )
         return True
 
-    def fused_smote_inter(self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out):
+    def fused_smote_inter(
+        self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out
+    ):
         n_new = np.asarray(n_new, dtype=np.int64)
         total = int(n_new.sum())
         fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and out.shape[0] == total
@@ -693,12 +778,22 @@ class CuPyBackend(Backend):
         generate_kernel("smote_inter_rows", _CTYPES[X.dtype])(
             (-(-total * 32 // 256),),
             (256,),
-            (cp.ascontiguousarray(X), np.int32(X.shape[1]), rows, *per_pair, np.int64(len(n_new)), np.uint64(seed),
-             np.int64(total), out),
+            (
+                cp.ascontiguousarray(X),
+                np.int32(X.shape[1]),
+                rows,
+                *per_pair,
+                np.int64(len(n_new)),
+                np.uint64(seed),
+                np.int64(total),
+                out,
+            ),
         )
         return True
 
-    def fused_geometric_rows(self, X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out):
+    def fused_geometric_rows(
+        self, X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out
+    ):
         fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and X.ndim == 2
         if not fits or not out.shape[0]:
             return fits
@@ -709,14 +804,38 @@ class CuPyBackend(Backend):
         generate_kernel("geometric_rows", _CTYPES[X.dtype])(
             (-(-n * 32 // 256),),
             (256,),
-            (cp.ascontiguousarray(X), np.int32(d), cp.ascontiguousarray(centers, dtype=cp.int64),
-             cp.ascontiguousarray(surfaces, dtype=cp.int64), majority, np.int32(choice), uniforms,
-             np.int32(uniforms.shape[1]), np.int64(n), np.float64(truncation_factor), np.float64(deformation_factor), out),
+            (
+                cp.ascontiguousarray(X),
+                np.int32(d),
+                cp.ascontiguousarray(centers, dtype=cp.int64),
+                cp.ascontiguousarray(surfaces, dtype=cp.int64),
+                majority,
+                np.int32(choice),
+                uniforms,
+                np.int32(uniforms.shape[1]),
+                np.int64(n),
+                np.float64(truncation_factor),
+                np.float64(deformation_factor),
+                out,
+            ),
         )
         return True
 
-    def fused_geometric_intra_ends(self, item, position, bases, draws_per_row, rows, table, table_starts, lengths,
-                                   offsets, k_group, member_starts, negative):
+    def fused_geometric_intra_ends(
+        self,
+        item,
+        position,
+        bases,
+        draws_per_row,
+        rows,
+        table,
+        table_starts,
+        lengths,
+        offsets,
+        k_group,
+        member_starts,
+        negative,
+    ):
         if table.dtype != cp.int32 or rows.dtype != cp.int64 or (negative is not None and negative.dtype != cp.int64):
             return None
         n = item.shape[0]
@@ -728,14 +847,28 @@ class CuPyBackend(Backend):
             splitmix_kernel("geometric_intra_ends")(
                 (_grid_stride_blocks(n),),
                 (256,),
-                (item, position, bases, np.int64(draws_per_row), np.int64(n), rows, table, np.int32(table.shape[1]),
-                 *per_group, negative if negative is not None else _no_rows(),
-                 np.int32(negative is not None), center, surface, majority if majority is not None else _no_rows()),
+                (
+                    item,
+                    position,
+                    bases,
+                    np.int64(draws_per_row),
+                    np.int64(n),
+                    rows,
+                    table,
+                    np.int32(table.shape[1]),
+                    *per_group,
+                    negative if negative is not None else _no_rows(),
+                    np.int32(negative is not None),
+                    center,
+                    surface,
+                    majority if majority is not None else _no_rows(),
+                ),
             )
         return center, surface, majority
 
-    def fused_geometric_inter_ends(self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths,
-                                   second_offsets, second_lengths):
+    def fused_geometric_inter_ends(
+        self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths, second_offsets, second_lengths
+    ):
         if rows.dtype != cp.int64:
             return None
         n = item.shape[0]
@@ -761,8 +894,19 @@ class CuPyBackend(Backend):
             generate_kernel("nearest_in_pieces", _CTYPES[X.dtype])(
                 (-(-total * 32 // 256),),
                 (256,),
-                (cp.ascontiguousarray(X), np.int32(X.shape[1]), cp.ascontiguousarray(query_rows), *per_item,
-                 np.int64(len(q_lengths)), cp.ascontiguousarray(ref_rows), *pieces, np.int32(len(r_offsets)), np.int64(total), nearest, sq_distance),
+                (
+                    cp.ascontiguousarray(X),
+                    np.int32(X.shape[1]),
+                    cp.ascontiguousarray(query_rows),
+                    *per_item,
+                    np.int64(len(q_lengths)),
+                    cp.ascontiguousarray(ref_rows),
+                    *pieces,
+                    np.int32(len(r_offsets)),
+                    np.int64(total),
+                    nearest,
+                    sq_distance,
+                ),
             )
         return nearest, sq_distance
 
@@ -773,8 +917,14 @@ class CuPyBackend(Backend):
             generate_kernel("interpolate_rows", _CTYPES[X.dtype])(
                 (_grid_stride_blocks(out.size),),
                 (256,),
-                (cp.ascontiguousarray(X), cp.ascontiguousarray(base_rows, dtype=cp.int64),
-                 cp.ascontiguousarray(neighbor_rows, dtype=cp.int64), cp.ascontiguousarray(gaps, dtype=X.dtype),
-                 np.int64(out.shape[0]), np.int32(X.shape[1]), out),
+                (
+                    cp.ascontiguousarray(X),
+                    cp.ascontiguousarray(base_rows, dtype=cp.int64),
+                    cp.ascontiguousarray(neighbor_rows, dtype=cp.int64),
+                    cp.ascontiguousarray(gaps, dtype=X.dtype),
+                    np.int64(out.shape[0]),
+                    np.int32(X.shape[1]),
+                    out,
+                ),
             )
         return out

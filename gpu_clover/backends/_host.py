@@ -1,6 +1,7 @@
 """Host-side helpers shared by the backends: large copies split among threads, kNN results without the row itself."""
 
 import functools
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +13,7 @@ _COPY_THREADS = max(1, min(8, os.cpu_count() or 1))
 _PAGE = 4096
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _copy_pool():
     return ThreadPoolExecutor(max_workers=_COPY_THREADS, thread_name_prefix="gpu_clover-copy")
 
@@ -41,7 +42,7 @@ def host_copy(dst, src, threads=None):
         return dst
     bounds = [min(n, (n * i // threads) // _PAGE * _PAGE) for i in range(threads)] + [n]
     parts = [
-        _copy_pool().submit(np.copyto, dst_bytes[a:b], src_bytes[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a
+        _copy_pool().submit(np.copyto, dst_bytes[a:b], src_bytes[a:b]) for a, b in itertools.pairwise(bounds) if b > a
     ]
     for part in parts:
         part.result()

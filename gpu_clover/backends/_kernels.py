@@ -592,7 +592,9 @@ _KMEANS_KERNELS = (
 
 def kmeans_kernel(kernel, dtype_name):
     """One of the k-means kernels (``_KMEANS_KERNELS``, or ``seed_pick``) for ``float`` or ``double``."""
-    return _raw_module("kmeans", dtype_name).get_function(kernel if kernel == "seed_pick" else f"{kernel}<{dtype_name}>")
+    return _raw_module("kmeans", dtype_name).get_function(
+        kernel if kernel == "seed_pick" else f"{kernel}<{dtype_name}>"
+    )
 
 
 # SplitMix64 (gpu_clover._random) on the GPU: the same wrapping uint64 arithmetic as the
@@ -636,7 +638,9 @@ __device__ __forceinline__ long long item_of(const long long* ends, const long l
 }
 """
 
-_SPLITMIX_SOURCE = _SPLITMIX_PREAMBLE + r"""
+_SPLITMIX_SOURCE = (
+    _SPLITMIX_PREAMBLE
+    + r"""
 
 __global__ void stream_bases(const long long* keys, const long long n, const unsigned long long seed,
                              unsigned long long* out) {
@@ -742,6 +746,7 @@ __global__ void bits_to_index(const unsigned long long* bits, const long long n,
     GRID_STRIDE(i, n) out[i] = draw_below(bits[i], upper[i * upper_step]);
 }
 """
+)
 
 SPLITMIX_KERNELS = (
     "stream_bases",
@@ -766,7 +771,9 @@ def splitmix_kernel(kernel):
 # (its item by binary search, its position, three SplitMix64 draws from the item's stream:
 # base row, neighbour slot, gap) and its interpolation, with exactly the draws of the
 # generic plan in gpu_clover.over_sampling._generation.
-_GENERATE_SOURCE = _SPLITMIX_PREAMBLE + r"""
+_GENERATE_SOURCE = (
+    _SPLITMIX_PREAMBLE
+    + r"""
 struct RowDraws {
     long long item;
     unsigned long long bits[3];
@@ -1056,6 +1063,7 @@ __global__ void interpolate_rows(const T* X, const long long* base, const long l
     }
 }
 """
+)
 
 
 def generate_kernel(kernel, dtype_name):
@@ -1180,7 +1188,15 @@ __global__ void any_and_all(const bool* a, const long long n, int* out) {
 """ % {"local_bins": LOCAL_BINS}
 
 # The integer dtypes the integer kernels take (their values fit a signed 64-bit integer).
-CHECKED_INTEGERS = {"int8": "signed char", "int16": "short", "int32": "int", "int64": "long long", "uint8": "unsigned char", "uint16": "unsigned short", "uint32": "unsigned int"}
+CHECKED_INTEGERS = {
+    "int8": "signed char",
+    "int16": "short",
+    "int32": "int",
+    "int64": "long long",
+    "uint8": "unsigned char",
+    "uint16": "unsigned short",
+    "uint32": "unsigned int",
+}
 
 
 _INTEGER_KERNELS = ("integer_range", "count_codes", "last_from_end")
@@ -1276,7 +1292,7 @@ def module_spec(module, ctype):
     return _COMMON_PREAMBLE + _SOURCES[module], names
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _raw_module(module, ctype):
     import cupy as cp
 

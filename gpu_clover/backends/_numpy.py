@@ -209,4 +209,3 @@ class NumPyBackend(Backend):
 
     def device_name(self):
         return "CPU (NumPy)"
-

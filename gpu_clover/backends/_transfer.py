@@ -73,4 +73,6 @@ def _chunks(n):
 
 def _staging_buffers():
     """Two pinned host buffers of CHUNK_BYTES (from CuPy's pinned pool: allocated once, then reused)."""
-    return [np.frombuffer(cp.cuda.alloc_pinned_memory(CHUNK_BYTES), dtype=np.uint8, count=CHUNK_BYTES) for _ in range(2)]
+    return [
+        np.frombuffer(cp.cuda.alloc_pinned_memory(CHUNK_BYTES), dtype=np.uint8, count=CHUNK_BYTES) for _ in range(2)
+    ]

@@ -82,7 +82,18 @@ class KMeans(ClusterMixin, BaseEstimator):
         "fit_sample_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=100, tol=1e-4, random_state=None, backend="auto", fit_sample_size=None):
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init=1,
+        max_iter=100,
+        tol=1e-4,
+        random_state=None,
+        backend="auto",
+        fit_sample_size=None,
+    ):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -136,7 +147,9 @@ class KMeans(ClusterMixin, BaseEstimator):
             if reset:
                 self.n_features_in_ = X.shape[1]
             elif X.shape[1] != self.n_features_in_:
-                raise ValueError(f"X has {X.shape[1]} features, but KMeans is expecting {self.n_features_in_} features.")
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but KMeans is expecting {self.n_features_in_} features."
+                )
             backend = get_backend(self.backend, like=X)
         else:
             X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
@@ -161,7 +174,9 @@ class KMeans(ClusterMixin, BaseEstimator):
 
     def _initial_centers(self, backend, X, stream):
         if not isinstance(self.init, str):
-            centers = backend.asarray(np.asarray(self.init) if not backend.is_native(self.init) else self.init, dtype=X.dtype)
+            centers = backend.asarray(
+                np.asarray(self.init) if not backend.is_native(self.init) else self.init, dtype=X.dtype
+            )
             if centers.shape != (self.n_clusters, X.shape[1]):
                 raise ValueError(f"init has shape {centers.shape}; expected {(self.n_clusters, X.shape[1])}.")
             return centers.copy()

@@ -141,7 +141,9 @@ class SOM(ClusterMixin, BaseEstimator):
         weights = batch_som(
             backend, train, weights, backend.asarray(grid_sq), self.sigma, self.learning_rate, self.n_iter
         )
-        occupied, labels = encode_labels(backend, backend.nearest_center(scaled, weights))  # sorted neurons, int64 codes
+        occupied, labels = encode_labels(
+            backend, backend.nearest_center(scaled, weights)
+        )  # sorted neurons, int64 codes
         self.neighbors_ = occupied_neighbors(occupied, self.n_rows_, self.n_columns_, self.topology)
         self.labels_ = labels if self._on_device else backend.to_host(labels)
         self.cluster_centers_ = weights if self._on_device else backend.to_host(weights)

@@ -139,7 +139,9 @@ class DaskGroupStats:
             for j in range(n_parts)
         ]
         persisted = dask.persist(*tasks)
-        self._partitions += [(missing[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted, strict=True)]
+        self._partitions += [
+            (missing[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted, strict=True)
+        ]
 
 
 def _contiguous_ranges(lengths, n_parts):

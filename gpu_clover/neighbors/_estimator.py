@@ -38,7 +38,8 @@ def estimator_knn(backend, X, rows, offsets, lengths, k, estimator):
             members = members if on_device else backend.to_host(members)
             search = clone(estimator).set_params(n_neighbors=kk + 1).fit(members)
             found = np.asarray(backend.to_host(search.kneighbors(members, return_distance=False)), dtype=np.int64)
-            table[done : done + length, :kk] = backend.asarray(without_self(found, np.arange(length))[:, :kk].astype(np.int32))
+            table[done : done + length, :kk] = backend.asarray(
+                without_self(found, np.arange(length))[:, :kk].astype(np.int32)
+            )
         done += length
     return table
-

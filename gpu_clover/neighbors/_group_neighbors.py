@@ -83,8 +83,14 @@ class GroupNeighbors:
                 elif large.size:
                     groups = self.groups
                     self._sums[large] = sampled_distance_sums(
-                        self.backend, self.X, groups.order, groups.offsets[large], groups.lengths[large],
-                        self._sum_keys(large), self.seed, DENSITY_PAIRS,
+                        self.backend,
+                        self.X,
+                        groups.order,
+                        groups.offsets[large],
+                        groups.lengths[large],
+                        self._sum_keys(large),
+                        self.seed,
+                        DENSITY_PAIRS,
                     )
         return self._sums[group_ids]
 
@@ -141,7 +147,12 @@ class GroupNeighbors:
     def _cell_table(self, group_ids):
         groups = self.groups
         return cell_knn(
-            self.backend, self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], self.k,
+            self.backend,
+            self.X,
+            groups.order,
+            groups.offsets[group_ids],
+            groups.lengths[group_ids],
+            self.k,
             self._center_knn,
         )
 
@@ -158,7 +169,12 @@ class GroupNeighbors:
     def _estimator_table(self, group_ids):
         groups = self.groups
         return estimator_knn(
-            self.backend, self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], self.k,
+            self.backend,
+            self.X,
+            groups.order,
+            groups.offsets[group_ids],
+            groups.lengths[group_ids],
+            self.k,
             self.estimator,
         )
 
@@ -184,4 +200,3 @@ class GroupNeighbors:
         self.backend.copy_into(joined[: first.shape[0]], first)
         self.backend.copy_into(joined[first.shape[0] :], second)
         return joined
-

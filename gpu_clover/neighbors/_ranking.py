@@ -20,8 +20,9 @@ def rank_operands(backend, points, run_lengths):
     """``(left, right, far)`` for ``points`` (2-D, runs of consecutive rows of ``run_lengths``
     centered on their own mean); ``far`` is a rank no real candidate reaches."""
     xp = backend.xp
-    points = points - backend.take(run_means(backend, points, run_lengths), backend.repeat_values(
-        np.arange(len(run_lengths)), run_lengths))
+    points = points - backend.take(
+        run_means(backend, points, run_lengths), backend.repeat_values(np.arange(len(run_lengths)), run_lengths)
+    )
     # Scaled by a power of two to at most 1 (the ranking is unchanged): no square overflows,
     # and a column that must not be chosen can carry a large finite norm (an infinite one
     # would meet the zeros that BLAS pads its blocks with and become NaN).
@@ -117,4 +118,3 @@ def smallest_k(backend, ranks, k):
         columns = xp.broadcast_to(xp.arange(c), by_query.shape)
     order = backend.stable_argsort(xp.take_along_axis(by_query, columns, axis=2), axis=2)
     return xp.take_along_axis(columns, order, axis=2)
-

@@ -24,7 +24,6 @@ from ._allocation import allocate_samples
 from ._generation import smote_inter
 from ._sampling_strategy import resolve_sampling_strategy
 
-
 # Parameter constraints shared by the over-samplers.
 # k_neighbors: a number of neighbours, or a NearestNeighbors-like estimator fitted on each group.
 K_NEIGHBORS = [Interval(numbers.Integral, 1, None, closed="left"), HasMethods(["kneighbors"])]
@@ -167,7 +166,9 @@ class BaseClusterOverSampler(BaseOverSampler):
             first_seen = backend.to_host(backend.first_occurrence(data.y_codes, len(data.classes)))
             self.distributor_._fit_groups(backend, data.X, groups, self.neighbors_, first_seen, stats)
         else:  # a foreign distributor: give it host arrays
-            self.distributor_.fit(data.X_host(), data.y_host(), labels=backend.to_host(labels), neighbors=self.neighbors_)
+            self.distributor_.fit(
+                data.X_host(), data.y_host(), labels=backend.to_host(labels), neighbors=self.neighbors_
+            )
 
     def _allocate(self, data, groups):
         """Rows per intra item (group) and inter item (pair of groups), exact per class."""
@@ -272,7 +273,9 @@ class BaseClusterOverSampler(BaseOverSampler):
             rows = order[groups.offsets[g] : groups.offsets[g] + groups.lengths[g]]
             other = cluster_majority.get(int(groups.cluster[g]))
             if other is not None and other != g:
-                rows = np.concatenate([rows, order[groups.offsets[other] : groups.offsets[other] + groups.lengths[other]]])
+                rows = np.concatenate(
+                    [rows, order[groups.offsets[other] : groups.offsets[other] + groups.lengths[other]]]
+                )
             klass = int(groups.klass[g])
             sampler = _clone_for_group(self.oversampler_, int(groups.lengths[g]), len(rows), seed, int(groups.keys[g]))
             # The group may hold one class only, which the public fit_resample

@@ -117,8 +117,17 @@ class GeometricSMOTE(BaseClusterOverSampler):
         def tile(planned):  # writes its own rows of out only
             start, stop, plan = planned
             center, surface, nearest = _intra_ends(backend, plan, *ends_args)
-            geometric_rows(backend, X, center, surface, plan.uniform_block(2), *self._factors(), out[start:stop],
-                           nearest, self.selection_strategy)
+            geometric_rows(
+                backend,
+                X,
+                center,
+                surface,
+                plan.uniform_block(2),
+                *self._factors(),
+                out[start:stop],
+                nearest,
+                self.selection_strategy,
+            )
 
         for _ in backend.map_ordered(tile, _plan_tiles(backend, groups.keys[group_ids], n_new, seed, 2, X.shape[1])):
             pass
@@ -141,8 +150,17 @@ class GeometricSMOTE(BaseClusterOverSampler):
                 items, q_offsets, q_lengths = plan.segments()
                 pieces = [(offsets[items], lengths[items]) for offsets, lengths in majority]
                 nearest, _ = nearest_in_union(backend, X, center, q_offsets, q_lengths, rows, pieces)
-            geometric_rows(backend, X, center, surface, plan.uniform_block(3), *self._factors(), out[start:stop],
-                           nearest, self.selection_strategy)
+            geometric_rows(
+                backend,
+                X,
+                center,
+                surface,
+                plan.uniform_block(3),
+                *self._factors(),
+                out[start:stop],
+                nearest,
+                self.selection_strategy,
+            )
 
         for _ in backend.map_ordered(tile, _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1])):
             pass
@@ -158,8 +176,18 @@ def _intra_ends(backend, plan, rows, table, table_starts, lengths, offsets, k_gr
     nearest majority row (from ``negative``, per member; -1 in a one-row group; None
     without ``negative``)."""
     fused = backend.fused_geometric_intra_ends(
-        plan.item, plan.position, plan.bases, plan.draws_per_row, rows, table, table_starts, lengths, offsets, k_group,
-        member_starts, negative,
+        plan.item,
+        plan.position,
+        plan.bases,
+        plan.draws_per_row,
+        rows,
+        table,
+        table_starts,
+        lengths,
+        offsets,
+        k_group,
+        member_starts,
+        negative,
     )
     if fused is not None:
         return fused
@@ -179,7 +207,14 @@ def _inter_ends(backend, plan, rows, first_offsets, first_lengths, second_offset
     """Each plan row's center and surface point between two groups: a member of each (draws 0
     and 1), in random order (draw 2)."""
     fused = backend.fused_geometric_inter_ends(
-        plan.item, plan.position, plan.bases, plan.draws_per_row, rows, first_offsets, first_lengths, second_offsets,
+        plan.item,
+        plan.position,
+        plan.bases,
+        plan.draws_per_row,
+        rows,
+        first_offsets,
+        first_lengths,
+        second_offsets,
         second_lengths,
     )
     if fused is not None:

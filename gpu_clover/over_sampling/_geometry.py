@@ -123,8 +123,14 @@ def _union_of_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_
     """:func:`nearest_in_union` by one :func:`segmented_nearest` call over every (piece, item)."""
     n_pieces = len(r_offsets)
     nearest, sq = segmented_nearest(
-        backend, X, query_rows, np.tile(q_offsets, n_pieces), np.tile(q_lengths, n_pieces), ref_rows,
-        r_offsets.reshape(-1), r_lengths.reshape(-1),
+        backend,
+        X,
+        query_rows,
+        np.tile(q_offsets, n_pieces),
+        np.tile(q_lengths, n_pieces),
+        ref_rows,
+        r_offsets.reshape(-1),
+        r_lengths.reshape(-1),
     )
     xp = backend.xp
     nearest, sq = nearest.reshape(n_pieces, -1), sq.reshape(n_pieces, -1)
@@ -190,7 +196,16 @@ def uniform_draws(n_features):
 
 @np.errstate(over="ignore")  # squares that overflow are found and taken again, scaled
 def geometric_rows(
-    backend, X, centers, surfaces, uniforms, truncation_factor, deformation_factor, out, majority=None, strategy="minority"
+    backend,
+    X,
+    centers,
+    surfaces,
+    uniforms,
+    truncation_factor,
+    deformation_factor,
+    out,
+    majority=None,
+    strategy="minority",
 ):
     """One point per row in the G-SMOTE region of ``(X[centers[i]], X[surfaces[i]])``.
 

@@ -33,7 +33,9 @@ def resolve_sampling_strategy(strategy, classes, counts, y_host=None):
     minority = classes[counts.index(n_min)]
     if isinstance(strategy, str):
         if strategy not in _STRINGS:
-            raise ValueError(f"When 'sampling_strategy' is a string, it needs to be one of {_STRINGS}. Got {strategy!r} instead.")
+            raise ValueError(
+                f"When 'sampling_strategy' is a string, it needs to be one of {_STRINGS}. Got {strategy!r} instead."
+            )
         chosen = {
             "auto": [c for c in classes if c != majority],
             "not majority": [c for c in classes if c != majority],
@@ -46,7 +48,9 @@ def resolve_sampling_strategy(strategy, classes, counts, y_host=None):
         if len(classes) != 2:
             raise ValueError('"sampling_strategy" can be a float only when the type of target is binary.')
         if not 0 < strategy <= 1:
-            raise ValueError(f"When 'sampling_strategy' is a float, it should be in the range (0, 1]. Got {strategy} instead.")
+            raise ValueError(
+                f"When 'sampling_strategy' is a float, it should be in the range (0, 1]. Got {strategy} instead."
+            )
         wanted = {c: int(n_max * strategy - stats[c]) for c in classes if c != majority}
         if any(n < 0 for n in wanted.values()):
             raise ValueError(

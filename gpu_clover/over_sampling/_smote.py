@@ -49,7 +49,9 @@ class SMOTE(BaseClusterOverSampler):
         "k_neighbors": K_NEIGHBORS,
     }
 
-    def __init__(self, *, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto", neighbor_search="auto"):
+    def __init__(
+        self, *, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto", neighbor_search="auto"
+    ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.k_neighbors = k_neighbors
@@ -61,4 +63,3 @@ class SMOTE(BaseClusterOverSampler):
 
     def _generate_intra(self, stats, group_ids, n_new, seed, out):
         return smote_intra(stats, group_ids, n_new, seed, out)
-

@@ -20,9 +20,29 @@ import numpy as np
 # Operations CuPy runs without compiling: cuBLAS, its precompiled sort, allocations,
 # memset, host transfers, views and metadata.
 FREE = {
-    "matmul", "argsort", "sort", "empty", "empty_like", "zeros", "asarray", "array", "reshape", "swapaxes",
-    "ascontiguousarray", "result_type", "ndim", "shape", "iinfo", "finfo", "dtype", "can_cast", "broadcast_to",
-    "expand_dims", "squeeze", "atleast_1d", "isscalar",
+    "matmul",
+    "argsort",
+    "sort",
+    "empty",
+    "empty_like",
+    "zeros",
+    "asarray",
+    "array",
+    "reshape",
+    "swapaxes",
+    "ascontiguousarray",
+    "result_type",
+    "ndim",
+    "shape",
+    "iinfo",
+    "finfo",
+    "dtype",
+    "can_cast",
+    "broadcast_to",
+    "expand_dims",
+    "squeeze",
+    "atleast_1d",
+    "isscalar",
 }
 
 
@@ -57,7 +77,9 @@ _PACKAGE = os.sep + "gpu_clover" + os.sep
 def _caller():
     """``module:function`` of the innermost gpu_clover frame on the stack (past the kernel getters)."""
     frame = sys._getframe(2)
-    while frame is not None and (_PACKAGE not in frame.f_code.co_filename or frame.f_code.co_filename.endswith("_kernels.py")):
+    while frame is not None and (
+        _PACKAGE not in frame.f_code.co_filename or frame.f_code.co_filename.endswith("_kernels.py")
+    ):
         frame = frame.f_back
     if frame is None:
         return "?"
@@ -122,12 +144,18 @@ class TracedArray(np.ndarray):
 
     def __getitem__(self, key):
         if _is_fancy(key):
-            TracedArray.census.record("gather", "take", [self.dtype.str, *_signature(key if isinstance(key, tuple) else (key,))])
+            TracedArray.census.record(
+                "gather", "take", [self.dtype.str, *_signature(key if isinstance(key, tuple) else (key,))]
+            )
         return wrap(self.view(np.ndarray)[unwrap(key)])
 
     def __setitem__(self, key, value):
         kind = "scatter" if _is_fancy(key) else "copy"
-        TracedArray.census.record(kind, "setitem", [self.dtype.str, *_signature(key if isinstance(key, tuple) else (key,)), *_signature([value])])
+        TracedArray.census.record(
+            kind,
+            "setitem",
+            [self.dtype.str, *_signature(key if isinstance(key, tuple) else (key,)), *_signature([value])],
+        )
         self.view(np.ndarray)[unwrap(key)] = unwrap(value)
 
     def astype(self, dtype, *args, **kwargs):

@@ -40,7 +40,9 @@ def compile_module(lib, source, names, options, arch="compute_90", log=None):
         for name in names:
             _check(lib, lib.nvrtcAddNameExpression(program, name.encode()))
         flags = [*options, f"-arch={arch}"]
-        status = lib.nvrtcCompileProgram(program, len(flags), (ctypes.c_char_p * len(flags))(*(f.encode() for f in flags)))
+        status = lib.nvrtcCompileProgram(
+            program, len(flags), (ctypes.c_char_p * len(flags))(*(f.encode() for f in flags))
+        )
         if status != 0:
             raise RuntimeError(f"NVRTC could not compile the module:\n{_log(lib, program)}")
         if log is not None:

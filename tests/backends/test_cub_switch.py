@@ -2,7 +2,7 @@
 
 import pytest
 
-import gpu_clover.backends as backends
+from gpu_clover import backends
 from gpu_clover.backends import cub_disabled, runs_without_cub
 
 
@@ -19,11 +19,10 @@ def test_switch_is_scoped_and_restored_even_on_error(monkeypatch):
     accelerator.set_reduction_accelerators(["cub"])
     accelerator.set_routine_accelerators(["cub"])
     try:
-        with pytest.raises(RuntimeError, match="inside"):
-            with cub_disabled("auto"):
-                assert accelerator.get_reduction_accelerators() == []
-                assert accelerator.get_routine_accelerators() == []
-                raise RuntimeError("inside")
+        with pytest.raises(RuntimeError, match="inside"), cub_disabled("auto"):
+            assert accelerator.get_reduction_accelerators() == []
+            assert accelerator.get_routine_accelerators() == []
+            raise RuntimeError("inside")
         assert accelerator.get_reduction_accelerators() == [accelerator.ACCELERATOR_CUB]
         assert accelerator.get_routine_accelerators() == [accelerator.ACCELERATOR_CUB]
 

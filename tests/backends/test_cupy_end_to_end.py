@@ -16,7 +16,13 @@ pytestmark = pytest.mark.gpu
 @pytest.fixture(scope="module")
 def data():
     X, y = make_classification(
-        n_samples=6000, n_features=6, n_informative=4, weights=[0.8, 0.15], n_classes=3, n_clusters_per_class=2, random_state=0
+        n_samples=6000,
+        n_features=6,
+        n_informative=4,
+        weights=[0.8, 0.15],
+        n_classes=3,
+        n_clusters_per_class=2,
+        random_state=0,
     )
     return X, y
 
@@ -120,6 +126,6 @@ def test_small_groups_on_the_gpu_are_defined():
 
     X = np.vstack([np.zeros((3, 2)), np.ones((40, 2)) + np.arange(40)[:, None]])
     y = np.array([1, 1, 1] + [0] * 40)
-    X_res, y_res = SMOTE(k_neighbors=5, random_state=0).fit_resample(cp.asarray(X), cp.asarray(y))
+    X_res, _y_res = SMOTE(k_neighbors=5, random_state=0).fit_resample(cp.asarray(X), cp.asarray(y))
     X_new = cp.asnumpy(X_res[len(X) :])
     assert len(X_new) == 37 and np.all(X_new == 0)

@@ -20,7 +20,7 @@ from census import Census, TracedArray, traced_numpy
 from scipy.spatial.distance import cdist
 
 import gpu_clover
-import gpu_clover.backends as backends
+from gpu_clover import backends
 from gpu_clover._groups import build_groups
 from gpu_clover.backends import _kernels, get_backend
 from gpu_clover.cluster import KMeans
@@ -125,7 +125,15 @@ def test_launches_are_checked_against_the_kernel_parameters():
     host would read it fine."""
     source, _ = _kernels.module_spec("generate", "float")
     params = simt.parameters("interpolate_rows<float>", source)
-    assert params == [("float", True), ("long long", True), ("long long", True), ("float", True), ("long long", False), ("int", False), ("float", True)]
+    assert params == [
+        ("float", True),
+        ("long long", True),
+        ("long long", True),
+        ("float", True),
+        ("long long", False),
+        ("int", False),
+        ("float", True),
+    ]
     X, index, gap = np.zeros((3, 2), np.float32), np.zeros(3, np.int64), np.zeros(3, np.float32)
     good = [X, index, index, gap, np.int64(3), np.int32(2), X]
     simt.check_arguments("interpolate_rows<float>", params, good)
@@ -139,7 +147,10 @@ def test_launches_are_checked_against_the_kernel_parameters():
             simt.check_arguments("interpolate_rows<float>", params, good[:i] + [bad] + good[i + 1 :])
     with pytest.raises(TypeError, match="6 arguments for 7 parameters"):
         simt.check_arguments("interpolate_rows<float>", params, good[:-1])
-    assert simt.parameters("take_rows<double, int>", _kernels.module_spec("checks", "int")[0])[:2] == [("double", True), ("int", True)]
+    assert simt.parameters("take_rows<double, int>", _kernels.module_spec("checks", "int")[0])[:2] == [
+        ("double", True),
+        ("int", True),
+    ]
 
 
 def _groups(rng, sizes, n_features, dtype):
@@ -320,8 +331,19 @@ def test_geometric_rows_match_the_generic_points(backend, dtype, truncation, def
             majority[:3], majority[3:10] = -1, surfaces[3:10]  # no majority row; a tie
         uniforms = rng.random((60, uniform_draws(n_features)))
         args = (uniforms, truncation, deformation)
-        got = geometric_rows(backend, X, centers, surfaces, *args, np.empty((60, n_features), dtype=dtype), majority, strategy)
-        want = geometric_rows(get_backend("numpy"), X, centers, surfaces, *args, np.empty((60, n_features), dtype=dtype), majority, strategy)
+        got = geometric_rows(
+            backend, X, centers, surfaces, *args, np.empty((60, n_features), dtype=dtype), majority, strategy
+        )
+        want = geometric_rows(
+            get_backend("numpy"),
+            X,
+            centers,
+            surfaces,
+            *args,
+            np.empty((60, n_features), dtype=dtype),
+            majority,
+            strategy,
+        )
         tol = 1e-4 if dtype == np.float32 else 1e-10
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
         np.testing.assert_array_equal(got[:3], X[centers[:3]])
@@ -348,7 +370,11 @@ def test_geometric_smote_generation_matches_the_generic_code(backend, monkeypatc
     pairs = np.stack([group_ids[:-1], group_ids[1:]], axis=1)
     n_pair = rng.integers(0, 20, size=len(pairs))
     results = {}
-    for name, limit in (("numpy", _geometry.DIRECT_REFERENCES), ("kernels", _geometry.DIRECT_REFERENCES), ("split", 20)):
+    for name, limit in (
+        ("numpy", _geometry.DIRECT_REFERENCES),
+        ("kernels", _geometry.DIRECT_REFERENCES),
+        ("split", 20),
+    ):
         monkeypatch.setattr(_geometry, "DIRECT_REFERENCES", limit)
         on = get_backend("numpy") if name == "numpy" else backend
         stats = GroupNeighbors(on, X, groups, k_neighbors=5)
@@ -371,7 +397,10 @@ def test_direct_nearest_rows_take_the_first_of_tied_references(backend, dtype):
     X[60:] = X[30:60]  # rows 30..59 and 60..89 are equal: ties across pieces and inside one
     rows = np.arange(90, dtype=np.int64)
     q_offsets, q_lengths = np.array([0, 10, 20, 25]), np.array([10, 10, 5, 0])
-    pieces = [(np.array([60, 30, 30, 40]), np.array([30, 30, 0, 10])), (np.array([30, 60, 30, 30]), np.array([30, 30, 0, 5]))]
+    pieces = [
+        (np.array([60, 30, 30, 40]), np.array([30, 30, 0, 10])),
+        (np.array([30, 60, 30, 30]), np.array([30, 30, 0, 5])),
+    ]
     want = nearest_in_union(get_backend("numpy"), X, rows, q_offsets, q_lengths, rows, pieces)
     got = nearest_in_union(backend, X, rows, q_offsets, q_lengths, rows, pieces)
     np.testing.assert_array_equal(got[0], want[0])
@@ -461,7 +490,12 @@ def test_random_steps_give_numpy_draws_bit_for_bit(cupy_module):
     for upper in (np.asarray(1000), np.arange(1, 501, dtype=np.int64), np.asarray(2**31 + 5)):
         np.testing.assert_array_equal(steps["index"](bits, upper), _random.bits_to_index(np, bits, upper))
     counters = np.arange(12, dtype=np.int64).reshape(4, 3) * 7
-    for b, c in ((bases, counters[0, 0] + np.arange(5)), (bases[:4, None], counters), (bases[:4, None], counters[:1]), (bases[:1], counters)):
+    for b, c in (
+        (bases, counters[0, 0] + np.arange(5)),
+        (bases[:4, None], counters),
+        (bases[:4, None], counters[:1]),
+        (bases[:1], counters),
+    ):
         np.testing.assert_array_equal(steps["bits"](b, c), _random.draw_bits(np, b, c))
 
 
@@ -494,8 +528,17 @@ def test_interpolate_between_values_of_opposite_signs_near_the_float_maximum(bac
     np.testing.assert_array_equal(got[0], X[base[0]])
 
 
-@pytest.mark.parametrize(("dtype", "exponent"), [(np.float32, 66), (np.float32, 125), (np.float32, -140),
-                                                 (np.float64, 996), (np.float64, 1020), (np.float64, -1060)])
+@pytest.mark.parametrize(
+    ("dtype", "exponent"),
+    [
+        (np.float32, 66),
+        (np.float32, 125),
+        (np.float32, -140),
+        (np.float64, 996),
+        (np.float64, 1020),
+        (np.float64, -1060),
+    ],
+)
 @pytest.mark.parametrize("strategy", [None, "combined"])
 def test_geometric_rows_at_extreme_scales_match_the_generic_points(backend, dtype, exponent, strategy):
     """Squares that overflow or underflow: kernel and generic code bring the rows near 1 by the
@@ -509,7 +552,9 @@ def test_geometric_rows_at_extreme_scales_match_the_generic_points(backend, dtyp
     majority = None if strategy is None else rng.integers(-1, 40, 60)
     args = (rng.random((60, uniform_draws(37))), -0.5, 0.3)
     got = geometric_rows(backend, X, centers, surfaces, *args, np.empty((60, 37), dtype=dtype), majority, strategy)
-    want = geometric_rows(get_backend("numpy"), X, centers, surfaces, *args, np.empty((60, 37), dtype=dtype), majority, strategy)
+    want = geometric_rows(
+        get_backend("numpy"), X, centers, surfaces, *args, np.empty((60, 37), dtype=dtype), majority, strategy
+    )
     assert np.isfinite(got).all()
     scale = np.abs(want).max()
     np.testing.assert_allclose(got / scale, want / scale, rtol=0, atol=1e-4 if dtype == np.float32 else 1e-10)
@@ -526,7 +571,9 @@ def test_feature_variance_and_float_sums(backend, cupy_module, monkeypatch, dtyp
     exact = X.astype(np.float64)
     assert backend.mean_feature_variance(X) == pytest.approx(exact.var(axis=0).mean(), rel=1e-9)
     values = rng.random(1234).astype(dtype)
-    assert backend.reduce_to_scalar(values, "sum", dtype=np.float64) == pytest.approx(values.astype(np.float64).sum(), rel=1e-12)
+    assert backend.reduce_to_scalar(values, "sum", dtype=np.float64) == pytest.approx(
+        values.astype(np.float64).sum(), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -543,7 +590,9 @@ def test_kmeans_kernels_match_the_generic_steps(backend, dtype):
     np.testing.assert_array_equal(counts, want_counts)
     assert shift == pytest.approx(want_shift, rel=1e-6)
     first, uniforms = np.array([11]), rng.random((6, 3))  # 7 centers, 3 candidates per step
-    np.testing.assert_array_equal(backend.kmeans_plusplus(X, first, uniforms), numpy_backend.kmeans_plusplus(X, first, uniforms))
+    np.testing.assert_array_equal(
+        backend.kmeans_plusplus(X, first, uniforms), numpy_backend.kmeans_plusplus(X, first, uniforms)
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -619,7 +668,9 @@ def _device_census_backend(monkeypatch, census=None):
     census = census if census is not None else Census()
     xp = traced_numpy(census)
     xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    module = load_cupy_module(xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]), device_array=TracedArray)
+    module = load_cupy_module(
+        xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]), device_array=TracedArray
+    )
     backend = host_backend(module, xp)
     numpy_backend = get_backend("numpy")
     monkeypatch.setattr(backends, "cuda_available", lambda: True)
@@ -653,8 +704,6 @@ def test_cold_start_census(monkeypatch, source, sampler):
     assert np.bincount(np.asarray(y_res).view(np.ndarray)).tolist() == [700, 700]
     print(f"\ncold-start census, {sampler}, {source} input: {census.compilations()} distinct kernels\n{census.table()}")
     assert census.compilations() <= COLD_START_BUDGETS[sampler], census.table()
-
-
 
 
 def test_cudf_in_gives_cudf_out_without_leaving_the_device(monkeypatch):
@@ -712,7 +761,11 @@ def test_a_cuml_clusterer_gets_device_arrays_and_its_labels_stay_on_the_device(m
     CumlKMeans.__module__ = "cuml.cluster.kmeans"
     _device_census_backend(monkeypatch)
     rng = np.random.default_rng(11)
-    X = np.concatenate([rng.normal(size=(300, 3)), rng.normal(loc=2.0, size=(60, 3))]).astype(np.float32).view(_DeviceArray)
+    X = (
+        np.concatenate([rng.normal(size=(300, 3)), rng.normal(loc=2.0, size=(60, 3))])
+        .astype(np.float32)
+        .view(_DeviceArray)
+    )
     y = np.repeat([0, 1], [300, 60]).view(_DeviceArray)
     sampler = gpu_clover.KMeansSMOTE(kmeans_estimator=CumlKMeans(4, random_state=0), random_state=0)
     X_res, y_res = sampler.fit_resample(X, y)

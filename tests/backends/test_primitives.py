@@ -81,7 +81,9 @@ def test_segmented_neighbors_in_float32(name):
 def test_knn_keeps_duplicates_as_neighbours(name):
     backend = get_backend(name)
     X = np.zeros((5, 2))
-    table, sums = backend.segmented_neighbors(backend.asarray(X), backend.asarray(np.arange(5)), np.array([0]), np.array([5]), 3)
+    table, sums = backend.segmented_neighbors(
+        backend.asarray(X), backend.asarray(np.arange(5)), np.array([0]), np.array([5]), 3
+    )
     table = backend.to_host(table)
     assert backend.to_host(sums)[0] == 0
     for i in range(5):
@@ -114,7 +116,9 @@ def test_nearest_center_over_row_tiles(name, dtype):
     assert np.all(d[np.arange(len(X)), labels] <= d.min(axis=1) + tol * (1 + d.min(axis=1)))
     assert np.mean(labels == d.argmin(axis=1)) > 0.999
     np.testing.assert_allclose(sq, d.min(axis=1), rtol=tol, atol=tol)
-    np.testing.assert_array_equal(backend.to_host(backend.nearest_center(backend.asarray(X), backend.asarray(C))), labels)
+    np.testing.assert_array_equal(
+        backend.to_host(backend.nearest_center(backend.asarray(X), backend.asarray(C))), labels
+    )
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -135,7 +139,9 @@ def test_lloyd_step_gives_the_means_the_counts_and_the_shift(name, dtype):
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     assert new.dtype == dtype
     np.testing.assert_allclose(new, expected, rtol=rtol, atol=rtol)
-    assert shift == pytest.approx(((expected - C.astype(np.float64)) ** 2).sum(), rel=1e-4 if dtype == np.float32 else 1e-10)
+    assert shift == pytest.approx(
+        ((expected - C.astype(np.float64)) ** 2).sum(), rel=1e-4 if dtype == np.float32 else 1e-10
+    )
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -146,7 +152,9 @@ def test_kmeans_plusplus_picks_distinct_rows_and_spreads_out(name):
     centres = np.array([[0, 0], [100, 0], [0, 100], [100, 100]], dtype=float)
     X = np.repeat(centres, 500, axis=0) + rng.normal(size=(2000, 2))
     uniforms = rng.random((3, 3))
-    chosen = backend.to_host(backend.kmeans_plusplus(backend.asarray(X), backend.asarray(np.array([17])), backend.asarray(uniforms)))
+    chosen = backend.to_host(
+        backend.kmeans_plusplus(backend.asarray(X), backend.asarray(np.array([17])), backend.asarray(uniforms))
+    )
     assert chosen.dtype == np.int64 and chosen[0] == 17
     assert sorted(chosen // 500) == [0, 1, 2, 3]
 
@@ -234,10 +242,21 @@ def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeyp
     centers, surfaces = backend.asarray(rng.integers(0, 500, 2000)), backend.asarray(rng.integers(0, 500, 2000))
     uniforms = backend.asarray(rng.random((2000, uniform_draws(37))))
     for truncation, deformation in ((1.0, 0.0), (-0.5, 0.3)):
-        fused = geometric_rows(backend, X, centers, surfaces, uniforms, truncation, deformation, backend.xp.empty((2000, 37), dtype=dtype))
+        fused = geometric_rows(
+            backend, X, centers, surfaces, uniforms, truncation, deformation, backend.xp.empty((2000, 37), dtype=dtype)
+        )
         with monkeypatch.context() as patch:
             patch.setattr(type(backend), "fused_geometric_rows", lambda *args: False)
-            plain = geometric_rows(backend, X, centers, surfaces, uniforms, truncation, deformation, backend.xp.empty((2000, 37), dtype=dtype))
+            plain = geometric_rows(
+                backend,
+                X,
+                centers,
+                surfaces,
+                uniforms,
+                truncation,
+                deformation,
+                backend.xp.empty((2000, 37), dtype=dtype),
+            )
         tol = 1e-4 if dtype == np.float32 else 1e-9
         np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plain), rtol=tol, atol=tol)
 
@@ -267,7 +286,9 @@ def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strate
     n_pair = rng.integers(1, 200, size=len(pairs))
 
     def generate(sampler):
-        intra = sampler._generate_intra(stats, group_ids, n_new, 41, backend.xp.empty((int(n_new.sum()), 9), dtype=dtype))
+        intra = sampler._generate_intra(
+            stats, group_ids, n_new, 41, backend.xp.empty((int(n_new.sum()), 9), dtype=dtype)
+        )
         inter = sampler._generate_inter(stats, pairs, n_pair, 42, backend.xp.empty((int(n_pair.sum()), 9), dtype=dtype))
         return np.concatenate([backend.to_host(intra), backend.to_host(inter)])
 
@@ -294,8 +315,12 @@ def test_random_streams_are_uniform_independent_and_reproducible():
     assert np.all((draws >= 0) & (draws < 1))
     assert np.allclose(draws.mean(axis=1), 0.5, atol=0.01)
     assert abs(np.corrcoef(draws[0], draws[1])[0, 1]) < 0.03
-    np.testing.assert_array_equal(draws[0], bits_to_uniform(np, draw_bits(np, stream_bases(np, 123, [0])[0], np.arange(20000))))
-    assert not np.array_equal(draws[0], bits_to_uniform(np, draw_bits(np, stream_bases(np, 124, [0])[0], np.arange(20000))))
+    np.testing.assert_array_equal(
+        draws[0], bits_to_uniform(np, draw_bits(np, stream_bases(np, 123, [0])[0], np.arange(20000)))
+    )
+    assert not np.array_equal(
+        draws[0], bits_to_uniform(np, draw_bits(np, stream_bases(np, 124, [0])[0], np.arange(20000)))
+    )
     idx = bits_to_index(np, draw_bits(np, bases[0], np.arange(70000)), 7)
     assert idx.min() == 0 and idx.max() == 6
     assert np.allclose(np.bincount(idx) / 70000, 1 / 7, atol=0.01)
@@ -313,10 +338,14 @@ def test_random_streams_are_bit_identical_on_the_gpu():
     device_bits = draw_bits(cp, stream_bases(cp, 2**63 + 11, cp.asarray(keys))[:, None], cp.asarray(counters))
     np.testing.assert_array_equal(cp.asnumpy(device_bits), host_bits)
     np.testing.assert_array_equal(cp.asnumpy(bits_to_uniform(cp, device_bits)), bits_to_uniform(np, host_bits))
-    np.testing.assert_array_equal(cp.asnumpy(bits_to_index(cp, device_bits, cp.asarray(upper))), bits_to_index(np, host_bits, upper))
+    np.testing.assert_array_equal(
+        cp.asnumpy(bits_to_index(cp, device_bits, cp.asarray(upper))), bits_to_index(np, host_bits, upper)
+    )
     assert cp.asnumpy(bits_to_uniform(cp, device_bits, np.float32)).dtype == np.float32
     base = stream_bases(np, 5, keys[:1])
-    np.testing.assert_array_equal(cp.asnumpy(draw_bits_range(cp, cp.asarray(base), 77, 500)), draw_bits_range(np, base, 77, 500))
+    np.testing.assert_array_equal(
+        cp.asnumpy(draw_bits_range(cp, cp.asarray(base), 77, 500)), draw_bits_range(np, base, 77, 500)
+    )
 
 
 def test_get_backend_rules():
@@ -339,7 +368,9 @@ def test_reduce_to_scalar_matches_numpy(name, size):
     flags = values > -3.5  # almost all True: a single False must be seen
     flags[size // 2] = False
     a, f = backend.asarray(values), backend.asarray(flags)
-    assert backend.reduce_to_scalar(a, "sum", dtype=np.float64) == pytest.approx(values.sum(dtype=np.float64), rel=1e-9, abs=1e-9)
+    assert backend.reduce_to_scalar(a, "sum", dtype=np.float64) == pytest.approx(
+        values.sum(dtype=np.float64), rel=1e-9, abs=1e-9
+    )
     assert backend.reduce_to_scalar(a, "min") == values.min()
     assert backend.reduce_to_scalar(a, "max") == values.max()
     assert backend.reduce_to_scalar(f, "all") is False

@@ -1,6 +1,5 @@
 """gpu_clover.cluster.KMeans: correct clusters, inertia close to scikit-learn's, the documented options."""
 
-
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SklearnKMeans
@@ -176,7 +175,9 @@ def test_one_cluster_is_the_mean(backend):
     assert (model.labels_ == 0).all()
 
 
-@pytest.mark.parametrize("make", [lambda: KMeans(4, random_state=0, backend="numpy"), lambda: SOM(random_state=0, backend="numpy")])
+@pytest.mark.parametrize(
+    "make", [lambda: KMeans(4, random_state=0, backend="numpy"), lambda: SOM(random_state=0, backend="numpy")]
+)
 def test_concurrent_fits_on_one_instance(make, concurrent_calls):
     """Four threads fit one clusterer on data sets of different sizes: each fit_predict returns what
     it returns alone, and the fitted attributes afterwards all come from one fit."""

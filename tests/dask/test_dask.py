@@ -14,8 +14,8 @@ da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-import gpu_clover
-from gpu_clover import dask as gdask
+import gpu_clover  # noqa: E402 (only once dask is known to be importable)
+from gpu_clover import dask as gdask  # noqa: E402
 
 COUNTS = [3000, 450, 200]
 N_CLUSTERS = 4
@@ -164,7 +164,9 @@ class _ShortLabels:
 def test_dask_native_clusterer_with_labels_of_another_shape(data):
     X, y = data
     sampler = gdask.ClusterOverSampler(gpu_clover.SMOTE(), _ShortLabels(), backend="numpy")
-    with pytest.raises(ValueError, match=r"_ShortLabels's `predict\(X\)` must give one cluster label per row, shape \(n_samples,\)"):
+    with pytest.raises(
+        ValueError, match=r"_ShortLabels's `predict\(X\)` must give one cluster label per row, shape \(n_samples,\)"
+    ):
         sampler.fit_resample(da.from_array(X, chunks=(1000, 2)), da.from_array(y, chunks=1000))
 
 
@@ -199,7 +201,9 @@ def test_gpu_workers_agree_with_the_numpy_backend(client, data, cupy_chunks):
     X, y = data
     to_device = cp.asarray if cupy_chunks else np.asarray
     sampler = gdask.KMeansSMOTE(random_state=7, kmeans_estimator=N_CLUSTERS, backend="cupy")
-    X_res, y_res = sampler.fit_resample(da.from_array(to_device(X), chunks=(1000, 2)), da.from_array(to_device(y), chunks=1000))
+    X_res, y_res = sampler.fit_resample(
+        da.from_array(to_device(X), chunks=(1000, 2)), da.from_array(to_device(y), chunks=1000)
+    )
     X_res, y_res = client.compute([X_res, y_res], sync=True)
     assert isinstance(X_res, cp.ndarray) == cupy_chunks and isinstance(y_res, cp.ndarray) == cupy_chunks
     X_res, y_res = cp.asnumpy(X_res), cp.asnumpy(y_res)

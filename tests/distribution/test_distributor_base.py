@@ -1,6 +1,5 @@
 """BaseDistributor, the extension point: a subclass's shares are checked when it is fitted."""
 
-
 import numpy as np
 import pytest
 
@@ -22,7 +21,10 @@ class GivenShares(BaseDistributor):
 @pytest.mark.parametrize(
     ("intra", "match"),
     [
-        ({(0, 1): 1.5, (1, 1): -0.5}, r"GivenShares\.intra_distribution_\[\(1, 1\)\] must be a finite number >= 0; got -0\.5"),
+        (
+            {(0, 1): 1.5, (1, 1): -0.5},
+            r"GivenShares\.intra_distribution_\[\(1, 1\)\] must be a finite number >= 0; got -0\.5",
+        ),
         ({(0, 1): float("nan")}, r"GivenShares\.intra_distribution_\[\(0, 1\)\] must be a finite number >= 0; got nan"),
         ({(0, 1): 1.0, (5, 1): 0.0}, r"GivenShares\.intra_distribution_ has the key \(5, 1\), which is no"),
         ({(0, 1): 0.5}, r"The proportions of each class must sum to 1; got \{1: 0\.5\}"),

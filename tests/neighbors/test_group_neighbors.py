@@ -175,7 +175,9 @@ def test_k_neighbors_takes_a_nearest_neighbors_estimator(make_data):
 
 def test_k_neighbors_estimator_inside_clusters(make_data):
     X, y = make_data([500, 150], n_features=3, seed=10)
-    sampler = KMeansSMOTE(k_neighbors=NearestNeighbors(n_neighbors=4), kmeans_estimator=3, random_state=0, backend="numpy")
+    sampler = KMeansSMOTE(
+        k_neighbors=NearestNeighbors(n_neighbors=4), kmeans_estimator=3, random_state=0, backend="numpy"
+    )
     _, y_res = sampler.fit_resample(X, y)
     assert np.bincount(y_res).tolist() == [500, 500]
 
@@ -184,5 +186,7 @@ def test_huge_k_neighbors_is_bounded_by_the_group(binary_data):
     X, y = binary_data
     _, y_res = SMOTE(k_neighbors=10**9, random_state=0, backend="numpy").fit_resample(X, y)
     assert np.bincount(y_res).tolist() == [90, 90]
-    stats = GroupNeighbors(NUMPY, X, build_groups(NUMPY, np.zeros(len(y), dtype=np.int64), y, np.zeros(1), np.arange(2)), 10**9)
+    stats = GroupNeighbors(
+        NUMPY, X, build_groups(NUMPY, np.zeros(len(y), dtype=np.int64), y, np.zeros(1), np.arange(2)), 10**9
+    )
     assert stats.k == 89

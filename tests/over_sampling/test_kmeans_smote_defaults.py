@@ -69,7 +69,9 @@ def test_size_ratio_zero_reproduces_the_reference(make_data):
     reference = ReferenceKMeansSMOTE(random_state=0).fit(X, y)
     reference.fit_resample(X, y)
     kmeans = MiniBatchKMeans(n_clusters=8, n_init="auto", random_state=0)
-    ours = KMeansSMOTE(kmeans_estimator=kmeans, size_ratio=0.0, distances_exponent="auto", random_state=0, backend="numpy")
+    ours = KMeansSMOTE(
+        kmeans_estimator=kmeans, size_ratio=0.0, distances_exponent="auto", random_state=0, backend="numpy"
+    )
     ours.fit_resample(X, y)
     np.testing.assert_array_equal(ours.labels_, reference.labels_)
     expected = {(int(c), int(k)): p for (c, k), p in reference.distributor_.intra_distribution_.items()}
@@ -110,7 +112,9 @@ def test_default_exponent_does_not_depend_on_the_number_of_features(make_data):
     labels = KMeans(n_clusters=6, random_state=0, backend="numpy").fit(X).labels_
 
     def shares(data, exponent):
-        sampler = KMeansSMOTE(kmeans_estimator=_GivenLabels(labels), distances_exponent=exponent, random_state=0, backend="numpy")
+        sampler = KMeansSMOTE(
+            kmeans_estimator=_GivenLabels(labels), distances_exponent=exponent, random_state=0, backend="numpy"
+        )
         sampler.fit_resample(data, y)
         return sampler.distributor_.intra_distribution_
 

@@ -63,7 +63,9 @@ def test_infinite_imbalance_ratio_threshold_filters_nothing(cls):
         ),
         (
             lambda: ClusterOverSampler(
-                SMOTE(), KMeans(n_clusters=4, random_state=0), DensityDistributor(filtering_threshold=0.0),
+                SMOTE(),
+                KMeans(n_clusters=4, random_state=0),
+                DensityDistributor(filtering_threshold=0.0),
                 backend="numpy",
             ),
             (

@@ -111,7 +111,7 @@ def counts_are_promised(caught):
 @PROPERTY_SETTINGS
 @given(problem=problems(), name=st.sampled_from(sorted(SAMPLERS)))
 def test_every_sampler_keeps_its_promises(problem, name):
-    X, y, kind, strategy, as_frame = problem
+    X, y, _kind, strategy, as_frame = problem
     X_in = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])]) if as_frame else X
     y_in = pd.Series(y, name="target") if as_frame else y
     X_before, y_before = X_in.copy(), y_in.copy()

@@ -1,7 +1,6 @@
 """The shared pipeline (``over_sampling/_base.py``): concurrent calls on one instance, foreign
 distributors, clusterers with malformed ``labels_`` / ``neighbors_``."""
 
-
 import numpy as np
 import pytest
 from imblearn.over_sampling import RandomOverSampler
@@ -61,7 +60,9 @@ def test_concurrent_calls_on_one_instance(make, concurrent_calls):
 def test_pipeline_oversampler_steps_are_not_fitted_in_place():
     scaler = StandardScaler()
     X, y = _datasets()[0]
-    ClusterOverSampler(make_pipeline(scaler, RandomOverSampler()), KMeans(3, random_state=0), backend="numpy").fit_resample(X, y)
+    ClusterOverSampler(
+        make_pipeline(scaler, RandomOverSampler()), KMeans(3, random_state=0), backend="numpy"
+    ).fit_resample(X, y)
     assert not hasattr(scaler, "mean_")
 
 
@@ -104,7 +105,9 @@ class FixedShares(BaseEstimator):
 def resample_with(clusterer=None, distributor=None, oversampler=None):
     clusterer = FixedClusterer(LABELS) if clusterer is None else clusterer
     distributor = DensityDistributor(filtering_threshold=10) if distributor is None else distributor
-    sampler = ClusterOverSampler(oversampler or SMOTE(k_neighbors=2), clusterer, distributor, random_state=0, backend="numpy")
+    sampler = ClusterOverSampler(
+        oversampler or SMOTE(k_neighbors=2), clusterer, distributor, random_state=0, backend="numpy"
+    )
     return sampler, sampler.fit_resample(X, Y)
 
 
@@ -118,19 +121,49 @@ def test_foreign_distributor_with_valid_shares(intra, inter):
 
 
 BAD_SHARES = [
-    ({(0, 1): 1.5, (1, 1): -0.5}, {}, ValueError, r"intra_distribution_\[\(1, 1\)\] must be a finite number >= 0; got -0\.5"),
+    (
+        {(0, 1): 1.5, (1, 1): -0.5},
+        {},
+        ValueError,
+        r"intra_distribution_\[\(1, 1\)\] must be a finite number >= 0; got -0\.5",
+    ),
     ({(0, 1): float("nan")}, {}, ValueError, r"intra_distribution_\[\(0, 1\)\] must be a finite number >= 0; got nan"),
     ({(0, 1): float("inf")}, {}, ValueError, r"intra_distribution_\[\(0, 1\)\] must be a finite number"),
     ({(0, 1): "half"}, {}, ValueError, r"intra_distribution_\[\(0, 1\)\] must be a finite number >= 0; got 'half'"),
-    ({(7, 1): 1.0}, {}, ValueError, r"intra_distribution_ has the key \(7, 1\), which is no \(cluster label, class label\)"),
+    (
+        {(7, 1): 1.0},
+        {},
+        ValueError,
+        r"intra_distribution_ has the key \(7, 1\), which is no \(cluster label, class label\)",
+    ),
     ({(0, 5): 1.0}, {}, ValueError, r"has the key \(0, 5\)"),
     ({0: 1.0}, {}, ValueError, r"intra_distribution_ has the key 0,"),
     ({(0, 1): 0.8, (1, 1): 0.8}, {}, ValueError, r"shares of class 1 in FixedShares's distributions add up to 1\.6"),
-    ({(0, 1): 0.5}, {((0, 1), (9, 1)): 0.5}, ValueError, r"inter_distribution_ has the key \(\(0, 1\), \(9, 1\)\), whose \(9, 1\) is no"),
-    ({(0, 1): 0.5}, {((0, 1), (1, 0)): 0.5}, ValueError, r"must share a class label; FixedShares\.inter_distribution_ has"),
-    ({(0, 1): 0.5}, {(0, 1): 0.5}, ValueError, r"inter_distribution_ has the key \(0, 1\), whose 0 is no \(cluster label"),
+    (
+        {(0, 1): 0.5},
+        {((0, 1), (9, 1)): 0.5},
+        ValueError,
+        r"inter_distribution_ has the key \(\(0, 1\), \(9, 1\)\), whose \(9, 1\) is no",
+    ),
+    (
+        {(0, 1): 0.5},
+        {((0, 1), (1, 0)): 0.5},
+        ValueError,
+        r"must share a class label; FixedShares\.inter_distribution_ has",
+    ),
+    (
+        {(0, 1): 0.5},
+        {(0, 1): 0.5},
+        ValueError,
+        r"inter_distribution_ has the key \(0, 1\), whose 0 is no \(cluster label",
+    ),
     ({(0, 1): 0.5}, {((0, 1), (1, 1)): -0.1}, ValueError, r"inter_distribution_\[\(\(0, 1\), \(1, 1\)\)\] must be"),
-    ({(0, 1): 0.5}, None, TypeError, r"FixedShares must set `inter_distribution_` to a dict of shares after fit; got nothing"),
+    (
+        {(0, 1): 0.5},
+        None,
+        TypeError,
+        r"FixedShares must set `inter_distribution_` to a dict of shares after fit; got nothing",
+    ),
     ([0.5], {}, TypeError, r"must set `intra_distribution_` to a dict of shares after fit; got list"),
 ]
 
@@ -144,12 +177,24 @@ def test_foreign_distributor_with_bad_shares(intra, inter, error, match):
 @pytest.mark.parametrize(
     ("labels", "error", "match"),
     [
-        (_UNSET, TypeError, r"FixedClusterer has no attribute `labels_` after fit; it must set `labels_` to an array of shape \(n_samples,\) = \(60,\)"),
+        (
+            _UNSET,
+            TypeError,
+            r"FixedClusterer has no attribute `labels_` after fit; it must set `labels_` to an array of shape \(n_samples,\) = \(60,\)",
+        ),
         (None, TypeError, r"FixedClusterer has `labels_` None after fit; .* shape \(n_samples,\) = \(60,\)"),
-        (0, ValueError, r"`labels_` must be an array of shape \(n_samples,\) = \(60,\), one cluster label per row; got shape \(\)"),
+        (
+            0,
+            ValueError,
+            r"`labels_` must be an array of shape \(n_samples,\) = \(60,\), one cluster label per row; got shape \(\)",
+        ),
         (LABELS[:59], ValueError, r"`labels_` must be .*\(n_samples,\) = \(60,\).*; got shape \(59,\)"),
         (LABELS[:, None], ValueError, r"`labels_` must be .*; got shape \(60, 1\)"),
-        (np.r_[np.nan, LABELS[1:]], ValueError, r"`labels_` holds NaN or infinity; it must be an array of shape \(n_samples,\)"),
+        (
+            np.r_[np.nan, LABELS[1:]],
+            ValueError,
+            r"`labels_` holds NaN or infinity; it must be an array of shape \(n_samples,\)",
+        ),
         (np.array(["a", 1, 2], dtype=object)[LABELS], TypeError, r"`labels_` cannot be sorted"),
         (LABELS + 1j, TypeError, r"`labels_` must hold numbers; got dtype complex128"),
     ],
@@ -180,7 +225,10 @@ def test_clusterer_with_any_sortable_labels(labels, neighbors, oversampler):
     ("neighbors", "match"),
     [
         ([[0, 1], [2]], r"neighbors must have shape \(n_pairs, 2\), pairs of .*`neighbors_`\); got ragged pairs"),
-        ([0, 1], r"neighbors must have shape \(n_pairs, 2\); got \(2,\)\. They are pairs of neighbouring cluster labels"),
+        (
+            [0, 1],
+            r"neighbors must have shape \(n_pairs, 2\); got \(2,\)\. They are pairs of neighbouring cluster labels",
+        ),
         (5, r"neighbors must have shape \(n_pairs, 2\); got \(\)"),
         ([[0, np.nan]], r"`neighbors_` contains unknown labels"),
     ],

@@ -105,7 +105,7 @@ def _unit_source(source, names, first_index):
     return f'#include "{HERE / "simt.h"}"\n{source}\n{launchers}'
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def build():
     """Compile (cached per source) and load the launchers: ``{name expression: Launcher}``."""
     units, names = [], []
