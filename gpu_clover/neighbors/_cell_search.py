@@ -5,14 +5,17 @@ Each group is split into balanced cells of at most ``CELL_ROWS`` rows
 of the ``n_probe`` cells whose centers are nearest to the cell's own center (the cell
 itself first), and keep their k nearest among them: an inverted-file search (IVF, as in
 FAISS) probed by cell rather than by row, so that a cell's rows share one candidate block
-and one GEMM. The cells' own neighbours come from the grouped search itself (exact while
-there are few cells, this method above that).
+and one GEMM.
 
-``n_probe`` starts at ``CANDIDATES // CELL_ROWS`` and grows by half while the recall@k measured
-on the rows of ``SAMPLED_CELLS`` cells (against an exact search of those rows) is below
-``RECALL_TARGET``, up to ``MAX_CANDIDATES`` rows per row: the cost per row is bounded by
-that ceiling, and the recall by the target where the ceiling is not reached. A group with
-no more cells than ``n_probe`` is searched exactly.
+``n_probe`` starts at ``CANDIDATES // CELL_ROWS`` and grows by half while the recall@k of
+the neighbours found so far, measured on ``SAMPLED_ROWS`` evenly spread rows against an
+exact search of those rows, is below ``RECALL_TARGET``, up to ``MAX_CANDIDATES`` rows per
+row: the cost per row is bounded by that ceiling, and the recall by the target where the
+ceiling is not reached. The probe lists are nearest first, so a longer list extends a
+shorter one: growing searches only the newly probed cells and merges what they hold, and
+no work is repeated. A group with no more cells than ``n_probe`` is searched exactly. The
+cells' own neighbours (the probes) come from the grouped search itself (every pair while
+there are few cells, this method with the first budget above that).
 """
 
 import numpy as np
@@ -20,15 +23,16 @@ import numpy as np
 from ._cells import balanced_cells, run_means
 from ._ranking import exact_nearest, padded, rank_operands, smallest_k
 
-CELL_ROWS = 16
+# Rows per cell: a cell's rows are one GEMM operand, so larger cells use the GEMM better
+# and probe coarser.
+CELL_ROWS = 32
 # The first budget of candidates per row; it grows by half while the estimated recall@k is
-# below RECALL_TARGET (a margin above 0.95 for the estimate's error), up to
-# MAX_CANDIDATES.
+# below RECALL_TARGET (a margin above 0.95 for the estimate's error), up to MAX_CANDIDATES.
 CANDIDATES = 4096
 MAX_CANDIDATES = 32768
 RECALL_TARGET = 0.96
-# Cells (evenly spread over the group) whose rows estimate the recall against exact search.
-SAMPLED_CELLS = 64
+# Rows (evenly spread over the group) whose recall against exact search is measured.
+SAMPLED_ROWS = 1024
 
 
 def cell_knn(backend, X, rows, offsets, lengths, k, center_knn, *, recall_target=None):
@@ -60,91 +64,136 @@ def cell_knn(backend, X, rows, offsets, lengths, k, center_knn, *, recall_target
 
 
 def _group_knn(backend, points, k, center_knn, recall_target):
-    """One group's ``(n, k)`` table: cells, the probe budget its recall needs, then every cell."""
+    """One group's ``(n, k)`` table: cells searched at the budget the recall needs."""
     xp = backend.xp
     n = points.shape[0]
-    one = np.array([n], dtype=np.int64)
-    positions, cell_offsets, cell_lengths, _ = balanced_cells(backend, points, one, CELL_ROWS)
-    search = _CellSearch(backend, points[positions], one, cell_offsets, cell_lengths)
-    n_cells = len(cell_lengths)
+    left, right, far = rank_operands(backend, points, np.array([n], dtype=np.int64))
+    nearest = _Nearest(backend, n, k, left.dtype)
+    cells = _Cells(backend, points, left, right, far)
     # Enough cells to hold k neighbours besides the row itself.
-    n_probe = max(CANDIDATES // CELL_ROWS, -(-(k + 1) // int(cell_lengths.min())) + 1)
+    n_probe = max(CANDIDATES // CELL_ROWS, -(-(k + 1) // cells.smallest) + 1)
+    exact = sample = None
     while True:
-        n_probe = min(n_probe, n_cells)
-        search.probe(n_probe, center_knn)
-        settled = n_probe == n_cells or n_probe * CELL_ROWS >= MAX_CANDIDATES or recall_target <= 0
-        if settled or search.recall(k) >= recall_target:
+        n_probe = min(n_probe, cells.n_cells)
+        cells.search(nearest, n_probe, center_knn, k)
+        if n_probe == cells.n_cells or n_probe * CELL_ROWS >= MAX_CANDIDATES or recall_target <= 0:
+            break
+        if exact is None:
+            sample = backend.asarray(np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64)))
+            exact = exact_nearest(backend, left, padded(backend, right, far), sample, k)
+        hits = (nearest.index[sample][:, :, None] == exact[:, None, :]).any(axis=2).sum()
+        if float(hits) / exact.size >= recall_target:
             break
         n_probe = n_probe * 3 // 2
-    size = int(cell_lengths.max())
-    per_tile = max(1, backend.tile_elements(points.itemsize) // (size * size * n_probe))
-    tiles = [np.arange(c0, min(c0 + per_tile, n_cells)) for c0 in range(0, n_cells, per_tile)]
-    table = xp.empty((n, k), dtype=xp.int32)
-    for query, found in backend.map_ordered(lambda cells: search.tile(cells, k), tiles):
-        valid = query >= 0
-        table[positions[query[valid]]] = positions[found[valid]].astype(xp.int32)
-    return table
+    return nearest.index.astype(xp.int32)
 
 
-class _CellSearch:
-    """The cells' rows as GEMM operands (:func:`~._ranking.rank_operands`), in blocks of one
-    cell each padded to the largest cell (padding rows rank ``far``), their centers and probes.
+class _Nearest:
+    """The k nearest candidates found so far for every row of a group: local indices (-1: none
+    yet) and their ranks, nearest first."""
 
-    ``rows[c, s]`` is the index (in cell order, as the operands) of slot s of cell c, or -1.
+    def __init__(self, backend, n, k, dtype):
+        xp = backend.xp
+        self.backend = backend
+        self.index = xp.full((n, k), -1, dtype=xp.int64)
+        self.rank = xp.full((n, k), xp.inf, dtype=dtype)
+        self.empty = True
+
+    def write(self, queries, found, ranks):
+        """The query rows' first candidates (``(m, k)`` each, nearest first)."""
+        self.index[queries], self.rank[queries] = found, ranks
+
+    def merge(self, queries, found, ranks):
+        """Keep the k nearest of each query row's current and ``found`` candidates (``(m, k)``
+        each, ranks alike); a candidate already held is not taken twice (probe lists that tie
+        at their end may overlap). Different calls of one pass touch different rows."""
+        xp, k = self.backend.xp, self.index.shape[1]
+        held, held_rank = self.index[queries], self.rank[queries]
+        ranks = xp.where((found[:, :, None] == held[:, None, :]).any(axis=2), xp.inf, ranks)
+        index = xp.concatenate([held, found], axis=1)
+        rank = xp.concatenate([held_rank, ranks], axis=1)
+        best = self.backend.topk_smallest(rank, k)  # ties: the candidate held first
+        self.index[queries] = xp.take_along_axis(index, best, axis=1)
+        self.rank[queries] = xp.take_along_axis(rank, best, axis=1)
+
+
+class _Cells:
+    """A group's cells, searched probe by probe.
+
+    The cells' rows are GEMM operands (:func:`~._ranking.rank_operands`) in blocks of one cell
+    each, padded to the largest cell (padding rows rank ``far``). ``members[c, s]`` is the
+    group row of slot s of cell c, or -1. ``probed`` cells of each cell's probe list (its
+    nearest cells by center, itself first) have been searched.
     """
 
-    def __init__(self, backend, points, group_lengths, cell_offsets, cell_lengths):
-        self.xp, self.backend, self.cell_lengths = backend.xp, backend, cell_lengths
-        left, right, self.far = rank_operands(backend, points, group_lengths)
-        self.left, self.right = left, right
-        self.centers = run_means(backend, right[:, :-1], cell_lengths)
+    def __init__(self, backend, points, left, right, far):
+        xp = self.xp = backend.xp
+        self.backend = backend
+        order, cell_offsets, cell_lengths, _ = balanced_cells(
+            backend, points, np.array([points.shape[0]], dtype=np.int64), CELL_ROWS
+        )
+        self.n_cells, self.smallest = len(cell_lengths), int(cell_lengths.min())
+        self.centers = run_means(backend, points[order], cell_lengths)
         size = int(cell_lengths.max())
         slot = np.arange(size)
         filled = slot[None, :] < cell_lengths[:, None]
-        rows = np.where(filled, cell_offsets[:, None] + slot[None, :], -1)
-        self.rows = backend.asarray(rows)
-        index = backend.asarray(np.maximum(rows, 0))
-        self.left_blocks = left[index]
-        self.right_blocks = right[index]
-        self.right_blocks[..., -1][backend.asarray(~filled)] = self.far
-        self.probe_cells = self._exact = None
+        at = backend.asarray(np.where(filled, cell_offsets[:, None] + slot[None, :], 0))
+        self.members = xp.where(backend.asarray(filled), order[at], -1)
+        index = xp.maximum(self.members, 0)
+        self.left_blocks = xp.ascontiguousarray(xp.swapaxes(left[index], 1, 2))  # (cells, d + 1, size)
+        self.right_blocks = right[index]  # (cells, size, d + 1)
+        self.right_blocks[..., -1][self.members < 0] = far
+        self.probes = None
+        self.probed = 0
 
-    def probe(self, n_probe, center_knn):
-        """Each cell's ``n_probe`` nearest cells by center (itself first); ``n_probe`` <= cells."""
-        xp, n_cells = self.xp, len(self.cell_lengths)
-        probes = xp.empty((n_cells, n_probe), dtype=xp.int64)  # on the backend: every tile reads it
-        probes[:, 0] = xp.arange(n_cells)
-        if n_probe > 1:
-            probes[:, 1:] = center_knn(self.centers, n_probe - 1)[:, : n_probe - 1]
-        self.probe_cells = probes
+    def search(self, nearest, n_probe, center_knn, k):
+        """Search probes ``probed .. n_probe - 1`` of every cell and merge what they hold."""
+        if n_probe <= self.probed:
+            return
+        backend, xp = self.backend, self.xp
+        if self.probes is None or self.probes.shape[1] < n_probe:
+            # Room for the next budget's growth: the probe list is extended, not recomputed.
+            width = min(self.n_cells, n_probe * 9 // 4)
+            probes = xp.empty((self.n_cells, width), dtype=xp.int64)  # on the backend: every tile reads it
+            probes[:, 0] = xp.arange(self.n_cells)
+            if width > 1:
+                probes[:, 1:] = center_knn(self.centers, width - 1)[:, : width - 1]
+            self.probes = probes
+        first, self.probed = self.probed, n_probe
+        size = self.members.shape[1]
+        per_tile = max(1, backend.tile_elements(self.right_blocks.itemsize) // (size * size * (n_probe - first)))
+        tiles = [np.arange(c0, min(c0 + per_tile, self.n_cells)) for c0 in range(0, self.n_cells, per_tile)]
+        fresh = nearest.empty  # the first search of the group writes its rows, with nothing to merge
 
-    def recall(self, k):
-        """The recall@k of the current probes on the rows of ``SAMPLED_CELLS`` evenly spread
-        cells, against an exact search of those rows (made once per group)."""
-        backend = self.backend
-        n_cells = len(self.cell_lengths)
-        cells = np.arange(0, n_cells, max(1, n_cells // SAMPLED_CELLS))[:SAMPLED_CELLS]
-        query, found = self.tile(cells, k)
-        valid = query >= 0
-        if self._exact is None:
-            right = padded(backend, self.right, self.far)
-            self._exact = backend.to_host(exact_nearest(backend, self.left, right, query[valid], k))
-        found = backend.to_host(found[valid])
-        hits = (found[:, :, None] == self._exact[:, None, :]).any(axis=2).sum()
-        return hits / self._exact.size
+        def tile(cells):
+            queries, found, ranks = self._tile(cells, first, n_probe, k)
+            valid = queries >= 0
+            if fresh:
+                nearest.write(queries[valid], found[valid], ranks[valid])
+            else:
+                nearest.merge(queries[valid], found[valid], ranks[valid])
 
-    def tile(self, cells, k):
-        """For a tile of query cells: ``(query, found)``, each query slot's row (-1 for a padding
-        slot), ``(n, size)``, and the rows of its k nearest candidates, ``(n, size, k)``."""
+        for _ in backend.map_ordered(tile, tiles):
+            pass
+        nearest.empty = False
+
+    def _tile(self, cells, first, stop, k):
+        """For a tile of query cells and probe columns ``first .. stop - 1``: each query slot's
+        row (-1 for padding), ``(n, size)``, and the rows and ranks of its k nearest candidates,
+        ``(n, size, k)`` (rows -1 and ranks inf where fewer than k real candidates exist)."""
         backend, xp = self.backend, self.xp
         cells = backend.asarray(cells)
-        probed = self.probe_cells[cells]  # (n, n_probe), the query's own cell first
-        n, size = probed.shape[0], self.rows.shape[1]
-        a = xp.ascontiguousarray(xp.swapaxes(self.left_blocks[cells], 1, 2))  # (n, d + 1, size)
-        b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, n_probe * size, d + 1)
-        ranks = xp.matmul(b, a)  # (n, candidates, size); a query's own row is its own slot
-        own = xp.arange(size)
-        ranks[:, own, own] = xp.inf
-        nearest = smallest_k(backend, ranks, k)  # (n, size, k)
-        found = self.rows[probed].reshape(n, -1)[xp.arange(n)[:, None, None], nearest]
-        return self.rows[cells], found
+        probed = self.probes[cells, first:stop]  # (n, probes); column 0 is the query's own cell
+        n, size = probed.shape[0], self.members.shape[1]
+        a = self.left_blocks[cells]  # (n, d + 1, size)
+        b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, probes * size, d + 1)
+        ranks = xp.matmul(b, a)  # (n, candidates, size)
+        if first == 0:  # a query's own row is its own slot of the first probe
+            own = xp.arange(size)
+            ranks[:, own, own] = xp.inf
+        columns = smallest_k(backend, ranks, k)  # (n, size, k)
+        batch = xp.arange(n)[:, None, None]
+        found = self.members[probed].reshape(n, -1)[batch, columns]
+        values = ranks[batch, columns, xp.arange(size)[None, :, None]]
+        values = xp.where(found >= 0, values, xp.inf)
+        return self.members[cells], found, values
