@@ -1,8 +1,9 @@
-"""Balanced cells inside groups: recursive median splits along each cell's principal axis.
+"""Balanced cells inside groups: recursive splits along each cell's principal axis.
 
-A run of rows (a group) is split in two at the median of its rows' projections on their
-principal axis, and so on until no cell holds more than ``cell_rows`` rows. The cells of a
-run are then equal in size to one row, contiguous in the returned permutation, and
+A run of rows (a group) is split in two along its rows' projections on their principal
+axis, near the median, and so on until no cell holds more than ``cell_rows`` rows. Each
+split puts a whole number of cells' rows on its first side, so that every cell of a run
+holds ``cell_rows`` rows but one; the cells are contiguous in the returned permutation, and
 spatially compact: the cell search (:mod:`._cell_search`) compares each cell with a number
 of nearby cells only.
 
@@ -55,7 +56,7 @@ def balanced_cells(backend, points, lengths, cell_rows):
             index = run_indices(backend, offsets[split], lengths[split])
             permutation = index[_principal_order(backend, points[index], lengths[split])]
             order[index], points[index] = order[permutation], points[permutation]
-        offsets, lengths, owner = _halves(offsets, lengths, owner, split)
+        offsets, lengths, owner = _halves(offsets, lengths, owner, split, cell_rows)
     return order, offsets, lengths, owner
 
 
@@ -67,9 +68,10 @@ def run_indices(backend, offsets, lengths):
     return xp.arange(run.shape[0], dtype=xp.int64) + backend.take(backend.asarray(shift), run)
 
 
-def _halves(offsets, lengths, owner, split):
-    """Cells after splitting the marked ones in two at their middle (order kept)."""
-    first = lengths // 2
+def _halves(offsets, lengths, owner, split, cell_rows):
+    """Cells after splitting the marked ones in two (order kept): the first part holds half of
+    the cells the run needs, whole, so that every cell but one per run ends up full."""
+    first = (-(-lengths // cell_rows) // 2) * cell_rows
     new_offsets = np.stack([offsets, offsets + first], axis=1)
     new_lengths = np.stack([first, lengths - first], axis=1)
     keep = np.stack([split, split], axis=1)
