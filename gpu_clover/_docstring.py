@@ -38,10 +38,10 @@ backend : {"auto", "numpy", "cupy"}, default="auto"
     "neighbor_search": """\
 neighbor_search : {"auto", "exact"}, default="auto"
     How groups of more than 4096 rows find their k nearest neighbours and their density.
-    ``"auto"``: the group is split into cells of at most 16 rows and each row is compared
-    with the rows of the 256 cells nearest to its own (4096 rows); where the recall of the k
-    nearest, measured on the rows of 64 sampled cells against an exact search, is below
-    0.96, that budget grows by half, up to 32768 rows. The density comes from 65536 sampled
+    ``"auto"``: the group is split into cells of 32 rows and each row is compared with the
+    rows of the 128 cells nearest to its own (4096 rows); where the recall of the k nearest,
+    measured on 1024 spread rows against an exact search, is below 0.96, that budget grows by
+    half, up to 32768 rows. The density comes from 65536 sampled
     pairs (relative error under 0.5 %). ``"exact"``: every pair, at a cost that grows with
     the square of the group. Smaller groups are always exact.""",
     "raise_error": """\
