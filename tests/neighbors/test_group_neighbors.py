@@ -81,6 +81,38 @@ def test_cell_search_is_exact_when_every_cell_is_probed(monkeypatch):
     assert np.array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
 
 
+def test_cell_search_grown_to_every_cell_is_exact(monkeypatch):
+    """A budget grown step by step (each step searching only the cells it adds, merged into
+    what was found) ends, once every cell is probed, at the exact neighbours."""
+    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
+    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 100)
+    monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
+    monkeypatch.setattr(_cell_search, "CANDIDATES", 32)
+    monkeypatch.setattr(_cell_search, "MAX_CANDIDATES", 1 << 20)
+    monkeypatch.setattr(_cell_search, "RECALL_TARGET", 1.01)  # never reached: grows to every cell
+    searches = []
+    search = _cell_search._Cells.search
+    monkeypatch.setattr(_cell_search._Cells, "search", lambda self, *a: searches.append(a[1]) or search(self, *a))
+    X = clustered_rows(700, seed=4)
+    table, _ = GroupNeighbors(NUMPY, X, one_class_groups([700]), 5).knn(np.array([0]))
+    assert len(searches) > 3 and searches == sorted(searches) and searches[-1] == -(-700 // 8)
+    assert np.array_equal(np.sort(table, axis=1), np.sort(exact_neighbors(X, 5), axis=1))
+
+
+def test_cell_probes_are_nearest_first_so_longer_lists_extend_shorter_ones():
+    """The centers' neighbours (the probe lists) come nearest first on both of their paths, so
+    that a longer list starts with a shorter one."""
+    stats = GroupNeighbors(NUMPY, clustered_rows(10, seed=0), one_class_groups([10]), 1)
+    for n in (900, 5000):  # the small-group pass (any order within its k), every pair
+        centers = clustered_rows(n, seed=n)
+        exact = exact_neighbors(centers, 40)
+        short, long = stats._center_knn(centers, 20), stats._center_knn(centers, 40)
+        assert np.array_equal(long[:, :20], short)
+        distance = np.linalg.norm(centers[long] - centers[:, None], axis=2)
+        assert (np.diff(distance, axis=1) >= 0).all()
+        assert np.array_equal(np.sort(long, axis=1), np.sort(exact, axis=1))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_exact_search_above_the_limit_matches_brute_force(small_limits, dtype):
     lengths = [150, 333, 1000]  # one below the limit, one not a whole number of blocks
