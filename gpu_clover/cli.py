@@ -174,7 +174,7 @@ def build_parser():
         f"and KMeansSMOTE (cluster_balance_threshold={IMBLEARN_BALANCE_THRESHOLD}) and the reference "
         "implementation (imbalanced-learn-extra's KMeansSMOTE, when installed). The defaults are the README's "
         "headline case (benchmarks/bench_cpu.py): make_classification with n_informative=min(10, features), "
-        "4 sub-clusters per class, float64. Each run starts with an untimed warm-up on "
+        "4 sub-clusters per class, float64. Each engine starts with an untimed warm-up on "
         f"{WARMUP_ROWS} rows; a peer that fails is reported with its reason.",
     )
     bench.add_argument(
@@ -208,14 +208,12 @@ def build_parser():
     )
     bench.add_argument(
         "--repeats",
-        "--repeat",
         type=_positive_int,
         default=BENCH_DEFAULTS["repeats"],
         help=f"timed runs per engine; the median counts (default: {BENCH_DEFAULTS['repeats']})",
     )
     bench.add_argument(
         "--no-peers",
-        "--no-imblearn",
         action="store_true",
         help="time gpu_clover's backends only (no imbalanced-learn, no reference)",
     )
