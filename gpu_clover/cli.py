@@ -602,8 +602,8 @@ class Progress:
         self.note(f"  {name:<10} {_seconds(timings[name])}")
 
     def relabel(self, label):
-        """A new label for the live line (the run now going)."""
-        self._label = label
+        """A new label for the live line (the run now going; no stage of it has begun)."""
+        self._label, self._stages = label, []
         self._show()
 
     def advance(self, steps=1):
@@ -878,9 +878,10 @@ def run_bench(args):
     report = Report(progress, None if args.json == "-" else sys.stdout, held=args.quiet)
     _check_json_path(args.json)
     data = _bench_data_parameters(args.rows, args.features, args.minority, args.random_state)
+    timed = f"median of {args.repeats} timed runs" if args.repeats > 1 else "one timed run"
     report.line(
         f"gpu-clover bench: KMeans-SMOTE with {args.n_clusters} clusters, to balance {args.rows} rows x "
-        f"{args.features} features ({args.minority * 100:g} % minority, {args.dtype}); median of {args.repeats} timed runs"
+        f"{args.features} features ({args.minority * 100:g} % minority, {args.dtype}); {timed} per engine"
     )
     with progress.task("loading scikit-learn and gpu_clover"):
         import numpy as np
