@@ -8,13 +8,15 @@ _LISTENER = contextvars.ContextVar("gpu_clover_stage_listener", default=None)
 
 
 @contextmanager
-def stage_listener(callback):
-    """Within this context, call ``callback(stage, seconds)`` each time a fit's stage ends.
+def stage_listener(callback, on_start=None):
+    """Within this context, call ``callback(stage, seconds)`` each time a fit's stage ends,
+    and ``on_start(stage)`` (when given) each time a timed stage begins.
 
-    For live progress (the ``gpu-clover`` command prints a line per stage); the
-    totals are still in the sampler's ``stage_seconds_`` afterwards.
+    For live progress (the ``gpu-clover`` command shows the running stage and a line
+    per finished one); the totals are still in the sampler's ``stage_seconds_``
+    afterwards. ``validate`` has no start event: it is recorded once it has ended.
     """
-    token = _LISTENER.set(callback)
+    token = _LISTENER.set((callback, on_start))
     try:
         yield
     finally:
@@ -32,6 +34,9 @@ class StageTimer:
 
     @contextmanager
     def stage(self, name):
+        listener = _LISTENER.get()
+        if listener is not None and listener[1] is not None:
+            listener[1](name)
         start = time.perf_counter()
         self._nested.append(0.0)
         try:
@@ -48,7 +53,7 @@ class StageTimer:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
         listener = _LISTENER.get()
         if listener is not None:
-            listener(name, seconds)
+            listener[0](name, seconds)
 
 
 class NullTimer(StageTimer):

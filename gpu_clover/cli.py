@@ -2,27 +2,34 @@
 
     gpu-clover resample train.csv -o balanced.parquet --target label
     gpu-clover demo
-    gpu-clover bench --rows 200000 --features 20
+    gpu-clover bench --json figures.json
 
 Problems a user can fix (a missing file or column, an existing output, text in a
 feature column, ...) are reported as one line on stderr with exit status 2.
 The output is written to a temporary file next to it and renamed into place, so
 an interrupted or failed run never leaves a half-written file.
+
+Every command says what it is about to do at once, and on a terminal shows what it
+is doing while it works (see :class:`Progress`). This module imports only the
+standard library at start: NumPy, pandas, scikit-learn and the samplers are
+imported by the command that needs them, so that ``--help`` answers at once.
 """
 
 import argparse
 import contextlib
+import datetime
 import importlib.util
 import json
 import os
+import platform
 import signal
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import warnings
-
-import numpy as np
 
 from ._timing import stage_listener
 
@@ -30,10 +37,10 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
-# --method -> the gpu_clover class it runs (SOMO / GeometricSOMO join when they exist).
+# --method -> the gpu_clover class it runs.
 METHODS = {"kmeans-smote": "KMeansSMOTE", "smote": "SMOTE", "somo": "SOMO", "gsomo": "GeometricSOMO"}
 # The constructor parameter that sets the number of clusters, by method family.
-CLUSTER_PARAMETERS = ("kmeans_estimator", "som_estimator", "n_clusters")
+CLUSTER_PARAMETERS = ("kmeans_estimator", "som_estimator")
 STRATEGY_WORDS = {
     "auto": "auto",
     "minority": "minority",
@@ -42,6 +49,14 @@ STRATEGY_WORDS = {
     "all": "all",
 }
 COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
+
+# `gpu-clover bench` by default: the README's headline case, as benchmarks/bench_cpu.py runs it
+# (its defaults; the data of its `make_classification` call).
+BENCH_DEFAULTS = {"rows": 200_000, "features": 20, "n_clusters": 64, "minority": 0.05, "repeats": 3}
+# imbalanced-learn's KMeansSMOTE finds no cluster at its default threshold on such data.
+IMBLEARN_BALANCE_THRESHOLD = 0.01
+# The warm-up run (libraries loaded, kernels compiled) sees this many rows, untimed.
+WARMUP_ROWS = 2000
 
 
 class UsageError(Exception):
@@ -127,14 +142,17 @@ def build_parser():
     )
     resample.add_argument("--random-state", type=int, metavar="N", help="seed, for reproducible output")
     resample.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
-    resample.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    resample.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors (no summary, no progress)"
+    )
     resample.set_defaults(run=run_resample)
 
     demo = commands.add_parser(
         "demo",
         help="compare over-samplers on built-in data with a downstream classifier",
         description="Resample a built-in imbalanced problem with each method and score a logistic regression "
-        "trained on it (5-fold cross-validation): balanced accuracy, F1 and G-mean.",
+        "trained on it (5-fold cross-validation): balanced accuracy, F1 and G-mean. Each method's row is "
+        "printed as soon as it is scored.",
     )
     demo.add_argument(
         "--dataset",
@@ -146,22 +164,61 @@ def build_parser():
     demo.add_argument("--rows", type=_positive_int, default=4000, help="rows of the generated data (default: 4000)")
     _add_backend(demo)
     demo.add_argument("--random-state", type=int, default=0, metavar="N", help="default: 0")
-    demo.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    _add_report_options(demo)
     demo.set_defaults(run=run_demo)
 
     bench = commands.add_parser(
         "bench",
-        help="time KMeans-SMOTE on each available backend and imbalanced-learn's",
-        description="Time gpu_clover's KMeansSMOTE on every available backend against imbalanced-learn's "
-        "KMeansSMOTE (cluster_balance_threshold=0.01) on generated data.",
+        help="time KMeans-SMOTE on each available backend against imbalanced-learn and the reference",
+        description="Time gpu_clover's KMeansSMOTE on every available backend against imbalanced-learn's SMOTE "
+        f"and KMeansSMOTE (cluster_balance_threshold={IMBLEARN_BALANCE_THRESHOLD}) and the reference "
+        "implementation (imbalanced-learn-extra's KMeansSMOTE, when installed). The defaults are the README's "
+        "headline case (benchmarks/bench_cpu.py): make_classification with n_informative=min(10, features), "
+        "4 sub-clusters per class, float64. Each engine starts with an untimed warm-up on "
+        f"{WARMUP_ROWS} rows; a peer that fails is reported with its reason.",
     )
-    bench.add_argument("--rows", type=_positive_int, default=100_000, help="default: 100000")
-    bench.add_argument("--features", type=_positive_int, default=20, help="default: 20")
-    bench.add_argument("--n-clusters", type=_positive_int, default=8, metavar="K", help="for both (default: 8)")
-    bench.add_argument("--repeat", type=_positive_int, default=1, help="timed runs per engine; the best counts")
-    bench.add_argument("--no-imblearn", action="store_true", help="time gpu_clover's backends only")
+    bench.add_argument(
+        "--rows", type=_positive_int, default=BENCH_DEFAULTS["rows"], help=f"default: {BENCH_DEFAULTS['rows']}"
+    )
+    bench.add_argument(
+        "--features",
+        type=_positive_int,
+        default=BENCH_DEFAULTS["features"],
+        help=f"default: {BENCH_DEFAULTS['features']}",
+    )
+    bench.add_argument(
+        "--minority",
+        type=_fraction,
+        default=BENCH_DEFAULTS["minority"],
+        metavar="FRACTION",
+        help=f"share of the minority class, in (0, 0.5] (default: {BENCH_DEFAULTS['minority']})",
+    )
+    bench.add_argument(
+        "--n-clusters",
+        type=_positive_int,
+        default=BENCH_DEFAULTS["n_clusters"],
+        metavar="K",
+        help=f"for every KMeansSMOTE (default: {BENCH_DEFAULTS['n_clusters']})",
+    )
+    bench.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        default="float64",
+        help="the data's float type (default: float64)",
+    )
+    bench.add_argument(
+        "--repeats",
+        type=_positive_int,
+        default=BENCH_DEFAULTS["repeats"],
+        help=f"timed runs per engine; the median counts (default: {BENCH_DEFAULTS['repeats']})",
+    )
+    bench.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="time gpu_clover's backends only (no imbalanced-learn, no reference)",
+    )
     bench.add_argument("--random-state", type=int, default=0, metavar="N", help="default: 0")
-    bench.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    _add_report_options(bench)
     bench.set_defaults(run=run_bench)
     return parser
 
@@ -175,6 +232,20 @@ def _add_backend(parser):
     )
 
 
+def _add_report_options(parser):
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="also write the figures as JSON to PATH (with the machine and gpu_clover's version); "
+        "'--json' or '--json -': print the JSON on stdout instead of the table",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress; print the results only once they are all in"
+    )
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -185,6 +256,16 @@ def _positive_int(text):
     return value
 
 
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 0.5:
+        raise argparse.ArgumentTypeError(f"must be in (0, 0.5]; got {value}")
+    return value
+
+
 def _one_line(error):
     text = " ".join(str(error).split())
     return text or type(error).__name__
@@ -192,16 +273,21 @@ def _one_line(error):
 
 # ---------------------------------------------------------------- resample
 def run_resample(args):
-    progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
+    progress = Progress.for_command(args.quiet)
     started = time.perf_counter()
     _check_input(args.input)
     _check_output(args.output, args.force)
     in_format, out_format = _file_format(args.input, "INPUT"), _file_format(args.output, "OUTPUT")
-    backend = _resolve_backend(args.backend)
-    frames = _frame_library(backend, needs_pyarrow="parquet" in (in_format, out_format))
-    cls = _method_class(args.method)
+    report = Report(progress, None if args.quiet else sys.stdout)
+    report.line(f"gpu-clover resample: {args.input} -> {args.output}")
+    report.line(f"  method    {args.method} (gpu_clover.{METHODS[args.method]})")
     timings = {}
 
+    with progress.step("import", timings):
+        backend = _resolve_backend(args.backend)
+        cls = _method_class(args.method)
+        frames = _frame_library(backend, needs_pyarrow="parquet" in (in_format, out_format))
+    report.line(f"  backend   {backend.name} on {backend.device_name()}")
     with progress.step("load", timings):
         frame = _read_table(frames, args.input, in_format)
     target, features = _split_columns(frames, frame, args.target)
@@ -209,6 +295,7 @@ def run_resample(args):
         # cuDF hands device arrays to the sampler, which needs numeric labels: go through pandas.
         frames, frame = _pandas(), frame.to_pandas()
     y_before = _to_pandas(frame[target])
+    report.line(f"  input     {len(frame)} rows x {len(features)} features, {y_before.nunique()} classes")
     strategy = _parse_strategy(args.sampling_strategy, y_before.unique().tolist())
     sampler = _make_sampler(
         cls,
@@ -221,16 +308,19 @@ def run_resample(args):
         n_clusters=args.n_clusters,
     )
 
-    with progress.step("resample", timings), stage_listener(progress.substage):
-        X_res, y_res = _fit_resample(sampler, frame[features], frame[target], quiet=args.quiet)
+    with progress.step("resample", timings), progress.listening():
+        (X_res, y_res), notes = _fit_resample(sampler, frame[features], frame[target])
+    if not args.quiet:
+        for note in notes:
+            print(f"gpu-clover: warning: {note}", file=sys.stderr)
     output = _append_synthetic(frames, frame, target, X_res, y_res)
     with progress.step("write", timings):
         _write_atomic(output, args.output, out_format, args.force)
 
-    if not args.quiet:
-        stages = {"load": timings["load"], **getattr(sampler, "stage_seconds_", {}), "write": timings["write"]}
-        stages["total"] = time.perf_counter() - started
-        print(_summary(args, cls, backend, sampler, y_before, _to_pandas(output[target]), stages))
+    stages = {"import": timings["import"], "load": timings["load"], **sampler.stage_seconds_, "write": timings["write"]}
+    stages["total"] = time.perf_counter() - started
+    for line in _summary(sampler, y_before, _to_pandas(output[target]), stages):
+        report.line(line)
     return 0
 
 
@@ -385,15 +475,7 @@ def _parse_strategy(text, classes):
 def _method_class(method):
     import gpu_clover
 
-    name = METHODS[method]
-    cls = getattr(gpu_clover, name, None)
-    if cls is None:
-        available = ", ".join(m for m, n in METHODS.items() if hasattr(gpu_clover, n))
-        raise UsageError(
-            f"--method {method} needs gpu_clover.{name}, which this gpu_clover ({gpu_clover.__version__}) "
-            f"does not have yet; available methods: {available}"
-        )
-    return cls
+    return getattr(gpu_clover, METHODS[method])
 
 
 def _make_sampler(cls, method, n_clusters=None, **params):
@@ -408,21 +490,16 @@ def _make_sampler(cls, method, n_clusters=None, **params):
     return cls(**kwargs)
 
 
-def _fit_resample(sampler, X, y, quiet):
-    """``sampler.fit_resample``; its errors become one-line usage errors, its warnings one-line notes."""
+def _fit_resample(sampler, X, y):
+    """``sampler.fit_resample`` and its warnings as sorted one-line notes; its errors become usage errors."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             result = sampler.fit_resample(X, y)
         except (ValueError, TypeError, RuntimeError) as error:
             raise UsageError(f"resampling failed: {_one_line(error)}") from None
-    if not quiet:
-        notes = {
-            _one_line(w.message) for w in caught if not issubclass(w.category, (DeprecationWarning, FutureWarning))
-        }
-        for note in sorted(notes):
-            print(f"gpu-clover: warning: {note}", file=sys.stderr)
-    return result
+    notes = {_one_line(w.message) for w in caught if not issubclass(w.category, (DeprecationWarning, FutureWarning))}
+    return result, sorted(notes)
 
 
 def _append_synthetic(frames, frame, target, X_res, y_res):
@@ -466,71 +543,197 @@ def _umask():
     return mask
 
 
-# ---------------------------------------------------------------- progress and summary
+# ---------------------------------------------------------------- progress, report and summary
 class Progress:
-    """One line per stage on stderr (a terminal only): 'load ...' then its time; the
-    resampler's own stages (cluster, neighbors, distribute, generate, ...) as they end."""
+    """What a command shows on stderr while it works.
 
-    def __init__(self, enabled, stream=None):
-        self.enabled = enabled
+    On a terminal, unless ``--quiet``: a live line (tqdm) naming the running step,
+    and the sampler's stage within it, with a clock that keeps moving, or a bar
+    where the number of runs is known; and a permanent line per finished step and
+    stage. Without a terminal (a pipe, a CI log) nothing at all: no control
+    characters in logs, and stderr keeps only warnings and the one-line errors.
+    """
+
+    # How often the live line is redrawn, so that its clock moves during a long stage.
+    TICK_SECONDS = 0.2
+
+    def __init__(self, live, stream=None):
+        self.live = live
         self.stream = stream or sys.stderr
+        self._bar = None
+        self._label = ""
+        self._stages = []
+
+    @classmethod
+    def for_command(cls, quiet):
+        """Live on a terminal's stderr, unless ``quiet``."""
+        return cls(live=not quiet and sys.stderr.isatty())
 
     @contextlib.contextmanager
-    def step(self, name, timings):
-        if self.enabled:
-            self.stream.write(f"  {name:<10} ...\n")
-            self.stream.flush()
-        start = time.perf_counter()
+    def task(self, label, total=None):
+        """Show ``label`` live while the block runs: its elapsed time, or a bar of ``total`` steps
+        (:meth:`advance`). Tasks do not nest."""
+        if not self.live:
+            yield
+            return
+        from tqdm import tqdm
+
+        bar_format = "  {desc}  {elapsed}" if total is None else "  {bar:20} {n}/{total}  {elapsed}  {desc}"
+        self._label, self._stages = label, []
+        self._bar = tqdm(total=total, desc=label, file=self.stream, leave=False, bar_format=bar_format)
+        stop = threading.Event()
+        ticker = threading.Thread(target=_redraw_until, args=(self._bar, stop, self.TICK_SECONDS), daemon=True)
+        ticker.start()
         try:
             yield
         finally:
-            timings[name] = time.perf_counter() - start
-        if self.enabled:
-            self.stream.write(f"  {name:<10} {_seconds(timings[name])}\n")
-            self.stream.flush()
+            stop.set()
+            ticker.join()
+            self._bar.close()
+            self._bar = None
 
-    def substage(self, stage, seconds):
-        if self.enabled:
-            self.stream.write(f"    {stage:<10} {_seconds(seconds)}\n")
-            self.stream.flush()
+    @contextlib.contextmanager
+    def step(self, name, timings):
+        """:meth:`task` for one step of ``resample``; its time goes to ``timings[name]`` and, live, on a line."""
+        start = time.perf_counter()
+        with self.task(name):
+            yield
+        timings[name] = time.perf_counter() - start
+        self.note(f"  {name:<10} {_seconds(timings[name])}")
+
+    def relabel(self, label):
+        """A new label for the live line (the run now going; no stage of it has begun)."""
+        self._label, self._stages = label, []
+        self._show()
+
+    def advance(self, steps=1):
+        """``steps`` more of the task's ``total`` done."""
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def note(self, line):
+        """A permanent line on stderr above the live one (live only)."""
+        if self.live:
+            self.write(line, self.stream)
+
+    def write(self, line, file):
+        """Print ``line`` to ``file`` at once, clearing and redrawing the live line around it."""
+        if self._bar is None:
+            print(line, file=file, flush=True)
+            return
+        from tqdm import tqdm
+
+        tqdm.write(line, file=file)
+        file.flush()
+
+    def listening(self, stage_lines=True):
+        """A context in which the sampler's stages show on the live line as they start and end
+        (and, with ``stage_lines``, a line each as they end)."""
+        return stage_listener(
+            lambda stage, seconds: self._stage_ended(stage, seconds, stage_lines), on_start=self._stage_started
+        )
+
+    def _stage_started(self, stage):
+        self._stages.append(stage)
+        self._show()
+
+    def _stage_ended(self, stage, seconds, stage_line):
+        if self._stages and self._stages[-1] == stage:
+            self._stages.pop()
+        if stage_line:
+            self.note(f"    {stage:<10} {_seconds(seconds)}")
+        self._show()
+
+    def _show(self):
+        if self._bar is not None:
+            running = f": {self._stages[-1]}" if self._stages else ""
+            self._bar.set_description_str(self._label + running)
+
+
+def _redraw_until(bar, stop, seconds):
+    while not stop.wait(seconds):
+        bar.refresh()
+
+
+class Report:
+    """The human-readable report on stdout, printed line by line as its parts become known,
+    so that a terminal, a pipe or a CI log sees each line when it is ready.
+
+    ``held``: lines are kept until :meth:`release` (``--quiet``: the results only once
+    they are all in). ``stream=None``: nothing is printed (JSON on stdout instead).
+    """
+
+    def __init__(self, progress, stream, held=False):
+        self.progress, self.stream, self.held = progress, stream, held
+        self._lines = []
+
+    def line(self, text):
+        if self.stream is None:
+            return
+        if self.held:
+            self._lines.append(text)
+        else:
+            self.progress.write(text, self.stream)
+
+    def release(self):
+        for text in self._lines:
+            print(text, file=self.stream, flush=True)
+        self._lines.clear()
 
 
 def _seconds(value):
     return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
-def _summary(args, cls, backend, sampler, y_before, y_after, stages):
+def _summary(sampler, y_before, y_after, stages):
+    """The lines that end ``resample``'s report: rows and classes before and after, clusters, times."""
     before, after = y_before.value_counts(), y_after.value_counts()
     labels = sorted(after.index.tolist(), key=lambda label: (-int(before.get(label, 0)), str(label)))
     width = max([5] + [len(str(label)) for label in labels])
     lines = [
-        f"gpu-clover resample: {args.input} -> {args.output}",
-        f"  method    {args.method} (gpu_clover.{cls.__name__})",
-        f"  backend   {backend.name} on {backend.device_name()}",
         f"  rows      {len(y_before)} -> {len(y_after)} (+{len(y_after) - len(y_before)} synthetic)",
         f"  {'class':<{width}}  {'before':>10}  {'after':>10}  {'added':>10}",
     ]
     for label in labels:
         n_before, n_after = int(before.get(label, 0)), int(after[label])
         lines.append(f"  {label!s:<{width}}  {n_before:>10}  {n_after:>10}  {n_after - n_before:>10}")
-    lines.append(f"  clusters  {_clusters_line(sampler)}")
+    lines += _cluster_lines(sampler, y_before)
     lines.append("  time      " + ", ".join(f"{stage} {_seconds(seconds)}" for stage, seconds in stages.items()))
-    return "\n".join(lines)
+    return lines
 
 
-def _clusters_line(sampler):
-    if getattr(sampler, "clusterer_", None) is None:
-        return "none (this method does not cluster)"
-    found = len(np.unique(np.asarray(_host_array(sampler.labels_))))
+def _cluster_lines(sampler, y):
+    """What the clustering and the imbalance filter did, in words that cannot be read as one count.
+
+    Clusters are the clusterer's; the filter judges (cluster, class) groups of the
+    over-sampled classes, several per cluster with several such classes. With
+    ``size_ratio`` > 0 the groups that fail the filter still get rows by their size,
+    so more clusters may receive rows than groups passed.
+    """
+    if sampler.clusterer_ is None:
+        return ["  clusters  none (this method does not cluster)"]
+    import numpy as np
+
+    labels = np.asarray(_host_array(sampler.labels_))
     distributor = sampler.distributor_
-    used = {cluster for (cluster, _), share in getattr(distributor, "intra_distribution_", {}).items() if share > 0}
-    for ((cluster1, _), (cluster2, _)), share in getattr(distributor, "inter_distribution_", {}).items():
+    used = {cluster for (cluster, _), share in distributor.intra_distribution_.items() if share > 0}
+    for ((cluster1, _), (cluster2, _)), share in distributor.inter_distribution_.items():
         if share > 0:
             used.update((cluster1, cluster2))
-    line = f"{found} found, {len(used)} used for synthetic rows"
-    if hasattr(distributor, "filtered_clusters_"):
-        line += f" ({len(distributor.filtered_clusters_)} (cluster, class) groups passed the imbalance filter)"
-    return line
+    majority = set(distributor.majority_class_labels_)
+    classes = np.asarray(y)
+    minority_rows = ~np.isin(classes, list(majority))
+    groups = {(cluster, label) for cluster, label in zip(labels[minority_rows].tolist(), classes[minority_rows])}
+    n_minority_classes = len({label for _, label in groups})
+    which = "the minority class" if n_minority_classes == 1 else f"the {n_minority_classes} minority classes"
+    filtered = (
+        f"  filter    {len(distributor.filtered_clusters_)} of {len(groups)} (cluster, class) groups of {which} "
+        "passed the imbalance filter"
+    )
+    size_ratio = distributor.size_ratio_
+    if size_ratio > 0:
+        filtered += f"; with size_ratio {size_ratio:g}, every group also gets rows by its size"
+    return [f"  clusters  {len(np.unique(labels))} found; synthetic rows in {len(used)} of them", filtered]
 
 
 def _host_array(a):
@@ -539,67 +742,86 @@ def _host_array(a):
 
 # ---------------------------------------------------------------- demo
 def run_demo(args):
-    from imblearn.metrics import geometric_mean_score
-    from imblearn.over_sampling import SMOTE as ImblearnSMOTE
-    from imblearn.pipeline import make_pipeline
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import make_scorer
-    from sklearn.model_selection import StratifiedKFold, cross_validate
-    from sklearn.preprocessing import StandardScaler
+    progress = Progress.for_command(args.quiet)
+    to_stdout = args.json == "-"
+    report = Report(progress, None if to_stdout else sys.stdout, held=args.quiet)
+    _check_json_path(args.json)
+    folds = 5
+    report.line(
+        f"gpu-clover demo: {args.dataset} data; each method scored by a logistic regression, "
+        f"{folds}-fold cross-validation"
+    )
+    with progress.task("loading scikit-learn and gpu_clover"):
+        import numpy as np
+        from imblearn.metrics import geometric_mean_score
+        from imblearn.over_sampling import SMOTE as ImblearnSMOTE
+        from imblearn.pipeline import make_pipeline
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import make_scorer
+        from sklearn.model_selection import StratifiedKFold, cross_validate
+        from sklearn.preprocessing import StandardScaler
 
-    import gpu_clover
+        import gpu_clover
 
-    backend = _resolve_backend(args.backend)
-    X, y, description = _demo_data(args.dataset, args.rows, args.random_state)
+        backend = _resolve_backend(args.backend)
+        X, y, description = _demo_data(args.dataset, args.rows, args.random_state)
     seed = args.random_state
     methods = {
         "no over-sampling": None,
         "imblearn SMOTE": ImblearnSMOTE(random_state=seed),
         "gpu_clover SMOTE": gpu_clover.SMOTE(random_state=seed, backend=args.backend),
         "gpu_clover KMeansSMOTE": gpu_clover.KMeansSMOTE(random_state=seed, backend=args.backend),
+        "gpu_clover SOMO": gpu_clover.SOMO(random_state=seed, backend=args.backend),
+        "gpu_clover GeometricSOMO": gpu_clover.GeometricSOMO(random_state=seed, backend=args.backend),
     }
-    for method in ("somo", "gsomo"):
-        cls = getattr(gpu_clover, METHODS[method], None)
-        if cls is not None:
-            methods[f"gpu_clover {cls.__name__}"] = _make_sampler(cls, method, random_state=seed, backend=args.backend)
-
     scoring = {
         "balanced_accuracy": "balanced_accuracy",
         "f1": "f1",
         "g_mean": make_scorer(geometric_mean_score),
     }
-    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    results = []
-    for name, sampler in methods.items():
-        steps = [StandardScaler()] + ([sampler] if sampler is not None else []) + [LogisticRegression(max_iter=1000)]
-        row = {"method": name}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                scores = cross_validate(make_pipeline(*steps), X, y, cv=cv, scoring=scoring, error_score="raise")
-        except (ValueError, TypeError, RuntimeError) as error:
-            row["error"] = _one_line(error)
-        else:
-            for metric in scoring:
-                values = scores[f"test_{metric}"]
-                row[metric] = {"mean": float(values.mean()), "std": float(values.std())}
-            row["fit_seconds"] = float(scores["fit_time"].mean())
-        results.append(row)
-
-    report = {
+    result = {
         "data": description,
         "classes": {str(label): int(count) for label, count in zip(*np.unique(y, return_counts=True))},
-        "classifier": "StandardScaler + LogisticRegression, 5-fold stratified cross-validation",
+        "classifier": f"StandardScaler + LogisticRegression, {folds}-fold stratified cross-validation",
         "backend": backend.name,
         "device": backend.device_name(),
-        "results": results,
+        "results": [],
     }
-    print(json.dumps(report, indent=2) if args.json else _demo_table(report, scoring))
+    name_width = max(len(name) for name in methods)
+    for line in _demo_header(result, scoring, name_width):
+        report.line(line)
+
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    with progress.task("cross-validating", total=len(methods)):
+        for name, sampler in methods.items():
+            progress.relabel(f"{name} ({folds} folds)")
+            steps = (
+                [StandardScaler()] + ([sampler] if sampler is not None else []) + [LogisticRegression(max_iter=1000)]
+            )
+            row = {"method": name}
+            try:
+                with warnings.catch_warnings(), progress.listening(stage_lines=False):
+                    warnings.simplefilter("ignore")
+                    scores = cross_validate(make_pipeline(*steps), X, y, cv=cv, scoring=scoring, error_score="raise")
+            except (ValueError, TypeError, RuntimeError) as error:
+                row["error"] = _one_line(error)
+            else:
+                for metric in scoring:
+                    values = scores[f"test_{metric}"]
+                    row[metric] = {"mean": float(values.mean()), "std": float(values.std())}
+                row["fit_seconds"] = float(scores["fit_time"].mean())
+            result["results"].append(row)
+            report.line(_demo_row(row, scoring, name_width))
+            progress.advance()
+    _write_json(args.json, {**result, "gpu_clover": _provenance(), "machine": _machine_facts()}, report)
+    report.release()
     return 0
 
 
 def _demo_data(dataset, rows, seed):
     """A binary imbalanced problem (minority label 1) and a one-line description."""
+    import numpy as np
+
     if dataset == "breast-cancer":
         from sklearn.datasets import load_breast_cancer
 
@@ -626,118 +848,364 @@ def _demo_data(dataset, rows, seed):
     return X, y, f"generated, 3 sub-clusters per class: {X.shape[0]} rows x {X.shape[1]} features"
 
 
-def _demo_table(report, scoring):
-    headers = {"balanced_accuracy": "balanced acc.", "f1": "F1", "g_mean": "G-mean"}
-    name_width = max(len(row["method"]) for row in report["results"])
-    lines = [
-        f"data: {report['data']}; classes {report['classes']}",
-        f"model: {report['classifier']}; backend {report['backend']} on {report['device']}",
+DEMO_HEADERS = {"balanced_accuracy": "balanced acc.", "f1": "F1", "g_mean": "G-mean"}
+
+
+def _demo_header(result, scoring, name_width):
+    return [
+        f"  data: {result['data']}; classes {result['classes']}",
+        f"  model: {result['classifier']}; backend {result['backend']} on {result['device']}",
         "",
-        f"{'method':<{name_width}}  " + "  ".join(f"{headers[m]:<15}" for m in scoring) + "  fit s/fold",
+        f"{'method':<{name_width}}  " + "  ".join(f"{DEMO_HEADERS[m]:<15}" for m in scoring) + "  fit s/fold",
     ]
-    for row in report["results"]:
-        if "error" in row:
-            lines.append(f"{row['method']:<{name_width}}  failed: {row['error']}")
-            continue
-        cells = [f"{row[m]['mean']:.3f} ± {row[m]['std']:.3f}" for m in scoring]
-        lines.append(
-            f"{row['method']:<{name_width}}  " + "  ".join(f"{c:<15}" for c in cells) + f"  {row['fit_seconds']:.3f}"
-        )
-    return "\n".join(lines)
+
+
+def _demo_row(row, scoring, name_width):
+    if "error" in row:
+        return f"{row['method']:<{name_width}}  failed: {row['error']}"
+    cells = [f"{row[m]['mean']:.3f} ± {row[m]['std']:.3f}" for m in scoring]
+    return f"{row['method']:<{name_width}}  " + "  ".join(f"{c:<15}" for c in cells) + f"  {row['fit_seconds']:.3f}"
 
 
 # ---------------------------------------------------------------- bench
+IMBLEARN_SMOTE = "imblearn SMOTE"
+IMBLEARN_KMEANS_SMOTE = "imblearn KMeansSMOTE"
+REFERENCE = "reference KMeansSMOTE (imbalanced-learn-extra)"
+
+
 def run_bench(args):
-    import gpu_clover
-    from gpu_clover.backends import cuda_available
+    progress = Progress.for_command(args.quiet)
+    report = Report(progress, None if args.json == "-" else sys.stdout, held=args.quiet)
+    _check_json_path(args.json)
+    data = _bench_data_parameters(args.rows, args.features, args.minority, args.random_state)
+    timed = f"median of {args.repeats} timed runs" if args.repeats > 1 else "one timed run"
+    report.line(
+        f"gpu-clover bench: KMeans-SMOTE with {args.n_clusters} clusters, to balance {args.rows} rows x "
+        f"{args.features} features ({args.minority * 100:g} % minority, {args.dtype}); {timed} per engine"
+    )
+    with progress.task("loading scikit-learn and gpu_clover"):
+        import numpy as np
 
-    X, y = _bench_data(args.rows, args.features, args.random_state)
-    backends = ["numpy"] + (["cupy"] if cuda_available() else [])
-    engines = {f"gpu_clover KMeansSMOTE [{name}]": _our_kmeans_smote(gpu_clover, name, args) for name in backends}
-    if not args.no_imblearn:
-        from imblearn.over_sampling import KMeansSMOTE as ImblearnKMeansSMOTE
+        from .backends import cuda_available, get_backend
 
-        engines["imblearn KMeansSMOTE"] = lambda: ImblearnKMeansSMOTE(
-            kmeans_estimator=args.n_clusters, cluster_balance_threshold=0.01, random_state=args.random_state
-        )
-    warm_rows = min(len(y), 2000)
+        backends = ["numpy"] + (["cupy"] if cuda_available() else [])
+        devices = {name: get_backend(name).device_name() for name in backends}
+    with progress.task("generating the data"):
+        X, y = _bench_data(data, args.dtype)
+    classes = {str(label): int(count) for label, count in zip(*np.unique(y, return_counts=True))}
+    engines = _bench_engines(backends, args)
+    width = max(len(name) for name in engines)
+    machine = _machine_facts()
+    report.line(f"  data      make_classification({_call_arguments(data)}), {args.dtype}; classes {classes}")
+    report.line(
+        "  machine   "
+        + ", ".join(f"{name}: {device}" for name, device in devices.items())
+        + f"; {machine['nproc']} CPU cores ({machine['cpu_model']})"
+    )
+    report.line("")
+    report.line(f"  {'engine':<{width}}  {'median s':>9}  {'best s':>9}  {'rows out':>10}  stages (gpu_clover)")
+
     results = []
-    for name, make in engines.items():
-        row = {"engine": name}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                make().fit_resample(X[:warm_rows], y[:warm_rows])  # compile kernels, load libraries: not timed
-                best, sampler, y_res = np.inf, None, None
-                for _ in range(args.repeat):
-                    sampler = make()
-                    start = time.perf_counter()
-                    _, y_res = sampler.fit_resample(X, y)
-                    best = min(best, time.perf_counter() - start)
-        except (ValueError, TypeError, RuntimeError) as error:
-            row["error"] = _one_line(error)
-        else:
-            row["seconds"] = best
-            row["rows_out"] = len(y_res)
-            row["stage_seconds"] = dict(getattr(sampler, "stage_seconds_", {}))
-        results.append(row)
+    runs = sum(1 + args.repeats for make in engines.values() if callable(make))
+    with progress.task("timing", total=runs):
+        for name, make in engines.items():
+            if callable(make):
+                row = _time_engine(name, make, X, y, args.repeats, progress)
+            else:
+                row = {"engine": name, "skipped": make}
+            results.append(row)
+            for line in _bench_row(row, width):
+                report.line(line)
+    for line in _speedup_lines(results):
+        report.line(line)
 
-    reference = next((r.get("seconds") for r in results if r["engine"] == "imblearn KMeansSMOTE"), None)
-    for row in results:
-        if reference and "seconds" in row:
-            row["speedup_vs_imblearn"] = reference / row["seconds"]
-    report = {
-        "rows": args.rows,
-        "features": args.features,
+    document = {
+        "benchmark": "gpu-clover bench: KMeans-SMOTE to balance",
+        "data": {"generator": "make_classification", **data, "dtype": args.dtype, "classes": classes},
         "n_clusters": args.n_clusters,
-        "classes": {str(label): int(count) for label, count in zip(*np.unique(y, return_counts=True))},
-        "devices": {name: gpu_clover.get_backend(name).device_name() for name in backends},
-        "cpu_count": os.cpu_count(),
+        "imblearn_cluster_balance_threshold": IMBLEARN_BALANCE_THRESHOLD,
+        "repeats": args.repeats,
+        "warmup_rows": min(WARMUP_ROWS, args.rows),
+        "gpu_clover": _provenance(),
+        "machine": {**machine, "devices": devices},
         "results": results,
     }
-    print(json.dumps(report, indent=2) if args.json else _bench_table(report))
+    _write_json(args.json, document, report)
+    report.release()
     return 0
 
 
-def _our_kmeans_smote(gpu_clover, backend, args):
-    return lambda: gpu_clover.KMeansSMOTE(
-        kmeans_estimator=args.n_clusters, random_state=args.random_state, backend=backend
-    )
+def _bench_data_parameters(rows, features, minority, seed):
+    """``make_classification``'s arguments: those of benchmarks/bench_cpu.py, which made the README's
+    figures (its other parameters at their defaults), reduced where few features cannot hold them."""
+    informative = min(10, features)
+    return {
+        "n_samples": rows,
+        "n_features": features,
+        "n_informative": informative,
+        "n_redundant": min(2, features - informative),
+        "weights": [1 - minority],
+        "n_clusters_per_class": min(4, 2**informative // 2),
+        "random_state": seed,
+    }
 
 
-def _bench_data(rows, features, seed):
-    """Generated binary data, 10 % minority, both classes in sub-clusters; float32 (the GPU's usual dtype)."""
+def _bench_data(parameters, dtype):
     from sklearn.datasets import make_classification
 
-    informative = min(features, 8)
-    X, y = make_classification(
-        n_samples=rows,
-        n_features=features,
-        n_informative=informative,
-        n_redundant=0,
-        n_clusters_per_class=min(4, 2**informative // 2),
-        weights=[0.9],
-        random_state=seed,
+    X, y = make_classification(**parameters)
+    return X.astype(dtype, copy=False), y
+
+
+def _call_arguments(parameters):
+    return ", ".join(f"{name}={value!r}" for name, value in parameters.items())
+
+
+def _bench_engines(backends, args):
+    """{engine name: a function making a fresh sampler, or why the engine is skipped}."""
+    seed, k = args.random_state, args.n_clusters
+    engines = {f"gpu_clover KMeansSMOTE [{name}]": _our_kmeans_smote(name, k, seed) for name in backends}
+    if args.no_peers:
+        return engines
+
+    def imblearn_smote():
+        from imblearn.over_sampling import SMOTE
+
+        return SMOTE(random_state=seed)
+
+    def imblearn_kmeans_smote():
+        from imblearn.over_sampling import KMeansSMOTE
+
+        return KMeansSMOTE(kmeans_estimator=k, cluster_balance_threshold=IMBLEARN_BALANCE_THRESHOLD, random_state=seed)
+
+    def reference():
+        from imblearn_extra.clover.over_sampling import KMeansSMOTE
+
+        return KMeansSMOTE(kmeans_estimator=k, random_state=seed)
+
+    engines[IMBLEARN_SMOTE] = imblearn_smote
+    engines[IMBLEARN_KMEANS_SMOTE] = imblearn_kmeans_smote
+    if importlib.util.find_spec("imblearn_extra") is None:
+        engines[REFERENCE] = "imbalanced-learn-extra is not installed (pip install imbalanced-learn-extra)"
+    else:
+        engines[REFERENCE] = reference
+    return engines
+
+
+def _our_kmeans_smote(backend, n_clusters, seed):
+    def make():
+        from .over_sampling import KMeansSMOTE
+
+        return KMeansSMOTE(kmeans_estimator=n_clusters, random_state=seed, backend=backend)
+
+    return make
+
+
+def _time_engine(name, make, X, y, repeats, progress):
+    """One engine's row: its timed runs after an untimed warm-up, or why it failed."""
+    row = {"engine": name}
+    done = 0
+    try:
+        with warnings.catch_warnings(), progress.listening(stage_lines=False):
+            warnings.simplefilter("ignore")
+            progress.relabel(f"{name}: warm-up")
+            # Only loads libraries and compiles kernels: an error that matters shows again in the timed runs.
+            with contextlib.suppress(Exception):
+                make().fit_resample(X[:WARMUP_ROWS], y[:WARMUP_ROWS])
+            progress.advance()
+            done += 1
+            seconds = []
+            for run in range(repeats):
+                progress.relabel(f"{name}: run {run + 1} of {repeats}")
+                sampler = make()
+                start = time.perf_counter()
+                _, y_res = sampler.fit_resample(X, y)
+                seconds.append(time.perf_counter() - start)
+                progress.advance()
+                done += 1
+    except Exception as error:
+        progress.advance(1 + repeats - done)
+        row.update(_failure(name, error, X.dtype))
+        return row
+    row.update(
+        seconds=seconds,
+        median_s=statistics.median(seconds),
+        best_s=min(seconds),
+        rows_out=len(y_res),
+        stage_seconds=dict(getattr(sampler, "stage_seconds_", {})),
     )
-    return X.astype(np.float32), y
+    return row
 
 
-def _bench_table(report):
-    width = max(len(row["engine"]) for row in report["results"])
-    devices = ", ".join(f"{name}: {device}" for name, device in report["devices"].items())
-    lines = [
-        f"data: {report['rows']} rows x {report['features']} features, classes {report['classes']}, {report['n_clusters']} clusters",
-        f"devices: {devices}; {report['cpu_count']} CPU cores",
-        "",
-        f"{'engine':<{width}}  {'seconds':>9}  {'rows out':>10}  {'vs imblearn':>11}  stages",
-    ]
-    for row in report["results"]:
-        if "error" in row:
-            lines.append(f"{row['engine']:<{width}}  failed: {row['error']}")
-            continue
-        speedup = f"{row['speedup_vs_imblearn']:.2f}x" if "speedup_vs_imblearn" in row else "-"
-        stages = ", ".join(f"{stage} {_seconds(s)}" for stage, s in row["stage_seconds"].items())
-        lines.append(
-            f"{row['engine']:<{width}}  {row['seconds']:>9.3f}  {row['rows_out']:>10}  {speedup:>11}  {stages}"
+def _failure(engine, error, dtype):
+    """A failed engine's fields: the exception's type and message, and its cause in plain words where known."""
+    fields = {"error": f"{type(error).__name__}: {_one_line(error)}"}
+    hint = _failure_hint(engine, error, dtype)
+    if hint:
+        fields["hint"] = hint
+    return fields
+
+
+def _failure_hint(engine, error, dtype):
+    message = str(error)
+    if engine == IMBLEARN_KMEANS_SMOTE and isinstance(error, ValueError) and "NaN" in message:
+        # imbalanced-learn's density weight is mean_distance ** exponent in the data's dtype, the exponent
+        # growing with the cluster's minority rows; an overflow to inf makes the weights inf / inf = NaN.
+        cause = (
+            "imbalanced-learn weighs each cluster by (its mean distance) ** (an exponent that grows with the "
+            "cluster's minority rows), in the data's float type; it overflowed to inf and the weights became "
+            "inf / inf = NaN"
         )
-    return "\n".join(lines)
+        if str(dtype) == "float32":
+            return (
+                cause
+                + ": float32 overflows past 3.4e38, which large or spread-out clusters reach; "
+                + ("--dtype float64 or more --n-clusters avoid it")
+            )
+        return cause + "; more --n-clusters (smaller clusters) avoid it"
+    if engine == IMBLEARN_KMEANS_SMOTE and isinstance(error, RuntimeError) and "No clusters found" in message:
+        return (
+            "no cluster passed imbalanced-learn's filter: in every cluster the minority share is below "
+            f"cluster_balance_threshold={IMBLEARN_BALANCE_THRESHOLD} or the minority rows are fewer than "
+            "k_neighbors + 1; try another --n-clusters"
+        )
+    if engine == IMBLEARN_KMEANS_SMOTE and isinstance(error, MemoryError):
+        return (
+            "imbalanced-learn holds all pairwise distances of a cluster's minority rows at once (memory grows "
+            "with the square of their count); more --n-clusters makes the clusters smaller"
+        )
+    if isinstance(error, MemoryError):
+        return "the machine ran out of memory; try fewer --rows"
+    return None
+
+
+def _bench_row(row, width):
+    """The table line(s) of one engine: times and stages, or why it failed or was skipped."""
+    name = f"  {row['engine']:<{width}}"
+    if "skipped" in row:
+        return [f"{name}  skipped: {row['skipped']}"]
+    if "error" in row:
+        return [f"{name}  failed: {row['error']}"] + (
+            [f"  {'':<{width}}  hint: {row['hint']}"] if "hint" in row else []
+        )
+    stages = ", ".join(f"{stage} {_seconds(s)}" for stage, s in row["stage_seconds"].items())
+    return [f"{name}  {row['median_s']:>9.3f}  {row['best_s']:>9.3f}  {row['rows_out']:>10}  {stages}".rstrip()]
+
+
+def _speedup_lines(results):
+    """Each peer's median time over each of our engines', also recorded in our rows as ``speedup``."""
+    peers = [row for row in results if not row["engine"].startswith("gpu_clover") and "median_s" in row]
+    lines = []
+    for row in results:
+        if not row["engine"].startswith("gpu_clover") or "median_s" not in row or not peers:
+            continue
+        row["speedup"] = {peer["engine"]: peer["median_s"] / row["median_s"] for peer in peers}
+        ratios = ", ".join(f"{peer} {ratio:.2f}x" for peer, ratio in row["speedup"].items())
+        lines.append(f"  speed-up of {row['engine']} (a peer's median time / its own): {ratios}")
+    return [""] + lines if lines else []
+
+
+# ---------------------------------------------------------------- JSON, machine and version
+def _check_json_path(path):
+    """Refuse before any work a --json PATH that cannot be written."""
+    if path in (None, "-"):
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"--json {path}: is a directory")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--json {path}: directory {directory} does not exist")
+
+
+def _write_json(path, document, report):
+    """The figures as JSON: on stdout for '-', else to ``path`` (and a line in the report saying so)."""
+    if path is None:
+        return
+    text = json.dumps(document, indent=2)
+    if path == "-":
+        print(text, flush=True)
+        return
+    try:
+        with open(path, "w") as handle:
+            handle.write(text + "\n")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+    report.line(f"figures written to {path}")
+
+
+def _provenance():
+    from . import __version__
+
+    return {"version": __version__, "commit": _git_commit()}
+
+
+def _git_commit():
+    """The commit of the git checkout this gpu_clover runs from ('-dirty' with uncommitted changes
+    to tracked files); None for an installed copy or where git cannot tell."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.exists(os.path.join(root, ".git")):
+        return None
+    try:
+        commit, changes = (
+            subprocess.run(
+                ["git", "-C", root, *command], capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+            for command in (["rev-parse", "HEAD"], ["status", "--porcelain", "--untracked-files=no"])
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("-dirty" if changes else "")
+
+
+def _machine_facts():
+    """The cores this process may use, the CPU, memory, Python and the numeric stack's versions, and
+    the BLAS / OpenMP thread pools: what benchmarks/_machine.py records for the benchmark scripts."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import threadpoolctl
+
+    def installed(package):
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return None
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count()
+    packages = (
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "imbalanced-learn",
+        "imbalanced-learn-extra",
+        "cupy-cuda12x",
+        "cupy-cuda13x",
+    )
+    return {
+        "date": datetime.date.today().isoformat(),
+        "nproc": cores,
+        "cpu_model": _cpu_model(),
+        "memory_gib": _memory_gib(),
+        "python": platform.python_version(),
+        **{package: installed(package) for package in packages},
+        "threadpools": [
+            {"api": pool["internal_api"], "threads": pool["num_threads"]} for pool in threadpoolctl.threadpool_info()
+        ],
+    }
+
+
+def _cpu_model():
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _memory_gib():
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (AttributeError, ValueError, OSError):  # no sysconf, or no such name, on this platform
+        return None

@@ -85,18 +85,20 @@ def test_round_trip_appends_exactly_balancing_rows(files, table, source, target)
 
     summary = result.stdout
     for fragment in (
+        "600 rows x 4 features, 3 classes",
         "600 -> 1440 (+840 synthetic)",
         "fraud",
         "480",
-        "clusters",
-        "found",
-        "used",
+        "found; synthetic rows in",
+        "(cluster, class) groups of the 2 minority classes passed the imbalance filter",
         "numpy",
         "cluster",
         "generate",
         "write",
     ):
         assert fragment in summary
+    assert summary.startswith(f"gpu-clover resample: {files / source} -> {files / target}\n")
+    assert result.stderr == ""  # no terminal: no progress, and no warning on this data
     assert leftovers(files) == []
 
 
@@ -269,38 +271,18 @@ def test_unwritable_output(files, where):
     assert_usage_error(result, "does not exist" if where == "missing directory" else "is a directory")
 
 
-def test_methods_not_yet_in_the_package_fail_clearly(files):
-    """somo/gsomo run when gpu_clover has them, and fail with one line when it does not."""
-    import gpu_clover
-
+@pytest.mark.parametrize("method", ["somo", "gsomo"])
+def test_som_methods_balance_the_file(files, method):
     result = run_cli(
-        "resample",
-        files / "in.csv",
-        "-o",
-        files / "out.csv",
-        "--target",
-        "label",
-        "--method",
-        "gsomo",
-        "-q",
-        "--random-state",
-        0,
-    )
-    if hasattr(gpu_clover, "GeometricSOMO"):
-        assert result.returncode == 0, result.stderr
-        assert read(files / "out.csv")["label"].value_counts().to_dict() == {"ok": 480, "fraud": 480, "review": 480}
-    else:
-        assert_usage_error(result, "gpu_clover.GeometricSOMO", "available methods")
-    hidden = "import sys, gpu_clover\ndel gpu_clover.GeometricSOMO\nfrom gpu_clover.cli import main\nsys.exit(main(sys.argv[1:]))\n"
-    if hasattr(gpu_clover, "GeometricSOMO"):
-        result = run_cli(
-            "resample", files / "in.csv", "-o", files / "x.csv", "--target", "label", "--method", "gsomo", code=hidden
-        )
-        assert_usage_error(result, "gpu_clover.GeometricSOMO", "kmeans-smote")
+        "resample", files / "in.csv", "-o", files / "out.csv", "--target", "label", "--method", method,
+        "-q", "--random-state", 0,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert read(files / "out.csv")["label"].value_counts().to_dict() == {"ok": 480, "fraud": 480, "review": 480}
 
 
-def test_demo_prints_the_comparison_table():
-    result = run_cli("demo", "--dataset", "breast-cancer")
+def test_demo_prints_the_comparison_table_and_writes_json(tmp_path):
+    result = run_cli("demo", "--dataset", "breast-cancer", "--json", tmp_path / "demo.json")
     assert result.returncode == 0, result.stderr
     for fragment in (
         "balanced acc.",
@@ -310,17 +292,27 @@ def test_demo_prints_the_comparison_table():
         "imblearn SMOTE",
         "gpu_clover SMOTE",
         "gpu_clover KMeansSMOTE",
+        "gpu_clover SOMO",
+        "gpu_clover GeometricSOMO",
+        f"figures written to {tmp_path / 'demo.json'}",
     ):
         assert fragment in result.stdout
     assert "failed" not in result.stdout
+    assert result.stdout.startswith("gpu-clover demo: breast-cancer data")
+    figures = json.loads((tmp_path / "demo.json").read_text())
+    assert [row["method"] for row in figures["results"]][:2] == ["no over-sampling", "imblearn SMOTE"]
+    assert len(figures["results"]) == 6 and all("g_mean" in row for row in figures["results"])
+    assert figures["gpu_clover"]["version"] and figures["machine"]["nproc"] >= 1
 
 
 def test_bench_runs_on_a_tiny_problem():
-    result = run_cli("bench", "--rows", 3000, "--features", 4, "--json")
+    result = run_cli("bench", "--rows", 3000, "--features", 4, "--repeats", 1, "--n-clusters", 8, "--json")
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = json.loads(result.stdout)  # '--json' alone: stdout holds the JSON only
     engines = {row["engine"]: row for row in report["results"]}
-    assert "gpu_clover KMeansSMOTE [numpy]" in engines and "imblearn KMeansSMOTE" in engines
+    assert set(engines) >= {"gpu_clover KMeansSMOTE [numpy]", "imblearn SMOTE", "imblearn KMeansSMOTE"}
     ours = engines["gpu_clover KMeansSMOTE [numpy]"]
-    assert ours["seconds"] > 0 and ours["rows_out"] == 2 * max(report["classes"].values())
-    assert "speedup_vs_imblearn" in ours
+    assert ours["median_s"] > 0 and ours["rows_out"] == 2 * max(report["data"]["classes"].values())
+    assert ours["speedup"]["imblearn KMeansSMOTE"] == pytest.approx(
+        engines["imblearn KMeansSMOTE"]["median_s"] / ours["median_s"]
+    )
