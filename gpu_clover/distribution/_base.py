@@ -97,7 +97,7 @@ class BaseDistributor(BaseEstimator):
         return self.intra_distribution_, self.inter_distribution_
 
     def _fit_groups(self, backend, X, groups, neighbors, first_seen, stats=None, labels_given=True):
-        """Fit from the group structure (the samplers call this directly, no second pass).
+        """Fit from the group structure (the samplers reach it through :func:`fit_on_groups`).
 
         ``stats``: the fit's :class:`GroupNeighbors`, so that the density's
         distance sums and SMOTE's neighbours come from one pass.
@@ -137,6 +137,35 @@ class BaseDistributor(BaseEstimator):
         bad = {labels[c]: float(totals[c]) for c in np.unique(item_class) if not np.isclose(totals[c], 1.0)}
         if bad:
             raise ValueError(f"The proportions of each class must sum to 1; got {bad}.")
+
+
+def fit_on_groups(distributor, backend, X, groups, neighbors, first_seen, stats):
+    """Fit ``distributor`` (a :class:`BaseDistributor`) on a sampler's group structure, no second pass.
+
+    The samplers' entry point, on one machine and on Dask.
+
+    Parameters
+    ----------
+    distributor : BaseDistributor
+    backend : Backend
+        The backend of ``X`` and ``groups.order`` (NumPy on Dask's client).
+    X : array of shape (n_samples, n_features)
+        The work array (on Dask: the dask array; the distributor reads it only through ``stats``).
+    groups : Groups
+        The (cluster, class) group table of the fit.
+    neighbors : array of shape (n_pairs, 2) or None
+        Pairs of neighbouring cluster labels (the clusterer's ``neighbors_``).
+    first_seen : ndarray of int64
+        The first row of each class (ties of the majority go to the class seen first).
+    stats : object with ``groups`` and ``distance_sums(group_ids)``
+        The fit's neighbour stage (:class:`GroupNeighbors`, or its Dask counterpart).
+
+    Returns
+    -------
+    distributor
+        Fitted: ``intra_distribution_`` and ``inter_distribution_`` set.
+    """
+    return distributor._fit_groups(backend, X, groups, neighbors, first_seen, stats)
 
 
 def checked_shares(distributor, groups):

@@ -271,6 +271,7 @@ def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strate
     from gpu_clover.neighbors import GroupNeighbors
     from gpu_clover.over_sampling import _geometry
     from gpu_clover.over_sampling._geometric_smote import GeometricSMOTE
+    from gpu_clover.over_sampling._native import GenerationRequest
 
     backend = get_backend("cupy")
     rng = np.random.default_rng(6)
@@ -285,23 +286,22 @@ def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strate
     pairs = np.stack([group_ids[:-1], group_ids[1:]], axis=1)
     n_pair = rng.integers(1, 200, size=len(pairs))
 
-    def generate(sampler):
-        intra = sampler._generate_intra(
-            stats, group_ids, n_new, 41, backend.xp.empty((int(n_new.sum()), 9), dtype=dtype)
-        )
-        inter = sampler._generate_inter(stats, pairs, n_pair, 42, backend.xp.empty((int(n_pair.sum()), 9), dtype=dtype))
+    def generate(sampler, majority):
+        out = backend.xp.empty((int(n_new.sum()), 9), dtype=dtype)
+        intra = sampler._generate_intra(GenerationRequest(stats, group_ids, n_new, 41, out, majority))
+        out = backend.xp.empty((int(n_pair.sum()), 9), dtype=dtype)
+        inter = sampler._generate_inter(GenerationRequest(stats, pairs, n_pair, 42, out))
         return np.concatenate([backend.to_host(intra), backend.to_host(inter)])
 
     assert (np.bincount(clusters[classes == 0]) > _geometry.DIRECT_REFERENCES).any()
-    for alone in (False, True):
+    for majority in ("cluster_majority", "other_classes"):
         sampler = GeometricSMOTE(selection_strategy=strategy, truncation_factor=0.5, deformation_factor=0.2)
-        sampler._alone = alone
-        fused = generate(sampler)
+        fused = generate(sampler, majority)
         with monkeypatch.context() as patch:
             for method in ("fused_geometric_intra_ends", "fused_geometric_inter_ends", "fused_nearest_rows"):
                 patch.setattr(type(backend), method, lambda *args: None)
             patch.setattr(type(backend), "fused_geometric_rows", lambda *args: False)
-            plain = generate(sampler)
+            plain = generate(sampler, majority)
         if dtype == np.float64:
             np.testing.assert_allclose(fused, plain, rtol=1e-9, atol=1e-9)
         else:  # float32: a near-tie may pick another nearest row (direct vs GEMM distances)
