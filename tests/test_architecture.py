@@ -82,3 +82,14 @@ def test_the_scans_see_what_they_forbid():
     assert [line for line, _ in _foreign_fitted_writes(tree)] == [2]
     assert not list(_imported_modules(ast.parse("from ..backends import get_backend")))
     assert list(_imported_modules(ast.parse("import cupy as cp"))) == ["cupy"]
+
+
+def test_the_gpu_marker_is_defined_once():
+    """``pytest.mark.gpu`` is spelled in tests/conftest.py only; every other test module imports it."""
+    tests = Path(__file__).resolve().parent
+    spelled = [
+        str(path.relative_to(tests))
+        for path in sorted(tests.rglob("*.py"))
+        if path.name not in ("conftest.py", "test_architecture.py") and "mark.gpu" in path.read_text()
+    ]
+    assert not spelled, f"define GPU marks with `from conftest import gpu` (or BACKENDS), not in {spelled}"

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import BACKENDS, gpu
 from scipy.spatial.distance import cdist
 
 from gpu_clover._random import bits_to_index, bits_to_uniform, draw_bits, draw_bits_range, stream_bases
 from gpu_clover.backends import cuda_available, get_backend
-
-BACKENDS = ["numpy", pytest.param("cupy", marks=pytest.mark.gpu)]
 
 
 def _groups(rng, sizes, n_features=3):
@@ -159,7 +158,7 @@ def test_kmeans_plusplus_picks_distinct_rows_and_spreads_out(name):
     assert sorted(chosen // 500) == [0, 1, 2, 3]
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fused_kmeans_plusplus_equals_the_generic_steps_on_exact_data(dtype):
     """Integer-valued rows make every distance and sum exact: the fused seeding kernel must
@@ -199,7 +198,7 @@ def test_interpolate_and_segment_sum(name):
     assert list(first[:6]) == [int(np.flatnonzero(ids == s)[0]) for s in range(6)] and first[6] == 50
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     """The one-kernel SMOTE generation against the generic plan, both on the GPU (the
@@ -231,7 +230,7 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeypatch):
     from gpu_clover.over_sampling._geometry import geometric_rows, uniform_draws
@@ -261,7 +260,7 @@ def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeyp
         np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plain), rtol=tol, atol=tol)
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("strategy", ["combined", "majority", "minority"])
 def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strategy, monkeypatch):
@@ -326,7 +325,7 @@ def test_random_streams_are_uniform_independent_and_reproducible():
     assert np.allclose(np.bincount(idx) / 70000, 1 / 7, atol=0.01)
 
 
-@pytest.mark.gpu
+@gpu
 def test_random_streams_are_bit_identical_on_the_gpu():
     """The fused CuPy kernels of the SplitMix64 steps give NumPy's draws, bit for bit."""
     import cupy as cp

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_imbalanced
+from conftest import gpu, make_imbalanced
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
@@ -190,7 +190,7 @@ def test_worker_killed_mid_run_gives_the_complete_result(client, data):
     client.wait_for_workers(2, timeout=60)
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("cupy_chunks", [False, True], ids=["numpy-chunks", "cupy-chunks"])
 def test_gpu_workers_agree_with_the_numpy_backend(client, data, cupy_chunks):
     """backend='cupy' on the workers (after the run above, one of them restarted): exact
