@@ -5,9 +5,10 @@ from collections.abc import Mapping
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import validate_data
 
 from .._groups import build_groups, encode_labels
+from .._placement import Placement
 from .._state import publishes_fitted_state
 from ..backends import get_backend, is_cupy_array
 from ..neighbors import GroupNeighbors
@@ -33,6 +34,8 @@ class BaseDistributor(BaseEstimator):
         Each group's proportion of its class's synthetic rows.
     inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
         Each neighbouring pair's proportion (empty here).
+    n_features_in_ : int
+        Number of features seen in ``fit`` (not set when a sampler fits it on its groups).
 
     Examples
     --------
@@ -66,10 +69,14 @@ class BaseDistributor(BaseEstimator):
         -------
         self
         """
-        backend = get_backend("cupy" if is_cupy_array(X) else "numpy")
-        if not backend.is_native(X):
-            X = check_array(X, dtype=[np.float64, np.float32])
-        X = backend.asarray(X)
+        if is_cupy_array(X):
+            backend = get_backend("cupy")
+            if X.ndim != 2 or X.shape[0] == 0:
+                raise ValueError(f"Expected a non-empty 2D array, got shape {X.shape}.")
+            self.n_features_in_ = X.shape[1]
+        else:  # host data: scikit-learn's checks (2-D, finite, numeric, not empty), n_features_in_ set
+            backend = get_backend("numpy")
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
         y = backend.asarray(np.asarray(y) if not backend.is_native(y) else y)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X and y have different numbers of rows: {X.shape[0]} and {y.shape[0]}.")
@@ -87,7 +94,7 @@ class BaseDistributor(BaseEstimator):
         cluster_labels, cluster_codes = encode_labels(backend, labels)
         groups = build_groups(backend, cluster_codes, class_codes, cluster_labels, classes)
         first_seen = backend.to_host(backend.first_occurrence(class_codes, len(classes)))
-        self.labels_ = labels if is_cupy_array(X) else backend.to_host(labels)
+        self.labels_ = Placement.of(X).wrap(labels)
         return self._fit_groups(backend, X, groups, neighbors, first_seen, labels_given=labels_given)
 
     @publishes_fitted_state
