@@ -9,7 +9,18 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "gpu_clover"
 # The samplers, the distribution stage, the Dask layer and the shared helpers talk to the
 # backends' public interface; only the backends (and the CUDA layer) import CuPy.
-NO_CUPY = ["over_sampling", "distribution", "dask", "_random.py", "_placement.py", "_validation.py", "_casting.py"]
+NO_CUPY = [
+    "over_sampling",
+    "distribution",
+    "dask",
+    "_random.py",
+    "_placement.py",
+    "_validation.py",
+    "_casting.py",
+    "_groups.py",
+    "_state.py",
+    "_timing.py",
+]
 
 
 def _sources(*parts):

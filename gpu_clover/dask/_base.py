@@ -3,10 +3,10 @@
 Same stages as the single-machine pipeline (validate -> cluster -> distribute ->
 allocate -> generate -> assemble) and the same code for the small client-side
 steps: the estimator's own ``_make_estimators``, ``_requested_samples`` and
-``_allocate``, and the distributor's fit on the group table (``fit_on_groups``). What changes is where the rows
-are: every pass over X is a Dask task graph over its row blocks, and only
-per-block summaries (class and group counts, k x d k-means partials, one
-distance sum per group) reach the client.
+``_allocate``, and the distributor's fit on the group table (``fit_on_groups``).
+What changes is where the rows are: every pass over X is a Dask task graph over
+its row blocks, and only per-block summaries (class and group counts, k x d
+k-means partials, one distance sum per group) reach the client.
 """
 
 import dask.array as da
