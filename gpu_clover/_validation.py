@@ -15,6 +15,7 @@ from sklearn.utils.validation import validate_data
 
 from ._casting import cast_values, inexact_columns, warn_about_casts
 from ._groups import encode_labels
+from ._placement import Placement
 from .backends import get_backend, is_cudf_object, is_cupy_array
 
 
@@ -29,7 +30,7 @@ class FitData:
     counts: np.ndarray  # rows per class (host)
     out_dtype: np.dtype  # dtype of the returned X
     wrap: object  # callable(X_resampled, y_codes_resampled, starts_with_input) -> caller's types
-    on_device: bool = False  # whether the caller's arrays were CuPy / cuDF
+    placement: Placement  # where the caller's arrays live: results go there
     X_exact: object = None  # the caller's validated X when the work array is a float copy of it
     columns: object = None  # feature names, for messages
     _y_host: object = field(default=None, repr=False)
@@ -47,7 +48,7 @@ class FitData:
         backend, xp = self.backend, self.backend.xp
         n = X_base.shape[0]
         base = self.X_exact if X_base is self.X and self.X_exact is not None else X_base
-        if self.on_device or backend.name == "numpy" or self._codes_host is None:
+        if self.placement.on_device or backend.name == "numpy" or self._codes_host is None:
             if X_res.dtype == self.out_dtype:
                 out = X_res
             else:
@@ -154,6 +155,7 @@ def _check_host_data(estimator, X, y, backend_name):
         counts=np.bincount(codes, minlength=len(classes)),
         out_dtype=out_dtype,
         wrap=wrap,
+        placement=Placement.of(X),
         X_exact=np.ascontiguousarray(X_checked) if exact else None,
         columns=X_props["columns"],
     )
@@ -215,7 +217,7 @@ def _check_device_data(estimator, X, y, backend_name):
         counts=counts,
         out_dtype=X.dtype,
         wrap=wrap,
-        on_device=True,
+        placement=Placement.of(X),
         X_exact=X if exact else None,
         columns=columns,
     )

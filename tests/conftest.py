@@ -7,6 +7,12 @@ import pytest
 
 from gpu_clover.backends import cuda_available
 
+# The one GPU marker: a test (or a parameter) that needs CuPy and a CUDA device. Test modules
+# import it (``from conftest import gpu``); the hook below deselects it where there is no GPU.
+gpu = pytest.mark.gpu
+# The backends a test body runs on: NumPy everywhere, CuPy where a GPU is present.
+BACKENDS = ["numpy", pytest.param("cupy", marks=gpu)]
+
 _GPU_DESELECTED = pytest.StashKey[int]()
 
 
@@ -15,11 +21,11 @@ def pytest_collection_modifyitems(config, items):
     skip per test); ``python -m pytest -m gpu`` runs them on a GPU machine."""
     if cuda_available():
         return
-    gpu = [item for item in items if item.get_closest_marker("gpu")]
-    if gpu:
-        config.hook.pytest_deselected(items=gpu)
-        items[:] = [item for item in items if not item.get_closest_marker("gpu")]
-        config.stash[_GPU_DESELECTED] = len(gpu)
+    needs_gpu = [item for item in items if item.get_closest_marker(gpu.name)]
+    if needs_gpu:
+        config.hook.pytest_deselected(items=needs_gpu)
+        items[:] = [item for item in items if not item.get_closest_marker(gpu.name)]
+        config.stash[_GPU_DESELECTED] = len(needs_gpu)
 
 
 def pytest_terminal_summary(terminalreporter, config):
@@ -28,12 +34,7 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(f"{n} tests marked gpu deselected: no CUDA device (CuPy missing or no GPU)")
 
 
-@pytest.fixture(
-    params=[
-        "numpy",
-        pytest.param("cupy", marks=pytest.mark.gpu),
-    ]
-)
+@pytest.fixture(params=BACKENDS)
 def backend(request):
     """Name of a backend to pass as ``backend=``; ``cupy`` only where a GPU is present."""
     return request.param

@@ -1,4 +1,4 @@
-"""The measuring tools of issue 14: benchmarks/bench_neighbors.py and benchmarks/neighbor_recall.py."""
+"""The measuring tools of the neighbour search: benchmarks/bench_neighbors.py and benchmarks/neighbor_recall.py."""
 
 import importlib.util
 import subprocess

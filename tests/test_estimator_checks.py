@@ -4,14 +4,20 @@ Expected failures are listed with their reason; they are strict: a check that
 starts passing fails the run, so the list stays true.
 """
 
+import inspect
+
 import pytest
 from imblearn.utils.estimator_checks import check_param_validation
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
+from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
+import gpu_clover
+import gpu_clover.cluster
+import gpu_clover.distribution
 from gpu_clover import SMOTE, SOMO, ClusterOverSampler, GeometricSMOTE, GeometricSOMO, KMeansSMOTE
 from gpu_clover.cluster import SOM, KMeans
-from gpu_clover.distribution import DensityDistributor
+from gpu_clover.distribution import BaseDistributor, DensityDistributor
 
 try:
     from gpu_clover import dask as gdask
@@ -20,14 +26,37 @@ try:
         gdask.KMeansSMOTE(kmeans_estimator=2, random_state=0, backend="numpy"),
         gdask.ClusterOverSampler(SMOTE(), KMeans(n_clusters=2, random_state=0), random_state=0, backend="numpy"),
     ]
+    PUBLIC_MODULES = [gpu_clover, gpu_clover.cluster, gpu_clover.distribution, gdask]
 except ImportError:  # dask is an optional extra
     DASK_SAMPLERS = []
+    PUBLIC_MODULES = [gpu_clover, gpu_clover.cluster, gpu_clover.distribution]
 
 SPARSE = "sparse input is rejected by design (a clear TypeError): synthetic rows are dense interpolations"
 STRATEGY_ON_OVERSAMPLER = (
     "ClusterOverSampler has no sampling_strategy parameter: as in cluster-over-sampling it belongs to the "
     "wrapped oversampler (set_params(oversampler__sampling_strategy=...))"
 )
+DASK_ONLY = (
+    "gpu_clover.dask samplers take dask collections only, by design: in-memory data raise a TypeError "
+    "that points to the single-machine samplers"
+)
+# The sampler checks that feed in-memory data (NumPy, pandas, lists) to fit / fit_resample.
+IN_MEMORY_CHECKS = [
+    "check_target_type",
+    "check_samplers_one_label",
+    "check_samplers_fit",
+    "check_samplers_fit_resample",
+    "check_samplers_sampling_strategy_fit_resample",
+    "check_samplers_pandas",
+    "check_samplers_pandas_sparse",
+    "check_samplers_list",
+    "check_samplers_multiclass_ova",
+    "check_samplers_preserve_dtype",
+    "check_samplers_sample_indices",
+    "check_samplers_2d_target",
+    "check_sampler_get_feature_names_out",
+    "check_sampler_get_feature_names_out_pandas",
+]
 
 SAMPLERS = [
     SMOTE(random_state=0, backend="numpy"),
@@ -44,9 +73,10 @@ SAMPLERS = [
 
 
 def expected_sampler_failures(estimator):
-    failures = {
-        "check_samplers_pandas_sparse": SPARSE,
-    }
+    if DASK_SAMPLERS and isinstance(estimator, gdask.KMeansSMOTE | gdask.ClusterOverSampler):
+        failures = dict.fromkeys(IN_MEMORY_CHECKS, DASK_ONLY)
+    else:
+        failures = {"check_samplers_pandas_sparse": SPARSE}
     if isinstance(estimator, ClusterOverSampler):
         failures["check_samplers_sampling_strategy_fit_resample"] = STRATEGY_ON_OVERSAMPLER
     return failures
@@ -65,20 +95,34 @@ def strict_xfails(parametrize):
     return pytest.mark.parametrize(names, strict, **parametrize.kwargs)
 
 
-@strict_xfails(imblearn_checks(SAMPLERS, expected_failed_checks=expected_sampler_failures))
+@strict_xfails(imblearn_checks(SAMPLERS + DASK_SAMPLERS, expected_failed_checks=expected_sampler_failures))
 def test_imblearn_checks(estimator, check):
     check(estimator)
 
 
-@sklearn_checks(
-    [
-        KMeans(n_clusters=3, random_state=0, backend="numpy"),
-        SOM(n_columns=2, n_rows=2, random_state=0, backend="numpy"),
-    ],
-    xfail_strict=True,
-)
+ESTIMATORS = [
+    KMeans(n_clusters=3, random_state=0, backend="numpy"),
+    SOM(n_columns=2, n_rows=2, random_state=0, backend="numpy"),
+    DensityDistributor(),
+    BaseDistributor(),
+]
+
+
+@sklearn_checks(ESTIMATORS, xfail_strict=True)
 def test_sklearn_checks(estimator, check):
     check(estimator)
+
+
+def test_every_public_estimator_is_checked():
+    """Each estimator class a public module exports runs scikit-learn's or imbalanced-learn's checks."""
+    public = {
+        obj
+        for module in PUBLIC_MODULES
+        for obj in (getattr(module, name) for name in module.__all__)
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator)
+    }
+    checked = {type(estimator) for estimator in SAMPLERS + DASK_SAMPLERS + ESTIMATORS}
+    assert public - checked == set()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""A small version of the quality benchmark (benchmarks/quality.py, issue 7).
+"""A small version of the quality benchmark (benchmarks/quality.py).
 
 On the generated problem where SMOTE's documented failure mode is built in
 (``separated_problem``: minority sub-clusters of 8 : 4 : 2 : 1 at a simplex's

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._docstring import fill_doc
+from .._placement import Placement
 from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
@@ -122,8 +123,8 @@ class KMeans(ClusterMixin, BaseEstimator):
             if best is None or inertia < best[2]:
                 best = (centers, labels, inertia, n_iter)
         centers, labels, self.inertia_, self.n_iter_ = best
-        self.cluster_centers_ = centers if self._on_device else backend.to_host(centers)
-        self.labels_ = labels if self._on_device else backend.to_host(labels)
+        self.cluster_centers_ = self._placement.wrap(centers)
+        self.labels_ = self._placement.wrap(labels)
         return self
 
     @runs_without_cub
@@ -132,7 +133,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         check_is_fitted(self)
         backend, X = self._check_data(X, reset=False)
         labels = backend.nearest_center(X, backend.asarray(self.cluster_centers_, dtype=X.dtype))
-        return labels if is_cupy_array(X) else backend.to_host(labels)
+        return Placement.of(X).wrap(labels)
 
     @publishes_fitted_state
     def fit_predict(self, X, y=None):
@@ -155,7 +156,7 @@ class KMeans(ClusterMixin, BaseEstimator):
             X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
             backend = get_backend(self.backend, like=X)
         if reset:
-            self._on_device = is_cupy_array(X)
+            self._placement = Placement.of(X)
         return backend, backend.asarray(X)
 
     def _lloyd_run(self, backend, X, stream):

@@ -10,6 +10,7 @@ from sklearn.utils.validation import validate_data
 
 from .._docstring import fill_doc
 from .._groups import encode_labels
+from .._placement import Placement
 from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
@@ -145,8 +146,8 @@ class SOM(ClusterMixin, BaseEstimator):
             backend, backend.nearest_center(scaled, weights)
         )  # sorted neurons, int64 codes
         self.neighbors_ = occupied_neighbors(occupied, self.n_rows_, self.n_columns_, self.topology)
-        self.labels_ = labels if self._on_device else backend.to_host(labels)
-        self.cluster_centers_ = weights if self._on_device else backend.to_host(weights)
+        self.labels_ = self._placement.wrap(labels)
+        self.cluster_centers_ = self._placement.wrap(weights)
         return self
 
     @publishes_fitted_state
@@ -160,7 +161,7 @@ class SOM(ClusterMixin, BaseEstimator):
             self.n_features_in_ = X.shape[1]
         else:
             X = validate_data(self, X, dtype=[np.float64, np.float32])
-        self._on_device = is_cupy_array(X)
+        self._placement = Placement.of(X)
         backend = get_backend(self.backend, like=X)
         return backend, backend.asarray(X)
 

@@ -2,11 +2,11 @@
 
 Same stages as the single-machine pipeline (validate -> cluster -> distribute ->
 allocate -> generate -> assemble) and the same code for the small client-side
-steps: the estimator's own ``_make_estimators``, ``_requested_samples``, the
-distributor's ``_fit_groups`` and ``_allocate``. What changes is where the rows
-are: every pass over X is a Dask task graph over its row blocks, and only
-per-block summaries (class and group counts, k x d k-means partials, one
-distance sum per group) reach the client.
+steps: the estimator's own ``_make_estimators``, ``_requested_samples`` and
+``_allocate``, and the distributor's fit on the group table (``fit_on_groups``).
+What changes is where the rows are: every pass over X is a Dask task graph over
+its row blocks, and only per-block summaries (class and group counts, k x d
+k-means partials, one distance sum per group) reach the client.
 """
 
 import dask.array as da
@@ -14,11 +14,13 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._casting import inexact_columns, warn_about_casts
+from .._placement import estimator_library, is_cuml_estimator
 from .._random import seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import get_backend
 from ..cluster import KMeans
 from ..distribution import BaseDistributor
+from ..distribution._base import fit_on_groups
 from ..over_sampling import SMOTE
 from ._data import check_dask_data
 from ._kmeans import fit_kmeans
@@ -71,7 +73,7 @@ class DaskOverSamplerMixin:
         groups = count_groups(labels, data.y, data.classes)
         k, options = self._neighbor_options(seed)
         stats = DaskGroupStats(data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0])
-        self.distributor_._fit_groups(get_backend("numpy"), data.X, groups, self.neighbors_, data.first_seen, stats)
+        fit_on_groups(self.distributor_, get_backend("numpy"), data.X, groups, self.neighbors_, data.first_seen, stats)
         items = self._allocate(data, groups)
         X_originals = data.X if data.X_exact is None else data.X_exact
         if items is None:
@@ -126,5 +128,6 @@ class DaskOverSamplerMixin:
 
 
 def _is_dask_native(estimator):
-    module = type(estimator).__module__
-    return module.startswith(("cuml.dask", "dask_ml")) and hasattr(estimator, "predict")
+    """Whether ``estimator`` fits on dask collections and predicts labels for them (cuML's Dask estimators, dask-ml's)."""
+    dask_native = is_cuml_estimator(estimator, dask=True) or estimator_library(estimator) == "dask_ml"
+    return dask_native and hasattr(estimator, "predict")

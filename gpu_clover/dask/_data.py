@@ -39,14 +39,14 @@ class DaskData:
     wrap: object  # callable(X_res, y_res) -> the caller's collection kind
     X_exact: da.Array = None  # the caller's X when ``X`` is a float copy of it (integer X)
 
-    @property
-    def block_starts(self):
-        """First global row of every row block."""
-        return np.concatenate([[0], np.cumsum(self.X.chunks[0])[:-1]]).astype(np.int64)
-
     def y_host(self):
         """``y`` on the client: only a callable ``sampling_strategy`` asks for it."""
         return to_host(self.y.compute())
+
+
+def row_block_starts(a):
+    """First global row of every row block of the dask array ``a`` (host int64)."""
+    return np.concatenate([[0], np.cumsum(a.chunks[0])[:-1]]).astype(np.int64)
 
 
 def is_dask_collection(a):
@@ -76,8 +76,7 @@ def check_dask_data(X, y):
     if X_exact is not None:
         X = X.astype(np.float64)
     y = y.rechunk((X.chunks[0],))
-    starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
-    blocks = zip(X.to_delayed().ravel(), y.to_delayed().ravel(), starts.tolist())
+    blocks = zip(X.to_delayed().ravel(), y.to_delayed().ravel(), row_block_starts(X).tolist())
     summaries = dask.compute(*[dask.delayed(_block_summary)(xb, yb, s) for xb, yb, s in blocks])
     if not all(finite for finite, *_ in summaries):
         raise ValueError("Input X contains NaN or infinity.")

@@ -11,19 +11,22 @@ summed on the client). Labels are one ``map_blocks`` of the nearest center.
 import dask
 import numpy as np
 
+from .._placement import Placement
 from .._random import Stream, seed_from_random_state
 from ..backends import get_backend
 from ..cluster._kmeans import WARM_START_ROWS, lloyd
+from ..cluster._kmeans_state import check_kmeans_params, kmeans_initial_centers, publish_kmeans_fit
 from ._data import to_host
 
 
 def fit_kmeans(estimator, X):
     """Fit ``estimator`` (a gpu_clover ``KMeans``) on the dask array ``X``; the lazy labels.
 
-    Sets the estimator's ``cluster_centers_`` (NumPy), ``n_iter_``,
-    ``n_features_in_`` and ``labels_`` (the returned dask array).
+    The fit is published through :func:`~gpu_clover.cluster._kmeans_state.publish_kmeans_fit`:
+    ``cluster_centers_`` (NumPy), ``inertia_``, ``n_iter_``, ``n_features_in_`` and
+    ``labels_`` (the returned dask array).
     """
-    estimator._validate_params()
+    check_kmeans_params(estimator)
     n, k = X.shape[0], estimator.n_clusters
     if n < k:
         raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
@@ -35,7 +38,7 @@ def fit_kmeans(estimator, X):
         stream = Stream(np, seed, run)
         sampled = n > max(2 * WARM_START_ROWS, sample_size)
         sample = take_rows(X, stream.index(sample_size, n) if sampled else None)
-        centers = estimator._initial_centers(host, sample, stream)
+        centers = kmeans_initial_centers(estimator, host, sample, stream)
         tol = estimator.tol * float(np.var(sample, axis=0).mean())
         centers, n_iter = lloyd(host, sample, centers, estimator.max_iter, tol)
         if sampled and estimator.fit_sample_size is None:
@@ -45,10 +48,12 @@ def fit_kmeans(estimator, X):
         inertia = _inertia(X, centers, estimator.backend) if estimator.n_init > 1 else np.nan
         if best is None or inertia < best[1]:
             best = (centers, inertia, n_iter)
-    estimator.cluster_centers_, estimator.inertia_, estimator.n_iter_ = best
-    estimator.n_features_in_ = X.shape[1]
-    estimator.labels_ = assign_labels(X, estimator.cluster_centers_, estimator.backend)
-    return estimator.labels_
+    centers, inertia, n_iter = best
+    labels = assign_labels(X, centers, estimator.backend)
+    publish_kmeans_fit(
+        estimator, cluster_centers=centers, inertia=inertia, n_iter=n_iter, n_features_in=X.shape[1], labels=labels
+    )
+    return labels
 
 
 def take_rows(X, rows):
@@ -104,7 +109,7 @@ def _backend(block, backend_name):
 def _nearest(block, centers, backend_name):
     backend, Xb = _backend(block, backend_name)
     labels = backend.nearest_center(Xb, backend.asarray(centers, dtype=Xb.dtype))
-    return labels if type(block) is type(Xb) else to_host(labels)
+    return Placement.of(block).wrap(labels)
 
 
 def _lloyd_partial(block, centers, backend_name):

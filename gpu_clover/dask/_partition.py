@@ -19,10 +19,11 @@ import numpy as np
 
 from .._casting import cast_values
 from .._groups import Groups
-from ..backends import get_backend, is_cupy_array
+from .._placement import Placement
+from ..backends import get_backend
 from ..neighbors import GroupNeighbors
 from ..over_sampling._generation import smote_intra
-from ._data import class_codes, to_host
+from ._data import class_codes, row_block_starts, to_host
 
 
 def count_groups(labels, y, classes):
@@ -128,7 +129,7 @@ class DaskGroupStats:
             part_of_group[missing[a:b]] = j
         n_parts = len(bounds) - 1
         key_table = _key_table(self.groups)
-        starts = np.concatenate([[0], np.cumsum(self.X.chunks[0])[:-1]]).astype(np.int64)
+        starts = row_block_starts(self.X)
         blocks = zip(self.X.to_delayed().ravel(), self.y.to_delayed().ravel(), self.labels.to_delayed().ravel(), starts)
         pieces = [
             dask.delayed(_split_block, nout=n_parts)(xb, yb, lb, int(s), self.groups, key_table, part_of_group, n_parts)
@@ -175,21 +176,22 @@ def _split_block(X_block, y_block, label_block, start, groups, key_table, part_o
 
 
 class _Partition:
-    """A partition's ``GroupNeighbors``, the global ids of its groups, and whether its input was on the host."""
+    """A partition's ``GroupNeighbors``, the global ids of its groups, and where its input blocks lived."""
 
-    def __init__(self, stats, group_ids, on_host):
-        self.stats, self.group_ids, self.on_host = stats, group_ids, on_host
+    def __init__(self, stats, group_ids, placement):
+        self.stats, self.group_ids, self.placement = stats, group_ids, placement
 
 
 def _build_partition(pieces, groups, k, options, backend_name):
     """One partition's rows in single-machine order, and their ``GroupNeighbors`` (distance sums computed)."""
     X_parts = [p[0] for p in pieces]
-    on_host = isinstance(X_parts[0], np.ndarray)
+    placement = Placement.of(X_parts[0])
     backend = get_backend(backend_name, like=X_parts[0])
     xp = backend.xp
     group = np.concatenate([p[1] for p in pieces])
     rows = np.concatenate([p[2] for p in pieces])
     order = np.lexsort((rows, group))
+    on_host = not placement.on_device
     X_local = backend.asarray(np.concatenate(X_parts)[order] if on_host else xp.concatenate(X_parts)[xp.asarray(order)])
     present, lengths = np.unique(group[order], return_counts=True)
     local = Groups(
@@ -203,7 +205,7 @@ def _build_partition(pieces, groups, k, options, backend_name):
     )
     stats = GroupNeighbors(backend, X_local, local, k, **options)
     stats.distance_sums(np.arange(local.n_groups))
-    return _Partition(stats, present, on_host)
+    return _Partition(stats, present, placement)
 
 
 def _distance_sums(partition):
@@ -216,14 +218,9 @@ def _generate_partition(partition, group_ids, n_new, seed, out_dtype):
     out = stats.backend.xp.empty((int(n_new.sum()), stats.X.shape[1]), dtype=stats.X.dtype)
     smote_intra(stats, np.searchsorted(partition.group_ids, group_ids), n_new, seed, out)
     out = cast_values(stats.backend.xp, out, out_dtype)[0]  # clipped, never wrapped
-    return to_host(out) if partition.on_host else out
+    return partition.placement.wrap(out)
 
 
 def _repeat_labels(labels, counts, like):
     """``labels[i]`` repeated ``counts[i]`` times, in the array kind of ``like`` (NumPy or CuPy)."""
-    repeated = np.repeat(labels, counts).astype(like.dtype)
-    if is_cupy_array(like):
-        import cupy
-
-        return cupy.asarray(repeated)
-    return repeated
+    return Placement.of(like).wrap(np.repeat(labels, counts).astype(like.dtype))

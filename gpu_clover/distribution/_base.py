@@ -5,9 +5,10 @@ from collections.abc import Mapping
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import validate_data
 
 from .._groups import build_groups, encode_labels
+from .._placement import Placement
 from .._state import publishes_fitted_state
 from ..backends import get_backend, is_cupy_array
 from ..neighbors import GroupNeighbors
@@ -33,6 +34,8 @@ class BaseDistributor(BaseEstimator):
         Each group's proportion of its class's synthetic rows.
     inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
         Each neighbouring pair's proportion (empty here).
+    n_features_in_ : int
+        Number of features seen in ``fit`` (not set when a sampler fits it on its groups).
 
     Examples
     --------
@@ -66,10 +69,14 @@ class BaseDistributor(BaseEstimator):
         -------
         self
         """
-        backend = get_backend("cupy" if is_cupy_array(X) else "numpy")
-        if not backend.is_native(X):
-            X = check_array(X, dtype=[np.float64, np.float32])
-        X = backend.asarray(X)
+        if is_cupy_array(X):
+            backend = get_backend("cupy")
+            if X.ndim != 2 or X.shape[0] == 0:
+                raise ValueError(f"Expected a non-empty 2D array, got shape {X.shape}.")
+            self.n_features_in_ = X.shape[1]
+        else:  # host data: scikit-learn's checks (2-D, finite, numeric, not empty), n_features_in_ set
+            backend = get_backend("numpy")
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
         y = backend.asarray(np.asarray(y) if not backend.is_native(y) else y)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X and y have different numbers of rows: {X.shape[0]} and {y.shape[0]}.")
@@ -87,7 +94,7 @@ class BaseDistributor(BaseEstimator):
         cluster_labels, cluster_codes = encode_labels(backend, labels)
         groups = build_groups(backend, cluster_codes, class_codes, cluster_labels, classes)
         first_seen = backend.to_host(backend.first_occurrence(class_codes, len(classes)))
-        self.labels_ = labels if is_cupy_array(X) else backend.to_host(labels)
+        self.labels_ = Placement.of(X).wrap(labels)
         return self._fit_groups(backend, X, groups, neighbors, first_seen, labels_given=labels_given)
 
     @publishes_fitted_state
@@ -97,7 +104,7 @@ class BaseDistributor(BaseEstimator):
         return self.intra_distribution_, self.inter_distribution_
 
     def _fit_groups(self, backend, X, groups, neighbors, first_seen, stats=None, labels_given=True):
-        """Fit from the group structure (the samplers call this directly, no second pass).
+        """Fit from the group structure (the samplers reach it through :func:`fit_on_groups`).
 
         ``stats``: the fit's :class:`GroupNeighbors`, so that the density's
         distance sums and SMOTE's neighbours come from one pass.
@@ -137,6 +144,35 @@ class BaseDistributor(BaseEstimator):
         bad = {labels[c]: float(totals[c]) for c in np.unique(item_class) if not np.isclose(totals[c], 1.0)}
         if bad:
             raise ValueError(f"The proportions of each class must sum to 1; got {bad}.")
+
+
+def fit_on_groups(distributor, backend, X, groups, neighbors, first_seen, stats):
+    """Fit ``distributor`` (a :class:`BaseDistributor`) on a sampler's group structure, no second pass.
+
+    The samplers' entry point, on one machine and on Dask.
+
+    Parameters
+    ----------
+    distributor : BaseDistributor
+    backend : Backend
+        The backend of ``X`` and ``groups.order`` (NumPy on Dask's client).
+    X : array of shape (n_samples, n_features)
+        The work array (on Dask: the dask array; the distributor reads it only through ``stats``).
+    groups : Groups
+        The (cluster, class) group table of the fit.
+    neighbors : array of shape (n_pairs, 2) or None
+        Pairs of neighbouring cluster labels (the clusterer's ``neighbors_``).
+    first_seen : ndarray of int64
+        The first row of each class (ties of the majority go to the class seen first).
+    stats : object with ``groups`` and ``distance_sums(group_ids)``
+        The fit's neighbour stage (:class:`GroupNeighbors`, or its Dask counterpart).
+
+    Returns
+    -------
+    distributor
+        Fitted: ``intra_distribution_`` and ``inter_distribution_`` set.
+    """
+    return distributor._fit_groups(backend, X, groups, neighbors, first_seen, stats)
 
 
 def checked_shares(distributor, groups):

@@ -68,6 +68,8 @@ purity_exponent_ : float or bool
         The cluster and class labels seen in ``fit``.
     n_samples_ : int
         Rows seen in ``fit``.
+    n_features_in_ : int
+        Number of features seen in ``fit`` (not set when a sampler fits it on its groups).
     neighbors_ : array of shape (n_pairs, 2) or None
         The neighbouring clusters passed to ``fit``.
 

@@ -8,17 +8,13 @@ device arrays; any other gets host arrays.
 import numpy as np
 from sklearn.base import clone
 
+from .._placement import is_cuml_estimator
 from ..backends._host import without_self
 
 
 def is_neighbors_estimator(value):
     """Whether ``value`` can serve as ``k_neighbors``: it has ``kneighbors`` and ``n_neighbors``."""
     return hasattr(value, "kneighbors") and hasattr(value, "n_neighbors")
-
-
-def runs_on_device(estimator):
-    """Whether the estimator takes device arrays (cuML's do)."""
-    return type(estimator).__module__.startswith("cuml")
 
 
 def estimator_knn(backend, X, rows, offsets, lengths, k, estimator):
@@ -29,7 +25,7 @@ def estimator_knn(backend, X, rows, offsets, lengths, k, estimator):
     """
     xp = backend.xp
     table = xp.zeros((int(np.sum(lengths)), max(k, 1)), dtype=xp.int32)
-    on_device = backend.name == "cupy" and runs_on_device(estimator)
+    on_device = backend.name == "cupy" and is_cuml_estimator(estimator)
     done = 0
     for offset, length in zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()):
         kk = min(k, length - 1)

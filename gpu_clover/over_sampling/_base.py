@@ -12,16 +12,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
 
 from .._groups import build_groups, encode_labels
+from .._placement import estimator_library, is_cuml_estimator
 from .._random import seed_from_random_state, stream_bases
 from .._state import publishes_fitted_state
 from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
 from ..distribution import BaseDistributor, DensityDistributor
-from ..distribution._base import checked_shares
+from ..distribution._base import checked_shares, fit_on_groups
 from ..neighbors import SEARCH_MODES, GroupNeighbors, is_neighbors_estimator
 from ._allocation import allocate_samples
 from ._generation import smote_inter
+from ._native import GenerationRequest, NativeOverSampler
 from ._sampling_strategy import resolve_sampling_strategy
 
 # Parameter constraints shared by the over-samplers.
@@ -134,7 +136,7 @@ class BaseClusterOverSampler(BaseOverSampler):
     def _neighbor_options(self, seed, with_knn=True):
         """``(k, options)`` of the neighbour stage: the oversampler's k (or its estimator's), and
         an exact search where this sampler or its over-sampler asks for one."""
-        native = hasattr(self.oversampler_, "_generate_intra")
+        native = isinstance(self.oversampler_, NativeOverSampler)
         spec = getattr(self.oversampler_, "k_neighbors", 0) if native and with_knn else 0
         estimator = spec if is_neighbors_estimator(spec) else None
         k = estimator.n_neighbors - 1 if estimator is not None else spec
@@ -157,14 +159,14 @@ class BaseClusterOverSampler(BaseOverSampler):
             self.clusterer_.fit(data.X if on_device else data.X_host(), **fit_params)
             labels = backend.asarray(fitted_labels(self.clusterer_, data.X.shape[0], backend))
             self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
-        self.labels_ = labels if data.on_device else backend.to_host(labels)
+        self.labels_ = data.placement.wrap(labels)
         return labels
 
     def _distribute(self, data, groups, labels, stats):
         backend = data.backend
         if isinstance(self.distributor_, BaseDistributor):
             first_seen = backend.to_host(backend.first_occurrence(data.y_codes, len(data.classes)))
-            self.distributor_._fit_groups(backend, data.X, groups, self.neighbors_, first_seen, stats)
+            fit_on_groups(self.distributor_, backend, data.X, groups, self.neighbors_, first_seen, stats)
         else:  # a foreign distributor: give it host arrays
             self.distributor_.fit(
                 data.X_host(), data.y_host(), labels=backend.to_host(labels), neighbors=self.neighbors_
@@ -223,7 +225,7 @@ class BaseClusterOverSampler(BaseOverSampler):
     def _generate(self, data, X, groups, items, seed, timer, stats):
         """The output array with the synthetic rows written after ``len(X)`` empty rows, and their codes.
 
-        Native over-samplers write straight into the output (no intermediate copy).
+        A :class:`NativeOverSampler` writes straight into the output (no intermediate copy).
         """
         backend, xp = data.backend, data.backend.xp
         intra_groups, intra_counts, inter_pairs, inter_counts = items
@@ -231,21 +233,27 @@ class BaseClusterOverSampler(BaseOverSampler):
         intra_groups, intra_counts = intra_groups[keep], intra_counts[keep]
         inter_pairs, inter_counts = inter_pairs[keep_pairs], inter_counts[keep_pairs]
         n, n_features = X.shape
+        native = isinstance(self.oversampler_, NativeOverSampler)
         with timer.stage("generate"):
-            if hasattr(self.oversampler_, "_generate_intra"):
+            if native:
                 n_intra = int(intra_counts.sum())
                 X_res = xp.empty((n + n_intra + int(inter_counts.sum()), n_features), dtype=X.dtype)
-                self.oversampler_._generate_intra(stats, intra_groups, intra_counts, seed, X_res[n : n + n_intra])
+                self.oversampler_._generate_intra(
+                    GenerationRequest(
+                        stats, intra_groups, intra_counts, seed, X_res[n : n + n_intra], self._majority_rule()
+                    )
+                )
             else:  # foreign samplers may return other counts than asked (ADASYN, SVMSMOTE, ...)
                 intra, intra_counts = self._generate_foreign(data, X, groups, intra_groups, intra_counts, seed)
                 n_intra = len(intra)
                 X_res = xp.empty((n + n_intra + int(inter_counts.sum()), n_features), dtype=X.dtype)
                 X_res[n : n + n_intra] = backend.asarray(intra)
-            generate_inter = getattr(self.oversampler_, "_generate_inter", None)
-            if generate_inter is None:
+            if native:
+                self.oversampler_._generate_inter(
+                    GenerationRequest(stats, inter_pairs, inter_counts, seed, X_res[n + n_intra :])
+                )
+            else:
                 smote_inter(backend, X, groups, inter_pairs, inter_counts, seed, X_res[n + n_intra :])
-            else:  # a native over-sampler with its own inter-cluster rule (GeometricSMOTE)
-                generate_inter(stats, inter_pairs, inter_counts, seed, X_res[n + n_intra :])
         item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
         item_counts = np.concatenate([intra_counts, inter_counts])
         generated = np.bincount(item_class, weights=item_counts, minlength=len(data.classes)).astype(np.int64)
@@ -254,6 +262,17 @@ class BaseClusterOverSampler(BaseOverSampler):
             (label, int(generated[labels.index(label)])) for label in self.sampling_strategy_
         )
         return X_res, backend.repeat_values(item_class, item_counts)
+
+    def _majority_rule(self):
+        """Whose rows are a group's majority rows (:attr:`GenerationRequest.majority`).
+
+        A sampler that is its own over-sampler (SMOTE, GeometricSMOTE used by
+        themselves) takes every other class, as imbalanced-learn; a clustering
+        over-sampler takes the cluster's majority class, as cluster-over-sampling
+        passes its over-sampler a cluster's minority and majority rows. Derived
+        from the sampler's structure, so a clone decides the same.
+        """
+        return "other_classes" if self.oversampler_ is self else "cluster_majority"
 
     def _generate_foreign(self, data, X, groups, group_ids, n_new, seed):
         """Run a foreign (imbalanced-learn) over-sampler on each group, as cluster-over-sampling does.
@@ -337,10 +356,9 @@ def fitted_labels(clusterer, n_samples, backend):
 
 def _runs_on(clusterer, backend):
     """Whether the clusterer takes arrays of ``backend`` (ours, or cuML on the GPU)."""
-    module = type(clusterer).__module__
-    if module.startswith("gpu_clover"):
+    if estimator_library(clusterer) == "gpu_clover":
         return getattr(clusterer, "backend", "auto") in ("auto", backend.name)
-    return backend.name == "cupy" and module.startswith("cuml")
+    return backend.name == "cupy" and is_cuml_estimator(clusterer)
 
 
 def _clone_for_group(oversampler, n_minority, n_rows, seed, key):

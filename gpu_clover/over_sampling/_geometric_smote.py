@@ -10,10 +10,11 @@ from ..distribution import BaseDistributor
 from ._base import K_NEIGHBORS, BaseClusterOverSampler
 from ._generation import plan_tiles
 from ._geometry import SELECTION_STRATEGIES, geometric_rows, nearest_in_union, uniform_draws
+from ._native import NativeOverSampler
 
 
 @fill_doc
-class GeometricSMOTE(BaseClusterOverSampler):
+class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
     """Geometric SMOTE (Douzas and Bacao, 2019) on the NumPy or CuPy backend.
 
     Each synthetic row is drawn in a hypersphere around a minority row (the
@@ -95,10 +96,13 @@ class GeometricSMOTE(BaseClusterOverSampler):
 
     def _make_estimators(self, data):
         self.oversampler_, self.clusterer_, self.distributor_, self.transformer_ = self, None, BaseDistributor(), None
-        self._alone = True  # majority rows: every other class (a clone inside a clustering sampler lacks this)
 
-    def _generate_intra(self, stats, group_ids, n_new, seed, out):
-        """Rows around the minority rows of each group (see the class docstring)."""
+    def _generate_intra(self, request):
+        """Rows around the minority rows of each group (see the class docstring).
+
+        The majority rows are those ``request.majority`` names.
+        """
+        stats, group_ids, n_new, seed, out = request.stats, request.items, request.n_new, request.seed, request.out
         backend, X, groups = stats.backend, stats.X, stats.groups
         rows = groups.order
         lengths, offsets = groups.lengths[group_ids], groups.offsets[group_ids]
@@ -106,7 +110,7 @@ class GeometricSMOTE(BaseClusterOverSampler):
         table, table_starts = stats.knn(group_ids)
         negative = None
         if self.selection_strategy != "minority":
-            if getattr(self, "_alone", False):
+            if request.majority == "other_classes":
                 pieces = _other_class_pieces(groups, group_ids)
             else:
                 pieces = [_majority_piece(backend, groups, group_ids, groups.cluster[group_ids])]
@@ -133,8 +137,13 @@ class GeometricSMOTE(BaseClusterOverSampler):
             pass
         return out
 
-    def _generate_inter(self, stats, pairs, n_new, seed, out):
-        """Rows between a minority row of each of two neighbouring groups, one the center, one the surface."""
+    def _generate_inter(self, request):
+        """Rows between a minority row of each of two neighbouring groups, one the center, one the surface.
+
+        Inter-cluster requests come from clustering over-samplers: the majority
+        rows are each cluster's rows of the majority class.
+        """
+        stats, pairs, n_new, seed, out = request.stats, request.items, request.n_new, request.seed, request.out
         backend, X, groups = stats.backend, stats.X, stats.groups
         rows = groups.order
         first, second = pairs[:, 0], pairs[:, 1]

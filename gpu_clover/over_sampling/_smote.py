@@ -4,10 +4,11 @@ from .._docstring import fill_doc
 from ..distribution import BaseDistributor
 from ._base import K_NEIGHBORS, BaseClusterOverSampler
 from ._generation import smote_intra
+from ._native import NativeOverSampler
 
 
 @fill_doc
-class SMOTE(BaseClusterOverSampler):
+class SMOTE(NativeOverSampler, BaseClusterOverSampler):
     """SMOTE (Chawla et al., 2002) on the NumPy or CuPy backend.
 
     Each synthetic row lies on the segment between a minority row and one of its
@@ -61,5 +62,5 @@ class SMOTE(BaseClusterOverSampler):
     def _make_estimators(self, data):
         self.oversampler_, self.clusterer_, self.distributor_, self.transformer_ = self, None, BaseDistributor(), None
 
-    def _generate_intra(self, stats, group_ids, n_new, seed, out):
-        return smote_intra(stats, group_ids, n_new, seed, out)
+    def _generate_intra(self, request):
+        return smote_intra(request.stats, request.items, request.n_new, request.seed, request.out)

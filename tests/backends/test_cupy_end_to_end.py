@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import gpu
 from sklearn.cluster import KMeans as SKKMeans
 from sklearn.datasets import make_classification
 
@@ -10,7 +11,7 @@ from gpu_clover.cluster import KMeans
 from gpu_clover.distribution import DensityDistributor
 from gpu_clover.over_sampling import SMOTE
 
-pytestmark = pytest.mark.gpu
+pytestmark = gpu
 
 
 @pytest.fixture(scope="module")

@@ -359,12 +359,12 @@ def test_geometric_smote_generation_matches_the_generic_code(backend, monkeypatc
     larger items go the generic way and are filled in."""
     from gpu_clover.over_sampling import _geometry
     from gpu_clover.over_sampling._geometric_smote import GeometricSMOTE
+    from gpu_clover.over_sampling._native import GenerationRequest
 
     rng = np.random.default_rng(21)
     X, groups = _grouped_rows(rng, dtype, one_row_group=True)
     sampler = GeometricSMOTE(selection_strategy=strategy, truncation_factor=0.5, deformation_factor=0.2)
-    if alone:
-        sampler._alone = True  # majority rows: every other class of the cluster, two pieces
+    majority = "other_classes" if alone else "cluster_majority"  # other classes: two pieces per group
     group_ids = np.flatnonzero(groups.klass == 1)
     n_new = rng.integers(0, 30, size=len(group_ids))
     pairs = np.stack([group_ids[:-1], group_ids[1:]], axis=1)
@@ -378,8 +378,11 @@ def test_geometric_smote_generation_matches_the_generic_code(backend, monkeypatc
         monkeypatch.setattr(_geometry, "DIRECT_REFERENCES", limit)
         on = get_backend("numpy") if name == "numpy" else backend
         stats = GroupNeighbors(on, X, groups, k_neighbors=5)
-        intra = sampler._generate_intra(stats, group_ids, n_new, 31, np.full((n_new.sum(), 5), np.nan, dtype=dtype))
-        inter = sampler._generate_inter(stats, pairs, n_pair, 32, np.full((n_pair.sum(), 5), np.nan, dtype=dtype))
+        out = np.full((n_new.sum(), 5), np.nan, dtype=dtype)
+        intra = sampler._generate_intra(GenerationRequest(stats, group_ids, n_new, 31, out, majority))
+        inter = sampler._generate_inter(
+            GenerationRequest(stats, pairs, n_pair, 32, np.full((n_pair.sum(), 5), np.nan, dtype=dtype))
+        )
         results[name] = np.concatenate([intra, inter])
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(results["kernels"], results["numpy"], rtol=tol, atol=tol)

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import BACKENDS, gpu
 from scipy.spatial.distance import cdist
 
 from gpu_clover._random import bits_to_index, bits_to_uniform, draw_bits, draw_bits_range, stream_bases
 from gpu_clover.backends import cuda_available, get_backend
-
-BACKENDS = ["numpy", pytest.param("cupy", marks=pytest.mark.gpu)]
 
 
 def _groups(rng, sizes, n_features=3):
@@ -159,7 +158,7 @@ def test_kmeans_plusplus_picks_distinct_rows_and_spreads_out(name):
     assert sorted(chosen // 500) == [0, 1, 2, 3]
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fused_kmeans_plusplus_equals_the_generic_steps_on_exact_data(dtype):
     """Integer-valued rows make every distance and sum exact: the fused seeding kernel must
@@ -199,7 +198,7 @@ def test_interpolate_and_segment_sum(name):
     assert list(first[:6]) == [int(np.flatnonzero(ids == s)[0]) for s in range(6)] and first[6] == 50
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     """The one-kernel SMOTE generation against the generic plan, both on the GPU (the
@@ -231,7 +230,7 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeypatch):
     from gpu_clover.over_sampling._geometry import geometric_rows, uniform_draws
@@ -261,7 +260,7 @@ def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeyp
         np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plain), rtol=tol, atol=tol)
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("strategy", ["combined", "majority", "minority"])
 def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strategy, monkeypatch):
@@ -271,6 +270,7 @@ def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strate
     from gpu_clover.neighbors import GroupNeighbors
     from gpu_clover.over_sampling import _geometry
     from gpu_clover.over_sampling._geometric_smote import GeometricSMOTE
+    from gpu_clover.over_sampling._native import GenerationRequest
 
     backend = get_backend("cupy")
     rng = np.random.default_rng(6)
@@ -285,23 +285,22 @@ def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strate
     pairs = np.stack([group_ids[:-1], group_ids[1:]], axis=1)
     n_pair = rng.integers(1, 200, size=len(pairs))
 
-    def generate(sampler):
-        intra = sampler._generate_intra(
-            stats, group_ids, n_new, 41, backend.xp.empty((int(n_new.sum()), 9), dtype=dtype)
-        )
-        inter = sampler._generate_inter(stats, pairs, n_pair, 42, backend.xp.empty((int(n_pair.sum()), 9), dtype=dtype))
+    def generate(sampler, majority):
+        out = backend.xp.empty((int(n_new.sum()), 9), dtype=dtype)
+        intra = sampler._generate_intra(GenerationRequest(stats, group_ids, n_new, 41, out, majority))
+        out = backend.xp.empty((int(n_pair.sum()), 9), dtype=dtype)
+        inter = sampler._generate_inter(GenerationRequest(stats, pairs, n_pair, 42, out))
         return np.concatenate([backend.to_host(intra), backend.to_host(inter)])
 
     assert (np.bincount(clusters[classes == 0]) > _geometry.DIRECT_REFERENCES).any()
-    for alone in (False, True):
+    for majority in ("cluster_majority", "other_classes"):
         sampler = GeometricSMOTE(selection_strategy=strategy, truncation_factor=0.5, deformation_factor=0.2)
-        sampler._alone = alone
-        fused = generate(sampler)
+        fused = generate(sampler, majority)
         with monkeypatch.context() as patch:
             for method in ("fused_geometric_intra_ends", "fused_geometric_inter_ends", "fused_nearest_rows"):
                 patch.setattr(type(backend), method, lambda *args: None)
             patch.setattr(type(backend), "fused_geometric_rows", lambda *args: False)
-            plain = generate(sampler)
+            plain = generate(sampler, majority)
         if dtype == np.float64:
             np.testing.assert_allclose(fused, plain, rtol=1e-9, atol=1e-9)
         else:  # float32: a near-tie may pick another nearest row (direct vs GEMM distances)
@@ -326,7 +325,7 @@ def test_random_streams_are_uniform_independent_and_reproducible():
     assert np.allclose(np.bincount(idx) / 70000, 1 / 7, atol=0.01)
 
 
-@pytest.mark.gpu
+@gpu
 def test_random_streams_are_bit_identical_on_the_gpu():
     """The fused CuPy kernels of the SplitMix64 steps give NumPy's draws, bit for bit."""
     import cupy as cp

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import gpu
 
 from gpu_clover.backends import get_backend
 from gpu_clover.backends._host import host_copy
-
-gpu = pytest.mark.gpu
 
 
 @pytest.mark.parametrize("n_bytes", [0, 8, 4096 * 3 + 5, (4 << 20) + 12345, 9 << 20])
@@ -42,7 +41,7 @@ def test_backend_host_copy_casts_when_it_must(name):
     np.testing.assert_array_equal(dst, np.arange(10).reshape(5, 2))
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 @pytest.mark.parametrize("n_rows", [0, 1, 777, 50_001])
 def test_staged_transfers_round_trip_across_chunks(monkeypatch, dtype, n_rows):
@@ -63,7 +62,7 @@ def test_staged_transfers_round_trip_across_chunks(monkeypatch, dtype, n_rows):
     assert (out[:3] == 9).all()
 
 
-@pytest.mark.gpu
+@gpu
 def test_cupy_backend_moves_large_arrays_through_staging():
     import cupy as cp
 

@@ -8,7 +8,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_imbalanced
+from conftest import gpu, make_imbalanced
+from sklearn.utils.validation import check_is_fitted
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
@@ -74,6 +75,21 @@ def test_counts_exact_and_equal_to_single_machine(client, data):
     centers, new = sampler.clusterer_.cluster_centers_, slice(len(X), None)
     assert group_counts(centers, X_res[new], y_res[new]) == group_counts(centers, X_one[new], y_one[new])
     np.testing.assert_allclose(X_res, X_one, rtol=0, atol=1e-12)
+
+
+def test_the_dask_fitted_kmeans_is_a_fitted_kmeans(client, data):
+    """The Dask layer publishes its k-means through the cluster package's interface: the clusterer
+    is fitted as ``KMeans.fit`` fits it (the single machine's centers, iterations and feature
+    count) and predicts the labels the sampler used."""
+    X, y = data
+    sampler, _, _ = resample(X, y, chunks=1000)
+    single = gpu_clover.KMeansSMOTE(random_state=7, kmeans_estimator=N_CLUSTERS, backend="numpy")
+    single.fit_resample(X, y)
+    kmeans = sampler.clusterer_
+    check_is_fitted(kmeans)
+    assert kmeans.n_features_in_ == X.shape[1] and kmeans.n_iter_ == single.clusterer_.n_iter_
+    np.testing.assert_allclose(kmeans.cluster_centers_, single.clusterer_.cluster_centers_, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(kmeans.predict(X), sampler.labels_.compute())
 
 
 def test_synthetic_rows_on_segments_of_their_group(client):
@@ -190,7 +206,7 @@ def test_worker_killed_mid_run_gives_the_complete_result(client, data):
     client.wait_for_workers(2, timeout=60)
 
 
-@pytest.mark.gpu
+@gpu
 @pytest.mark.parametrize("cupy_chunks", [False, True], ids=["numpy-chunks", "cupy-chunks"])
 def test_gpu_workers_agree_with_the_numpy_backend(client, data, cupy_chunks):
     """backend='cupy' on the workers (after the run above, one of them restarted): exact

@@ -1,4 +1,4 @@
-"""DensityDistributor's ``purity_exponent`` (issue 7): majority-heavy clusters get less.
+"""DensityDistributor's ``purity_exponent``: majority-heavy clusters get less.
 
 A group's purity is its rows over its cluster's rows. At ``p`` every weight of the
 distributor (the density rule's, and the size rule's under ``size_ratio``) is

@@ -1,4 +1,4 @@
-"""DensityDistributor's ``size_ratio`` (issue 7): a share of every class distributed as SMOTE.
+"""DensityDistributor's ``size_ratio``: a share of every class distributed as SMOTE.
 
 At its default (0.0) the distributor is the reference's, to 1e-9; at ``r`` every
 group's share is ``(1 - r) * density share + r * size share`` (density share: the

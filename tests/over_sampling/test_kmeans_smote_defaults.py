@@ -1,4 +1,4 @@
-"""KMeansSMOTE's defaults of issue 7 (``size_ratio=0.5``, ``distances_exponent=1.0``), the opt-in ``purity_exponent``, the reference recipe."""
+"""KMeansSMOTE's defaults (``size_ratio=0.5``, ``distances_exponent=1.0``), the opt-in ``purity_exponent``, the reference recipe."""
 
 import numpy as np
 import pytest
