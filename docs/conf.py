@@ -26,7 +26,7 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "README_draft.md", "examples/*.py", "examples/README.txt"]
+exclude_patterns = ["_build", "examples/*.py", "examples/README.txt"]
 
 autosummary_generate = True
 autodoc_default_options = {"members": False, "inherited-members": False}

@@ -55,7 +55,7 @@ def test_defaults_not_worse_than_smote_on_within_class_imbalance(quality):
 
 
 def test_geometric_smote_in_kmeans_clusters_beats_smote_on_within_class_imbalance(quality):
-    """The README's recipe for within-class imbalance (KMeansSMOTE's clusters and allocation,
+    """The user guide's recipe for within-class imbalance (docs/user_guide/choosing.rst) (KMeansSMOTE's clusters and allocation,
     Geometric SMOTE's rows) scores a higher mean G-mean than SMOTE on the separated family
     (the benchmark's gap at seed 0 is about 0.025)."""
     scores, means = separated_family_g_means(quality, ["smote", "kmeans_gsmote"])

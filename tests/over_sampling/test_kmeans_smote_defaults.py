@@ -64,7 +64,7 @@ def test_one_cluster_equals_smote_counts(size_ratio, purity_exponent, make_data)
 
 
 def test_size_ratio_zero_reproduces_the_reference(make_data):
-    """The README's recipe: the reference's clusterer, ``size_ratio=0.0`` and ``distances_exponent="auto"`` give its proportions."""
+    """The recipe of docs/user_guide/differences.rst: the reference's clusterer, ``size_ratio=0.0`` and ``distances_exponent="auto"`` give its proportions."""
     X, y = make_data([300, 60], n_features=3, n_blobs=4, seed=5)
     reference = ReferenceKMeansSMOTE(random_state=0).fit(X, y)
     reference.fit_resample(X, y)
