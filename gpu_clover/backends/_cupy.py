@@ -8,25 +8,10 @@ import functools
 import cupy as cp
 import numpy as np
 
+from .. import _cuda
+from .._cuda import CHECKED_INTEGERS, KEY_TYPES, SEED_MAX_TRIALS, SEED_THREADS, TAKE_TYPES, TOPK_MAX
 from . import _transfer
 from ._base import Backend
-from ._kernels import (
-    CHECKED_INTEGERS,
-    KEY_TYPES,
-    SEED_MAX_TRIALS,
-    SEED_THREADS,
-    SUM_CHUNK_ROWS,
-    TAKE_TYPES,
-    TOPK_MAX,
-    all_finite_kernel,
-    any_and_all_kernel,
-    generate_kernel,
-    integer_kernel,
-    kmeans_kernel,
-    neighbors_kernel,
-    placement_kernel,
-    splitmix_kernel,
-)
 
 # Largest share of the free device memory one temporary tile may take.
 _TILE_SHARE = 0.125
@@ -46,6 +31,8 @@ _UPDATE_MAX_CENTERS = 1024
 _UPDATE_CHUNK_ROWS = 256
 _PARTIAL_ELEMENTS = 1 << 22
 _MAX_GRID_Y = 65535
+# Rows per chunk of the float64 column sums (a block's rows of padded_partial_sums).
+SUM_CHUNK_ROWS = 2048
 # Whole-array float sums: at most this many float64 block sums reach the host.
 _MAX_PARTIAL_BLOCKS = 4096
 
@@ -66,83 +53,16 @@ def _no_rows():
     return cp.empty(1, dtype=cp.int64)
 
 
-def _grid_stride_blocks(n, threads=256, max_blocks=1 << 20):
-    """Blocks of ``threads`` for a grid-stride loop over ``n`` elements."""
-    return max(1, min(-(-n // threads), max_blocks))
-
-
-@functools.cache
-def splitmix_steps():
-    """The GPU steps of ``gpu_clover._random`` (``_random._fused``): ``{"bases", "bits",
-    "bits_range", "uniform", "index"}``, each called as the NumPy step it replaces."""
-
-    def flat(a, dtype):
-        return cp.ascontiguousarray(cp.asarray(a), dtype=dtype).reshape(-1)
-
-    def launch(kernel, n, *args):
-        if n:
-            splitmix_kernel(kernel)((_grid_stride_blocks(n),), (256,), args)
-
-    def bases(keys, seed):
-        keys = cp.asarray(keys)
-        out = cp.empty(keys.shape, dtype=cp.uint64)
-        launch("stream_bases", keys.size, flat(keys, cp.int64), np.int64(keys.size), np.uint64(seed), out)
-        return out
-
-    def bits_range(base, first, out):
-        launch("draw_bits_range", out.size, flat(base, cp.uint64), np.uint64(first), np.int64(out.size), out)
-        return out
-
-    def uniform(bits, dtype=np.float64):
-        dtype = np.dtype(dtype)
-        kernel = {np.dtype(np.float64): "bits_to_uniform", np.dtype(np.float32): "bits_to_uniform32"}.get(dtype)
-        out = cp.empty(bits.shape, dtype=dtype if kernel else cp.float64)
-        launch(kernel or "bits_to_uniform", bits.size, flat(bits, cp.uint64), np.int64(bits.size), out)
-        return out if kernel else out.astype(dtype)
-
-    def index(bits, upper):
-        upper = cp.asarray(upper)
-        if upper.size != 1 and upper.shape != bits.shape:  # broadcast bounds: CuPy's operators
-            upper = cp.broadcast_to(upper, bits.shape)
-        out = cp.empty(bits.shape, dtype=cp.int64)
-        step = np.int32(0 if upper.size == 1 and bits.size != 1 else 1)
-        launch("bits_to_index", bits.size, flat(bits, cp.uint64), np.int64(bits.size), flat(upper, cp.int64), step, out)
-        return out
-
-    def bits(bases, counters):
-        # Broadcast by element strides: the plan's block of draws is (rows, draws) from a
-        # column of streams and a grid of counters, with no copy of either.
-        bases = cp.ascontiguousarray(cp.asarray(bases), dtype=cp.uint64)
-        counters = cp.ascontiguousarray(cp.asarray(counters), dtype=cp.int64)
-        shape = np.broadcast_shapes(bases.shape, counters.shape)
-        if len(shape) > 2:
-            raise ValueError(f"draws broadcast to at most two dimensions; got {shape}")
-        grid = (1,) * (2 - len(shape)) + tuple(shape)
-        out = cp.empty(shape, dtype=cp.uint64)
-        strides = [stride for a in (bases, counters) for stride in _broadcast_strides(a.shape, grid)]
-        launch("draw_bits_strided", out.size, bases, counters, *map(np.int64, grid), *map(np.int64, strides), out)
-        return out
-
-    return {"bases": bases, "bits": bits, "bits_range": bits_range, "uniform": uniform, "index": index}
-
-
-def _broadcast_strides(shape, grid):
-    """Element strides of a C-contiguous array of ``shape`` broadcast to the 2-D ``grid``."""
-    shape = (1,) * (2 - len(shape)) + tuple(shape)
-    contiguous = (shape[1], 1)
-    return [0 if shape[k] == 1 and grid[k] != 1 else contiguous[k] for k in range(2)]
+def _checks(dtype_name, expression):
+    """A kernel of the ``checks`` module of ``dtype_name``'s C type (an integer or float dtype)."""
+    ctype = CHECKED_INTEGERS.get(dtype_name) or _cuda.FLOAT_CTYPES[dtype_name]
+    return _cuda.kernel("checks", ctype, expression)
 
 
 def _integer_codes(codes):
     """``codes`` flat, contiguous and of a type the integer kernels take."""
     flat = cp.ascontiguousarray(codes).reshape(-1)
     return flat if flat.dtype.name in CHECKED_INTEGERS else flat.astype(cp.int64)
-
-
-def _atomic_blocks(n):
-    """Blocks for the kernels that end in integer atomics: enough to fill the device, few
-    enough that each block's partial result (or shared-memory table) serves many rows."""
-    return _grid_stride_blocks(n, max_blocks=1024)
 
 
 def _retry_on_oom(method):
@@ -243,8 +163,8 @@ class CuPyBackend(Backend):
             flat = cp.ascontiguousarray(a).reshape(-1)
             chunk = max(_REDUCE_WIDTH, -(-flat.size // _MAX_PARTIAL_BLOCKS))
             partial = cp.empty(-(-flat.size // chunk), dtype=cp.float64)
-            neighbors_kernel("partial_sums", _CTYPES[a.dtype])(
-                (partial.size,), (256,), (flat, np.int64(flat.size), np.int64(chunk), partial)
+            _cuda.kernel("neighbors", _CTYPES[a.dtype], "partial_sums")(
+                _cuda.block_per_item(partial.size), a=flat, n=flat.size, chunk=chunk, partial=partial
             )
             return float(self.to_host(partial).sum())
         # CuPy's own kernels give a whole-array reduction to one block; rows of
@@ -262,14 +182,14 @@ class CuPyBackend(Backend):
     def _check_scalar(self, flat, op):
         # Integer ranges and boolean any / all: one kernel with integer atomics per block
         # (order-free), compiled once per dtype instead of CuPy's reductions per shape.
-        blocks = _atomic_blocks(flat.size)
+        launch = _cuda.atomic_reduction(flat.size)
         if op in ("min", "max"):
             out = cp.asarray(np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min]))
-            integer_kernel("integer_range", flat.dtype.name)((blocks,), (256,), (flat, np.int64(flat.size), out))
+            _checks(flat.dtype.name, "integer_range")(launch, a=flat, n=flat.size, out=out)
             low, high = self.to_host(out)
             return int(low if op == "min" else high)
         out = cp.asarray(np.array([0, 1], dtype=np.int32))
-        any_and_all_kernel()((blocks,), (256,), (flat, np.int64(flat.size), out))
+        _cuda.kernel("checks", None, "any_and_all")(launch, a=flat, n=flat.size, out=out)
         found_any, found_all = self.to_host(out)
         return bool(found_any if op == "any" else found_all)
 
@@ -278,7 +198,7 @@ class CuPyBackend(Backend):
             return super().all_finite(X)
         flat = cp.ascontiguousarray(X).reshape(-1)
         out = cp.asarray(np.ones(1, dtype=np.int32))
-        all_finite_kernel(X.dtype.name)((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), out))
+        _checks(X.dtype.name, "all_finite")(_cuda.atomic_reduction(flat.size), a=flat, n=flat.size, out=out)
         return bool(self.to_host(out)[0])
 
     def bincount(self, codes, n_bins):
@@ -289,11 +209,8 @@ class CuPyBackend(Backend):
         counts = cp.zeros(n_bins, dtype=cp.int64)
         if codes.size:
             flat = _integer_codes(codes)
-            kernel = integer_kernel("count_codes", flat.dtype.name)
-            kernel(
-                (_atomic_blocks(flat.size),),
-                (256,),
-                (flat, np.int64(flat.size), np.int32(n_bins), counts.view(cp.uint64)),
+            _checks(flat.dtype.name, "count_codes")(
+                _cuda.atomic_reduction(flat.size), codes=flat, n=flat.size, n_bins=n_bins, counts=counts.view(cp.uint64)
             )
         return counts
 
@@ -303,11 +220,12 @@ class CuPyBackend(Backend):
         n = flat.size
         first = cp.zeros(n_codes, dtype=cp.int64)
         if n:
-            kernel = integer_kernel("last_from_end", flat.dtype.name)
-            kernel((_atomic_blocks(n),), (256,), (flat, np.int64(n), np.int32(n_codes), first))
+            _checks(flat.dtype.name, "last_from_end")(
+                _cuda.atomic_reduction(n), codes=flat, n=n, n_bins=n_codes, out=first
+            )
         if n_codes:
-            integer_kernel("first_from_end", flat.dtype.name if n else "int64")(
-                (-(-n_codes // 256),), (256,), (first, np.int32(n_codes), np.int64(n))
+            _checks(flat.dtype.name if n else "int64", "first_from_end")(
+                _cuda.thread_per_item(n_codes), out=first, n_bins=n_codes, n=n
             )
         return first
 
@@ -335,10 +253,14 @@ class CuPyBackend(Backend):
             return super().take(a, indices)
         out = cp.empty((indices.shape[0],) + a.shape[1:], dtype=a.dtype)
         row_length = out.size // indices.shape[0]
-        integer_kernel("take_rows", indices.dtype.name, a.dtype.name)(
-            (_grid_stride_blocks(out.size),),
-            (256,),
-            (a, cp.ascontiguousarray(indices), np.int64(indices.shape[0]), np.int64(row_length), out),
+        index_type = CHECKED_INTEGERS[indices.dtype.name]
+        _checks(indices.dtype.name, f"take_rows<{TAKE_TYPES[a.dtype.name]}, {index_type}>")(
+            _cuda.grid_stride(out.size),
+            a=a,
+            index=cp.ascontiguousarray(indices),
+            n_index=indices.shape[0],
+            row_length=row_length,
+            out=out,
         )
         return out
 
@@ -349,10 +271,14 @@ class CuPyBackend(Backend):
             return super().combined_codes(major, minor, n_minor, dtype)
         out = cp.empty(major.shape, dtype=dtype)
         if out.size:
-            integer_kernel("combined_codes", major.dtype.name, dtype.name)(
-                (_grid_stride_blocks(out.size),),
-                (256,),
-                (cp.ascontiguousarray(major), cp.ascontiguousarray(minor), np.int64(out.size), np.int64(n_minor), out),
+            code_type = CHECKED_INTEGERS[major.dtype.name]
+            _checks(major.dtype.name, f"combined_codes<{code_type}, {KEY_TYPES[dtype.name]}>")(
+                _cuda.grid_stride(out.size),
+                major=cp.ascontiguousarray(major),
+                minor=cp.ascontiguousarray(minor),
+                n=out.size,
+                n_minor=n_minor,
+                out=out,
             )
         return out
 
@@ -361,10 +287,13 @@ class CuPyBackend(Backend):
         total = int(ends[-1]) if len(ends) else 0
         out = cp.empty(total, dtype=cp.int64)
         if total:
-            placement_kernel("repeat_values")(
-                (_grid_stride_blocks(total),),
-                (256,),
-                (cp.asarray(ends), np.int64(len(ends)), _int64_on_device(values), np.int64(total), out),
+            _cuda.kernel("placement", None, "repeat_values")(
+                _cuda.grid_stride(total),
+                ends=cp.asarray(ends),
+                n_items=len(ends),
+                values=_int64_on_device(values),
+                n_out=total,
+                out=out,
             )
         return out
 
@@ -376,18 +305,15 @@ class CuPyBackend(Backend):
         chunk_rows = max(SUM_CHUNK_ROWS, -(-size // _MAX_GRID_Y))
         n_chunks = -(-size // chunk_rows)
         partial = cp.empty((n_groups, n_chunks, d), dtype=cp.float64)
-        neighbors_kernel("padded_partial_sums", _CTYPES[block.dtype])(
-            (n_groups, n_chunks, -(-d // 32)),
-            (256,),
-            (
-                block,
-                np.int64(size),
-                np.int32(d),
-                np.int64(chunk_rows),
-                block if means is None else means,
-                np.int32(means is not None),
-                partial,
-            ),
+        _cuda.kernel("neighbors", _CTYPES[block.dtype], "padded_partial_sums")(
+            _cuda.blocks((n_groups, n_chunks, -(-d // 32))),
+            block=block,
+            size=size,
+            d=d,
+            chunk_rows=chunk_rows,
+            means=block if means is None else means,
+            squared=means is not None,
+            partial=partial,
         )
         return partial
 
@@ -396,10 +322,14 @@ class CuPyBackend(Backend):
         n_groups, _, d = block.shape
         partial = self._column_partials(block)
         means = cp.empty((n_groups, d), dtype=block.dtype)
-        neighbors_kernel("group_means", _CTYPES[block.dtype])(
-            (-(-n_groups * d // 256),),
-            (256,),
-            (partial, lengths, np.int64(n_groups), np.int32(d), np.int32(partial.shape[1]), means),
+        _cuda.kernel("neighbors", _CTYPES[block.dtype], "group_means")(
+            _cuda.thread_per_item(n_groups * d),
+            partial=partial,
+            lengths=lengths,
+            n_groups=n_groups,
+            d=d,
+            n_chunks=partial.shape[1],
+            means=means,
         )
         return means
 
@@ -423,20 +353,30 @@ class CuPyBackend(Backend):
         n_chunks = -(-n // SUM_CHUNK_ROWS)
         partial_low = cp.empty((n_chunks, d), dtype=X.dtype)
         partial_high = cp.empty((n_chunks, d), dtype=X.dtype)
-        kmeans_kernel("column_ranges", ctype)(
-            (n_chunks, -(-d // 32)),
-            (256,),
-            (X, np.int64(n), np.int32(d), np.int64(SUM_CHUNK_ROWS), partial_low, partial_high),
+        _cuda.kernel("kmeans", ctype, "column_ranges")(
+            _cuda.blocks((n_chunks, -(-d // 32))),
+            X=X,
+            n=n,
+            d=d,
+            chunk_rows=SUM_CHUNK_ROWS,
+            partial_low=partial_low,
+            partial_high=partial_high,
         )
         low, span = cp.empty(d, dtype=X.dtype), cp.empty(d, dtype=X.dtype)
-        kmeans_kernel("range_totals", ctype)(
-            (-(-d // 256),), (256,), (partial_low, partial_high, np.int64(n_chunks), np.int32(d), low, span)
+        _cuda.kernel("kmeans", ctype, "range_totals")(
+            _cuda.thread_per_item(d),
+            partial_low=partial_low,
+            partial_high=partial_high,
+            n_chunks=n_chunks,
+            d=d,
+            low=low,
+            span=span,
         )
         if not self.all_finite(span):  # a range that overflows X's dtype: the generic halving
             return super().minmax_scaled(X)
         out = cp.empty((n, d), dtype=cp.float32)
-        kmeans_kernel("scale_to_unit", ctype)(
-            (_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out)
+        _cuda.kernel("kmeans", ctype, "scale_to_unit")(
+            _cuda.grid_stride(n * d), X=X, size=n * d, d=d, low=low, span=span, out=out
         )
         return out
 
@@ -450,8 +390,8 @@ class CuPyBackend(Backend):
         lengths = cp.asarray(np.array([n], dtype=np.int64))
         means = self._column_means(block, lengths)
         sq = cp.empty((1, n), dtype=X.dtype)  # the kernel's squared norms, unused here
-        neighbors_kernel("center_padded", _CTYPES[X.dtype])(
-            (-(-n * 32 // 256),), (256,), (block, means, lengths, np.int64(n), np.int64(n), np.int32(d), sq)
+        _cuda.kernel("neighbors", _CTYPES[X.dtype], "center_padded")(
+            _cuda.warp_per_item(n), block=block, means=means, lengths=lengths, n_padded=n, size=n, d=d, sq=sq
         )
         return block[0], self.to_host(means[0]).astype(np.float64)
 
@@ -465,10 +405,10 @@ class CuPyBackend(Backend):
         (n, d), k = X.shape, centers.shape[0]
         ctype = _CTYPES[X.dtype]
         c_sq = cp.empty(k, dtype=X.dtype)
-        kmeans_kernel("row_sq_norms", ctype)((-(-k // 128),), (128,), (centers, np.int32(k), np.int32(d), c_sq))
+        _cuda.kernel("kmeans", ctype, "row_sq_norms")(_cuda.thread_per_item(k, 128), C=centers, k=k, d=d, out=c_sq)
         labels = cp.empty(n, dtype=cp.int32)
         min_sq = cp.empty(n if with_distances else 1, dtype=X.dtype)
-        nearest = kmeans_kernel("nearest_from_dots", ctype)
+        nearest = _cuda.kernel("kmeans", ctype, "nearest_from_dots")
         step = max(1, self.tile_elements(X.itemsize) // max(1, k))
         for start in range(0, n, step):
             block = X[start : start + step]
@@ -476,19 +416,16 @@ class CuPyBackend(Backend):
             dots = cp.matmul(block, centers.T)
             out_sq = min_sq[start:] if with_distances else min_sq
             nearest(
-                (-(-rows * 32 // 256),),
-                (256,),
-                (
-                    dots,
-                    c_sq,
-                    block,
-                    np.int64(rows),
-                    np.int32(k),
-                    np.int32(d),
-                    labels[start:],
-                    out_sq,
-                    np.int32(with_distances),
-                ),
+                _cuda.warp_per_item(rows),
+                dots=dots,
+                c_sq=c_sq,
+                X=block,
+                n=rows,
+                k=k,
+                d=d,
+                labels=labels[start:],
+                min_sq=out_sq,
+                with_distances=with_distances,
             )
         return (labels, min_sq) if with_distances else labels
 
@@ -503,41 +440,36 @@ class CuPyBackend(Backend):
         uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
         n_clusters = uniforms.shape[0] + 1
         n_blocks = -(-n // SEED_THREADS)
-        sweep, pick = kmeans_kernel("seed_sweep", _CTYPES[X.dtype]), kmeans_kernel("seed_pick", _CTYPES[X.dtype])
+        ctype = _CTYPES[X.dtype]
+        sweep, pick = _cuda.kernel("kmeans", ctype, "seed_sweep"), _cuda.kernel("kmeans", ctype, "seed_pick")
+        sweep_shape, pick_shape = _cuda.blocks((n_blocks,), SEED_THREADS), _cuda.blocks((1,), SEED_THREADS)
         trial_d = cp.empty((n_trials, n), dtype=cp.float64)  # each row's distance after each candidate
         partial = cp.empty((n_blocks, SEED_MAX_TRIALS), dtype=cp.float64)  # their sums per row block
         first = cp.ascontiguousarray(first, dtype=cp.int64)  # the first sweep's only candidate
         candidates = cp.empty(n_trials, dtype=cp.int64)
         kept = cp.zeros(1, dtype=cp.int32)
         chosen = cp.empty(n_clusters, dtype=cp.int64)
-        n64, d32, blocks32 = np.int64(n), np.int32(d), np.int32(n_blocks)
-        sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(1), first, kept, np.int32(1), trial_d, partial))
+        rows = {"X": X, "n": n, "d": d, "kept": kept, "trial_d": trial_d, "partial": partial}
+        sweep(sweep_shape, **rows, n_trials=1, candidates=first, first_sweep=1)
         for center in range(n_clusters):
             draws = n_trials if center + 1 < n_clusters else 0
             pick(
-                (1,),
-                (SEED_THREADS,),
-                (
-                    trial_d,
-                    partial,
-                    n64,
-                    blocks32,
-                    np.int32(1 if center == 0 else n_trials),
-                    np.int32(draws),
-                    uniforms[center] if draws else uniforms,
-                    first if center == 0 else candidates,
-                    candidates,
-                    kept,
-                    chosen,
-                    np.int32(center),
-                ),
+                pick_shape,
+                trial_d=trial_d,
+                partial=partial,
+                n=n,
+                n_blocks=n_blocks,
+                n_swept=1 if center == 0 else n_trials,
+                n_trials=draws,
+                uniforms=uniforms[center] if draws else uniforms,
+                swept=first if center == 0 else candidates,
+                candidates=candidates,
+                kept=kept,
+                chosen=chosen,
+                center=center,
             )
             if draws:
-                sweep(
-                    (n_blocks,),
-                    (SEED_THREADS,),
-                    (X, n64, d32, np.int32(n_trials), candidates, kept, np.int32(0), trial_d, partial),
-                )
+                sweep(sweep_shape, **rows, n_trials=n_trials, candidates=candidates, first_sweep=0)
         return chosen
 
     def lloyd_step(self, X, centers):
@@ -550,8 +482,16 @@ class CuPyBackend(Backend):
         ctype = _CTYPES[X.dtype]
         new = cp.empty_like(centers)
         report = cp.empty(2 * k, dtype=cp.float64)  # per center: squared shift, then rows
-        kmeans_kernel("finalize_centers", ctype)(
-            (k,), (128,), (partial, partial_counts, np.int32(n_chunks), np.int32(k), np.int32(d), centers, new, report)
+        _cuda.kernel("kmeans", ctype, "finalize_centers")(
+            _cuda.block_per_item(k, 128),
+            partial=partial,
+            partial_counts=partial_counts,
+            n_chunks=n_chunks,
+            k=k,
+            d=d,
+            old=centers,
+            out=new,
+            report=report,
         )
         report = self.to_host(report)
         return new, report[k:].astype(np.int64), float(report[:k].sum())
@@ -564,10 +504,16 @@ class CuPyBackend(Backend):
         chunk_rows = -(-n // n_chunks)
         partial = cp.empty((n_chunks, k, d), dtype=cp.float64)
         partial_counts = cp.empty((n_chunks, k), dtype=cp.int64)
-        kmeans_kernel("center_partial_sums", _CTYPES[X.dtype])(
-            (k, n_chunks, -(-d // 32)),
-            (256,),
-            (X, labels, np.int64(n), np.int32(d), np.int32(k), np.int64(chunk_rows), partial, partial_counts),
+        _cuda.kernel("kmeans", _CTYPES[X.dtype], "center_partial_sums")(
+            _cuda.blocks((k, n_chunks, -(-d // 32))),
+            X=X,
+            labels=labels,
+            n=n,
+            d=d,
+            k=k,
+            chunk_rows=chunk_rows,
+            partial=partial,
+            partial_counts=partial_counts,
         )
         return partial, partial_counts
 
@@ -581,23 +527,33 @@ class CuPyBackend(Backend):
         ctype = _CTYPES[X.dtype]
         grid_sq = cp.ascontiguousarray(grid_sq, dtype=cp.float64)
         influence = cp.empty((k, k), dtype=X.dtype)
-        kmeans_kernel("som_influence", ctype)(
-            (_grid_stride_blocks(k * k),),
-            (256,),
-            (grid_sq, np.int64(k * k), np.float64(1.0 / (2 * width * width)), influence),
+        _cuda.kernel("kmeans", ctype, "som_influence")(
+            _cuda.grid_stride(k * k), grid_sq=grid_sq, n=k * k, scale=1.0 / (2 * width * width), out=influence
         )
         partial, partial_counts = self._center_partials(X, self.nearest_center(X, weights), k)
         sums = cp.empty((k, d), dtype=X.dtype)
         counts = cp.empty(k, dtype=X.dtype)
-        kmeans_kernel("chunk_totals", ctype)(
-            (k,), (128,), (partial, partial_counts, np.int32(partial.shape[0]), np.int32(k), np.int32(d), sums, counts)
+        _cuda.kernel("kmeans", ctype, "chunk_totals")(
+            _cuda.block_per_item(k, 128),
+            partial=partial,
+            partial_counts=partial_counts,
+            n_chunks=partial.shape[0],
+            k=k,
+            d=d,
+            sums=sums,
+            counts=counts,
         )
         numerator, denominator = cp.matmul(influence, sums), cp.matmul(influence, counts)
         out = cp.empty_like(weights)
-        kmeans_kernel("som_update", ctype)(
-            (_grid_stride_blocks(k * d),),
-            (256,),
-            (weights, numerator, denominator, X.dtype.type(learning_rate), np.int64(k), np.int32(d), out),
+        _cuda.kernel("kmeans", ctype, "som_update")(
+            _cuda.grid_stride(k * d),
+            weights=weights,
+            numerator=numerator,
+            denominator=denominator,
+            learning_rate=learning_rate,
+            k=k,
+            d=d,
+            out=out,
         )
         return out
 
@@ -616,25 +572,19 @@ class CuPyBackend(Backend):
         sums = cp.empty(n_rows, dtype=cp.float64)
         table = cp.empty((n_rows, max(kk, 1)), dtype=cp.int32)
         if n_rows:
-            threads = 256
-            blocks = (n_rows * 32 + threads - 1) // threads
-            kernel = neighbors_kernel("rows_topk_and_sums", _CTYPES[gram.dtype])
-            kernel(
-                (blocks,),
-                (threads,),
-                (
-                    cp.ascontiguousarray(gram),
-                    np.int64(n_rows),
-                    np.int64(n_cols),
-                    cp.ascontiguousarray(n_valid, dtype=cp.int64),
-                    cp.ascontiguousarray(self_col, dtype=cp.int64),
-                    np.int32(max(kk, 1)),
-                    cp.ascontiguousarray(a_sq, dtype=gram.dtype),
-                    cp.ascontiguousarray(b_sq, dtype=gram.dtype),
-                    np.int64(a.shape[-2]),  # rows per batch: row r's column norms are batch r // m's
-                    table,
-                    sums,
-                ),
+            _cuda.kernel("neighbors", _CTYPES[gram.dtype], "rows_topk_and_sums")(
+                _cuda.warp_per_item(n_rows),
+                d=cp.ascontiguousarray(gram),
+                n_rows=n_rows,
+                n_cols=n_cols,
+                n_valid=cp.ascontiguousarray(n_valid, dtype=cp.int64),
+                self_col=cp.ascontiguousarray(self_col, dtype=cp.int64),
+                k=max(kk, 1),
+                a_sq=cp.ascontiguousarray(a_sq, dtype=gram.dtype),
+                b_sq=cp.ascontiguousarray(b_sq, dtype=gram.dtype),
+                rows_per_batch=a.shape[-2],  # row r's column norms are batch r // m's
+                out_idx=table,
+                out_sums=sums,
             )
         return table, sums
 
@@ -654,16 +604,29 @@ class CuPyBackend(Backend):
         sq = cp.empty((n_groups, size), dtype=X.dtype)
         n_valid = cp.empty(n_padded, dtype=cp.int64)
         self_col = cp.empty(n_padded, dtype=cp.int64)
-        neighbors_kernel("gather_padded", ctype)(
-            (_grid_stride_blocks(n_padded * d),),
-            (256,),
-            (X, rows, starts, lengths, np.int64(size), np.int32(d), np.int64(n_padded), block, n_valid, self_col),
+        _cuda.kernel("neighbors", ctype, "gather_padded")(
+            _cuda.grid_stride(n_padded * d),
+            X=X,
+            rows=rows,
+            starts=starts,
+            lengths=lengths,
+            size=size,
+            d=d,
+            n_padded=n_padded,
+            block=block,
+            n_valid=n_valid,
+            self_col=self_col,
         )
         means = self._column_means(block, lengths)
-        neighbors_kernel("center_padded", ctype)(
-            (-(-n_padded * 32 // 256),),
-            (256,),
-            (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq),
+        _cuda.kernel("neighbors", ctype, "center_padded")(
+            _cuda.warp_per_item(n_padded),
+            block=block,
+            means=means,
+            lengths=lengths,
+            n_padded=n_padded,
+            size=size,
+            d=d,
+            sq=sq,
         )
         return block, sq, n_valid, self_col
 
@@ -674,22 +637,25 @@ class CuPyBackend(Backend):
         m, kk_nn = nn.shape[0] // n_groups, nn.shape[1]
         nn = cp.ascontiguousarray(nn)
         if nn.size:
-            placement_kernel("scatter_neighbors")(
-                (_grid_stride_blocks(nn.size),),
-                (256,),
-                (
-                    nn,
-                    np.int64(m),
-                    np.int32(kk_nn),
-                    *_int64_on_device(lengths, table_starts),
-                    np.int64(n_groups),
-                    table,
-                    np.int32(table.shape[1]),
-                ),
+            device_lengths, device_starts = _int64_on_device(lengths, table_starts)
+            _cuda.kernel("placement", None, "scatter_neighbors")(
+                _cuda.grid_stride(nn.size),
+                nn=nn,
+                m=m,
+                kk_nn=kk_nn,
+                lengths=device_lengths,
+                table_starts=device_starts,
+                n_groups=n_groups,
+                table=table,
+                kk_table=table.shape[1],
             )
         values = cp.ascontiguousarray(row_sums, dtype=cp.float64).reshape(-1)
-        placement_kernel("add_group_sums")(
-            (n_groups,), (256,), (values, np.int64(values.size // n_groups), _int64_on_device(group_ids), sums)
+        _cuda.kernel("placement", None, "add_group_sums")(
+            _cuda.block_per_item(n_groups),
+            values=values,
+            r=values.size // n_groups,
+            group_ids=_int64_on_device(group_ids),
+            sums=sums,
         )
 
     # ----------------------------------------------------------- generation
@@ -698,20 +664,17 @@ class CuPyBackend(Backend):
         item, position = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
         bases = cp.empty(n, dtype=cp.uint64)
         if n:
-            splitmix_kernel("plan_rows")(
-                (_grid_stride_blocks(n),),
-                (256,),
-                (
-                    _int64_on_device(ends),
-                    np.int64(len(ends)),
-                    _int64_on_device(keys),
-                    np.uint64(seed),
-                    np.int64(start),
-                    np.int64(n),
-                    item,
-                    position,
-                    bases,
-                ),
+            _cuda.kernel("splitmix", None, "plan_rows")(
+                _cuda.grid_stride(n),
+                ends=_int64_on_device(ends),
+                n_items=len(ends),
+                keys=_int64_on_device(keys),
+                seed=seed,
+                start=start,
+                n=n,
+                item=item,
+                position=position,
+                bases=bases,
             )
         return item, position, bases
 
@@ -719,18 +682,15 @@ class CuPyBackend(Backend):
         n = bases.shape[0]
         out = cp.empty((n, count), dtype=cp.uint64)
         if out.size:
-            splitmix_kernel("plan_draws")(
-                (_grid_stride_blocks(out.size),),
-                (256,),
-                (
-                    cp.ascontiguousarray(bases),
-                    cp.ascontiguousarray(position, dtype=cp.int64),
-                    np.int64(draws_per_row),
-                    np.int64(first),
-                    np.int64(count),
-                    np.int64(n),
-                    out,
-                ),
+            _cuda.kernel("splitmix", None, "plan_draws")(
+                _cuda.grid_stride(out.size),
+                bases=cp.ascontiguousarray(bases),
+                position=cp.ascontiguousarray(position, dtype=cp.int64),
+                draws_per_row=draws_per_row,
+                first=first,
+                count=count,
+                n=n,
+                out=out,
             )
         return out
 
@@ -743,24 +703,22 @@ class CuPyBackend(Backend):
         # One warp per synthetic row: the plan and the interpolation in one launch.
         ends = np.cumsum(n_new)
         per_group = [ends, ends - n_new, keys, table_starts, lengths, offsets, k_group]
-        per_group = _int64_on_device(*per_group)
+        names = ("ends", "begins", "keys", "table_starts", "lengths", "offsets", "k_group")
+        per_group = dict(zip(names, _int64_on_device(*per_group)))
         X, table = cp.ascontiguousarray(X), cp.ascontiguousarray(table)
-        generate_kernel("smote_intra_rows", _CTYPES[X.dtype])(
-            (-(-total * 32 // 256),),
-            (256,),
-            (
-                X,
-                np.int32(X.shape[1]),
-                rows,
-                table,
-                np.int32(table.shape[1]),
-                *per_group,
-                np.int64(len(n_new)),
-                np.uint64(seed),
-                np.int64(0),
-                np.int64(total),
-                out,
-            ),
+        _cuda.kernel("generate", _CTYPES[X.dtype], "smote_intra_rows")(
+            _cuda.warp_per_item(total),
+            X=X,
+            d=X.shape[1],
+            rows=rows,
+            table=table,
+            width=table.shape[1],
+            **per_group,
+            n_items=len(n_new),
+            seed=seed,
+            start=0,
+            n_out=total,
+            out=out,
         )
         return True
 
@@ -774,20 +732,18 @@ class CuPyBackend(Backend):
             return False
         ends = np.cumsum(n_new)
         per_pair = [ends, ends - n_new, keys, first_offsets, first_lengths, second_offsets, second_lengths]
-        per_pair = _int64_on_device(*per_pair)
-        generate_kernel("smote_inter_rows", _CTYPES[X.dtype])(
-            (-(-total * 32 // 256),),
-            (256,),
-            (
-                cp.ascontiguousarray(X),
-                np.int32(X.shape[1]),
-                rows,
-                *per_pair,
-                np.int64(len(n_new)),
-                np.uint64(seed),
-                np.int64(total),
-                out,
-            ),
+        names = ("ends", "begins", "keys", "first_offsets", "first_lengths", "second_offsets", "second_lengths")
+        per_pair = dict(zip(names, _int64_on_device(*per_pair)))
+        _cuda.kernel("generate", _CTYPES[X.dtype], "smote_inter_rows")(
+            _cuda.warp_per_item(total),
+            X=cp.ascontiguousarray(X),
+            d=X.shape[1],
+            rows=rows,
+            **per_pair,
+            n_items=len(n_new),
+            seed=seed,
+            n_out=total,
+            out=out,
         )
         return True
 
@@ -801,23 +757,20 @@ class CuPyBackend(Backend):
         uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
         choice = _SURFACE_STRATEGIES[strategy] if majority is not None else 0
         majority = cp.ascontiguousarray(majority, dtype=cp.int64) if choice else _no_rows()
-        generate_kernel("geometric_rows", _CTYPES[X.dtype])(
-            (-(-n * 32 // 256),),
-            (256,),
-            (
-                cp.ascontiguousarray(X),
-                np.int32(d),
-                cp.ascontiguousarray(centers, dtype=cp.int64),
-                cp.ascontiguousarray(surfaces, dtype=cp.int64),
-                majority,
-                np.int32(choice),
-                uniforms,
-                np.int32(uniforms.shape[1]),
-                np.int64(n),
-                np.float64(truncation_factor),
-                np.float64(deformation_factor),
-                out,
-            ),
+        _cuda.kernel("generate", _CTYPES[X.dtype], "geometric_rows")(
+            _cuda.warp_per_item(n),
+            X=cp.ascontiguousarray(X),
+            d=d,
+            centers=cp.ascontiguousarray(centers, dtype=cp.int64),
+            surfaces=cp.ascontiguousarray(surfaces, dtype=cp.int64),
+            majority=majority,
+            strategy=choice,
+            uniforms=uniforms,
+            n_draws=uniforms.shape[1],
+            n_out=n,
+            truncation=truncation_factor,
+            deformation=deformation_factor,
+            out=out,
         )
         return True
 
@@ -843,26 +796,24 @@ class CuPyBackend(Backend):
         majority = cp.empty(n, dtype=cp.int64) if negative is not None else None
         if n:
             per_group = _int64_on_device(table_starts, lengths, offsets, k_group, member_starts)
+            names = ("table_starts", "lengths", "offsets", "k_group", "member_starts")
             table = cp.ascontiguousarray(table)
-            splitmix_kernel("geometric_intra_ends")(
-                (_grid_stride_blocks(n),),
-                (256,),
-                (
-                    item,
-                    position,
-                    bases,
-                    np.int64(draws_per_row),
-                    np.int64(n),
-                    rows,
-                    table,
-                    np.int32(table.shape[1]),
-                    *per_group,
-                    negative if negative is not None else _no_rows(),
-                    np.int32(negative is not None),
-                    center,
-                    surface,
-                    majority if majority is not None else _no_rows(),
-                ),
+            _cuda.kernel("splitmix", None, "geometric_intra_ends")(
+                _cuda.grid_stride(n),
+                item=item,
+                position=position,
+                bases=bases,
+                draws_per_row=draws_per_row,
+                n=n,
+                rows=rows,
+                table=table,
+                width=table.shape[1],
+                **dict(zip(names, per_group)),
+                negative=negative if negative is not None else _no_rows(),
+                with_negative=negative is not None,
+                center=center,
+                surface=surface,
+                majority=majority if majority is not None else _no_rows(),
             )
         return center, surface, majority
 
@@ -875,10 +826,18 @@ class CuPyBackend(Backend):
         center, surface = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
         if n:
             per_pair = _int64_on_device(first_offsets, first_lengths, second_offsets, second_lengths)
-            splitmix_kernel("geometric_inter_ends")(
-                (_grid_stride_blocks(n),),
-                (256,),
-                (item, position, bases, np.int64(draws_per_row), np.int64(n), rows, *per_pair, center, surface),
+            names = ("first_offsets", "first_lengths", "second_offsets", "second_lengths")
+            _cuda.kernel("splitmix", None, "geometric_inter_ends")(
+                _cuda.grid_stride(n),
+                item=item,
+                position=position,
+                bases=bases,
+                draws_per_row=draws_per_row,
+                n=n,
+                rows=rows,
+                **dict(zip(names, per_pair)),
+                center=center,
+                surface=surface,
             )
         return center, surface
 
@@ -889,24 +848,24 @@ class CuPyBackend(Backend):
         total = int(q_lengths.sum())
         nearest, sq_distance = cp.empty(total, dtype=cp.int64), cp.empty(total, dtype=X.dtype)
         if total:
-            per_item = _int64_on_device(np.cumsum(q_lengths), q_offsets, direct)
-            pieces = _int64_on_device(r_offsets, r_lengths)
-            generate_kernel("nearest_in_pieces", _CTYPES[X.dtype])(
-                (-(-total * 32 // 256),),
-                (256,),
-                (
-                    cp.ascontiguousarray(X),
-                    np.int32(X.shape[1]),
-                    cp.ascontiguousarray(query_rows),
-                    *per_item,
-                    np.int64(len(q_lengths)),
-                    cp.ascontiguousarray(ref_rows),
-                    *pieces,
-                    np.int32(len(r_offsets)),
-                    np.int64(total),
-                    nearest,
-                    sq_distance,
-                ),
+            q_ends, q_offsets, direct = _int64_on_device(np.cumsum(q_lengths), q_offsets, direct)
+            r_offsets_device, r_lengths_device = _int64_on_device(r_offsets, r_lengths)
+            _cuda.kernel("generate", _CTYPES[X.dtype], "nearest_in_pieces")(
+                _cuda.warp_per_item(total),
+                X=cp.ascontiguousarray(X),
+                d=X.shape[1],
+                query_rows=cp.ascontiguousarray(query_rows),
+                q_ends=q_ends,
+                q_offsets=q_offsets,
+                direct=direct,
+                n_items=len(q_lengths),
+                ref_rows=cp.ascontiguousarray(ref_rows),
+                r_offsets=r_offsets_device,
+                r_lengths=r_lengths_device,
+                n_pieces=len(r_offsets),
+                n_out=total,
+                nearest=nearest,
+                sq_distance=sq_distance,
             )
         return nearest, sq_distance
 
@@ -914,17 +873,14 @@ class CuPyBackend(Backend):
         if X.dtype not in _CTYPES or out.dtype != X.dtype or not out.flags.c_contiguous:
             return super().interpolate(X, base_rows, neighbor_rows, gaps, out)
         if out.shape[0]:
-            generate_kernel("interpolate_rows", _CTYPES[X.dtype])(
-                (_grid_stride_blocks(out.size),),
-                (256,),
-                (
-                    cp.ascontiguousarray(X),
-                    cp.ascontiguousarray(base_rows, dtype=cp.int64),
-                    cp.ascontiguousarray(neighbor_rows, dtype=cp.int64),
-                    cp.ascontiguousarray(gaps, dtype=X.dtype),
-                    np.int64(out.shape[0]),
-                    np.int32(X.shape[1]),
-                    out,
-                ),
+            _cuda.kernel("generate", _CTYPES[X.dtype], "interpolate_rows")(
+                _cuda.grid_stride(out.size),
+                X=cp.ascontiguousarray(X),
+                base=cp.ascontiguousarray(base_rows, dtype=cp.int64),
+                neighbor=cp.ascontiguousarray(neighbor_rows, dtype=cp.int64),
+                gap=cp.ascontiguousarray(gaps, dtype=X.dtype),
+                n_rows=out.shape[0],
+                d=X.shape[1],
+                out=out,
             )
         return out

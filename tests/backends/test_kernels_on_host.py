@@ -1,7 +1,7 @@
 """The CuPy backend's own kernels and launches, run on the CPU.
 
-``simt`` compiles the CUDA sources of ``gpu_clover.backends._kernels`` for the host
-(one host thread per CUDA thread); a private copy of the CuPy backend module is
+``simt`` compiles the CUDA modules of ``gpu_clover._cuda`` (the ``.cu`` files) for the host
+(one host thread per CUDA thread) and stands in for the loader's compiler; a private copy of the CuPy backend module is
 loaded with NumPy standing in for CuPy, so ``CuPyBackend``'s methods run their real
 launch code (grids, argument order, padding, limits) on host arrays. This checks the
 GPU path's logic on machines without a GPU; timing, memory and CuPy's own kernels
@@ -21,8 +21,10 @@ from scipy.spatial.distance import cdist
 
 import gpu_clover
 from gpu_clover import backends
+from gpu_clover._cuda import _launch, _modules
 from gpu_clover._groups import build_groups
-from gpu_clover.backends import _kernels, get_backend
+from gpu_clover._random_cupy import splitmix_steps
+from gpu_clover.backends import get_backend
 from gpu_clover.cluster import KMeans
 from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
 from gpu_clover.over_sampling._generation import smote_inter, smote_intra
@@ -36,27 +38,25 @@ class _OutOfMemory(Exception):
 
 
 def load_cupy_module(stand_in, on_kernel=None, device_array=None):
-    """A private ``gpu_clover.backends._cupy`` importing ``stand_in`` as ``cupy``, its kernels on the host.
+    """A private ``gpu_clover.backends._cupy`` importing ``stand_in`` as ``cupy``.
 
-    Its ``_kernels`` is a private copy too, whose modules are ``simt``'s host launchers.
-    ``on_kernel(module, ctype)`` (optional) is told of every module a kernel is taken from;
-    with ``device_array``, kernels refuse arrays of other types (host arrays).
+    Returns ``(module, compiler)``: ``compiler`` is ``simt``'s host launchers, to put in the
+    loader (``_launch.compiler``) for as long as the module is used. ``on_kernel(module, ctype)``
+    (optional) is told of every module compiled; with ``device_array``, kernels refuse arrays of
+    other types (host arrays).
     """
     if simt.compiler() is None:
         pytest.skip(NO_COMPILER)
-    names = ("cupy", "gpu_clover.backends._cupy", "gpu_clover.backends._kernels", "gpu_clover.backends._transfer")
+    names = ("cupy", "gpu_clover.backends._cupy", "gpu_clover.backends._transfer")
     saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
     sys.modules["cupy"] = stand_in
     try:
         module = importlib.import_module("gpu_clover.backends._cupy")
-        kernels = sys.modules["gpu_clover.backends._kernels"]
     finally:
         for name in names:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
-    kernels._raw_module = simt.HostModules(on_kernel, device_array)
-
-    return module
+    return module, simt.HostModules(on_kernel, device_array)
 
 
 def host_backend(cupy_module, xp):
@@ -91,7 +91,10 @@ def cupy_module():
     stand_in = types.ModuleType("cupy")
     stand_in.__dict__.update({k: v for k, v in np.__dict__.items() if not k.startswith("__")})
     stand_in.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    return load_cupy_module(stand_in)
+    module, compiler = load_cupy_module(stand_in)
+    saved, _launch.compiler = _launch.compiler, compiler
+    yield module
+    _launch.compiler = saved
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +102,7 @@ def backend(cupy_module):
     return host_backend(cupy_module, np)
 
 
-@pytest.mark.parametrize(("module", "ctype"), _kernels.MODULES)
+@pytest.mark.parametrize(("module", "ctype"), _modules.MODULES)
 def test_every_kernel_module_compiles_with_nvrtc(module, ctype):
     """The modules as the GPU gets them: NVRTC compiles each source with its name expressions
     and options, to PTX and to sm_90 machine code (the emulation above compiles the same
@@ -107,13 +110,13 @@ def test_every_kernel_module_compiles_with_nvrtc(module, ctype):
     lib = nvrtc.library()
     if lib is None:
         pytest.skip(NO_NVRTC)
-    source, names = _kernels.module_spec(module, ctype)
-    lowered = nvrtc.compile_module(lib, source, names, _kernels.COMPILE_OPTIONS)
+    source, names, options = _modules.module_spec(module, ctype)
+    lowered = nvrtc.compile_module(lib, source, names, options)
     assert set(lowered) == set(names) and all(lowered.values())
     # Down to the H100's machine code (ptxas: shared memory and register limits), and no
     # kernel spills registers to local memory.
     log = []
-    nvrtc.compile_module(lib, source, names, (*_kernels.COMPILE_OPTIONS, "-Xptxas=-v"), arch="sm_90", log=log)
+    nvrtc.compile_module(lib, source, names, (*options, "-Xptxas=-v"), arch="sm_90", log=log)
     reports = [line for line in log if "spill" in line]
     spills = [line for line in reports if "0 bytes spill stores, 0 bytes spill loads" not in line]
     assert len(reports) >= len(names) and not spills, "\n".join(log)
@@ -123,7 +126,7 @@ def test_launches_are_checked_against_the_kernel_parameters():
     """Every emulated launch meets the kernel's parameter list as the GPU needs it: CuPy packs
     a scalar by its NumPy type, so a wrong width shifts every later argument on a GPU while the
     host would read it fine."""
-    source, _ = _kernels.module_spec("generate", "float")
+    source = _modules.module_spec("generate", "float")[0]
     params = simt.parameters("interpolate_rows<float>", source)
     assert params == [
         ("float", True),
@@ -147,7 +150,7 @@ def test_launches_are_checked_against_the_kernel_parameters():
             simt.check_arguments("interpolate_rows<float>", params, good[:i] + [bad] + good[i + 1 :])
     with pytest.raises(TypeError, match="6 arguments for 7 parameters"):
         simt.check_arguments("interpolate_rows<float>", params, good[:-1])
-    assert simt.parameters("take_rows<double, int>", _kernels.module_spec("checks", "int")[0])[:2] == [
+    assert simt.parameters("take_rows<double, int>", _modules.module_spec("checks", "int")[0])[:2] == [
         ("double", True),
         ("int", True),
     ]
@@ -429,7 +432,7 @@ def test_plan_rows_and_draws_match_the_generic_plan(backend, cupy_module):
         np.testing.assert_array_equal(backend.plan_draws(*args), numpy_backend.plan_draws(*args))
     bits = backend.plan_draws(got[2], got[1], 3, 0, 1)[:, 0]
     for dtype in (np.float32, np.float64):
-        got = cupy_module.splitmix_steps()["uniform"](bits, dtype)
+        got = splitmix_steps(np)["uniform"](bits, dtype)
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, _random.bits_to_uniform(np, bits, dtype))
 
@@ -479,7 +482,7 @@ def test_take_gathers_rows(backend, index_dtype, row_dtype):
 def test_random_steps_give_numpy_draws_bit_for_bit(cupy_module):
     from gpu_clover import _random
 
-    steps = cupy_module.splitmix_steps()
+    steps = splitmix_steps(np)
     keys = np.array([0, 1, 7, 2**40, -3], dtype=np.int64)
     seed = np.uint64(2**63 + 11)
     bases = steps["bases"](keys, seed)
@@ -668,14 +671,15 @@ def _device_census_backend(monkeypatch, census=None):
     census = census if census is not None else Census()
     xp = traced_numpy(census)
     xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    module = load_cupy_module(
+    module, compiler = load_cupy_module(
         xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]), device_array=TracedArray
     )
+    monkeypatch.setattr(_launch, "compiler", compiler)
     backend = host_backend(module, xp)
     numpy_backend = get_backend("numpy")
     monkeypatch.setattr(backends, "cuda_available", lambda: True)
     monkeypatch.setattr(backends, "_instance", lambda name: backend if name == "cupy" else numpy_backend)
-    steps = module.splitmix_steps()
+    steps = splitmix_steps(xp)
     monkeypatch.setattr(random_module, "_fused", lambda namespace: steps if namespace is xp else None)
     return backend
 
