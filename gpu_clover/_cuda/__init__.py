@@ -9,6 +9,7 @@ module and variant) and launches its kernels with named, checked arguments on a 
 from one launch policy. Nothing here imports CuPy until a kernel is launched.
 """
 
+from ._arrays import CTYPES, int64_arrays, unused_rows
 from ._launch import (
     Launch,
     atomic_reduction,
@@ -32,6 +33,7 @@ from ._modules import (
 
 __all__ = [
     "CHECKED_INTEGERS",
+    "CTYPES",
     "FLOAT_CTYPES",
     "KEY_TYPES",
     "LOCAL_BINS",
@@ -44,7 +46,9 @@ __all__ = [
     "block_per_item",
     "blocks",
     "grid_stride",
+    "int64_arrays",
     "kernel",
     "thread_per_item",
+    "unused_rows",
     "warp_per_item",
 ]
