@@ -1,11 +1,12 @@
-"""The CuPy backend's own kernels and launches, run on the CPU.
+"""The CuPy backend's and the CuPy engines' kernels and launches, run on the CPU.
 
 ``simt`` compiles the CUDA modules of ``gpu_clover._cuda`` (the ``.cu`` files) for the host
-(one host thread per CUDA thread) and stands in for the loader's compiler; a private copy of the CuPy backend module is
-loaded with NumPy standing in for CuPy, so ``CuPyBackend``'s methods run their real
-launch code (grids, argument order, padding, limits) on host arrays. This checks the
-GPU path's logic on machines without a GPU; timing, memory and CuPy's own kernels
-are left to the ``gpu`` tests.
+(one host thread per CUDA thread) and stands in for the loader's compiler; a private copy
+of the CuPy backend module is loaded with NumPy standing in for CuPy, and the engines take
+the backend's namespace, so ``CuPyBackend`` and the CuPy engines run their real launch code
+(grids, argument names and types, padding, limits) on host arrays. This checks the GPU
+path's logic on machines without a GPU; timing, memory and CuPy's own kernels are left to
+the ``gpu`` tests.
 """
 
 import importlib

@@ -4,7 +4,8 @@
 // holds any / only True and whether floats are all finite. Block-level reductions, then
 // integer atomics: the result does not depend on the order.
 //
-// LOCAL_BINS (the loader's define): codes up to this many bins are counted in shared memory first.
+// LOCAL_BINS (the loader's define, from gpu_clover._cuda._modules): codes up to this many bins
+// are counted in shared memory first.
 #include "grid.cuh"
 
 #ifndef LOCAL_BINS

@@ -4,7 +4,7 @@
 // [0, 1] feature scaling. Every sum runs in a fixed order (no floating-point atomics), so a
 // seed gives the same centers on every run.
 //
-// SEED_THREADS and MAX_TRIALS (the loader's defines, from gpu_clover.cluster._lloyd_cupy):
+// SEED_THREADS and MAX_TRIALS (the loader's defines, from gpu_clover._cuda._modules):
 // the seeding's block size and its most candidates per step.
 #include "grid.cuh"
 

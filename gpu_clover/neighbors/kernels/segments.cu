@@ -4,7 +4,7 @@
 // and the column statistics of k-means / SOM: one module, one compilation). Every sum runs in
 // a fixed order, without floating-point atomics.
 //
-// TOPK_MAX (the loader's define, gpu_clover.neighbors._segmented_cupy.TOPK_MAX): the largest k
+// TOPK_MAX (the loader's define, from gpu_clover._cuda._modules): the largest k
 // the top-k keeps in registers.
 #include "grid.cuh"
 

@@ -12,7 +12,7 @@ __device__ __forceinline__ T float_max() { return sizeof(T) == 4 ? (T)3.40282346
 
 template <typename T>
 __device__ __forceinline__ T between(const T a, const T b, const T gap) {
-    // a + gap * (b - a) (as Backend.interpolate). b - a overflows only for values of opposite
+    // a + gap * (b - a) (as GenerationEngine.interpolate). b - a overflows only for values of opposite
     // signs beyond half the float range: then the same point in two half steps, each within [a, b].
     const T r = a + gap * (b - a);
     if (fabs(r) <= float_max<T>()) return r;  // finite (false for inf and NaN)
