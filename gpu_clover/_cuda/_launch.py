@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._modules import module_spec
+from ._modules import SPECS, module_spec
 from ._signatures import C_DTYPES, parameters
 
 # Threads per block unless a kernel's shared-memory layout fixes another count.
@@ -72,8 +72,8 @@ def compile_source(module, variant, source, names, options):
     return cp.RawModule(code=source, options=options, name_expressions=names)
 
 
-# Tests put the host emulation here: ``compile(module, variant, source, names, options)``
-# returning an object with ``get_function(name expression)``.
+# The compiler in use: ``compiler(module, variant, source, names, options)`` returns an
+# object with ``get_function(name expression)``; the tests put the host emulation here.
 compiler = compile_source
 
 
@@ -85,15 +85,11 @@ def _compiled(module, variant, compile_function):
 
 @functools.cache
 def _parameters(module, expression):
-    return tuple(parameters(expression, module_spec(module, next(iter(_variants(module))))[0]))
+    variant = next(iter(SPECS[module].variants))  # every variant compiles the same source
+    return tuple(parameters(expression, module_spec(module, variant)[0]))
 
 
-def _variants(module):
-    from ._modules import SPECS
-
-    return SPECS[module].variants
-
-
+@functools.cache
 def kernel(module, variant, expression):
     """The kernel ``expression`` of ``module`` compiled for ``variant`` (compiled on first use).
 
@@ -101,7 +97,7 @@ def kernel(module, variant, expression):
     name stands for its instance of the variant's type (``"nearest_from_dots"`` in the
     ``"float"`` variant is ``"nearest_from_dots<float>"``).
     """
-    names = _variants(module)[variant]
+    names = SPECS[module].variants[variant]
     if expression not in names:
         expression = f"{expression}<{variant}>"
         if expression not in names:
