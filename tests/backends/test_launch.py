@@ -1,6 +1,8 @@
 """The typed launches of ``gpu_clover._cuda``: arguments by the ``.cu`` parameter names, pointers
 checked, scalars packed at the parameter's width, one launch policy; the module table."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -95,3 +97,23 @@ def test_splitmix_constants_have_one_definition():
         assert not any(literal in source.lower() for literal in literals), module
         if "stream_base" in source:
             assert {f"-DSPLITMIX_GOLDEN={literals[0]}ULL", f"-DSPLITMIX_MIX2={literals[2]}ULL"} <= set(options)
+
+
+def test_a_numpy_fit_imports_no_gpu_engine():
+    """The CuPy engines and the kernel loader's compiled modules stay out of a NumPy run (CuPy
+    is optional): each engine module is imported by its chooser on the CuPy backend only."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np, gpu_clover\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = np.concatenate([rng.normal(size=(300, 3)), rng.normal(loc=2.0, size=(60, 3))])\n"
+        "y = np.repeat([0, 1], [300, 60])\n"
+        "for name in ('KMeansSMOTE', 'SOMO', 'GeometricSOMO'):\n"
+        "    getattr(gpu_clover, name)(random_state=0, backend='numpy').fit_resample(X, y)\n"
+        "print(sorted(m for m in sys.modules if m.endswith('_cupy') or m == 'cupy'))\n"
+    )
+    root = Path(__file__).resolve().parents[2]  # this checkout's gpu_clover
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root)
+    assert found.stdout.strip() == "[]", found.stdout
