@@ -15,6 +15,7 @@ from gpu_clover._random import Stream
 from gpu_clover.backends import cub_disabled, get_backend
 from gpu_clover.cluster import KMeans
 from gpu_clover.cluster import _kmeans as kmeans_module
+from gpu_clover.cluster._engine import cluster_engine
 
 
 def seconds(call, repeats=5):
@@ -43,9 +44,15 @@ def main():
             first = stream.index(1, n)
             uniforms = stream.uniform((k - 1) * 6).reshape(k - 1, 6)
             centers = sample[:k].copy()
-            out[f"seeding_{n}_s"] = seconds(lambda s=sample, f=first, u=uniforms: backend.kmeans_plusplus(s, f, u))
-            out[f"lloyd_step_{n}_s"] = seconds(lambda s=sample, c=centers: backend.lloyd_step(s, c), repeats=20)
-            out[f"nearest_center_{n}_s"] = seconds(lambda s=sample, c=centers: backend.nearest_center(s, c), repeats=20)
+            out[f"seeding_{n}_s"] = seconds(
+                lambda s=sample, f=first, u=uniforms: cluster_engine(backend).kmeans_plusplus(s, f, u)
+            )
+            out[f"lloyd_step_{n}_s"] = seconds(
+                lambda s=sample, c=centers: cluster_engine(backend).lloyd_step(s, c), repeats=20
+            )
+            out[f"nearest_center_{n}_s"] = seconds(
+                lambda s=sample, c=centers: cluster_engine(backend).nearest_center(s, c), repeats=20
+            )
             out[f"var_{n}_s"] = seconds(lambda s=sample: float(cp.var(s, axis=0).mean()), repeats=20)
         model = KMeans(n_clusters=k, random_state=0, fit_sample_size=8192)
         out["fit_s"] = seconds(lambda: model.fit(X), repeats=3)
@@ -64,7 +71,9 @@ def main():
         kmeans_module.lloyd = original
         out["fit_lloyd_s"] = calls
         centers = model.cluster_centers_
-        out["final_assignment_s"] = seconds(lambda: backend.nearest_center(X, centers, with_distances=True), repeats=5)
+        out["final_assignment_s"] = seconds(
+            lambda: cluster_engine(backend).nearest_center(X, centers, with_distances=True), repeats=5
+        )
     print(json.dumps(out, indent=1))
 
 

@@ -1,5 +1,5 @@
 """A/B of the NumPy backend's large-group neighbour search (scikit-learn's brute kNN from
-``_SEARCH_MIN_ROWS`` rows on) against the generic row tiles, on this machine's cores.
+``neighbors._engine.SEARCH_MIN_ROWS`` rows on) against the generic row tiles, on this machine's cores.
 
 Same data as ``bench_gpu.py``; prints one JSON document with the fit_resample time and
 the neighbours stage of each variant (median of ``--repeats`` after a warm-up).
@@ -16,7 +16,7 @@ import time
 from bench_gpu import make_data
 
 from gpu_clover import KMeansSMOTE
-from gpu_clover.backends import _numpy
+from gpu_clover.neighbors import _engine as neighbors_engine
 
 
 def main():
@@ -26,10 +26,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     X, y = make_data(args.rows, args.features)
-    default = _numpy._SEARCH_MIN_ROWS
+    default = neighbors_engine.SEARCH_MIN_ROWS
     results = {"rows": args.rows, "features": args.features, "cpus": os.cpu_count()}
     for label, threshold in [("sklearn_search", default), ("generic_tiles", 1 << 62)]:
-        _numpy._SEARCH_MIN_ROWS = threshold
+        neighbors_engine.SEARCH_MIN_ROWS = threshold
         times, neighbors = [], []
         for _ in range(args.repeats + 1):
             sampler = KMeansSMOTE(kmeans_estimator=64, random_state=0, backend="numpy")
@@ -42,7 +42,7 @@ def main():
             "neighbors_s": statistics.median(neighbors[1:]),
             "runs_s": times[1:],
         }
-    _numpy._SEARCH_MIN_ROWS = default
+    neighbors_engine.SEARCH_MIN_ROWS = default
     print(json.dumps(results, indent=1))
 
 

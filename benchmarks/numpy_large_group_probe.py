@@ -10,20 +10,21 @@ import time
 
 import numpy as np
 
-from gpu_clover.backends._base import Backend
 from gpu_clover.backends._numpy import NumPyBackend
+from gpu_clover.neighbors._engine import NeighborEngine, NumPyNeighborEngine
 
 
 def main():
     backend = NumPyBackend()
-    generic = Backend.large_group_neighbors.__get__(backend)
+    search = NumPyNeighborEngine(backend).large_group_neighbors
+    generic = NeighborEngine(backend).large_group_neighbors
     rng = np.random.default_rng(0)
     out = {"cpus": os.cpu_count(), "sizes": {}}
     for n in (512, 1024, 2048, 4096, 8192, 16384):
         members = rng.normal(size=(n, 32))
         members -= members.mean(axis=0)
         row = {}
-        for label, run in (("sklearn", backend.large_group_neighbors), ("generic", generic)):
+        for label, run in (("sklearn", search), ("generic", generic)):
             run(members, 5)
             start = time.perf_counter()
             for _ in range(3):

@@ -4,16 +4,18 @@ A stream is a 64-bit state ``base``; its ``i``-th draw is ``mix(base + i * GOLDE
 Every draw is a pure function of (seed, stream key, counter), so draws are
 vectorized over all groups at once, do not depend on how the work is batched or
 partitioned, and are bit-identical on NumPy and CuPy (both wrap uint64 arithmetic).
-On CuPy each step runs as one fused elementwise kernel (``backends._kernels``): the
-same arithmetic, compiled once instead of once per operator.
+On CuPy each step runs as one kernel (``_random_cupy``, ``over_sampling/kernels/plan.cu``):
+the same arithmetic, compiled once instead of once per operator.
 """
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-_GOLDEN = 0x9E3779B97F4A7C15
-_MIX1 = 0xBF58476D1CE4E5B9
-_MIX2 = 0x94D049BB133111EB
+# SplitMix64's constants: their one definition (the CUDA side gets them from here through
+# the loader, gpu_clover._cuda).
+GOLDEN = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
 _MASK64 = (1 << 64) - 1
 
 
@@ -26,20 +28,20 @@ def seed_from_random_state(random_state):
 
 
 def _fused(xp):
-    """The CuPy backend's kernels for these steps, or None on NumPy."""
+    """The kernels for these steps on a GPU namespace, or None on NumPy."""
     if xp is np:
         return None
-    from .backends._cupy import splitmix_steps
+    from ._random_cupy import splitmix_steps
 
-    return splitmix_steps()
+    return splitmix_steps(xp)
 
 
 def mix64(xp, x):
     """SplitMix64's finalizer on a uint64 array (wrapping arithmetic)."""
     x = x ^ (x >> xp.uint64(30))
-    x = x * xp.uint64(_MIX1)
+    x = x * xp.uint64(MIX1)
     x = x ^ (x >> xp.uint64(27))
-    x = x * xp.uint64(_MIX2)
+    x = x * xp.uint64(MIX2)
     return x ^ (x >> xp.uint64(31))
 
 
@@ -49,8 +51,8 @@ def stream_bases(xp, seed, keys):
     if fused is not None:
         return fused["bases"](xp.asarray(keys), xp.uint64(seed & _MASK64))
     keys = xp.asarray(keys).astype(xp.uint64)
-    seeded = mix64(xp, keys * xp.uint64(_GOLDEN) + xp.uint64(seed & _MASK64))
-    return mix64(xp, seeded ^ xp.uint64(_MIX2))
+    seeded = mix64(xp, keys * xp.uint64(GOLDEN) + xp.uint64(seed & _MASK64))
+    return mix64(xp, seeded ^ xp.uint64(MIX2))
 
 
 def draw_bits(xp, bases, counters):
@@ -59,7 +61,7 @@ def draw_bits(xp, bases, counters):
     if fused is not None:
         return fused["bits"](bases, xp.asarray(counters))
     counters = xp.asarray(counters).astype(xp.uint64)
-    return mix64(xp, bases + (counters + xp.uint64(1)) * xp.uint64(_GOLDEN))
+    return mix64(xp, bases + (counters + xp.uint64(1)) * xp.uint64(GOLDEN))
 
 
 def draw_bits_range(xp, base, first, size):

@@ -94,12 +94,21 @@ def get_backend(name="auto", like=None):
 def cub_disabled(backend_name="auto"):
     """CuPy's CUB accelerators switched off for the duration of one gpu_clover call.
 
-    With CUB on (CuPy's default), each new reduction shape and dtype JIT-compiles a
-    CUB template through Jitify: measured on an H100, about 14 s of a 30 s first
-    call on a fresh machine, and the warm call was slower too (0.24 s against
-    0.14 s at 20k rows). gpu_clover's reductions run on CuPy's own kernels. The
-    caller's settings are restored on exit; CuPy work on other threads during the
-    call also runs without CUB.
+    Why it is still needed: gpu_clover's hot paths run its own kernels (a first
+    fit_resample at default sizes calls no CuPy reduction at all), but the bounded-cost
+    neighbour search, the sampled distance sums, the generic top-k (k above the fused
+    kernel's limit), run sums and some whole-array reductions still call CuPy's
+    reductions and ``cumsum`` (the census in ``tests/backends/test_cub_switch.py`` lists
+    them and fails once none is left, when this switch should go). With CUB on, each of
+    those compiles a CUB template through Jitify on first use per shape and dtype, and
+    the float additions run in CUB's order; with it off, CuPy's own kernels (compiled
+    once, cached) add in one order whatever the user's CUB setting, so the same seed
+    gives the same output bits.
+
+    Why this scope: CuPy has no per-call switch, only this process-wide (private)
+    setting, so it is set for one estimator call on the CuPy backend and the caller's
+    settings are restored on exit; CuPy work on other threads during the call also runs
+    without CUB. A CuPy without these switches is left as it is.
     """
     if backend_name == "numpy" or not cuda_available():
         yield

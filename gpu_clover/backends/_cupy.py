@@ -1,32 +1,19 @@
-"""The CuPy backend: the generic primitives on the GPU, plus scatter-adds and a fused interpolation kernel.
+"""The CuPy backend: the array layer on one CUDA device.
 
-cuML is never required: the CuPy-native primitives are the engine.
+Transfers through pinned buffers, device facts (free memory for tiles, retries with
+smaller tiles), and the grouped primitives as kernels of ``backends/kernels`` (counts,
+ranges, gathers, checks: integer atomics or fixed-order sums, compiled once per dtype).
+The algorithms' GPU engines live beside them (``cluster``, ``neighbors``,
+``over_sampling``). cuML is never required.
 """
-
-import functools
 
 import cupy as cp
 import numpy as np
 
+from .. import _cuda
+from .._cuda import CHECKED_INTEGERS, CTYPES, KEY_TYPES, TAKE_TYPES, int64_arrays
 from . import _transfer
 from ._base import Backend
-from ._kernels import (
-    CHECKED_INTEGERS,
-    KEY_TYPES,
-    SEED_MAX_TRIALS,
-    SEED_THREADS,
-    SUM_CHUNK_ROWS,
-    TAKE_TYPES,
-    TOPK_MAX,
-    all_finite_kernel,
-    any_and_all_kernel,
-    generate_kernel,
-    integer_kernel,
-    kmeans_kernel,
-    neighbors_kernel,
-    placement_kernel,
-    splitmix_kernel,
-)
 
 # Largest share of the free device memory one temporary tile may take.
 _TILE_SHARE = 0.125
@@ -35,140 +22,20 @@ _MAX_OOM_RETRIES = 4
 _ONE_HOT_MAX_SEGMENTS = 1024
 # Whole-array reductions go through rows of this many elements first.
 _REDUCE_WIDTH = 4096
-# The fused k-means kernels: their C type per dtype, and their limits. Seeding's pick
-# scans one total per SEED_THREADS rows in a single block (so rows up to _SEED_MAX_ROWS);
-# the center update scans the labels once per center (up to _UPDATE_MAX_CENTERS), in
-# chunks of at least _UPDATE_CHUNK_ROWS rows whose float64 partial sums take at most
-# _PARTIAL_ELEMENTS values.
-_CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
-_SEED_MAX_ROWS = SEED_THREADS * SEED_THREADS
-_UPDATE_MAX_CENTERS = 1024
-_UPDATE_CHUNK_ROWS = 256
-_PARTIAL_ELEMENTS = 1 << 22
-_MAX_GRID_Y = 65535
 # Whole-array float sums: at most this many float64 block sums reach the host.
 _MAX_PARTIAL_BLOCKS = 4096
 
 
-# Geometric SMOTE's selection strategies as the geometric_rows kernel numbers them.
-_SURFACE_STRATEGIES = {"minority": 0, "majority": 1, "combined": 2}
-
-
-def _int64_on_device(*arrays):
-    """Host arrays (per group, per item) as C-contiguous int64 device arrays, for kernel
-    arguments: one array for one, a list for several."""
-    out = [cp.asarray(np.ascontiguousarray(a, dtype=np.int64)) for a in arrays]
-    return out[0] if len(out) == 1 else out
-
-
-def _no_rows():
-    """A one-element int64 array where a kernel's optional row array is not read."""
-    return cp.empty(1, dtype=cp.int64)
-
-
-def _grid_stride_blocks(n, threads=256, max_blocks=1 << 20):
-    """Blocks of ``threads`` for a grid-stride loop over ``n`` elements."""
-    return max(1, min(-(-n // threads), max_blocks))
-
-
-@functools.cache
-def splitmix_steps():
-    """The GPU steps of ``gpu_clover._random`` (``_random._fused``): ``{"bases", "bits",
-    "bits_range", "uniform", "index"}``, each called as the NumPy step it replaces."""
-
-    def flat(a, dtype):
-        return cp.ascontiguousarray(cp.asarray(a), dtype=dtype).reshape(-1)
-
-    def launch(kernel, n, *args):
-        if n:
-            splitmix_kernel(kernel)((_grid_stride_blocks(n),), (256,), args)
-
-    def bases(keys, seed):
-        keys = cp.asarray(keys)
-        out = cp.empty(keys.shape, dtype=cp.uint64)
-        launch("stream_bases", keys.size, flat(keys, cp.int64), np.int64(keys.size), np.uint64(seed), out)
-        return out
-
-    def bits_range(base, first, out):
-        launch("draw_bits_range", out.size, flat(base, cp.uint64), np.uint64(first), np.int64(out.size), out)
-        return out
-
-    def uniform(bits, dtype=np.float64):
-        dtype = np.dtype(dtype)
-        kernel = {np.dtype(np.float64): "bits_to_uniform", np.dtype(np.float32): "bits_to_uniform32"}.get(dtype)
-        out = cp.empty(bits.shape, dtype=dtype if kernel else cp.float64)
-        launch(kernel or "bits_to_uniform", bits.size, flat(bits, cp.uint64), np.int64(bits.size), out)
-        return out if kernel else out.astype(dtype)
-
-    def index(bits, upper):
-        upper = cp.asarray(upper)
-        if upper.size != 1 and upper.shape != bits.shape:  # broadcast bounds: CuPy's operators
-            upper = cp.broadcast_to(upper, bits.shape)
-        out = cp.empty(bits.shape, dtype=cp.int64)
-        step = np.int32(0 if upper.size == 1 and bits.size != 1 else 1)
-        launch("bits_to_index", bits.size, flat(bits, cp.uint64), np.int64(bits.size), flat(upper, cp.int64), step, out)
-        return out
-
-    def bits(bases, counters):
-        # Broadcast by element strides: the plan's block of draws is (rows, draws) from a
-        # column of streams and a grid of counters, with no copy of either.
-        bases = cp.ascontiguousarray(cp.asarray(bases), dtype=cp.uint64)
-        counters = cp.ascontiguousarray(cp.asarray(counters), dtype=cp.int64)
-        shape = np.broadcast_shapes(bases.shape, counters.shape)
-        if len(shape) > 2:
-            raise ValueError(f"draws broadcast to at most two dimensions; got {shape}")
-        grid = (1,) * (2 - len(shape)) + tuple(shape)
-        out = cp.empty(shape, dtype=cp.uint64)
-        strides = [stride for a in (bases, counters) for stride in _broadcast_strides(a.shape, grid)]
-        launch("draw_bits_strided", out.size, bases, counters, *map(np.int64, grid), *map(np.int64, strides), out)
-        return out
-
-    return {"bases": bases, "bits": bits, "bits_range": bits_range, "uniform": uniform, "index": index}
-
-
-def _broadcast_strides(shape, grid):
-    """Element strides of a C-contiguous array of ``shape`` broadcast to the 2-D ``grid``."""
-    shape = (1,) * (2 - len(shape)) + tuple(shape)
-    contiguous = (shape[1], 1)
-    return [0 if shape[k] == 1 and grid[k] != 1 else contiguous[k] for k in range(2)]
+def _checks(dtype_name, expression):
+    """A kernel of the ``checks`` module of ``dtype_name``'s C type (an integer or float dtype)."""
+    ctype = CHECKED_INTEGERS.get(dtype_name) or _cuda.FLOAT_CTYPES[dtype_name]
+    return _cuda.kernel("checks", ctype, expression)
 
 
 def _integer_codes(codes):
     """``codes`` flat, contiguous and of a type the integer kernels take."""
     flat = cp.ascontiguousarray(codes).reshape(-1)
     return flat if flat.dtype.name in CHECKED_INTEGERS else flat.astype(cp.int64)
-
-
-def _atomic_blocks(n):
-    """Blocks for the kernels that end in integer atomics: enough to fill the device, few
-    enough that each block's partial result (or shared-memory table) serves many rows."""
-    return _grid_stride_blocks(n, max_blocks=1024)
-
-
-def _retry_on_oom(method):
-    """Rerun a tiled primitive with tiles half as large when the device runs out of memory."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        for _ in range(_MAX_OOM_RETRIES):
-            try:
-                return method(self, *args, **kwargs)
-            except cp.cuda.memory.OutOfMemoryError:
-                cp.get_default_memory_pool().free_all_blocks()
-                self._tile_scale /= 2
-        try:
-            return method(self, *args, **kwargs)
-        except cp.cuda.memory.OutOfMemoryError as error:
-            free, total = cp.cuda.runtime.memGetInfo()
-            raise MemoryError(
-                f"gpu_clover ran out of GPU memory in {method.__name__} even with tiles "
-                f"{int(1 / self._tile_scale)}x smaller ({free / 2**30:.1f} of {total / 2**30:.1f} GiB free): "
-                f"{error}. Use fewer rows per call, or backend='numpy'."
-            ) from None
-        finally:
-            self._tile_scale = 1.0
-
-    return wrapper
 
 
 class CuPyBackend(Backend):
@@ -223,6 +90,28 @@ class CuPyBackend(Backend):
     def distance_dtype(self, dtype):
         return dtype  # float32 stays float32; rows are centered per group first
 
+    def run_tiled(self, function, *args, **kwargs):
+        # Out of device memory: the pool's free blocks released and the tiles halved, a few
+        # times, before the error reaches the caller with what was free.
+        try:
+            for _ in range(_MAX_OOM_RETRIES):
+                try:
+                    return function(*args, **kwargs)
+                except cp.cuda.memory.OutOfMemoryError:
+                    cp.get_default_memory_pool().free_all_blocks()
+                    self._tile_scale /= 2
+            try:
+                return function(*args, **kwargs)
+            except cp.cuda.memory.OutOfMemoryError as error:
+                free, total = cp.cuda.runtime.memGetInfo()
+                raise MemoryError(
+                    f"gpu_clover ran out of GPU memory in {function.__name__} even with tiles "
+                    f"{int(1 / self._tile_scale)}x smaller ({free / 2**30:.1f} of {total / 2**30:.1f} GiB free): "
+                    f"{error}. Use fewer rows per call, or backend='numpy'."
+                ) from None
+        finally:
+            self._tile_scale = 1.0
+
     def device_name(self):
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         return props["name"].decode()
@@ -238,13 +127,13 @@ class CuPyBackend(Backend):
             )
         ):
             return self._check_scalar(cp.ascontiguousarray(a).reshape(-1), op)
-        if op == "sum" and a.size and a.dtype in _CTYPES and dtype in (None, np.float64):
+        if op == "sum" and a.size and a.dtype in CTYPES and dtype in (None, np.float64):
             # Float sums (the inertia): float64 block sums of one module, added on the host.
             flat = cp.ascontiguousarray(a).reshape(-1)
             chunk = max(_REDUCE_WIDTH, -(-flat.size // _MAX_PARTIAL_BLOCKS))
             partial = cp.empty(-(-flat.size // chunk), dtype=cp.float64)
-            neighbors_kernel("partial_sums", _CTYPES[a.dtype])(
-                (partial.size,), (256,), (flat, np.int64(flat.size), np.int64(chunk), partial)
+            _cuda.kernel("neighbors", CTYPES[a.dtype], "partial_sums")(
+                _cuda.block_per_item(partial.size), a=flat, n=flat.size, chunk=chunk, partial=partial
             )
             return float(self.to_host(partial).sum())
         # CuPy's own kernels give a whole-array reduction to one block; rows of
@@ -262,23 +151,23 @@ class CuPyBackend(Backend):
     def _check_scalar(self, flat, op):
         # Integer ranges and boolean any / all: one kernel with integer atomics per block
         # (order-free), compiled once per dtype instead of CuPy's reductions per shape.
-        blocks = _atomic_blocks(flat.size)
+        launch = _cuda.atomic_reduction(flat.size)
         if op in ("min", "max"):
             out = cp.asarray(np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min]))
-            integer_kernel("integer_range", flat.dtype.name)((blocks,), (256,), (flat, np.int64(flat.size), out))
+            _checks(flat.dtype.name, "integer_range")(launch, a=flat, n=flat.size, out=out)
             low, high = self.to_host(out)
             return int(low if op == "min" else high)
         out = cp.asarray(np.array([0, 1], dtype=np.int32))
-        any_and_all_kernel()((blocks,), (256,), (flat, np.int64(flat.size), out))
+        _cuda.kernel("checks", None, "any_and_all")(launch, a=flat, n=flat.size, out=out)
         found_any, found_all = self.to_host(out)
         return bool(found_any if op == "any" else found_all)
 
     def all_finite(self, X):
-        if X.dtype not in _CTYPES or not X.size:
+        if X.dtype not in CTYPES or not X.size:
             return super().all_finite(X)
         flat = cp.ascontiguousarray(X).reshape(-1)
         out = cp.asarray(np.ones(1, dtype=np.int32))
-        all_finite_kernel(X.dtype.name)((_atomic_blocks(flat.size),), (256,), (flat, np.int64(flat.size), out))
+        _checks(X.dtype.name, "all_finite")(_cuda.atomic_reduction(flat.size), a=flat, n=flat.size, out=out)
         return bool(self.to_host(out)[0])
 
     def bincount(self, codes, n_bins):
@@ -289,11 +178,8 @@ class CuPyBackend(Backend):
         counts = cp.zeros(n_bins, dtype=cp.int64)
         if codes.size:
             flat = _integer_codes(codes)
-            kernel = integer_kernel("count_codes", flat.dtype.name)
-            kernel(
-                (_atomic_blocks(flat.size),),
-                (256,),
-                (flat, np.int64(flat.size), np.int32(n_bins), counts.view(cp.uint64)),
+            _checks(flat.dtype.name, "count_codes")(
+                _cuda.atomic_reduction(flat.size), codes=flat, n=flat.size, n_bins=n_bins, counts=counts.view(cp.uint64)
             )
         return counts
 
@@ -303,11 +189,12 @@ class CuPyBackend(Backend):
         n = flat.size
         first = cp.zeros(n_codes, dtype=cp.int64)
         if n:
-            kernel = integer_kernel("last_from_end", flat.dtype.name)
-            kernel((_atomic_blocks(n),), (256,), (flat, np.int64(n), np.int32(n_codes), first))
+            _checks(flat.dtype.name, "last_from_end")(
+                _cuda.atomic_reduction(n), codes=flat, n=n, n_bins=n_codes, out=first
+            )
         if n_codes:
-            integer_kernel("first_from_end", flat.dtype.name if n else "int64")(
-                (-(-n_codes // 256),), (256,), (first, np.int32(n_codes), np.int64(n))
+            _checks(flat.dtype.name if n else "int64", "first_from_end")(
+                _cuda.thread_per_item(n_codes), out=first, n_bins=n_codes, n=n
             )
         return first
 
@@ -335,10 +222,14 @@ class CuPyBackend(Backend):
             return super().take(a, indices)
         out = cp.empty((indices.shape[0],) + a.shape[1:], dtype=a.dtype)
         row_length = out.size // indices.shape[0]
-        integer_kernel("take_rows", indices.dtype.name, a.dtype.name)(
-            (_grid_stride_blocks(out.size),),
-            (256,),
-            (a, cp.ascontiguousarray(indices), np.int64(indices.shape[0]), np.int64(row_length), out),
+        index_type = CHECKED_INTEGERS[indices.dtype.name]
+        _checks(indices.dtype.name, f"take_rows<{TAKE_TYPES[a.dtype.name]}, {index_type}>")(
+            _cuda.grid_stride(out.size),
+            a=a,
+            index=cp.ascontiguousarray(indices),
+            n_index=indices.shape[0],
+            row_length=row_length,
+            out=out,
         )
         return out
 
@@ -349,10 +240,14 @@ class CuPyBackend(Backend):
             return super().combined_codes(major, minor, n_minor, dtype)
         out = cp.empty(major.shape, dtype=dtype)
         if out.size:
-            integer_kernel("combined_codes", major.dtype.name, dtype.name)(
-                (_grid_stride_blocks(out.size),),
-                (256,),
-                (cp.ascontiguousarray(major), cp.ascontiguousarray(minor), np.int64(out.size), np.int64(n_minor), out),
+            code_type = CHECKED_INTEGERS[major.dtype.name]
+            _checks(major.dtype.name, f"combined_codes<{code_type}, {KEY_TYPES[dtype.name]}>")(
+                _cuda.grid_stride(out.size),
+                major=cp.ascontiguousarray(major),
+                minor=cp.ascontiguousarray(minor),
+                n=out.size,
+                n_minor=n_minor,
+                out=out,
             )
         return out
 
@@ -361,570 +256,12 @@ class CuPyBackend(Backend):
         total = int(ends[-1]) if len(ends) else 0
         out = cp.empty(total, dtype=cp.int64)
         if total:
-            placement_kernel("repeat_values")(
-                (_grid_stride_blocks(total),),
-                (256,),
-                (cp.asarray(ends), np.int64(len(ends)), _int64_on_device(values), np.int64(total), out),
-            )
-        return out
-
-    # ---------------------------------------------------- column statistics
-    def _column_partials(self, block, means=None):
-        """Float64 column sums of each group of ``block`` (``(n_groups, size, d)``) per row chunk,
-        ``(n_groups, n_chunks, d)``: of the values, or with ``means`` of their squared deviations."""
-        n_groups, size, d = block.shape
-        chunk_rows = max(SUM_CHUNK_ROWS, -(-size // _MAX_GRID_Y))
-        n_chunks = -(-size // chunk_rows)
-        partial = cp.empty((n_groups, n_chunks, d), dtype=cp.float64)
-        neighbors_kernel("padded_partial_sums", _CTYPES[block.dtype])(
-            (n_groups, n_chunks, -(-d // 32)),
-            (256,),
-            (
-                block,
-                np.int64(size),
-                np.int32(d),
-                np.int64(chunk_rows),
-                block if means is None else means,
-                np.int32(means is not None),
-                partial,
-            ),
-        )
-        return partial
-
-    def _column_means(self, block, lengths):
-        """Each group's column means (``lengths``: its real rows, on the device), in ``block``'s dtype."""
-        n_groups, _, d = block.shape
-        partial = self._column_partials(block)
-        means = cp.empty((n_groups, d), dtype=block.dtype)
-        neighbors_kernel("group_means", _CTYPES[block.dtype])(
-            (-(-n_groups * d // 256),),
-            (256,),
-            (partial, lengths, np.int64(n_groups), np.int32(d), np.int32(partial.shape[1]), means),
-        )
-        return means
-
-    def mean_feature_variance(self, X):
-        if X.dtype not in _CTYPES or X.ndim != 2 or X.size == 0:
-            return super().mean_feature_variance(X)
-        # Two passes of float64 column sums in a fixed order: the means, then the squared deviations.
-        block = cp.ascontiguousarray(X)[None]
-        n, d = X.shape
-        means = self._column_means(block, cp.asarray(np.array([n], dtype=np.int64)))
-        squares = self.to_host(self._column_partials(block, means))
-        return float(squares.sum(axis=(0, 1)).sum() / (n * d))
-
-    def minmax_scaled(self, X):
-        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
-            return super().minmax_scaled(X)
-        # Per row chunk the min and max of every feature (order-free), per feature their
-        # totals, then the scaling: three launches of the k-means module.
-        X = cp.ascontiguousarray(X)
-        (n, d), ctype = X.shape, _CTYPES[X.dtype]
-        n_chunks = -(-n // SUM_CHUNK_ROWS)
-        partial_low = cp.empty((n_chunks, d), dtype=X.dtype)
-        partial_high = cp.empty((n_chunks, d), dtype=X.dtype)
-        kmeans_kernel("column_ranges", ctype)(
-            (n_chunks, -(-d // 32)),
-            (256,),
-            (X, np.int64(n), np.int32(d), np.int64(SUM_CHUNK_ROWS), partial_low, partial_high),
-        )
-        low, span = cp.empty(d, dtype=X.dtype), cp.empty(d, dtype=X.dtype)
-        kmeans_kernel("range_totals", ctype)(
-            (-(-d // 256),), (256,), (partial_low, partial_high, np.int64(n_chunks), np.int32(d), low, span)
-        )
-        if not self.all_finite(span):  # a range that overflows X's dtype: the generic halving
-            return super().minmax_scaled(X)
-        out = cp.empty((n, d), dtype=cp.float32)
-        kmeans_kernel("scale_to_unit", ctype)(
-            (_grid_stride_blocks(n * d),), (256,), (X, np.int64(n * d), np.int32(d), low, span, out)
-        )
-        return out
-
-    def centered_columns(self, X):
-        if X.dtype not in _CTYPES or X.ndim != 2 or not X.size:
-            return super().centered_columns(X)
-        # A copy of X as one "group" of the segmented pass's kernels: its means, then centering.
-        n, d = X.shape
-        block = cp.empty((1, n, d), dtype=X.dtype)
-        self.copy_into(block[0], cp.ascontiguousarray(X))
-        lengths = cp.asarray(np.array([n], dtype=np.int64))
-        means = self._column_means(block, lengths)
-        sq = cp.empty((1, n), dtype=X.dtype)  # the kernel's squared norms, unused here
-        neighbors_kernel("center_padded", _CTYPES[X.dtype])(
-            (-(-n * 32 // 256),), (256,), (block, means, lengths, np.int64(n), np.int64(n), np.int32(d), sq)
-        )
-        return block[0], self.to_host(means[0]).astype(np.float64)
-
-    # ------------------------------------------------------ k-means and SOM
-    @_retry_on_oom
-    def nearest_center(self, X, centers, with_distances=False):
-        if X.dtype not in _CTYPES or centers.dtype != X.dtype:
-            return super().nearest_center(X, centers, with_distances)
-        # Per row tile: one GEMM for the dot products, one kernel for |c|^2 - 2 x.c and its argmin.
-        X, centers = cp.ascontiguousarray(X), cp.ascontiguousarray(centers)
-        (n, d), k = X.shape, centers.shape[0]
-        ctype = _CTYPES[X.dtype]
-        c_sq = cp.empty(k, dtype=X.dtype)
-        kmeans_kernel("row_sq_norms", ctype)((-(-k // 128),), (128,), (centers, np.int32(k), np.int32(d), c_sq))
-        labels = cp.empty(n, dtype=cp.int32)
-        min_sq = cp.empty(n if with_distances else 1, dtype=X.dtype)
-        nearest = kmeans_kernel("nearest_from_dots", ctype)
-        step = max(1, self.tile_elements(X.itemsize) // max(1, k))
-        for start in range(0, n, step):
-            block = X[start : start + step]
-            rows = block.shape[0]
-            dots = cp.matmul(block, centers.T)
-            out_sq = min_sq[start:] if with_distances else min_sq
-            nearest(
-                (-(-rows * 32 // 256),),
-                (256,),
-                (
-                    dots,
-                    c_sq,
-                    block,
-                    np.int64(rows),
-                    np.int32(k),
-                    np.int32(d),
-                    labels[start:],
-                    out_sq,
-                    np.int32(with_distances),
-                ),
-            )
-        return (labels, min_sq) if with_distances else labels
-
-    def kmeans_plusplus(self, X, first, uniforms):
-        n, d = X.shape
-        n_trials = uniforms.shape[1]
-        if X.dtype not in _CTYPES or n > _SEED_MAX_ROWS or n_trials > SEED_MAX_TRIALS:
-            return super().kmeans_plusplus(X, first, uniforms)
-        # Per step: a pick (one block: the best swept candidate, then new draws), then a
-        # sweep (every row against each new candidate). Nothing comes back to the host.
-        X = cp.ascontiguousarray(X)
-        uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
-        n_clusters = uniforms.shape[0] + 1
-        n_blocks = -(-n // SEED_THREADS)
-        sweep, pick = kmeans_kernel("seed_sweep", _CTYPES[X.dtype]), kmeans_kernel("seed_pick", _CTYPES[X.dtype])
-        trial_d = cp.empty((n_trials, n), dtype=cp.float64)  # each row's distance after each candidate
-        partial = cp.empty((n_blocks, SEED_MAX_TRIALS), dtype=cp.float64)  # their sums per row block
-        first = cp.ascontiguousarray(first, dtype=cp.int64)  # the first sweep's only candidate
-        candidates = cp.empty(n_trials, dtype=cp.int64)
-        kept = cp.zeros(1, dtype=cp.int32)
-        chosen = cp.empty(n_clusters, dtype=cp.int64)
-        n64, d32, blocks32 = np.int64(n), np.int32(d), np.int32(n_blocks)
-        sweep((n_blocks,), (SEED_THREADS,), (X, n64, d32, np.int32(1), first, kept, np.int32(1), trial_d, partial))
-        for center in range(n_clusters):
-            draws = n_trials if center + 1 < n_clusters else 0
-            pick(
-                (1,),
-                (SEED_THREADS,),
-                (
-                    trial_d,
-                    partial,
-                    n64,
-                    blocks32,
-                    np.int32(1 if center == 0 else n_trials),
-                    np.int32(draws),
-                    uniforms[center] if draws else uniforms,
-                    first if center == 0 else candidates,
-                    candidates,
-                    kept,
-                    chosen,
-                    np.int32(center),
-                ),
-            )
-            if draws:
-                sweep(
-                    (n_blocks,),
-                    (SEED_THREADS,),
-                    (X, n64, d32, np.int32(n_trials), candidates, kept, np.int32(0), trial_d, partial),
-                )
-        return chosen
-
-    def lloyd_step(self, X, centers):
-        k, d = centers.shape
-        if X.dtype not in _CTYPES or centers.dtype != X.dtype or k > _UPDATE_MAX_CENTERS:
-            return super().lloyd_step(X, centers)
-        X, centers = cp.ascontiguousarray(X), cp.ascontiguousarray(centers)
-        partial, partial_counts = self._center_partials(X, self.nearest_center(X, centers), k)
-        n_chunks = partial.shape[0]
-        ctype = _CTYPES[X.dtype]
-        new = cp.empty_like(centers)
-        report = cp.empty(2 * k, dtype=cp.float64)  # per center: squared shift, then rows
-        kmeans_kernel("finalize_centers", ctype)(
-            (k,), (128,), (partial, partial_counts, np.int32(n_chunks), np.int32(k), np.int32(d), centers, new, report)
-        )
-        report = self.to_host(report)
-        return new, report[k:].astype(np.int64), float(report[:k].sum())
-
-    def _center_partials(self, X, labels, k):
-        """Float64 column sums and row counts of the rows labelled c, per row chunk:
-        ``(partial (n_chunks, k, d), partial_counts (n_chunks, k))``, in a fixed order."""
-        n, d = X.shape
-        n_chunks = max(1, min(-(-n // _UPDATE_CHUNK_ROWS), _PARTIAL_ELEMENTS // (k * d), _MAX_GRID_Y))
-        chunk_rows = -(-n // n_chunks)
-        partial = cp.empty((n_chunks, k, d), dtype=cp.float64)
-        partial_counts = cp.empty((n_chunks, k), dtype=cp.int64)
-        kmeans_kernel("center_partial_sums", _CTYPES[X.dtype])(
-            (k, n_chunks, -(-d // 32)),
-            (256,),
-            (X, labels, np.int64(n), np.int32(d), np.int32(k), np.int64(chunk_rows), partial, partial_counts),
-        )
-        return partial, partial_counts
-
-    def som_epoch(self, X, weights, grid_sq, width, learning_rate):
-        k, d = weights.shape
-        if X.dtype not in _CTYPES or weights.dtype != X.dtype or k > _UPDATE_MAX_CENTERS:
-            return super().som_epoch(X, weights, grid_sq, width, learning_rate)
-        # The k-means kernels give each neuron's rows (sums and counts, float64 in a fixed
-        # order); the neighbourhood's weighting is two small GEMMs; one kernel moves the neurons.
-        X, weights = cp.ascontiguousarray(X), cp.ascontiguousarray(weights)
-        ctype = _CTYPES[X.dtype]
-        grid_sq = cp.ascontiguousarray(grid_sq, dtype=cp.float64)
-        influence = cp.empty((k, k), dtype=X.dtype)
-        kmeans_kernel("som_influence", ctype)(
-            (_grid_stride_blocks(k * k),),
-            (256,),
-            (grid_sq, np.int64(k * k), np.float64(1.0 / (2 * width * width)), influence),
-        )
-        partial, partial_counts = self._center_partials(X, self.nearest_center(X, weights), k)
-        sums = cp.empty((k, d), dtype=X.dtype)
-        counts = cp.empty(k, dtype=X.dtype)
-        kmeans_kernel("chunk_totals", ctype)(
-            (k,), (128,), (partial, partial_counts, np.int32(partial.shape[0]), np.int32(k), np.int32(d), sums, counts)
-        )
-        numerator, denominator = cp.matmul(influence, sums), cp.matmul(influence, counts)
-        out = cp.empty_like(weights)
-        kmeans_kernel("som_update", ctype)(
-            (_grid_stride_blocks(k * d),),
-            (256,),
-            (weights, numerator, denominator, X.dtype.type(learning_rate), np.int64(k), np.int32(d), out),
-        )
-        return out
-
-    # ------------------------------------------------------- segmented pass
-    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None, a_sq=None):
-        kk = min(k, b.shape[-2])
-        if kk > TOPK_MAX or a.dtype not in (cp.float32, cp.float64):
-            return super().tile_topk_and_sums(a, b, n_valid, self_col, k, b_sq, a_sq)
-        # One GEMM for the dot products; the kernel adds the norms as it reads the tile,
-        # so the tile is written once and read once.
-        n_cols = b.shape[-2]
-        gram = cp.matmul(a, cp.swapaxes(b, -1, -2)).reshape(-1, n_cols)
-        a_sq = ((a * a).sum(axis=-1) if a_sq is None else a_sq).reshape(-1)
-        b_sq = ((b * b).sum(axis=-1) if b_sq is None else b_sq).reshape(-1)
-        n_rows = gram.shape[0]
-        sums = cp.empty(n_rows, dtype=cp.float64)
-        table = cp.empty((n_rows, max(kk, 1)), dtype=cp.int32)
-        if n_rows:
-            threads = 256
-            blocks = (n_rows * 32 + threads - 1) // threads
-            kernel = neighbors_kernel("rows_topk_and_sums", _CTYPES[gram.dtype])
-            kernel(
-                (blocks,),
-                (threads,),
-                (
-                    cp.ascontiguousarray(gram),
-                    np.int64(n_rows),
-                    np.int64(n_cols),
-                    cp.ascontiguousarray(n_valid, dtype=cp.int64),
-                    cp.ascontiguousarray(self_col, dtype=cp.int64),
-                    np.int32(max(kk, 1)),
-                    cp.ascontiguousarray(a_sq, dtype=gram.dtype),
-                    cp.ascontiguousarray(b_sq, dtype=gram.dtype),
-                    np.int64(a.shape[-2]),  # rows per batch: row r's column norms are batch r // m's
-                    table,
-                    sums,
-                ),
-            )
-        return table, sums
-
-    segmented_neighbors = _retry_on_oom(Backend.segmented_neighbors)
-
-    def gather_groups(self, X, rows, starts, lengths, size, dtype):
-        n_groups, d = len(lengths), X.shape[1]
-        if X.dtype not in _CTYPES or np.dtype(dtype) != X.dtype or rows.dtype != cp.int64 or not n_groups * size * d:
-            return super().gather_groups(X, rows, starts, lengths, size, dtype)
-        # Four launches of one module: the padded gather (with the top-k's limits), float64
-        # column sums per row chunk, the means, then centering with the squared norms.
-        X, rows = cp.ascontiguousarray(X), cp.ascontiguousarray(rows)
-        n_padded = n_groups * size
-        ctype = _CTYPES[X.dtype]
-        starts, lengths = _int64_on_device(starts, lengths)
-        block = cp.empty((n_groups, size, d), dtype=X.dtype)
-        sq = cp.empty((n_groups, size), dtype=X.dtype)
-        n_valid = cp.empty(n_padded, dtype=cp.int64)
-        self_col = cp.empty(n_padded, dtype=cp.int64)
-        neighbors_kernel("gather_padded", ctype)(
-            (_grid_stride_blocks(n_padded * d),),
-            (256,),
-            (X, rows, starts, lengths, np.int64(size), np.int32(d), np.int64(n_padded), block, n_valid, self_col),
-        )
-        means = self._column_means(block, lengths)
-        neighbors_kernel("center_padded", ctype)(
-            (-(-n_padded * 32 // 256),),
-            (256,),
-            (block, means, lengths, np.int64(n_padded), np.int64(size), np.int32(d), sq),
-        )
-        return block, sq, n_valid, self_col
-
-    def scatter_groups(self, table, sums, table_starts, group_ids, lengths, nn, row_sums):
-        if nn.dtype != cp.int32 or table.dtype != cp.int32 or not table.flags.c_contiguous:
-            return super().scatter_groups(table, sums, table_starts, group_ids, lengths, nn, row_sums)
-        n_groups = len(group_ids)
-        m, kk_nn = nn.shape[0] // n_groups, nn.shape[1]
-        nn = cp.ascontiguousarray(nn)
-        if nn.size:
-            placement_kernel("scatter_neighbors")(
-                (_grid_stride_blocks(nn.size),),
-                (256,),
-                (
-                    nn,
-                    np.int64(m),
-                    np.int32(kk_nn),
-                    *_int64_on_device(lengths, table_starts),
-                    np.int64(n_groups),
-                    table,
-                    np.int32(table.shape[1]),
-                ),
-            )
-        values = cp.ascontiguousarray(row_sums, dtype=cp.float64).reshape(-1)
-        placement_kernel("add_group_sums")(
-            (n_groups,), (256,), (values, np.int64(values.size // n_groups), _int64_on_device(group_ids), sums)
-        )
-
-    # ----------------------------------------------------------- generation
-    def plan_rows(self, ends, keys, seed, start, stop):
-        n = stop - start
-        item, position = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
-        bases = cp.empty(n, dtype=cp.uint64)
-        if n:
-            splitmix_kernel("plan_rows")(
-                (_grid_stride_blocks(n),),
-                (256,),
-                (
-                    _int64_on_device(ends),
-                    np.int64(len(ends)),
-                    _int64_on_device(keys),
-                    np.uint64(seed),
-                    np.int64(start),
-                    np.int64(n),
-                    item,
-                    position,
-                    bases,
-                ),
-            )
-        return item, position, bases
-
-    def plan_draws(self, bases, position, draws_per_row, first, count):
-        n = bases.shape[0]
-        out = cp.empty((n, count), dtype=cp.uint64)
-        if out.size:
-            splitmix_kernel("plan_draws")(
-                (_grid_stride_blocks(out.size),),
-                (256,),
-                (
-                    cp.ascontiguousarray(bases),
-                    cp.ascontiguousarray(position, dtype=cp.int64),
-                    np.int64(draws_per_row),
-                    np.int64(first),
-                    np.int64(count),
-                    np.int64(n),
-                    out,
-                ),
-            )
-        return out
-
-    def fused_smote_intra(self, X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
-        n_new = np.asarray(n_new, dtype=np.int64)
-        total = int(n_new.sum())
-        fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and out.shape[0] == total
-        if not fits or table.dtype != cp.int32 or rows.dtype != cp.int64 or total == 0:
-            return False
-        # One warp per synthetic row: the plan and the interpolation in one launch.
-        ends = np.cumsum(n_new)
-        per_group = [ends, ends - n_new, keys, table_starts, lengths, offsets, k_group]
-        per_group = _int64_on_device(*per_group)
-        X, table = cp.ascontiguousarray(X), cp.ascontiguousarray(table)
-        generate_kernel("smote_intra_rows", _CTYPES[X.dtype])(
-            (-(-total * 32 // 256),),
-            (256,),
-            (
-                X,
-                np.int32(X.shape[1]),
-                rows,
-                table,
-                np.int32(table.shape[1]),
-                *per_group,
-                np.int64(len(n_new)),
-                np.uint64(seed),
-                np.int64(0),
-                np.int64(total),
-                out,
-            ),
-        )
-        return True
-
-    def fused_smote_inter(
-        self, X, rows, keys, n_new, first_offsets, first_lengths, second_offsets, second_lengths, seed, out
-    ):
-        n_new = np.asarray(n_new, dtype=np.int64)
-        total = int(n_new.sum())
-        fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and out.shape[0] == total
-        if not fits or rows.dtype != cp.int64 or total == 0:
-            return False
-        ends = np.cumsum(n_new)
-        per_pair = [ends, ends - n_new, keys, first_offsets, first_lengths, second_offsets, second_lengths]
-        per_pair = _int64_on_device(*per_pair)
-        generate_kernel("smote_inter_rows", _CTYPES[X.dtype])(
-            (-(-total * 32 // 256),),
-            (256,),
-            (
-                cp.ascontiguousarray(X),
-                np.int32(X.shape[1]),
-                rows,
-                *per_pair,
-                np.int64(len(n_new)),
-                np.uint64(seed),
-                np.int64(total),
-                out,
-            ),
-        )
-        return True
-
-    def fused_geometric_rows(
-        self, X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out
-    ):
-        fits = X.dtype in _CTYPES and out.dtype == X.dtype and out.flags.c_contiguous and X.ndim == 2
-        if not fits or not out.shape[0]:
-            return fits
-        n, d = out.shape[0], X.shape[1]
-        uniforms = cp.ascontiguousarray(uniforms, dtype=cp.float64)
-        choice = _SURFACE_STRATEGIES[strategy] if majority is not None else 0
-        majority = cp.ascontiguousarray(majority, dtype=cp.int64) if choice else _no_rows()
-        generate_kernel("geometric_rows", _CTYPES[X.dtype])(
-            (-(-n * 32 // 256),),
-            (256,),
-            (
-                cp.ascontiguousarray(X),
-                np.int32(d),
-                cp.ascontiguousarray(centers, dtype=cp.int64),
-                cp.ascontiguousarray(surfaces, dtype=cp.int64),
-                majority,
-                np.int32(choice),
-                uniforms,
-                np.int32(uniforms.shape[1]),
-                np.int64(n),
-                np.float64(truncation_factor),
-                np.float64(deformation_factor),
-                out,
-            ),
-        )
-        return True
-
-    def fused_geometric_intra_ends(
-        self,
-        item,
-        position,
-        bases,
-        draws_per_row,
-        rows,
-        table,
-        table_starts,
-        lengths,
-        offsets,
-        k_group,
-        member_starts,
-        negative,
-    ):
-        if table.dtype != cp.int32 or rows.dtype != cp.int64 or (negative is not None and negative.dtype != cp.int64):
-            return None
-        n = item.shape[0]
-        center, surface = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
-        majority = cp.empty(n, dtype=cp.int64) if negative is not None else None
-        if n:
-            per_group = _int64_on_device(table_starts, lengths, offsets, k_group, member_starts)
-            table = cp.ascontiguousarray(table)
-            splitmix_kernel("geometric_intra_ends")(
-                (_grid_stride_blocks(n),),
-                (256,),
-                (
-                    item,
-                    position,
-                    bases,
-                    np.int64(draws_per_row),
-                    np.int64(n),
-                    rows,
-                    table,
-                    np.int32(table.shape[1]),
-                    *per_group,
-                    negative if negative is not None else _no_rows(),
-                    np.int32(negative is not None),
-                    center,
-                    surface,
-                    majority if majority is not None else _no_rows(),
-                ),
-            )
-        return center, surface, majority
-
-    def fused_geometric_inter_ends(
-        self, item, position, bases, draws_per_row, rows, first_offsets, first_lengths, second_offsets, second_lengths
-    ):
-        if rows.dtype != cp.int64:
-            return None
-        n = item.shape[0]
-        center, surface = cp.empty(n, dtype=cp.int64), cp.empty(n, dtype=cp.int64)
-        if n:
-            per_pair = _int64_on_device(first_offsets, first_lengths, second_offsets, second_lengths)
-            splitmix_kernel("geometric_inter_ends")(
-                (_grid_stride_blocks(n),),
-                (256,),
-                (item, position, bases, np.int64(draws_per_row), np.int64(n), rows, *per_pair, center, surface),
-            )
-        return center, surface
-
-    def fused_nearest_rows(self, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths, direct):
-        if X.dtype not in _CTYPES or X.ndim != 2 or query_rows.dtype != cp.int64 or ref_rows.dtype != cp.int64:
-            return None
-        q_lengths = np.asarray(q_lengths, dtype=np.int64)
-        total = int(q_lengths.sum())
-        nearest, sq_distance = cp.empty(total, dtype=cp.int64), cp.empty(total, dtype=X.dtype)
-        if total:
-            per_item = _int64_on_device(np.cumsum(q_lengths), q_offsets, direct)
-            pieces = _int64_on_device(r_offsets, r_lengths)
-            generate_kernel("nearest_in_pieces", _CTYPES[X.dtype])(
-                (-(-total * 32 // 256),),
-                (256,),
-                (
-                    cp.ascontiguousarray(X),
-                    np.int32(X.shape[1]),
-                    cp.ascontiguousarray(query_rows),
-                    *per_item,
-                    np.int64(len(q_lengths)),
-                    cp.ascontiguousarray(ref_rows),
-                    *pieces,
-                    np.int32(len(r_offsets)),
-                    np.int64(total),
-                    nearest,
-                    sq_distance,
-                ),
-            )
-        return nearest, sq_distance
-
-    def interpolate(self, X, base_rows, neighbor_rows, gaps, out):
-        if X.dtype not in _CTYPES or out.dtype != X.dtype or not out.flags.c_contiguous:
-            return super().interpolate(X, base_rows, neighbor_rows, gaps, out)
-        if out.shape[0]:
-            generate_kernel("interpolate_rows", _CTYPES[X.dtype])(
-                (_grid_stride_blocks(out.size),),
-                (256,),
-                (
-                    cp.ascontiguousarray(X),
-                    cp.ascontiguousarray(base_rows, dtype=cp.int64),
-                    cp.ascontiguousarray(neighbor_rows, dtype=cp.int64),
-                    cp.ascontiguousarray(gaps, dtype=X.dtype),
-                    np.int64(out.shape[0]),
-                    np.int32(X.shape[1]),
-                    out,
-                ),
+            _cuda.kernel("placement", None, "repeat_values")(
+                _cuda.grid_stride(total),
+                ends=cp.asarray(ends),
+                n_items=len(ends),
+                values=int64_arrays(cp, values),
+                n_out=total,
+                out=out,
             )
         return out

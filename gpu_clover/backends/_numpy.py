@@ -9,16 +9,6 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from ._base import Backend
-from ._host import without_self
-
-# Groups from this size on use scikit-learn's kNN search. Its fixed cost per call grows with
-# the cores (~8 ms on 2 cores, ~150 ms on 16, per group of 32 features), and the row tiles'
-# top-k is k passes of argmin: measured per group size (benchmarks/numpy_large_group_probe.py),
-# the search wins from 8192 rows on 2 cores (tie at 8192, 1.35x at 16384) and lost below
-# 4096-8192 on 16 cores even against slower tiles.
-_SEARCH_MIN_ROWS = 8192
-# Query rows times group rows of one scikit-learn search call.
-_SEARCH_CHUNK_PAIRS = 1 << 25
 
 
 def _cores():
@@ -144,55 +134,6 @@ class NumPyBackend(Backend):
         )
         return np.asarray(indicator @ values)
 
-    def large_group_neighbors(self, members, k, members_sq=None, limits=None, with_sums=True):
-        # From _SEARCH_MIN_ROWS rows on: the kNN from scikit-learn's brute-force ArgKmin
-        # (compiled, multi-threaded; the row itself removed by index), the distance sum
-        # over the upper triangle only, when asked for. Below, its fixed cost loses.
-        n_g = members.shape[0]
-        if n_g < _SEARCH_MIN_ROWS:
-            return super().large_group_neighbors(members, k, members_sq, limits)
-        from sklearn.neighbors import NearestNeighbors
-
-        table = np.zeros((n_g, max(k, 1)), dtype=np.int32)
-        kk = min(k, n_g - 1)
-        if kk > 0:
-            search = NearestNeighbors(n_neighbors=kk + 1, algorithm="brute").fit(members)
-            # Queries in chunks of bounded cost: an interrupt is answered between two of them.
-            step = max(1, _SEARCH_CHUNK_PAIRS // n_g)
-            for r0 in range(0, n_g, step):
-                _POOL.check_stop()
-                found = search.kneighbors(members[r0 : r0 + step], return_distance=False)
-                table[r0 : r0 + step, :kk] = without_self(found, np.arange(r0, r0 + found.shape[0]))
-        return table, self.pair_distance_sum(members) if with_sums else np.nan
-
-    def pair_distance_sum(self, members):
-        """Sum of euclidean distances over ordered pairs of rows, from the upper triangle.
-
-        Row tiles against the columns from their first row on: the off-diagonal
-        part counts twice (pairs i < j), the tile's diagonal block once (both
-        orders are in it); a row's distance to itself is zeroed by index.
-        """
-        n = members.shape[0]
-        norms = np.einsum("ij,ij->i", members, members)
-        scaled = np.ascontiguousarray(-2 * members.T)
-        step = max(1, self.tile_elements(members.itemsize) // n)
-
-        def row_tile(r0):
-            r1 = min(r0 + step, n)
-            d = members[r0:r1] @ scaled[:, r0:]
-            d += norms[r0:r1, None]
-            d += norms[None, r0:]
-            np.maximum(d, 0, out=d)
-            diagonal = np.arange(r1 - r0)
-            d[diagonal, diagonal] = 0
-            np.sqrt(d, out=d)
-            return 2.0 * float(d[:, r1 - r0 :].sum()) + float(d[:, : r1 - r0].sum())
-
-        total = 0.0
-        for part in self.map_ordered(row_tile, range(0, n, step)):  # added in tile order
-            total += part
-        return total
-
     def run_sums(self, values, lengths):
         # Each run summed on its own in one C loop (no running sum over the whole array).
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -204,7 +145,7 @@ class NumPyBackend(Backend):
         return first
 
     def tile_elements(self, itemsize=8):
-        # Tiles that stay in cache: a 4 MiB distance block is 3x faster than one large pass.
+        # Tiles that stay in cache: a 4 MiB distance block beats one large pass.
         return (4 << 20) // itemsize
 
     def device_name(self):

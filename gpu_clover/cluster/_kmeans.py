@@ -13,6 +13,7 @@ from .._placement import Placement
 from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
+from ._engine import cluster_engine
 
 # Above twice this many rows, Lloyd first converges on a random subsample of this
 # size, then refines on all rows: the same fixed point, a fraction of the passes.
@@ -118,7 +119,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         best = None
         for run in range(self.n_init):
             centers, n_iter = self._lloyd_run(backend, X, Stream(xp, seed, run))
-            labels, min_sq = backend.nearest_center(X, centers, with_distances=True)
+            labels, min_sq = cluster_engine(backend).nearest_center(X, centers, with_distances=True)
             inertia = float(backend.reduce_to_scalar(min_sq, "sum", dtype=xp.float64))
             if best is None or inertia < best[2]:
                 best = (centers, labels, inertia, n_iter)
@@ -132,7 +133,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         """Index of the closest center for each row of X."""
         check_is_fitted(self)
         backend, X = self._check_data(X, reset=False)
-        labels = backend.nearest_center(X, backend.asarray(self.cluster_centers_, dtype=X.dtype))
+        labels = cluster_engine(backend).nearest_center(X, backend.asarray(self.cluster_centers_, dtype=X.dtype))
         return Placement.of(X).wrap(labels)
 
     @publishes_fitted_state
@@ -165,10 +166,10 @@ class KMeans(ClusterMixin, BaseEstimator):
         sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else backend.take(X, stream.index(sample_size, n))
         centers = self._initial_centers(backend, sample, stream)
         # scikit-learn's rule: tol relative to the mean feature variance (of the rows iterated on).
-        tol = self.tol * backend.mean_feature_variance(sample)
+        tol = self.tol * cluster_engine(backend).mean_feature_variance(sample)
         centers, n_iter = lloyd(backend, sample, centers, self.max_iter, tol)
         if sample is not X and self.fit_sample_size is None:
-            tol = self.tol * backend.mean_feature_variance(X)
+            tol = self.tol * cluster_engine(backend).mean_feature_variance(X)
             centers, more = lloyd(backend, X, centers, max(1, self.max_iter - n_iter), tol)
             n_iter += more
         return centers, n_iter
@@ -195,21 +196,21 @@ def kmeans_plusplus(backend, X, n_clusters, stream):
     n_trials = 2 + int(math.log(n_clusters))
     first = stream.index(1, X.shape[0])
     uniforms = stream.uniform((n_clusters - 1) * n_trials).reshape(n_clusters - 1, n_trials)
-    return backend.take(X, backend.kmeans_plusplus(X, first, uniforms))
+    return backend.take(X, cluster_engine(backend).kmeans_plusplus(X, first, uniforms))
 
 
 def lloyd(backend, X, centers, max_iter, tol):
     """Lloyd iterations until the squared center shift is at most ``tol``.
 
-    One host synchronization per iteration (inside ``backend.lloyd_step``). An
+    One host synchronization per iteration (inside the engine's ``lloyd_step``). An
     empty cluster is re-seeded on the row farthest from its center.
     """
     xp = backend.xp
     for n_iter in range(1, max_iter + 1):
-        new, counts, shift = backend.lloyd_step(X, centers)
+        new, counts, shift = cluster_engine(backend).lloyd_step(X, centers)
         empty = np.flatnonzero(counts == 0)
         if empty.size:
-            _, min_sq = backend.nearest_center(X, centers, with_distances=True)
+            _, min_sq = cluster_engine(backend).nearest_center(X, centers, with_distances=True)
             new[xp.asarray(empty)] = X[xp.argsort(-min_sq)[: empty.size]]
         centers = new
         if shift <= tol and not empty.size:

@@ -14,6 +14,7 @@ from .._placement import Placement
 from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
+from ._engine import cluster_engine
 
 # The map is trained on at most this many random rows (and at least
 # ROWS_PER_NEURON per neuron), then every row is assigned to its closest neuron:
@@ -131,7 +132,7 @@ class SOM(ClusterMixin, BaseEstimator):
         n = X.shape[0]
         self.n_rows_, self.n_columns_ = grid_shape(n, self.n_rows, self.n_columns)
         n_neurons = self.n_rows_ * self.n_columns_
-        scaled = backend.minmax_scaled(X)
+        scaled = cluster_engine(backend).minmax_scaled(X)
         sample_size = max(FIT_SAMPLE_ROWS, ROWS_PER_NEURON * n_neurons)
         train = scaled
         if n > sample_size:
@@ -143,7 +144,7 @@ class SOM(ClusterMixin, BaseEstimator):
             backend, train, weights, backend.asarray(grid_sq), self.sigma, self.learning_rate, self.n_iter
         )
         occupied, labels = encode_labels(
-            backend, backend.nearest_center(scaled, weights)
+            backend, cluster_engine(backend).nearest_center(scaled, weights)
         )  # sorted neurons, int64 codes
         self.neighbors_ = occupied_neighbors(occupied, self.n_rows_, self.n_columns_, self.topology)
         self.labels_ = self._placement.wrap(labels)
@@ -206,7 +207,7 @@ def principal_axes_init(backend, X, n_rows, n_columns):
     """
     xp = backend.xp
     n_samples, n_features = X.shape
-    centred, mean = backend.centered_columns(X)
+    centred, mean = cluster_engine(backend).centered_columns(X)
     dof = max(n_samples - 1, 1)
     if n_features <= n_samples:
         cov = backend.to_host(xp.matmul(centred.T, centred)).astype(np.float64) / dof
@@ -230,7 +231,7 @@ def batch_som(backend, X, weights, grid_sq, sigma, learning_rate, n_iter):
     """``n_iter`` batch-SOM epochs; returns the trained weights."""
     for epoch in range(n_iter):
         width = sigma * SIGMA_DECAY ** (epoch / max(n_iter - 1, 1))
-        weights = backend.som_epoch(X, weights, grid_sq, width, learning_rate)
+        weights = cluster_engine(backend).som_epoch(X, weights, grid_sq, width, learning_rate)
     return weights
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .._placement import Placement
 from .._random import Stream, seed_from_random_state
 from ..backends import get_backend
+from ..cluster._engine import cluster_engine
 from ..cluster._kmeans import WARM_START_ROWS, lloyd
 from ..cluster._kmeans_state import check_kmeans_params, kmeans_initial_centers, publish_kmeans_fit
 from ._data import to_host
@@ -108,7 +109,7 @@ def _backend(block, backend_name):
 
 def _nearest(block, centers, backend_name):
     backend, Xb = _backend(block, backend_name)
-    labels = backend.nearest_center(Xb, backend.asarray(centers, dtype=Xb.dtype))
+    labels = cluster_engine(backend).nearest_center(Xb, backend.asarray(centers, dtype=Xb.dtype))
     return Placement.of(block).wrap(labels)
 
 
@@ -116,7 +117,7 @@ def _lloyd_partial(block, centers, backend_name):
     """Per-cluster sums of the block's rows and their counts: a (k, d + 1) float64 host array."""
     backend, Xb = _backend(block, backend_name)
     xp, k = backend.xp, centers.shape[0]
-    labels = backend.nearest_center(Xb, backend.asarray(centers, dtype=Xb.dtype))
+    labels = cluster_engine(backend).nearest_center(Xb, backend.asarray(centers, dtype=Xb.dtype))
     sums = backend.segment_sum(Xb.astype(xp.float64), labels, k)
     counts = xp.bincount(labels, minlength=k).astype(xp.float64)
     return to_host(xp.concatenate([sums, counts[:, None]], axis=1))
@@ -124,12 +125,16 @@ def _lloyd_partial(block, centers, backend_name):
 
 def _block_inertia(block, centers, backend_name):
     backend, Xb = _backend(block, backend_name)
-    _, min_sq = backend.nearest_center(Xb, backend.asarray(centers, dtype=Xb.dtype), with_distances=True)
+    _, min_sq = cluster_engine(backend).nearest_center(
+        Xb, backend.asarray(centers, dtype=Xb.dtype), with_distances=True
+    )
     return float(min_sq.sum(dtype=backend.xp.float64))
 
 
 def _block_farthest(block, centers, m, backend_name):
     backend, Xb = _backend(block, backend_name)
-    _, min_sq = backend.nearest_center(Xb, backend.asarray(centers, dtype=Xb.dtype), with_distances=True)
+    _, min_sq = cluster_engine(backend).nearest_center(
+        Xb, backend.asarray(centers, dtype=Xb.dtype), with_distances=True
+    )
     top = backend.xp.argsort(-min_sq)[:m]
     return to_host(min_sq[top]), to_host(Xb[top])

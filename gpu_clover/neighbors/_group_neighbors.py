@@ -4,7 +4,7 @@ The density (distribution stage) needs each filtered group's distance sum; SMOTE
 (generation stage) needs the k nearest neighbours inside the same groups.
 
 - Groups of up to ``EXACT_MAX_ROWS`` rows: both come from one exact pass over the
-  group's distance tiles (``Backend.segmented_neighbors``), whichever is asked first.
+  group's distance tiles (``_engine.NeighborEngine.segmented_neighbors``), whichever is asked first.
 - Larger groups, ``search="auto"``: the neighbours from every pair up to
   ``CELL_SEARCH_MIN_ROWS`` rows (:func:`~._ranking.exhaustive_knn`), above from a cell
   search whose budget per row follows a measured recall, within a ceiling
@@ -21,6 +21,7 @@ import numpy as np
 from .._timing import NullTimer
 from ._cell_search import cell_knn
 from ._cells import run_indices
+from ._engine import neighbor_engine
 from ._estimator import estimator_knn
 from ._ranking import exhaustive_knn
 from ._sampled_sums import sampled_distance_sums
@@ -79,7 +80,7 @@ class GroupNeighbors:
                 large = missing[large]
                 if large.size and self.search == "exact":
                     groups = self.groups
-                    _, sums = self.backend.segmented_neighbors(
+                    _, sums = neighbor_engine(self.backend).segmented_neighbors(
                         self.X, groups.order, groups.offsets[large], groups.lengths[large], 0
                     )
                     self._sums[large] = self.backend.to_host(sums)
@@ -127,7 +128,7 @@ class GroupNeighbors:
             return
         groups = self.groups
         k = 0 if self.estimator is not None else self.k
-        table, sums = self.backend.segmented_neighbors(
+        table, sums = neighbor_engine(self.backend).segmented_neighbors(
             self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], k, with_sums=with_sums
         )
         sums = self.backend.to_host(sums)
@@ -165,7 +166,9 @@ class GroupNeighbors:
         n = centers.shape[0]
         rows, one = self.backend.xp.arange(n, dtype=self.backend.xp.int64), np.array([n], dtype=np.int64)
         if n <= EXACT_MAX_ROWS:
-            table = self.backend.segmented_neighbors(centers, rows, one * 0, one, k, with_sums=False)[0]
+            table = neighbor_engine(self.backend).segmented_neighbors(centers, rows, one * 0, one, k, with_sums=False)[
+                0
+            ]
             return _nearest_first(self.backend, centers, table)
         if n <= EXACT_CENTERS:
             return exhaustive_knn(self.backend, centers, rows, one * 0, one, k)

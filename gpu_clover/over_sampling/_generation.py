@@ -11,6 +11,7 @@ generated with it.
 import numpy as np
 
 from .._random import bits_to_index, bits_to_uniform
+from ._engine import SmoteInter, SmoteIntra, generation_engine
 
 
 class Plan:
@@ -22,6 +23,7 @@ class Plan:
 
     def __init__(self, backend, item_keys, n_new, seed, start, stop, draws_per_row=3):
         self.backend, self.xp = backend, backend.xp
+        self.engine = generation_engine(backend)
         self.draws_per_row = draws_per_row
         self.start, self.stop = start, stop
         self._ends = np.cumsum(n_new, dtype=np.int64)
@@ -30,7 +32,7 @@ class Plan:
 
     def _rows(self):
         if self._made is None:
-            self._made = self.backend.plan_rows(self._ends, self._keys, self._seed, self.start, self.stop)
+            self._made = self.engine.plan_rows(self._ends, self._keys, self._seed, self.start, self.stop)
         return self._made
 
     @property
@@ -53,7 +55,7 @@ class Plan:
         return self.backend.take(self.xp.asarray(per_item), self.item)
 
     def _bits(self, draw):
-        return self.backend.plan_draws(self.bases, self.position, self.draws_per_row, draw, 1)[:, 0]
+        return self.engine.plan_draws(self.bases, self.position, self.draws_per_row, draw, 1)[:, 0]
 
     def index(self, draw, upper):
         """Row-wise integers in [0, upper[item]) from draw number ``draw``."""
@@ -65,7 +67,7 @@ class Plan:
 
     def uniform_block(self, first):
         """float64 uniforms of draws ``first .. draws_per_row - 1``: one row per synthetic row."""
-        bits = self.backend.plan_draws(self.bases, self.position, self.draws_per_row, first, self.draws_per_row - first)
+        bits = self.engine.plan_draws(self.bases, self.position, self.draws_per_row, first, self.draws_per_row - first)
         return bits_to_uniform(self.xp, bits)
 
     def segments(self):
@@ -105,8 +107,10 @@ def smote_intra(stats, group_ids, n_new, seed, out):
     table, table_starts = stats.knn(group_ids)
     rows = groups.order
     keys = groups.keys[group_ids]
-    if backend.fused_smote_intra(X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed, out):
-        return out
+    engine = generation_engine(backend)
+    job = SmoteIntra(X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed)
+    if engine.has_kernel_for(job, out):
+        return engine.smote_intra(job, out)
     for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
         base = plan.index(0, lengths)
         slot = plan.index(1, np.maximum(k_group, 1))
@@ -114,7 +118,7 @@ def smote_intra(stats, group_ids, n_new, seed, out):
         neighbor = xp.where(plan.per_row(k_group) > 0, neighbor, base)
         first = plan.per_row(offsets)
         gaps = plan.uniform(2, X.dtype)
-        backend.interpolate(X, rows[first + base], rows[first + neighbor], gaps, out[start:stop])
+        engine.interpolate(X, rows[first + base], rows[first + neighbor], gaps, out[start:stop])
     return out
 
 
@@ -124,10 +128,12 @@ def smote_inter(backend, X, groups, pairs, n_new, seed, out):
     rows = groups.order
     keys = groups.pair_keys(first, second)
     per_pair = (groups.offsets[first], groups.lengths[first], groups.offsets[second], groups.lengths[second])
-    if backend.fused_smote_inter(X, rows, keys, n_new, *per_pair, seed, out):
-        return out
+    engine = generation_engine(backend)
+    job = SmoteInter(X, rows, keys, n_new, *per_pair, seed)
+    if engine.has_kernel_for(job, out):
+        return engine.smote_inter(job, out)
     for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
         base = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
         partner = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
-        backend.interpolate(X, base, partner, plan.uniform(2, X.dtype), out[start:stop])
+        engine.interpolate(X, base, partner, plan.uniform(2, X.dtype), out[start:stop])
     return out

@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._docstring import fill_doc
 from ..distribution import BaseDistributor
 from ._base import K_NEIGHBORS, BaseClusterOverSampler
+from ._engine import GeometricInterEnds, GeometricIntraEnds
 from ._generation import plan_tiles
 from ._geometry import SELECTION_STRATEGIES, geometric_rows, nearest_in_union, uniform_draws
 from ._native import NativeOverSampler
@@ -184,22 +185,9 @@ def _intra_ends(backend, plan, rows, table, table_starts, lengths, offsets, k_gr
     k nearest group-mates: draw 1; the center itself in a one-row group) and the center's
     nearest majority row (from ``negative``, per member; -1 in a one-row group; None
     without ``negative``)."""
-    fused = backend.fused_geometric_intra_ends(
-        plan.item,
-        plan.position,
-        plan.bases,
-        plan.draws_per_row,
-        rows,
-        table,
-        table_starts,
-        lengths,
-        offsets,
-        k_group,
-        member_starts,
-        negative,
-    )
-    if fused is not None:
-        return fused
+    job = GeometricIntraEnds(plan, rows, table, table_starts, lengths, offsets, k_group, member_starts, negative)
+    if plan.engine.has_kernel_for(job):
+        return plan.engine.geometric_intra_ends(job)
     xp = backend.xp
     base = plan.index(0, lengths)
     first = plan.per_row(offsets)
@@ -215,19 +203,9 @@ def _intra_ends(backend, plan, rows, table, table_starts, lengths, offsets, k_gr
 def _inter_ends(backend, plan, rows, first_offsets, first_lengths, second_offsets, second_lengths):
     """Each plan row's center and surface point between two groups: a member of each (draws 0
     and 1), in random order (draw 2)."""
-    fused = backend.fused_geometric_inter_ends(
-        plan.item,
-        plan.position,
-        plan.bases,
-        plan.draws_per_row,
-        rows,
-        first_offsets,
-        first_lengths,
-        second_offsets,
-        second_lengths,
-    )
-    if fused is not None:
-        return fused
+    job = GeometricInterEnds(plan, rows, first_offsets, first_lengths, second_offsets, second_lengths)
+    if plan.engine.has_kernel_for(job):
+        return plan.engine.geometric_inter_ends(job)
     xp = backend.xp
     one = rows[plan.per_row(first_offsets) + plan.index(0, first_lengths)]
     two = rows[plan.per_row(second_offsets) + plan.index(1, second_lengths)]

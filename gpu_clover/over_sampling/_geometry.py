@@ -1,15 +1,18 @@
 """Geometric SMOTE's geometry: segmented nearest rows, the surface point's choice, and points in
 a truncated, deformed ball.
 
-All are array-generic over ``backend.xp`` and vectorized over all groups; a backend with
-kernels for them (CuPy) takes over through its ``fused_*`` methods.
+All are array-generic over ``backend.xp`` and vectorized over all groups; where the
+backend's generation engine has kernels for them (CuPy: ``has_kernel_for``), it does the work.
 """
 
 import math
 
 import numpy as np
 
-from ..backends._base import _BUCKET_SIZES
+from ..cluster._engine import cluster_engine
+from ..neighbors._engine import BUCKET_SIZES as _BUCKET_SIZES
+from ..neighbors._engine import sq_distances
+from ._engine import GeometricPoints, NearestRows, generation_engine
 
 SELECTION_STRATEGIES = ("combined", "majority", "minority")
 # An item with up to this many references is measured directly where a backend can (no GEMM).
@@ -58,7 +61,7 @@ def segmented_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_
         queries, q_valid = _padded(backend, X, query_rows, q_offsets[sel], q_lengths[sel], n_q)
         refs, r_valid = _padded(backend, X, ref_rows, r_offsets[sel], r_lengths[sel], n_r)
         mean = (queries * q_valid[:, :, None]).sum(axis=1) / xp.asarray(q_lengths[sel], dtype=X.dtype)[:, None]
-        d = backend.sq_distances(queries - mean[:, None, :], refs - mean[:, None, :])
+        d = sq_distances(xp, queries - mean[:, None, :], refs - mean[:, None, :])
         d = xp.where(r_valid[:, None, :], d, xp.inf)
         best = xp.argmin(d, axis=2)
         best_sq = xp.take_along_axis(d, best[:, :, None], axis=2)[:, :, 0]
@@ -74,7 +77,7 @@ def segmented_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_
         queries = X[query_rows[q_offsets[i] : q_offsets[i] + q_lengths[i]]]
         refs = X[ref_rows[r_offsets[i] : r_offsets[i] + r_lengths[i]]]
         mean = queries.mean(axis=0)
-        best, best_sq = backend.nearest_center(queries - mean, refs - mean, with_distances=True)
+        best, best_sq = cluster_engine(backend).nearest_center(queries - mean, refs - mean, with_distances=True)
         stop = starts[i] + q_lengths[i]
         nearest[starts[i] : stop] = ref_rows[int(r_offsets[i]) + best.astype(xp.int64)]
         sq_distance[starts[i] : stop] = best_sq
@@ -96,17 +99,18 @@ def nearest_in_union(backend, X, query_rows, q_offsets, q_lengths, ref_rows, pie
     ``pieces`` is a list of ``(r_offsets, r_lengths)``, each aligned with the
     items. Ties go to the first reference in piece order. Items with at most
     ``DIRECT_REFERENCES`` references are measured directly where the backend has
-    a kernel for it (:meth:`Backend.fused_nearest_rows`); all others go through
+    a kernel for it (a :class:`~._engine.NearestRows` job); all others go through
     one :func:`segmented_nearest` call.
     """
     q_offsets, q_lengths = np.asarray(q_offsets, dtype=np.int64), np.asarray(q_lengths, dtype=np.int64)
     r_offsets = np.stack([np.asarray(p[0], dtype=np.int64) for p in pieces])
     r_lengths = np.stack([np.asarray(p[1], dtype=np.int64) for p in pieces])
     direct = r_lengths.sum(axis=0) <= DIRECT_REFERENCES
-    fused = backend.fused_nearest_rows(X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths, direct)
-    if fused is None:
+    engine = generation_engine(backend)
+    job = NearestRows(X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths, direct)
+    if not engine.has_kernel_for(job):
         return _union_of_nearest(backend, X, query_rows, q_offsets, q_lengths, ref_rows, r_offsets, r_lengths)
-    nearest, sq_distance = fused
+    nearest, sq_distance = engine.nearest_rows(job)
     rest = np.flatnonzero(~direct & (q_lengths > 0))
     if rest.size:  # the queries of the remaining items, in place
         starts, lengths = np.cumsum(q_lengths)[rest] - q_lengths[rest], q_lengths[rest]
@@ -224,9 +228,10 @@ def geometric_rows(
     2019). A zero radius returns the center. ``uniforms`` (float64, one row of
     ``uniform_draws(n_features)`` per output row) are the random numbers.
     """
-    fused = backend.fused_geometric_rows
-    if fused(X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor, out):
-        return out
+    engine = generation_engine(backend)
+    job = GeometricPoints(X, centers, surfaces, majority, strategy, uniforms, truncation_factor, deformation_factor)
+    if engine.has_kernel_for(job, out):
+        return engine.geometric_points(job, out)
     xp = backend.xp
     if majority is not None:
         surfaces = choose_surface(xp, X, centers, surfaces, majority, strategy)

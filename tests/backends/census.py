@@ -72,14 +72,13 @@ class Census:
 
 
 _PACKAGE = os.sep + "gpu_clover" + os.sep
+_TOOLCHAIN = _PACKAGE + "_cuda" + os.sep  # the loader and launchers: the caller is past them
 
 
 def _caller():
     """``module:function`` of the innermost gpu_clover frame on the stack (past the kernel getters)."""
     frame = sys._getframe(2)
-    while frame is not None and (
-        _PACKAGE not in frame.f_code.co_filename or frame.f_code.co_filename.endswith("_kernels.py")
-    ):
+    while frame is not None and (_PACKAGE not in frame.f_code.co_filename or _TOOLCHAIN in frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return "?"

@@ -41,3 +41,46 @@ def test_switch_is_scoped_and_restored_even_on_error(monkeypatch):
     finally:
         accelerator.set_reduction_accelerators(saved[0])
         accelerator.set_routine_accelerators(saved[1])
+
+
+# CuPy operations that run CUB when its accelerators are on: reductions (ufunc reduce,
+# argmin / argmax) and scans (cumsum).
+_CUB_OPERATIONS = ("ufunc.reduce", "argmin", "argmax", "cumsum")
+
+
+def test_the_switch_is_still_needed(monkeypatch):
+    """Why ``cub_disabled`` stays: the cold start at default sizes calls no CuPy reduction or
+    scan (only gpu_clover's kernels), but the bounded-cost neighbour search and the sampled
+    distance sums (large groups) still do. When this fails, no fit path calls them any more
+    and the switch (with its private CuPy API) can go."""
+    import numpy as np
+    from census import Census
+    from test_kernels_on_host import _device_census_backend
+
+    import gpu_clover
+    from gpu_clover.cluster import KMeans
+    from gpu_clover.neighbors import _cell_search, _group_neighbors
+
+    rng = np.random.default_rng(7)
+    X = np.concatenate([rng.normal(size=(700, 4)), rng.normal(loc=2.0, size=(400, 4))]).astype(np.float32)
+    y = np.repeat([0, 1], [700, 400])
+
+    def cub_operations(large_groups):
+        census = Census()
+        with monkeypatch.context() as patch:
+            _device_census_backend(patch, census)
+            if large_groups:  # groups above the exact limit: the bounded-cost engines
+                patch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 150)
+                patch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 150)
+                patch.setattr(_cell_search, "CELL_ROWS", 8)
+                patch.setattr(_cell_search, "CANDIDATES", 64)
+            kmeans = KMeans(n_clusters=2, max_iter=5, random_state=0, backend="cupy")
+            gpu_clover.KMeansSMOTE(kmeans_estimator=kmeans, random_state=0, backend="cupy").fit_resample(X, y)
+        return [
+            line for line in census.table().splitlines() if any(op in line.split("<-")[0] for op in _CUB_OPERATIONS)
+        ]
+
+    assert cub_operations(large_groups=False) == []
+    found = cub_operations(large_groups=True)
+    print("\n".join(found))
+    assert any("_cell" in line or "_ranking" in line or "_sampled_sums" in line for line in found), found

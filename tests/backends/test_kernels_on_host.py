@@ -1,11 +1,12 @@
-"""The CuPy backend's own kernels and launches, run on the CPU.
+"""The CuPy backend's and the CuPy engines' kernels and launches, run on the CPU.
 
-``simt`` compiles the CUDA sources of ``gpu_clover.backends._kernels`` for the host
-(one host thread per CUDA thread); a private copy of the CuPy backend module is
-loaded with NumPy standing in for CuPy, so ``CuPyBackend``'s methods run their real
-launch code (grids, argument order, padding, limits) on host arrays. This checks the
-GPU path's logic on machines without a GPU; timing, memory and CuPy's own kernels
-are left to the ``gpu`` tests.
+``simt`` compiles the CUDA modules of ``gpu_clover._cuda`` (the ``.cu`` files) for the host
+(one host thread per CUDA thread) and stands in for the loader's compiler; a private copy
+of the CuPy backend module is loaded with NumPy standing in for CuPy, and the engines take
+the backend's namespace, so ``CuPyBackend`` and the CuPy engines run their real launch code
+(grids, argument names and types, padding, limits) on host arrays. This checks the GPU
+path's logic on machines without a GPU; timing, memory and CuPy's own kernels are left to
+the ``gpu`` tests.
 """
 
 import importlib
@@ -21,10 +22,16 @@ from scipy.spatial.distance import cdist
 
 import gpu_clover
 from gpu_clover import backends
+from gpu_clover._cuda import _launch, _modules
 from gpu_clover._groups import build_groups
-from gpu_clover.backends import _kernels, get_backend
+from gpu_clover._random_cupy import splitmix_steps
+from gpu_clover.backends import get_backend
 from gpu_clover.cluster import KMeans
+from gpu_clover.cluster._engine import cluster_engine
 from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
+from gpu_clover.neighbors import _engine_cupy as neighbors_engine_cupy
+from gpu_clover.neighbors._engine import neighbor_engine
+from gpu_clover.over_sampling._engine import NearestRows, SmoteInter, SmoteIntra, generation_engine
 from gpu_clover.over_sampling._generation import smote_inter, smote_intra
 
 NO_COMPILER = "needs a host C++ compiler (g++ or clang++) to build the kernels"
@@ -36,27 +43,25 @@ class _OutOfMemory(Exception):
 
 
 def load_cupy_module(stand_in, on_kernel=None, device_array=None):
-    """A private ``gpu_clover.backends._cupy`` importing ``stand_in`` as ``cupy``, its kernels on the host.
+    """A private ``gpu_clover.backends._cupy`` importing ``stand_in`` as ``cupy``.
 
-    Its ``_kernels`` is a private copy too, whose modules are ``simt``'s host launchers.
-    ``on_kernel(module, ctype)`` (optional) is told of every module a kernel is taken from;
-    with ``device_array``, kernels refuse arrays of other types (host arrays).
+    Returns ``(module, compiler)``: ``compiler`` is ``simt``'s host launchers, to put in the
+    loader (``_launch.compiler``) for as long as the module is used. ``on_kernel(module, ctype)``
+    (optional) is told of every module compiled; with ``device_array``, kernels refuse arrays of
+    other types (host arrays).
     """
     if simt.compiler() is None:
         pytest.skip(NO_COMPILER)
-    names = ("cupy", "gpu_clover.backends._cupy", "gpu_clover.backends._kernels", "gpu_clover.backends._transfer")
+    names = ("cupy", "gpu_clover.backends._cupy", "gpu_clover.backends._transfer")
     saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
     sys.modules["cupy"] = stand_in
     try:
         module = importlib.import_module("gpu_clover.backends._cupy")
-        kernels = sys.modules["gpu_clover.backends._kernels"]
     finally:
         for name in names:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
-    kernels._raw_module = simt.HostModules(on_kernel, device_array)
-
-    return module
+    return module, simt.HostModules(on_kernel, device_array)
 
 
 def host_backend(cupy_module, xp):
@@ -91,7 +96,10 @@ def cupy_module():
     stand_in = types.ModuleType("cupy")
     stand_in.__dict__.update({k: v for k, v in np.__dict__.items() if not k.startswith("__")})
     stand_in.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    return load_cupy_module(stand_in)
+    module, compiler = load_cupy_module(stand_in)
+    saved, _launch.compiler = _launch.compiler, compiler
+    yield module
+    _launch.compiler = saved
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +107,7 @@ def backend(cupy_module):
     return host_backend(cupy_module, np)
 
 
-@pytest.mark.parametrize(("module", "ctype"), _kernels.MODULES)
+@pytest.mark.parametrize(("module", "ctype"), _modules.MODULES)
 def test_every_kernel_module_compiles_with_nvrtc(module, ctype):
     """The modules as the GPU gets them: NVRTC compiles each source with its name expressions
     and options, to PTX and to sm_90 machine code (the emulation above compiles the same
@@ -107,13 +115,13 @@ def test_every_kernel_module_compiles_with_nvrtc(module, ctype):
     lib = nvrtc.library()
     if lib is None:
         pytest.skip(NO_NVRTC)
-    source, names = _kernels.module_spec(module, ctype)
-    lowered = nvrtc.compile_module(lib, source, names, _kernels.COMPILE_OPTIONS)
+    source, names, options = _modules.module_spec(module, ctype)
+    lowered = nvrtc.compile_module(lib, source, names, options)
     assert set(lowered) == set(names) and all(lowered.values())
     # Down to the H100's machine code (ptxas: shared memory and register limits), and no
     # kernel spills registers to local memory.
     log = []
-    nvrtc.compile_module(lib, source, names, (*_kernels.COMPILE_OPTIONS, "-Xptxas=-v"), arch="sm_90", log=log)
+    nvrtc.compile_module(lib, source, names, (*options, "-Xptxas=-v"), arch="sm_90", log=log)
     reports = [line for line in log if "spill" in line]
     spills = [line for line in reports if "0 bytes spill stores, 0 bytes spill loads" not in line]
     assert len(reports) >= len(names) and not spills, "\n".join(log)
@@ -123,7 +131,7 @@ def test_launches_are_checked_against_the_kernel_parameters():
     """Every emulated launch meets the kernel's parameter list as the GPU needs it: CuPy packs
     a scalar by its NumPy type, so a wrong width shifts every later argument on a GPU while the
     host would read it fine."""
-    source, _ = _kernels.module_spec("generate", "float")
+    source = _modules.module_spec("generate", "float")[0]
     params = simt.parameters("interpolate_rows<float>", source)
     assert params == [
         ("float", True),
@@ -147,7 +155,7 @@ def test_launches_are_checked_against_the_kernel_parameters():
             simt.check_arguments("interpolate_rows<float>", params, good[:i] + [bad] + good[i + 1 :])
     with pytest.raises(TypeError, match="6 arguments for 7 parameters"):
         simt.check_arguments("interpolate_rows<float>", params, good[:-1])
-    assert simt.parameters("take_rows<double, int>", _kernels.module_spec("checks", "int")[0])[:2] == [
+    assert simt.parameters("take_rows<double, int>", _modules.module_spec("checks", "int")[0])[:2] == [
         ("double", True),
         ("int", True),
     ]
@@ -165,8 +173,8 @@ def _groups(rng, sizes, n_features, dtype):
 def test_gather_groups_pads_centers_and_sets_the_limits(backend, dtype):
     X, rows, offsets, lengths = _groups(np.random.default_rng(0), [1, 3, 7, 16], 37, dtype)  # 37: two feature chunks
     size = 16
-    got = backend.gather_groups(X, rows, offsets, lengths, size, np.dtype(dtype))
-    want = get_backend("numpy").gather_groups(X, rows, offsets, lengths, size, np.dtype(dtype))
+    got = neighbor_engine(backend).gather_groups(X, rows, offsets, lengths, size, np.dtype(dtype))
+    want = neighbor_engine(get_backend("numpy")).gather_groups(X, rows, offsets, lengths, size, np.dtype(dtype))
     tol = 1e-4 if dtype == np.float32 else 1e-10
     for g, w in zip(got[:2], want[:2]):
         assert g.dtype == dtype and g.shape == w.shape
@@ -176,9 +184,11 @@ def test_gather_groups_pads_centers_and_sets_the_limits(backend, dtype):
 
 
 def test_gather_groups_of_one_large_group_over_several_row_chunks(backend, cupy_module, monkeypatch):
-    monkeypatch.setattr(cupy_module, "SUM_CHUNK_ROWS", 64)  # 300 rows: five chunks of column sums
+    monkeypatch.setattr(neighbors_engine_cupy, "SUM_CHUNK_ROWS", 64)  # 300 rows: five chunks of column sums
     X, rows, offsets, lengths = _groups(np.random.default_rng(1), [300], 5, np.float64)
-    block, sq, n_valid, self_col = backend.gather_groups(X, rows, offsets, lengths, 300, np.dtype(np.float64))
+    block, sq, n_valid, self_col = neighbor_engine(backend).gather_groups(
+        X, rows, offsets, lengths, 300, np.dtype(np.float64)
+    )
     members = X[rows] - X[rows].mean(axis=0)
     np.testing.assert_allclose(block[0], members, atol=1e-12)
     np.testing.assert_allclose(sq[0], (members**2).sum(axis=1), rtol=1e-12)
@@ -195,8 +205,10 @@ def test_scatter_groups_places_rows_and_adds_sums(backend):
     group_ids = np.array([2, 0, 1], dtype=np.int64)
     got_table, got_sums = np.full((7, 5), -1, dtype=np.int32), np.ones(3)
     want_table, want_sums = got_table.copy(), got_sums.copy()
-    backend.scatter_groups(got_table, got_sums, table_starts, group_ids, lengths, nn, row_sums)
-    get_backend("numpy").scatter_groups(want_table, want_sums, table_starts, group_ids, lengths, nn, row_sums)
+    neighbor_engine(backend).scatter_groups(got_table, got_sums, table_starts, group_ids, lengths, nn, row_sums)
+    neighbor_engine(get_backend("numpy")).scatter_groups(
+        want_table, want_sums, table_starts, group_ids, lengths, nn, row_sums
+    )
     np.testing.assert_array_equal(got_table, want_table)
     np.testing.assert_allclose(got_sums, want_sums)
 
@@ -206,7 +218,7 @@ def test_segmented_neighbors_find_the_true_neighbours_and_sums(backend, dtype):
     """Buckets (up to 64 rows here) and the large-group tiles, through the fused top-k."""
     k = 4
     X, rows, offsets, lengths = _groups(np.random.default_rng(2), [1, 2, 3, 6, 9, 40, 130, 300], 6, dtype)
-    table, sums = backend.segmented_neighbors(X, rows, offsets, lengths, k)
+    table, sums = neighbor_engine(backend).segmented_neighbors(X, rows, offsets, lengths, k)
     tol = 1e-4 if dtype == np.float32 else 1e-9
     start = 0
     for g, (o, n) in enumerate(zip(offsets, lengths)):
@@ -224,7 +236,7 @@ def test_segmented_neighbors_find_the_true_neighbours_and_sums(backend, dtype):
 
 def test_duplicates_stay_neighbours(backend):
     X = np.zeros((5, 2))
-    table, sums = backend.segmented_neighbors(X, np.arange(5), np.array([0]), np.array([5]), 3)
+    table, sums = neighbor_engine(backend).segmented_neighbors(X, np.arange(5), np.array([0]), np.array([5]), 3)
     assert sums[0] == 0
     for i in range(5):
         assert i not in table[i] and len(set(table[i].tolist())) == 3
@@ -255,7 +267,10 @@ def test_fused_smote_writes_the_rows_of_the_generic_plan(backend, dtype):
     got = np.full_like(want, np.nan)
     args = (X, groups.order, table, groups.keys[group_ids], n_new, starts, groups.lengths[group_ids])
     k_group = np.minimum(5, groups.lengths[group_ids] - 1)
-    assert backend.fused_smote_intra(*args, groups.offsets[group_ids], k_group, 12345, got)
+    engine = generation_engine(backend)
+    job = SmoteIntra(*args, groups.offsets[group_ids], k_group, 12345)
+    assert engine.has_kernel_for(job, got)
+    engine.smote_intra(job, got)
     assert 0 in k_group and (n_new[k_group == 0] > 0).any()
     np.testing.assert_array_equal(got, want)
 
@@ -271,21 +286,26 @@ def test_fused_smote_between_groups_writes_the_rows_of_the_generic_plan(backend,
     got = np.full_like(want, np.nan)
     first, second = pairs[:, 0], pairs[:, 1]
     per_pair = (groups.offsets[first], groups.lengths[first], groups.offsets[second], groups.lengths[second])
-    assert backend.fused_smote_inter(X, groups.order, groups.pair_keys(first, second), n_new, *per_pair, 99, got)
+    engine = generation_engine(backend)
+    job = SmoteInter(X, groups.order, groups.pair_keys(first, second), n_new, *per_pair, 99)
+    assert engine.has_kernel_for(job, got)
+    engine.smote_inter(job, got)
     np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_som_preparation_scales_and_centers_as_the_generic_code(backend, cupy_module, monkeypatch, dtype):
-    monkeypatch.setattr(cupy_module, "SUM_CHUNK_ROWS", 64)  # several row chunks
+    monkeypatch.setattr(neighbors_engine_cupy, "SUM_CHUNK_ROWS", 64)  # several row chunks
     rng = np.random.default_rng(14)
     X = (rng.normal(size=(300, 37)) * rng.random(37) * 10 + 100).astype(dtype)
     X[:, 3] = 7.0  # a constant feature
     numpy_backend = get_backend("numpy")
-    np.testing.assert_allclose(backend.minmax_scaled(X), numpy_backend.minmax_scaled(X), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        cluster_engine(backend).minmax_scaled(X), cluster_engine(numpy_backend).minmax_scaled(X), rtol=1e-6, atol=1e-6
+    )
     before = X.copy()
-    centred, mean = backend.centered_columns(X)
-    want_centred, want_mean = numpy_backend.centered_columns(X)
+    centred, mean = cluster_engine(backend).centered_columns(X)
+    want_centred, want_mean = cluster_engine(numpy_backend).centered_columns(X)
     np.testing.assert_array_equal(X, before)  # the input is left as it was
     tol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(centred, want_centred, rtol=tol, atol=tol)
@@ -307,9 +327,9 @@ def test_som_principal_axes_as_the_generic_code(backend, shape):
 def test_som_preparation_scales_a_range_beyond_the_dtype_maximum(backend, dtype, big):
     """A feature whose max - min overflows: finite [0, 1] values, as the generic code's."""
     X = (np.random.default_rng(15).uniform(-1, 1, size=(200, 5)) * big).astype(dtype)
-    got = backend.to_host(backend.minmax_scaled(X))
+    got = backend.to_host(cluster_engine(backend).minmax_scaled(X))
     assert np.isfinite(got).all() and got.min() == 0 and got.max() == 1
-    np.testing.assert_array_equal(got, get_backend("numpy").minmax_scaled(X))
+    np.testing.assert_array_equal(got, cluster_engine(get_backend("numpy")).minmax_scaled(X))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -412,7 +432,9 @@ def test_direct_nearest_rows_take_the_first_of_tied_references(backend, dtype):
     assert (got[0][20:25] == -1).all() and np.isinf(got[1][20:25]).all()
     r_offsets, r_lengths = np.stack([p[0] for p in pieces]), np.stack([p[1] for p in pieces])
     direct = np.array([True, False, True, True])
-    nearest, sq = backend.fused_nearest_rows(X, rows, q_offsets, q_lengths, rows, r_offsets, r_lengths, direct)
+    job = NearestRows(X, rows, q_offsets, q_lengths, rows, r_offsets, r_lengths, direct)
+    assert generation_engine(backend).has_kernel_for(job)
+    nearest, sq = generation_engine(backend).nearest_rows(job)
     np.testing.assert_array_equal(nearest[:10], want[0][:10])
     assert (nearest[10:20] == -1).all() and np.isinf(sq[10:20]).all()
 
@@ -425,14 +447,16 @@ def test_plan_rows_and_draws_match_the_generic_plan(backend, cupy_module):
     n_new = np.array([3, 0, 5, 1, 7])
     ends, keys = np.cumsum(n_new), np.array([4, 9, 2**40, 0, 11])
     for start, stop in ((0, 16), (4, 13)):
-        got = backend.plan_rows(ends, keys, 77, start, stop)
-        for g, w in zip(got, numpy_backend.plan_rows(ends, keys, 77, start, stop)):
+        got = generation_engine(backend).plan_rows(ends, keys, 77, start, stop)
+        for g, w in zip(got, generation_engine(numpy_backend).plan_rows(ends, keys, 77, start, stop)):
             np.testing.assert_array_equal(g, w)
         args = (got[2], got[1], 3, 1, 2)
-        np.testing.assert_array_equal(backend.plan_draws(*args), numpy_backend.plan_draws(*args))
-    bits = backend.plan_draws(got[2], got[1], 3, 0, 1)[:, 0]
+        np.testing.assert_array_equal(
+            generation_engine(backend).plan_draws(*args), generation_engine(numpy_backend).plan_draws(*args)
+        )
+    bits = generation_engine(backend).plan_draws(got[2], got[1], 3, 0, 1)[:, 0]
     for dtype in (np.float32, np.float64):
-        got = cupy_module.splitmix_steps()["uniform"](bits, dtype)
+        got = splitmix_steps(np)["uniform"](bits, dtype)
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, _random.bits_to_uniform(np, bits, dtype))
 
@@ -482,7 +506,7 @@ def test_take_gathers_rows(backend, index_dtype, row_dtype):
 def test_random_steps_give_numpy_draws_bit_for_bit(cupy_module):
     from gpu_clover import _random
 
-    steps = cupy_module.splitmix_steps()
+    steps = splitmix_steps(np)
     keys = np.array([0, 1, 7, 2**40, -3], dtype=np.int64)
     seed = np.uint64(2**63 + 11)
     bases = steps["bases"](keys, seed)
@@ -508,7 +532,7 @@ def test_interpolate_writes_rows_between_pairs(backend, dtype):
     X = rng.normal(size=(50, 5)).astype(dtype)
     base, neighbor, gaps = rng.integers(0, 50, 30), rng.integers(0, 50, 30), rng.random(30).astype(dtype)
     out = np.empty((30, 5), dtype=dtype)
-    backend.interpolate(X, base, neighbor, gaps, out)
+    generation_engine(backend).interpolate(X, base, neighbor, gaps, out)
     np.testing.assert_array_equal(out, X[base] + gaps[:, None] * (X[neighbor] - X[base]))
 
 
@@ -522,8 +546,8 @@ def test_interpolate_between_values_of_opposite_signs_near_the_float_maximum(bac
     base, neighbor, gaps = rng.integers(0, 50, 30), rng.integers(0, 50, 30), rng.random(30).astype(dtype)
     gaps[0] = 0
     got, want = np.empty((30, 5), dtype=dtype), np.empty((30, 5), dtype=dtype)
-    backend.interpolate(X, base, neighbor, gaps, got)
-    get_backend("numpy").interpolate(X, base, neighbor, gaps, want)
+    generation_engine(backend).interpolate(X, base, neighbor, gaps, got)
+    generation_engine(get_backend("numpy")).interpolate(X, base, neighbor, gaps, want)
     np.testing.assert_array_equal(got, want)
     assert np.isfinite(got).all()
     low, high = np.minimum(X[base], X[neighbor]), np.maximum(X[base], X[neighbor])
@@ -567,12 +591,12 @@ def test_geometric_rows_at_extreme_scales_match_the_generic_points(backend, dtyp
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_feature_variance_and_float_sums(backend, cupy_module, monkeypatch, dtype):
     """k-means' tol scale (two float64 passes, accurate far from the origin) and the inertia sum."""
-    monkeypatch.setattr(cupy_module, "SUM_CHUNK_ROWS", 64)  # several row chunks
+    monkeypatch.setattr(neighbors_engine_cupy, "SUM_CHUNK_ROWS", 64)  # several row chunks
     monkeypatch.setattr(cupy_module, "_REDUCE_WIDTH", 100)  # several blocks
     rng = np.random.default_rng(5)
     X = rng.normal(loc=1000.0, size=(300, 37)).astype(dtype)
     exact = X.astype(np.float64)
-    assert backend.mean_feature_variance(X) == pytest.approx(exact.var(axis=0).mean(), rel=1e-9)
+    assert cluster_engine(backend).mean_feature_variance(X) == pytest.approx(exact.var(axis=0).mean(), rel=1e-9)
     values = rng.random(1234).astype(dtype)
     assert backend.reduce_to_scalar(values, "sum", dtype=np.float64) == pytest.approx(
         values.astype(np.float64).sum(), rel=1e-12
@@ -586,15 +610,18 @@ def test_kmeans_kernels_match_the_generic_steps(backend, dtype):
     X = rng.integers(-8, 8, size=(500, 3)).astype(dtype)  # small integers: every sum is exact
     centers = X[:7].copy()
     numpy_backend = get_backend("numpy")
-    np.testing.assert_array_equal(backend.nearest_center(X, centers), numpy_backend.nearest_center(X, centers))
-    new, counts, shift = backend.lloyd_step(X, centers)
-    want_new, want_counts, want_shift = numpy_backend.lloyd_step(X, centers)
+    np.testing.assert_array_equal(
+        cluster_engine(backend).nearest_center(X, centers), cluster_engine(numpy_backend).nearest_center(X, centers)
+    )
+    new, counts, shift = cluster_engine(backend).lloyd_step(X, centers)
+    want_new, want_counts, want_shift = cluster_engine(numpy_backend).lloyd_step(X, centers)
     np.testing.assert_allclose(new, want_new, rtol=1e-6)
     np.testing.assert_array_equal(counts, want_counts)
     assert shift == pytest.approx(want_shift, rel=1e-6)
     first, uniforms = np.array([11]), rng.random((6, 3))  # 7 centers, 3 candidates per step
     np.testing.assert_array_equal(
-        backend.kmeans_plusplus(X, first, uniforms), numpy_backend.kmeans_plusplus(X, first, uniforms)
+        cluster_engine(backend).kmeans_plusplus(X, first, uniforms),
+        cluster_engine(numpy_backend).kmeans_plusplus(X, first, uniforms),
     )
 
 
@@ -608,8 +635,8 @@ def test_som_epoch_matches_the_generic_step(backend, dtype):
     positions = np.stack(np.divmod(np.arange(12), 4), axis=1).astype(np.float64)  # a 3 x 4 map
     grid_sq = ((positions[:, None] - positions[None]) ** 2).sum(axis=-1)
     for width in (2.0, 0.3, 0.05):  # wide, narrow, and too narrow to reach a neighbour
-        got = backend.som_epoch(X, weights, grid_sq, width, 0.5)
-        want = get_backend("numpy").som_epoch(X, weights, grid_sq, width, 0.5)
+        got = cluster_engine(backend).som_epoch(X, weights, grid_sq, width, 0.5)
+        want = cluster_engine(get_backend("numpy")).som_epoch(X, weights, grid_sq, width, 0.5)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     assert np.array_equal(got[5], weights[5])
 
@@ -671,14 +698,15 @@ def _device_census_backend(monkeypatch, census=None):
     census = census if census is not None else Census()
     xp = traced_numpy(census)
     xp.cuda = types.SimpleNamespace(memory=types.SimpleNamespace(OutOfMemoryError=_OutOfMemory))
-    module = load_cupy_module(
+    module, compiler = load_cupy_module(
         xp, on_kernel=lambda name, ctype: census.record("module", name, [ctype]), device_array=TracedArray
     )
+    monkeypatch.setattr(_launch, "compiler", compiler)
     backend = host_backend(module, xp)
     numpy_backend = get_backend("numpy")
     monkeypatch.setattr(backends, "cuda_available", lambda: True)
     monkeypatch.setattr(backends, "_instance", lambda name: backend if name == "cupy" else numpy_backend)
-    steps = module.splitmix_steps()
+    steps = splitmix_steps(xp)
     monkeypatch.setattr(random_module, "_fused", lambda namespace: steps if namespace is xp else None)
     return backend
 

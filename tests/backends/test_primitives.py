@@ -7,6 +7,15 @@ from scipy.spatial.distance import cdist
 
 from gpu_clover._random import bits_to_index, bits_to_uniform, draw_bits, draw_bits_range, stream_bases
 from gpu_clover.backends import cuda_available, get_backend
+from gpu_clover.cluster._engine import ClusterEngine, cluster_engine
+from gpu_clover.neighbors import _engine as neighbors_engine
+from gpu_clover.neighbors._engine import neighbor_engine
+from gpu_clover.over_sampling._engine import generation_engine
+
+
+def _no_kernels(engine, job, out=None):
+    """``has_kernel_for`` of an engine made to run the samplers' generic plans."""
+    return False
 
 
 def _groups(rng, sizes, n_features=3):
@@ -26,7 +35,9 @@ def test_segmented_distance_sums_match_brute_force(name):
     """The density numerator, for every bucket size and the tiled path."""
     backend = get_backend(name)
     X, rows, offsets, lengths = _groups(np.random.default_rng(0), SIZES)
-    _, sums = backend.segmented_neighbors(backend.asarray(X), backend.asarray(rows), offsets, lengths, 0)
+    _, sums = neighbor_engine(backend).segmented_neighbors(
+        backend.asarray(X), backend.asarray(rows), offsets, lengths, 0
+    )
     sums = backend.to_host(sums)
     for g, (o, n) in enumerate(zip(offsets, lengths)):
         members = X[rows[o : o + n]]
@@ -38,7 +49,9 @@ def test_segmented_knn_finds_the_true_neighbours_and_never_the_row_itself(name):
     backend = get_backend(name)
     k = 4
     X, rows, offsets, lengths = _groups(np.random.default_rng(1), SIZES)
-    table, _ = backend.segmented_neighbors(backend.asarray(X), backend.asarray(rows), offsets, lengths, k)
+    table, _ = neighbor_engine(backend).segmented_neighbors(
+        backend.asarray(X), backend.asarray(rows), offsets, lengths, k
+    )
     table = backend.to_host(table)
     start = 0
     for o, n in zip(offsets, lengths):
@@ -60,7 +73,9 @@ def test_segmented_neighbors_in_float32(name):
     k = 5
     X, rows, offsets, lengths = _groups(np.random.default_rng(3), SIZES, n_features=8)
     X32 = X.astype(np.float32) + 10.0  # off-centre rows: the groups' centering must keep the distances accurate
-    table, sums = backend.segmented_neighbors(backend.asarray(X32), backend.asarray(rows), offsets, lengths, k)
+    table, sums = neighbor_engine(backend).segmented_neighbors(
+        backend.asarray(X32), backend.asarray(rows), offsets, lengths, k
+    )
     table, sums = backend.to_host(table), backend.to_host(sums)
     start = 0
     for g, (o, n) in enumerate(zip(offsets, lengths)):
@@ -80,7 +95,7 @@ def test_segmented_neighbors_in_float32(name):
 def test_knn_keeps_duplicates_as_neighbours(name):
     backend = get_backend(name)
     X = np.zeros((5, 2))
-    table, sums = backend.segmented_neighbors(
+    table, sums = neighbor_engine(backend).segmented_neighbors(
         backend.asarray(X), backend.asarray(np.arange(5)), np.array([0]), np.array([5]), 3
     )
     table = backend.to_host(table)
@@ -94,7 +109,7 @@ def test_nearest_center_matches_brute_force(name):
     backend = get_backend(name)
     rng = np.random.default_rng(2)
     X, C = rng.normal(size=(1000, 5)), rng.normal(size=(7, 5))
-    labels, sq = backend.nearest_center(backend.asarray(X), backend.asarray(C), with_distances=True)
+    labels, sq = cluster_engine(backend).nearest_center(backend.asarray(X), backend.asarray(C), with_distances=True)
     d = cdist(X, C, "sqeuclidean")
     np.testing.assert_array_equal(backend.to_host(labels), d.argmin(axis=1))
     np.testing.assert_allclose(backend.to_host(sq), d.min(axis=1), rtol=1e-9, atol=1e-9)
@@ -107,7 +122,7 @@ def test_nearest_center_over_row_tiles(name, dtype):
     backend = get_backend(name)
     rng = np.random.default_rng(4)
     X, C = rng.normal(size=(40_000, 6)).astype(dtype), rng.normal(size=(64, 6)).astype(dtype)
-    labels, sq = backend.nearest_center(backend.asarray(X), backend.asarray(C), with_distances=True)
+    labels, sq = cluster_engine(backend).nearest_center(backend.asarray(X), backend.asarray(C), with_distances=True)
     labels, sq = backend.to_host(labels), backend.to_host(sq)
     d = cdist(X.astype(np.float64), C.astype(np.float64), "sqeuclidean")
     tol = 1e-4 if dtype == np.float32 else 1e-10
@@ -116,7 +131,7 @@ def test_nearest_center_over_row_tiles(name, dtype):
     assert np.mean(labels == d.argmin(axis=1)) > 0.999
     np.testing.assert_allclose(sq, d.min(axis=1), rtol=tol, atol=tol)
     np.testing.assert_array_equal(
-        backend.to_host(backend.nearest_center(backend.asarray(X), backend.asarray(C))), labels
+        backend.to_host(cluster_engine(backend).nearest_center(backend.asarray(X), backend.asarray(C))), labels
     )
 
 
@@ -128,8 +143,8 @@ def test_lloyd_step_gives_the_means_the_counts_and_the_shift(name, dtype):
     rng = np.random.default_rng(6)
     X = rng.normal(size=(5000, 7)).astype(dtype)
     C = np.vstack([X[:9], np.full((1, 7), 1e3)]).astype(dtype)  # the last center is empty
-    labels = backend.to_host(backend.nearest_center(backend.asarray(X), backend.asarray(C)))
-    new, counts, shift = backend.lloyd_step(backend.asarray(X), backend.asarray(C))
+    labels = backend.to_host(cluster_engine(backend).nearest_center(backend.asarray(X), backend.asarray(C)))
+    new, counts, shift = cluster_engine(backend).lloyd_step(backend.asarray(X), backend.asarray(C))
     new = backend.to_host(new)
     expected_counts = np.bincount(labels, minlength=10)
     assert expected_counts[9] == 0
@@ -152,7 +167,9 @@ def test_kmeans_plusplus_picks_distinct_rows_and_spreads_out(name):
     X = np.repeat(centres, 500, axis=0) + rng.normal(size=(2000, 2))
     uniforms = rng.random((3, 3))
     chosen = backend.to_host(
-        backend.kmeans_plusplus(backend.asarray(X), backend.asarray(np.array([17])), backend.asarray(uniforms))
+        cluster_engine(backend).kmeans_plusplus(
+            backend.asarray(X), backend.asarray(np.array([17])), backend.asarray(uniforms)
+        )
     )
     assert chosen.dtype == np.int64 and chosen[0] == 17
     assert sorted(chosen // 500) == [0, 1, 2, 3]
@@ -163,10 +180,8 @@ def test_kmeans_plusplus_picks_distinct_rows_and_spreads_out(name):
 def test_fused_kmeans_plusplus_equals_the_generic_steps_on_exact_data(dtype):
     """Integer-valued rows make every distance and sum exact: the fused seeding kernel must
     pick the very rows the array-generic steps pick, also once every row is already a center."""
-    from gpu_clover.backends._base import Backend
-
     backend = get_backend("cupy")
-    generic = Backend.kmeans_plusplus.__get__(backend)
+    generic = ClusterEngine(backend).kmeans_plusplus
     rng = np.random.default_rng(8)
     cases = [
         (rng.integers(-20, 20, size=(3000, 5)), 40),  # three row blocks of the sweep
@@ -178,7 +193,7 @@ def test_fused_kmeans_plusplus_equals_the_generic_steps_on_exact_data(dtype):
         n_trials = 2 + int(np.log(k))
         first = backend.asarray(np.array([11]))
         uniforms = backend.asarray(rng.random((k - 1, n_trials)))
-        fused = backend.to_host(backend.kmeans_plusplus(X, first, uniforms))
+        fused = backend.to_host(cluster_engine(backend).kmeans_plusplus(X, first, uniforms))
         np.testing.assert_array_equal(fused, backend.to_host(generic(X, first, uniforms)))
 
 
@@ -189,7 +204,9 @@ def test_interpolate_and_segment_sum(name):
     X = rng.normal(size=(50, 4))
     base, nbr, gaps = rng.integers(0, 50, 30), rng.integers(0, 50, 30), rng.random(30)
     out = backend.xp.empty((30, 4))
-    backend.interpolate(backend.asarray(X), backend.asarray(base), backend.asarray(nbr), backend.asarray(gaps), out)
+    generation_engine(backend).interpolate(
+        backend.asarray(X), backend.asarray(base), backend.asarray(nbr), backend.asarray(gaps), out
+    )
     np.testing.assert_allclose(backend.to_host(out), X[base] + gaps[:, None] * (X[nbr] - X[base]))
     ids = rng.integers(0, 6, 50)
     sums = backend.to_host(backend.segment_sum(backend.asarray(X), backend.asarray(ids), 6))
@@ -217,7 +234,7 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     group_ids = np.flatnonzero(groups.klass == 1)
     n_new = rng.integers(1, 300, size=len(group_ids))
     fused = smote_intra(stats, group_ids, n_new, 7, backend.xp.empty((int(n_new.sum()), 7), dtype=dtype))
-    monkeypatch.setattr(type(backend), "fused_smote_intra", lambda *args: False)
+    monkeypatch.setattr(type(generation_engine(backend)), "has_kernel_for", _no_kernels)
     plan = smote_intra(stats, group_ids, n_new, 7, backend.xp.empty((int(n_new.sum()), 7), dtype=dtype))
     tol = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
@@ -225,7 +242,7 @@ def test_fused_smote_on_the_gpu_writes_the_rows_of_the_plan(dtype, monkeypatch):
     pairs = np.stack([group_ids[:-1], group_ids[1:]], axis=1)
     n_pair = rng.integers(1, 200, size=len(pairs))
     fused = smote_inter(backend, X, groups, pairs, n_pair, 8, backend.xp.empty((int(n_pair.sum()), 7), dtype=dtype))
-    monkeypatch.setattr(type(backend), "fused_smote_inter", lambda *args: False)
+    monkeypatch.setattr(type(generation_engine(backend)), "has_kernel_for", _no_kernels)
     plan = smote_inter(backend, X, groups, pairs, n_pair, 8, backend.xp.empty((int(n_pair.sum()), 7), dtype=dtype))
     np.testing.assert_allclose(backend.to_host(fused), backend.to_host(plan), rtol=tol, atol=tol)
 
@@ -245,7 +262,7 @@ def test_fused_geometric_rows_on_the_gpu_match_the_generic_points(dtype, monkeyp
             backend, X, centers, surfaces, uniforms, truncation, deformation, backend.xp.empty((2000, 37), dtype=dtype)
         )
         with monkeypatch.context() as patch:
-            patch.setattr(type(backend), "fused_geometric_rows", lambda *args: False)
+            patch.setattr(type(generation_engine(backend)), "has_kernel_for", _no_kernels)
             plain = geometric_rows(
                 backend,
                 X,
@@ -297,9 +314,7 @@ def test_geometric_smote_kernels_on_the_gpu_match_the_generic_code(dtype, strate
         sampler = GeometricSMOTE(selection_strategy=strategy, truncation_factor=0.5, deformation_factor=0.2)
         fused = generate(sampler, majority)
         with monkeypatch.context() as patch:
-            for method in ("fused_geometric_intra_ends", "fused_geometric_inter_ends", "fused_nearest_rows"):
-                patch.setattr(type(backend), method, lambda *args: None)
-            patch.setattr(type(backend), "fused_geometric_rows", lambda *args: False)
+            patch.setattr(type(generation_engine(backend)), "has_kernel_for", _no_kernels)
             plain = generate(sampler, majority)
         if dtype == np.float64:
             np.testing.assert_allclose(fused, plain, rtol=1e-9, atol=1e-9)
@@ -403,12 +418,12 @@ def test_numpy_large_groups_over_many_tiles_with_duplicates(monkeypatch, tile):
 
     backend = get_backend("numpy")
     monkeypatch.setattr(_numpy.NumPyBackend, "tile_elements", lambda self, itemsize=8: tile * 1100)
-    monkeypatch.setattr(_numpy, "_SEARCH_MIN_ROWS", 1024)  # a small group takes scikit-learn's path
+    monkeypatch.setattr(neighbors_engine, "SEARCH_MIN_ROWS", 1024)  # a small group takes scikit-learn's path
     rng = np.random.default_rng(7)
     members = rng.normal(size=(1100, 4))
     members[10:14] = members[3]  # five copies of one row
     members -= members.mean(axis=0)
-    table, total = backend.large_group_neighbors(members, 6)
+    table, total = neighbor_engine(backend).large_group_neighbors(members, 6)
     d = cdist(members, members)
     assert total == pytest.approx(d.sum(), rel=1e-10)
     np.fill_diagonal(d, np.inf)

@@ -1,7 +1,7 @@
 """Run gpu_clover's CUDA kernels on the CPU, for tests on machines without a GPU.
 
-``build()`` compiles every kernel module of ``gpu_clover.backends._kernels`` (the sources and
-name expressions of ``module_spec``) with the host C++ compiler against ``simt.h``, an
+``build()`` compiles every kernel module of ``gpu_clover._cuda`` (the ``.cu`` files as the
+loader gives them to NVRTC: sources, name expressions and ``-D`` constants of ``module_spec``) with the host C++ compiler against ``simt.h``, an
 emulation of the CUDA features they use (one fiber per CUDA thread, barriers for
 ``__syncthreads`` and the warp shuffles), and returns ``{name expression: launcher}``, e.g.
 ``"rows_topk_and_sums<float>"``. A launcher is called like a CuPy ``RawKernel``:
@@ -18,13 +18,15 @@ scalar by its NumPy type, so ``np.int64`` for an ``int`` shifts every later argu
 import ctypes
 import functools
 import hashlib
-import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from gpu_clover._cuda import _modules, _signatures
+from gpu_clover._cuda._signatures import C_DTYPES
 
 HERE = Path(__file__).resolve().parent
 _SCALARS = {
@@ -42,75 +44,42 @@ def compiler():
 
 
 def translation_units():
-    """``{module: (source, name expressions)}``: each module's source once, with the name
-    expressions of all its C types."""
-    from gpu_clover.backends import _kernels
-
+    """``{module: (source, name expressions, options)}``: each module's source once, with the
+    name expressions of all its variants."""
     units = {}
-    for module, ctype in _kernels.MODULES:
-        source, names = _kernels.module_spec(module, ctype)
-        known = units.setdefault(module, (source, []))[1]
+    for module, variant in _modules.MODULES:
+        source, names, options = _modules.module_spec(module, variant)
+        known = units.setdefault(module, (source, [], options))[1]
         known.extend(name for name in names if name not in known)
     return units
 
 
-# C types of kernel parameters and the NumPy dtype an argument for them must have.
-C_DTYPES = {
-    "bool": np.dtype(np.bool_),
-    "signed char": np.dtype(np.int8),
-    "unsigned char": np.dtype(np.uint8),
-    "short": np.dtype(np.int16),
-    "unsigned short": np.dtype(np.uint16),
-    "int": np.dtype(np.int32),
-    "unsigned int": np.dtype(np.uint32),
-    "long long": np.dtype(np.int64),
-    "unsigned long long": np.dtype(np.uint64),
-    "float": np.dtype(np.float32),
-    "double": np.dtype(np.float64),
-}
-_KERNEL = re.compile(
-    r"(?:template\s*<([^>]*)>\s*)?__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s*)?(\w+)\s*\(([^)]*)\)"
-)
-
-
-def signatures(source):
-    """``{kernel: (template parameters, [(C type, is_pointer), ...])}`` of a module's source."""
-    found = {}
-    for template, name, params in _KERNEL.findall(source):
-        names = [t.split()[-1] for t in template.split(",")] if template.strip() else []
-        parsed = []
-        for param in params.split(","):
-            words = param.replace("*", " * ").split()[:-1]  # the last word is the name
-            pointer = "*" in words
-            parsed.append((" ".join(w for w in words if w not in ("const", "*", "__restrict__")), pointer))
-        found[name] = (names, parsed)
-    return found
-
-
 def parameters(expression, source):
-    """``[(C type, is_pointer), ...]`` of a name expression, e.g. ``"take_rows<double, int>"``."""
-    name, _, rest = expression.partition("<")
-    template, params = signatures(source)[name]
-    values = [v.strip() for v in rest.rstrip(">").split(",")] if rest else []
-    bound = dict(zip(template, values))
-    return [(bound.get(ctype, ctype), pointer) for ctype, pointer in params]
+    """``[(C type, is_pointer), ...]`` of a name expression, e.g. ``"take_rows<double, int>"``
+    (the package's parsing of the ``.cu`` signatures)."""
+    return [(p.ctype, p.pointer) for p in _signatures.parameters(expression, source)]
 
 
-def _unit_source(source, names, first_index):
+def _defines(options):
+    """The ``-DNAME=VALUE`` options as ``#define`` lines (the host compiler sees what NVRTC sees)."""
+    return "".join(f"#define {o[2:].replace('=', ' ', 1)}\n" for o in options if o.startswith("-D"))
+
+
+def _unit_source(source, names, first_index, options=()):
     launchers = "".join(
         f'extern "C" void simt_{first_index + i}(unsigned gx, unsigned gy, unsigned gz, unsigned bx, void** args) '
         f"{{ simt_launch(&{name}, gx, gy, gz, bx, args); }}\n"
         for i, name in enumerate(names)
     )
-    return f'#include "{HERE / "simt.h"}"\n{source}\n{launchers}'
+    return f'#include "{HERE / "simt.h"}"\n{_defines(options)}{source}\n{launchers}'
 
 
 @functools.cache
 def build():
     """Compile (cached per source) and load the launchers: ``{name expression: Launcher}``."""
     units, names = [], []
-    for source, unit_names in translation_units().values():
-        units.append(_unit_source(source, unit_names, len(names)))
+    for source, unit_names, options in translation_units().values():
+        units.append(_unit_source(source, unit_names, len(names), options))
         names.extend(unit_names)
     digest = hashlib.sha256("".join(units).encode() + (HERE / "simt.h").read_bytes()).hexdigest()[:16]
     library = Path(tempfile.gettempdir()) / f"gpu_clover_simt_{digest}.so"
@@ -126,7 +95,7 @@ def build():
             shutil.move(built, library)
     lib = ctypes.CDLL(str(library))
     params = {}
-    for source, unit_names in translation_units().values():
+    for source, unit_names, _ in translation_units().values():
         params.update({name: parameters(name, source) for name in unit_names})
     return {name: Launcher(getattr(lib, f"simt_{i}"), name, params[name]) for i, name in enumerate(names)}
 
@@ -151,7 +120,8 @@ class Launcher:
 
 
 class HostModules:
-    """Stands in for ``_kernels._raw_module``: each module's kernels as host launchers.
+    """Stands in for the loader's compiler (``gpu_clover._cuda._launch.compiler``): each module's
+    kernels as host launchers.
 
     ``on_module(module, ctype)`` (optional) is told of every module a kernel is taken from.
     With ``device_array`` (an ndarray subclass that stands for device memory), every array
@@ -163,7 +133,7 @@ class HostModules:
         self.on_module = on_module
         self.device_array = device_array
 
-    def __call__(self, module, ctype):
+    def __call__(self, module, ctype, source=None, names=None, options=None):
         if self.on_module is not None:
             self.on_module(module, ctype)
         return self
