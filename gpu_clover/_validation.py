@@ -1,7 +1,7 @@
 """Stage 1, validate: check X and y once, pick the backend, move the data there once.
 
-The caller's container (NumPy, list, pandas, CuPy, cuDF) is remembered so the
-output comes back in the same type.
+The caller's container (NumPy, list, pandas, CuPy, cuDF; PyTorch, JAX, Numba through
+:mod:`gpu_clover._interop`) is remembered so the output comes back in the same type.
 """
 
 import math
@@ -15,6 +15,7 @@ from sklearn.utils.validation import validate_data
 
 from ._casting import cast_values, inexact_columns, warn_about_casts
 from ._groups import encode_labels
+from ._interop import accepts_foreign_arrays
 from ._placement import Placement
 from .backends import get_backend, is_cudf_object, is_cupy_array
 
@@ -89,6 +90,7 @@ class FitData:
         return self._X_host
 
 
+@accepts_foreign_arrays
 def check_fit_data(estimator, X, y, backend="auto"):
     """Validate ``X, y`` for ``fit_resample`` and move them to the backend.
 

@@ -9,6 +9,7 @@ import contextlib
 import functools
 import importlib.util
 
+from .._interop import is_cuda_array
 from ._base import Backend
 from ._numpy import NumPyBackend
 
@@ -53,8 +54,8 @@ def get_backend(name="auto", like=None):
     Parameters
     ----------
     name : {"auto", "numpy", "cupy"}, default="auto"
-        ``"auto"``: CuPy/cuDF input -> cupy; otherwise cupy when CuPy and a CUDA device
-        are present, else numpy.
+        ``"auto"``: CuPy/cuDF input, or another library's CUDA array (DLPack, CUDA array
+        interface) -> cupy; otherwise cupy when CuPy and a CUDA device are present, else numpy.
     like : array-like, default=None
         The data the backend will work on, for ``"auto"``.
 
@@ -80,7 +81,7 @@ def get_backend(name="auto", like=None):
     if not isinstance(name, str) or name not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}; got {name!r}.")
     if name == "auto":
-        on_device = like is not None and (is_cupy_array(like) or is_cudf_object(like))
+        on_device = like is not None and (is_cupy_array(like) or is_cudf_object(like) or is_cuda_array(like))
         name = "cupy" if on_device or cuda_available() else "numpy"
     if name == "cupy" and not cuda_available():
         raise ValueError(
