@@ -196,6 +196,15 @@ def test_torch_cpu_tensor_is_read_without_a_copy(data):
     assert fit.X.ctypes.data == X_t.data_ptr()
 
 
+def test_torch_strided_tensor_gives_the_contiguous_result(data):
+    torch = pytest.importorskip("torch")
+    X, y = data
+    X_t = torch.from_numpy(np.asfortranarray(X))  # column-major strides
+    assert not X_t.is_contiguous()
+    X_res, _ = resample(X_t, torch.from_numpy(y))
+    np.testing.assert_array_equal(X_res.numpy(), resample(X, y)[0])
+
+
 def test_torch_tensor_requiring_grad_is_accepted(data):
     torch = pytest.importorskip("torch")
     X, y = data

@@ -176,6 +176,6 @@ for ax, metric in zip(axes, ["balanced accuracy", "F1 (positives)"]):
     ax.set_xticks(positions, list(trainers), fontsize=8)
     ax.set_title(metric)
     ax.set_ylim(0, 1)
-axes[0].legend(loc="lower left")
+axes[0].legend(loc="upper left")
 fig.tight_layout()
 plt.show()

@@ -67,7 +67,8 @@ def get_backend(name="auto", like=None):
     Raises
     ------
     ValueError
-        For an unknown ``name``, or ``"cupy"`` without CuPy or a CUDA device.
+        For an unknown ``name``, ``"cupy"`` without CuPy or a CUDA device, or ``like`` on a
+        device other than the host or a CUDA device.
 
     Examples
     --------
