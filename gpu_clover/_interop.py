@@ -2,7 +2,7 @@
 
 Such an array is read without a copy: a host array as a NumPy view (DLPack), a
 CUDA array as a CuPy view (DLPack, or ``__cuda_array_interface__``). The
-resampled arrays go back into the caller's library, on the device the work ran on:
+resampled arrays go back into the caller's library, on the device each came from:
 
 - ``torch.Tensor`` in, ``torch.Tensor`` out (``torch.from_dlpack``);
 - a JAX array, or any array whose ``__array_namespace__()`` has ``from_dlpack``,
@@ -107,22 +107,20 @@ def import_array(a, name, backend_name="auto"):
     view : numpy.ndarray or cupy.ndarray
         ``a``'s memory, not copied: NumPy for a host array, CuPy for a CUDA array.
     export : callable
-        Takes a NumPy or CuPy result (on the device ``view`` is on) and returns it
-        as ``a``'s library's array.
+        Takes a NumPy or CuPy result and returns it as ``a``'s library's array, on
+        ``a``'s side of the bus (a host ``y`` beside a CUDA ``X`` comes back to the host).
     """
     if not is_foreign_array(a):
         return a, _unchanged
     a = _exportable(a)
     if array_device(a, name) == "cpu":
-        view = _host_view(a, name)
-    elif backend_name == "numpy":
+        return _host_view(a, name), _to_host_then(_exporter(a))
+    if backend_name == "numpy":
         raise ValueError(
             f"{name} ({describe(a)}) is in CUDA device memory; backend='numpy' would need a copy to the host. "
             f"Use backend='cupy' or 'auto', or move {name} to the host first (e.g. tensor.cpu())."
         )
-    else:
-        view = _device_view(a, name)
-    return view, _exporter(a)
+    return _device_view(a, name), _exporter(a)
 
 
 def _exportable(a):
@@ -166,6 +164,13 @@ def _device_view(a, name):
 
 def _unchanged(result):
     return result
+
+
+def _to_host_then(export):
+    def exported(result):
+        return export(result.get() if _library(result) == "cupy" else result)
+
+    return exported
 
 
 def _exporter(a):

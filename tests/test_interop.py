@@ -124,6 +124,25 @@ def test_mixed_kinds_each_come_back_in_their_own(data):
     assert type(X_res) is np.ndarray and type(y_res) is NamespacedProducer
 
 
+class _DeviceResult:
+    """Stands for a CuPy result (the module name is what the export looks at) holding NumPy values."""
+
+    __module__ = "cupy._core.core"
+
+    def __init__(self, values):
+        self.values = values
+
+    def get(self):
+        return self.values
+
+
+def test_host_array_comes_back_to_the_host_from_a_device_result():
+    _, export = import_array(NamespacedProducer(np.zeros(3)), "y")
+    out = export(_DeviceResult(np.arange(3)))
+    assert type(out) is NamespacedProducer
+    np.testing.assert_array_equal(out.array, np.arange(3))
+
+
 def test_unsupported_device_is_a_value_error_naming_it(data):
     X, y = data
     with pytest.raises(ValueError, match=r"DLPack device type 8 \(Metal, index 0\)"):
@@ -261,6 +280,9 @@ def test_torch_cuda_tensor_zero_copy_in_torch_cuda_out(data, dtype_name):
     assert torch.equal(X_res[: len(X)], X_t) and torch.equal(X_t, X_before)
     counts = torch.bincount(y_res).tolist()
     assert counts == [max(np.bincount(y))] * 3
+    # A host y beside a CUDA X: the labels come back to the host.
+    _, y_host_res = resample(X_t, y_t.cpu(), backend="auto")
+    assert isinstance(y_host_res, torch.Tensor) and y_host_res.device.type == "cpu"
 
 
 @pytest.mark.gpu
