@@ -11,8 +11,8 @@ resampled arrays go back into the caller's library, on the device each came from
 - any other producer gets a NumPy array (host) or a CuPy array (CUDA): there is
   no constructor to return its own type with.
 
-NumPy, CuPy, cuDF, pandas and Dask objects also speak DLPack but are read by
-their own paths (:mod:`gpu_clover._validation`, :mod:`gpu_clover.dask`): they
+NumPy, CuPy, cuDF, pandas, PyArrow and Dask objects may also speak DLPack but are
+read by their own paths (:mod:`gpu_clover._validation`, :mod:`gpu_clover.dask`): they
 are not "foreign" here.
 """
 
@@ -21,7 +21,8 @@ import functools
 import numpy as np
 
 # The libraries gpu_clover reads natively, by the top-level module of their array types.
-_NATIVE_LIBRARIES = frozenset({"builtins", "numpy", "cupy", "cudf", "pandas", "dask", "scipy"})
+# PyArrow arrays speak DLPack for numbers only; NumPy reads them all (string labels too).
+_NATIVE_LIBRARIES = frozenset({"builtins", "numpy", "cupy", "cudf", "pandas", "dask", "scipy", "pyarrow"})
 # DLPack device types (dlpack.h, DLDeviceType) gpu_clover reads, and the names of the others.
 _HOST_DEVICES = {1: "CPU", 3: "CUDA host (pinned)"}
 _CUDA_DEVICES = {2: "CUDA", 13: "CUDA managed"}

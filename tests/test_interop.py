@@ -71,6 +71,15 @@ def test_native_arrays_are_not_foreign():
     assert is_foreign_array(DLPackProducer(np.zeros(2)))
 
 
+def test_pyarrow_labels_are_read_by_numpy_as_before(data):
+    pa = pytest.importorskip("pyarrow")
+    X, y = data
+    names = np.array(["a", "b", "c"])
+    _, y_res = resample(X, pa.array(names[y]))  # strings: no DLPack form
+    assert type(y_res) is np.ndarray
+    np.testing.assert_array_equal(y_res, names[resample(X, y)[1]])
+
+
 def test_dlpack_producer_is_read_without_a_copy(data):
     X, y = data
     fit = check_fit_data(KMeansSMOTE(), DLPackProducer(X), DLPackProducer(y), backend="numpy")
