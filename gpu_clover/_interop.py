@@ -20,73 +20,8 @@ import functools
 
 import numpy as np
 
-# The libraries gpu_clover reads natively, by the top-level module of their array types.
-# PyArrow arrays speak DLPack for numbers only; NumPy reads them all (string labels too).
-_NATIVE_LIBRARIES = frozenset({"builtins", "numpy", "cupy", "cudf", "pandas", "dask", "scipy", "pyarrow"})
-# DLPack device types (dlpack.h, DLDeviceType) gpu_clover reads, and the names of the others.
-_HOST_DEVICES = {1: "CPU", 3: "CUDA host (pinned)"}
-_CUDA_DEVICES = {2: "CUDA", 13: "CUDA managed"}
-_OTHER_DEVICES = {
-    4: "OpenCL",
-    7: "Vulkan",
-    8: "Metal",
-    9: "VPI",
-    10: "ROCm",
-    11: "ROCm host",
-    12: "ExtDev",
-    14: "oneAPI",
-    15: "WebGPU",
-    16: "Hexagon",
-    17: "MAIA",
-}
-
-
-def _library(a):
-    return type(a).__module__.split(".")[0]
-
-
-def is_foreign_array(a):
-    """Whether ``a`` is another library's array that speaks DLPack or the CUDA array interface."""
-    if _library(a) in _NATIVE_LIBRARIES:
-        return False
-    return hasattr(a, "__dlpack_device__") or hasattr(a, "__cuda_array_interface__")
-
-
-def is_cuda_array(a):
-    """Whether ``a`` is another library's array in CUDA device memory (a torch CUDA tensor, a Numba device array)."""
-    return is_foreign_array(a) and array_device(a) == "cuda"
-
-
-def describe(a):
-    """``a``'s type as its library spells it, e.g. ``torch.Tensor``, for messages."""
-    return f"{_library(a)}.{type(a).__name__}"
-
-
-def array_device(a, name="the array"):
-    """``"cpu"`` or ``"cuda"``: where the foreign array ``a`` lives.
-
-    Raises
-    ------
-    ValueError
-        For a device that is neither the host nor a CUDA device (Metal, ROCm, ...),
-        or one the producer cannot describe through DLPack (torch's ``meta``).
-    """
-    if not hasattr(a, "__dlpack_device__"):
-        return "cuda"  # the CUDA array interface describes device memory only
-    try:
-        device_type, device_id = a.__dlpack_device__()
-    except (ValueError, RuntimeError, BufferError) as error:
-        raise ValueError(f"{name} ({describe(a)}) cannot be exported through DLPack: {error}") from None
-    device_type = int(device_type)
-    if device_type in _HOST_DEVICES:
-        return "cpu"
-    if device_type in _CUDA_DEVICES:
-        return "cuda"
-    device = _OTHER_DEVICES.get(device_type, "unknown")
-    raise ValueError(
-        f"{name} ({describe(a)}) lives on DLPack device type {device_type} ({device}, index {device_id}); "
-        "gpu_clover reads CPU and CUDA arrays only: move it to one of them first (e.g. tensor.cpu())."
-    )
+from .backends import get_backend, is_cudf_object, is_cupy_array
+from .backends._foreign import array_device, describe, is_foreign_array, library_of
 
 
 def import_array(a, name, backend_name="auto"):
@@ -127,7 +62,7 @@ def import_array(a, name, backend_name="auto"):
 def _exportable(a):
     # A tensor that requires grad refuses DLPack export; resampling is not differentiated,
     # and detach() shares the tensor's memory.
-    if _library(a) == "torch" and getattr(a, "requires_grad", False):
+    if library_of(a) == "torch" and getattr(a, "requires_grad", False):
         return a.detach()
     return a
 
@@ -145,22 +80,22 @@ def _host_view(a, name):
 
 def _device_view(a, name):
     try:
-        import cupy
-    except ImportError:
+        xp = get_backend("cupy").xp
+    except ValueError:
         raise ValueError(
-            f"{name} ({describe(a)}) is in CUDA device memory, which gpu_clover reads through CuPy; "
-            "CuPy is not installed: install gpu-clover[cuda12] or [cuda13], or move it to the host first."
+            f"{name} ({describe(a)}) is in CUDA device memory, which gpu_clover reads through CuPy; CuPy or a "
+            "CUDA device is missing here: install gpu-clover[cuda12] or [cuda13], or move it to the host first."
         ) from None
-    if hasattr(a, "__dlpack__"):
-        try:
-            return cupy.from_dlpack(a)
-        except (BufferError, RuntimeError, TypeError) as error:
-            dtype = getattr(a, "dtype", "unknown")
-            raise TypeError(
-                f"{name} ({describe(a)} of dtype {dtype}) cannot be read through DLPack: {error}. "
-                "Convert it to a NumPy dtype first (e.g. tensor.float())."
-            ) from None
-    return cupy.asarray(a)  # __cuda_array_interface__: a view, not a copy
+    if not hasattr(a, "__dlpack__"):
+        return xp.asarray(a)  # __cuda_array_interface__: a view, not a copy
+    try:
+        return xp.from_dlpack(a)
+    except (BufferError, RuntimeError, TypeError) as error:
+        dtype = getattr(a, "dtype", "unknown")
+        raise TypeError(
+            f"{name} ({describe(a)} of dtype {dtype}) cannot be read through DLPack: {error}. "
+            "Convert it to a NumPy dtype first (e.g. tensor.float())."
+        ) from None
 
 
 def _unchanged(result):
@@ -169,14 +104,14 @@ def _unchanged(result):
 
 def _to_host_then(export):
     def exported(result):
-        return export(result.get() if _library(result) == "cupy" else result)
+        return export(get_backend("cupy").to_host(result) if is_cupy_array(result) else result)
 
     return exported
 
 
 def _exporter(a):
     """How a NumPy/CuPy result becomes an array of ``a``'s library (see the module's docstring)."""
-    library = _library(a)
+    library = library_of(a)
     if library == "torch":
         import torch
 
@@ -215,7 +150,7 @@ def accepts_foreign_arrays(check_fit_data):
 
 
 def _on_cuda(view):
-    return _library(view) in ("cupy", "cudf")
+    return is_cupy_array(view) or is_cudf_object(view)
 
 
 def _exporting(wrap, export_X, export_y):

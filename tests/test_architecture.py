@@ -15,6 +15,7 @@ NO_CUPY = [
     "dask",
     "_random.py",
     "_placement.py",
+    "_interop.py",
     "_validation.py",
     "_casting.py",
     "_groups.py",

@@ -9,8 +9,8 @@ import contextlib
 import functools
 import importlib.util
 
-from .._interop import is_cuda_array
 from ._base import Backend
+from ._foreign import is_cuda_array
 from ._numpy import NumPyBackend
 
 BACKENDS = ("auto", "numpy", "cupy")
