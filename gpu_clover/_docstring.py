@@ -41,7 +41,7 @@ neighbor_search : {"auto", "exact"}, default="auto"
     ``"auto"``: the group is split into cells of 32 rows and each row is compared with the
     rows of the 128 cells nearest to its own (4096 rows); where the recall of the k nearest,
     measured on 1024 spread rows against an exact search, is below 0.96, that budget grows by
-    half, up to 32768 rows. The density comes from 65536 sampled
+    a quarter, up to 32768 rows. The density comes from 65536 sampled
     pairs (relative error under 0.5 %). ``"exact"``: every pair, at a cost that grows with
     the square of the group. Smaller groups are always exact.""",
     "raise_error": """\
