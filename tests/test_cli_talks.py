@@ -16,6 +16,7 @@ import pytest
 
 import gpu_clover
 from gpu_clover import cli
+from gpu_clover.cli import _bench, _report
 
 pd = pytest.importorskip("pandas")
 
@@ -148,7 +149,7 @@ def test_bench_quiet_prints_the_table_only_at_the_end(monkeypatch):
         printed_when.append(sys.stdout.getvalue())
         return {"engine": name, "skipped": "stand-in"}
 
-    monkeypatch.setattr(cli, "_time_engine", time_engine)
+    monkeypatch.setattr(_bench, "_time_engine", time_engine)
     status, out, err = run_main(monkeypatch, "bench", "--rows", 300, "--features", 4, "--no-peers", "--quiet")
     assert status == 0 and err == ""
     assert printed_when == [""]  # nothing printed while working
@@ -193,8 +194,8 @@ def test_bench_defaults_are_the_headline_case_of_bench_cpu():
     keywords = {k.arg: eval(compile(ast.Expression(k.value), "bench_cpu", "eval"), {"args": bench_args, "min": min})
                 for k in data_call.keywords}  # fmt: skip
     X_theirs, y_theirs = make_classification(**keywords)
-    X_ours, y_ours = cli._bench_data(
-        cli._bench_data_parameters(2000, args.features, args.minority, args.random_state), args.dtype
+    X_ours, y_ours = _bench._bench_data(
+        _bench._bench_data_parameters(2000, args.features, args.minority, args.random_state), args.dtype
     )
     np.testing.assert_array_equal(X_ours, X_theirs)
     np.testing.assert_array_equal(y_ours, y_theirs)
@@ -205,11 +206,11 @@ def test_bench_defaults_are_the_headline_case_of_bench_cpu():
         import bench_cpu
     finally:
         sys.path.remove(str(BENCH_CPU.parent))
-    engines = cli._bench_engines(["numpy"], args)
+    engines = _bench._bench_engines(["numpy"], args)
     pairs = {
         "gpu_clover": "gpu_clover KMeansSMOTE [numpy]",
-        "imblearn": cli.IMBLEARN_KMEANS_SMOTE,
-        "reference": cli.REFERENCE,
+        "imblearn": _bench.IMBLEARN_KMEANS_SMOTE,
+        "reference": _bench.REFERENCE,
     }
     for theirs, ours in pairs.items():
         expected = bench_cpu.make_sampler(theirs, defaults["clusters"])
@@ -226,7 +227,7 @@ def test_bench_json_file_holds_figures_machine_and_version(monkeypatch, tmp_path
     figures = json.loads(path.read_text())
     assert figures["data"] == {
         "generator": "make_classification",
-        **cli._bench_data_parameters(800, 5, 0.05, 0),
+        **_bench._bench_data_parameters(800, 5, 0.05, 0),
         "dtype": "float64",
         "classes": figures["data"]["classes"],
     }
@@ -239,7 +240,7 @@ def test_bench_json_file_holds_figures_machine_and_version(monkeypatch, tmp_path
     machine = figures["machine"]
     assert machine["nproc"] >= 1 and machine["numpy"] == np.__version__ and machine["devices"]["numpy"]
     rows = {row["engine"]: row for row in figures["results"]}
-    assert list(rows)[:3] == ["gpu_clover KMeansSMOTE [numpy]", cli.IMBLEARN_SMOTE, cli.IMBLEARN_KMEANS_SMOTE]
+    assert list(rows)[:3] == ["gpu_clover KMeansSMOTE [numpy]", _bench.IMBLEARN_SMOTE, _bench.IMBLEARN_KMEANS_SMOTE]
     for row in rows.values():
         if "seconds" in row:
             assert len(row["seconds"]) == 2 and row["median_s"] == statistics.median(row["seconds"])
@@ -280,12 +281,12 @@ def test_bench_reports_each_failing_peer_with_its_reason(monkeypatch):
                                 "--repeats", 1, "--dtype", "float32", "--json", "-", stderr_cls=Pipe)  # fmt: skip
     assert status == 0, err
     rows = {row["engine"]: row for row in json.loads(out)["results"]}
-    nan = rows[cli.IMBLEARN_KMEANS_SMOTE]
+    nan = rows[_bench.IMBLEARN_KMEANS_SMOTE]
     assert nan["error"] == "ValueError: cannot convert float NaN to integer"
     assert "inf / inf = NaN" in nan["hint"] and "--dtype float64" in nan["hint"]
-    assert rows[cli.IMBLEARN_SMOTE]["error"] == "MemoryError: MemoryError"
-    assert "out of memory" in rows[cli.IMBLEARN_SMOTE]["hint"]
-    assert rows[cli.REFERENCE] == {"engine": cli.REFERENCE, "error": "TypeError: something odd"}
+    assert rows[_bench.IMBLEARN_SMOTE]["error"] == "MemoryError: MemoryError"
+    assert "out of memory" in rows[_bench.IMBLEARN_SMOTE]["hint"]
+    assert rows[_bench.REFERENCE] == {"engine": _bench.REFERENCE, "error": "TypeError: something odd"}
     assert "median_s" in rows["gpu_clover KMeansSMOTE [numpy]"]  # the others still timed
     assert "speedup" not in rows["gpu_clover KMeansSMOTE [numpy]"]  # no peer to compare with
 
@@ -295,9 +296,9 @@ def test_bench_table_shows_failure_hint_and_skipped_reference(monkeypatch):
 
     message = "No clusters found with sufficient samples of class 1."
     monkeypatch.setattr(KMeansSMOTE, "fit_resample", _raiser(RuntimeError(message)))
-    find_spec = cli.importlib.util.find_spec
+    find_spec = _bench.importlib.util.find_spec
     monkeypatch.setattr(
-        cli.importlib.util, "find_spec", lambda name, *a: None if name == "imblearn_extra" else find_spec(name, *a)
+        _bench.importlib.util, "find_spec", lambda name, *a: None if name == "imblearn_extra" else find_spec(name, *a)
     )
     status, out, err = run_main(monkeypatch, "bench", "--rows", 400, "--features", 4, "--n-clusters", 2,
                                 "--repeats", 1, stderr_cls=Pipe)  # fmt: skip
@@ -338,7 +339,7 @@ def test_cluster_lines_count_clusters_and_minority_groups_apart():
     y = np.repeat(np.array(["ok", "fraud", "review"]), [500, 60, 40])
     sampler = gpu_clover.KMeansSMOTE(kmeans_estimator=6, random_state=0, backend="numpy")
     sampler.fit_resample(X, y)
-    clusters, filtered = cli._cluster_lines(sampler, pd.Series(y))
+    clusters, filtered = _report._cluster_lines(sampler, pd.Series(y))
 
     minority_groups = {(c, k) for c, k in zip(sampler.labels_.tolist(), y.tolist()) if k != "ok"}
     used = {cluster for (cluster, _), share in sampler.distributor_.intra_distribution_.items() if share > 0}
@@ -350,5 +351,5 @@ def test_cluster_lines_count_clusters_and_minority_groups_apart():
     binary = y != "review"
     somo = gpu_clover.SOMO(random_state=0, backend="numpy")
     somo.fit_resample(X[binary], y[binary])
-    filtered = cli._cluster_lines(somo, pd.Series(y[binary]))[1]
+    filtered = _report._cluster_lines(somo, pd.Series(y[binary]))[1]
     assert filtered.endswith("groups of the minority class passed the imbalance filter")  # size_ratio 0: no more
