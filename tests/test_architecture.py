@@ -2,6 +2,7 @@
 layer may do to the estimators it drives."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,25 @@ def test_the_gpu_marker_is_defined_once():
         if path.name not in ("conftest.py", "test_architecture.py") and "mark.gpu" in path.read_text()
     ]
     assert not spelled, f"define GPU marks with `from conftest import gpu` (or BACKENDS), not in {spelled}"
+
+
+# A module a newcomer can read whole: larger ones split by responsibility.
+MAX_MODULE_LINES = 800
+
+
+def test_no_module_is_over_the_line_limit():
+    sizes = {path.relative_to(PACKAGE).as_posix(): len(path.read_text().splitlines()) for path in PACKAGE.rglob("*.py")}
+    assert len(sizes) > 40  # the scan sees the package
+    assert {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES} == {}
+
+
+def test_no_cuda_source_in_python_strings():
+    """Kernels live in .cu / .cuh files: no Python string in the package defines one."""
+    definition = re.compile(r"__(global|device)__\s+(\w+\s+)+\w+\s*\(")
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and definition.search(node.value):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == []
+    assert any(PACKAGE.rglob("*.cu")) and any(PACKAGE.rglob("*.cuh"))
