@@ -85,7 +85,7 @@ def _group_knn(backend, points, k, center_knn, recall_target):
         hits = (nearest.index[sample][:, :, None] == exact[:, None, :]).any(axis=2).sum()
         if float(hits) / exact.size >= recall_target:
             break
-        n_probe = n_probe * 5 // 4
+        n_probe = max(n_probe + 1, n_probe * 5 // 4)
     return nearest.index.astype(xp.int32)
 
 

@@ -224,3 +224,19 @@ def test_huge_k_neighbors_is_bounded_by_the_group(binary_data):
         NUMPY, X, build_groups(NUMPY, np.zeros(len(y), dtype=np.int64), y, np.zeros(1), np.arange(2)), 10**9
     )
     assert stats.k == 89
+
+
+def test_a_budget_of_few_cells_still_grows(monkeypatch):
+    """From a first budget of two cells the probe count grows one cell at a time at least (a
+    quarter of 2 or 3 rounds to nothing), so a search below its target ends."""
+    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
+    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 100)
+    monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
+    monkeypatch.setattr(_cell_search, "CANDIDATES", 16)
+    monkeypatch.setattr(_cell_search, "RECALL_TARGET", 1.01)
+    searches = []
+    search = _cell_search._Cells.search
+    monkeypatch.setattr(_cell_search._Cells, "search", lambda self, *a: searches.append(a[1]) or search(self, *a))
+    X = clustered_rows(400, seed=2)
+    GroupNeighbors(NUMPY, X, one_class_groups([400]), 3).knn(np.array([0]))
+    assert searches[:3] == [2, 3, 4] and searches[-1] == 50
