@@ -6,6 +6,12 @@ set -uo pipefail
 out=${1:?usage: gpu_check.sh OUTDIR [bench_gpu.py arguments]}
 shift
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# The scripts run from the repository root, with this checkout's gpu_clover first on the path
+# (whether or not the package is installed there).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root" || exit 1
+export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 python3 - > "$out/device.txt" 2>&1 <<'PY'
 import cupy, numpy, sklearn
 props = cupy.cuda.runtime.getDeviceProperties(0)
@@ -34,7 +40,8 @@ def _logged(source, *args, **kwargs):
         return _nvrtc(source, *args, **kwargs)
     finally:
         bound = _signature.bind_partial(source, *args, **kwargs).arguments
-        names = re.findall(r"__global__\s+void\s+(\w+)", source) or re.findall(r"(cub::\w+)", source)
+        # gpu_clover's modules by their first name expression (kernel and type), others by their first kernel
+        names = list(bound.get("name_expressions") or ()) or re.findall(r"__global__\s+void\s+(\w+)", source) or re.findall(r"(cub::\w+)", source)
         compiled.append({"kernel": (names or ["?"])[0], "s": round(time.perf_counter() - t, 3), "jitify": bool(bound.get("jitify")), "chars": len(source)})
 setattr(compiler, hook, _logged)
 X, y = make_classification(n_samples=20000, n_features=32, weights=[0.95], random_state=0)

@@ -605,7 +605,8 @@ def test_feature_variance_and_float_sums(backend, cupy_module, monkeypatch, dtyp
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_kmeans_kernels_match_the_generic_steps(backend, dtype):
-    """The fused k-means (verified on an H100) through the emulation: a check of the emulation itself."""
+    """The k-means kernels through the emulation equal the generic steps (exact sums): a check of
+    the kernels and of the emulation itself."""
     rng = np.random.default_rng(3)
     X = rng.integers(-8, 8, size=(500, 3)).astype(dtype)  # small integers: every sum is exact
     centers = X[:7].copy()
@@ -672,13 +673,10 @@ def test_kmeans_smote_end_to_end_through_the_kernels(backend, monkeypatch):
     np.testing.assert_array_equal(again[0], X_res)
 
 
-# Distinct kernels a first fit_resample on float32 data would compile on a cold GPU, by the
-# census (tests/backends/census.py), at most: KMeansSMOTE 9 at this writing from NumPy or
-# device input, all gpu_clover's own modules (60 and 63 for the code of GPU run I, which
-# compiled 79 on the H100); SOMO 8 and GeometricSOMO 9 (43 before Geometric SMOTE's end
-# points, nearest majority rows and surface choice became kernels), also all our own. A
-# change that adds kernels must raise these on purpose; the GPU's own count is in
-# gpu_check.sh's cold-start log.
+# The most distinct kernels a first fit_resample on float32 data may compile on a cold GPU, by
+# the census (tests/backends/census.py), from NumPy or device input: every one of them one of
+# gpu_clover's own modules. A change that adds kernels must raise these on purpose; the GPU's
+# own count is in gpu_check.sh's cold-start log.
 COLD_START_BUDGETS = {"KMeansSMOTE": 10, "SOMO": 10, "GeometricSOMO": 10}
 
 
