@@ -166,9 +166,8 @@ class GroupNeighbors:
         n = centers.shape[0]
         rows, one = self.backend.xp.arange(n, dtype=self.backend.xp.int64), np.array([n], dtype=np.int64)
         if n <= EXACT_MAX_ROWS:
-            table = neighbor_engine(self.backend).segmented_neighbors(centers, rows, one * 0, one, k, with_sums=False)[
-                0
-            ]
+            engine = neighbor_engine(self.backend)
+            table, _ = engine.segmented_neighbors(centers, rows, one * 0, one, k, with_sums=False)
             return _nearest_first(self.backend, centers, table)
         if n <= EXACT_CENTERS:
             return exhaustive_knn(self.backend, centers, rows, one * 0, one, k)
