@@ -41,9 +41,9 @@ neighbor_search : {"auto", "exact"}, default="auto"
     ``"auto"``: the group is split into cells of 32 rows and each row is compared with the
     rows of the 128 cells nearest to its own (4096 rows); where the recall of the k nearest,
     measured on 1024 spread rows against an exact search, is below 0.96, that budget grows by
-    a quarter, up to 32768 rows. The density comes from 65536 sampled
-    pairs (relative error under 0.5 %). ``"exact"``: every pair, at a cost that grows with
-    the square of the group. Smaller groups are always exact.""",
+    a quarter, up to 32768 rows. The density comes from 65536 sampled pairs (relative error
+    under 0.5 %). ``"exact"``: every pair, at a cost that grows with the square of the
+    group. Smaller groups are always exact.""",
     "raise_error": """\
 raise_error : bool, default=True
     When no (cluster, class) group passes the filter for a requested class: ``True`` raises a

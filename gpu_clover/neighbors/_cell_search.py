@@ -7,15 +7,15 @@ itself first), and keep their k nearest among them: an inverted-file search (IVF
 FAISS) probed by cell rather than by row, so that a cell's rows share one candidate block
 and one GEMM.
 
-``n_probe`` starts at ``CANDIDATES // CELL_ROWS`` and grows by a quarter while the recall@k of
-the neighbours found so far, measured on ``SAMPLED_ROWS`` evenly spread rows against an
+``n_probe`` starts at ``CANDIDATES // CELL_ROWS`` and grows by a quarter while the recall@k
+of the neighbours found so far, measured on ``SAMPLED_ROWS`` evenly spread rows against an
 exact search of those rows, is below ``RECALL_TARGET``, up to ``MAX_CANDIDATES`` rows per
 row: the cost per row is bounded by that ceiling, and the recall by the target where the
 ceiling is not reached. The probe lists are nearest first, so a longer list extends a
-shorter one: growing searches only the newly probed cells and merges what they hold, and
-no work is repeated. A group with no more cells than ``n_probe`` is searched exactly. The
-cells' own neighbours (the probes) come from the grouped search itself (every pair while
-there are few cells, this method with the first budget above that).
+shorter one: growing searches only the newly probed cells and merges what they hold, and no
+work is repeated. A group whose budget reaches all its cells is searched exactly. The cells'
+own neighbours (the probes) come from the grouped search itself (every pair while there are
+few cells, this method with the first budget above that).
 """
 
 import numpy as np
@@ -26,9 +26,8 @@ from ._ranking import exact_nearest, padded, rank_operands, smallest_k
 # Rows per cell: a cell's rows are one GEMM operand, so larger cells use the GEMM better
 # and probe coarser.
 CELL_ROWS = 32
-# The first budget of candidates per row; it grows by a quarter while the estimated recall@k
-# is below RECALL_TARGET (a margin above 0.95 for the estimate's error), up to MAX_CANDIDATES.
-# Small steps cost little (a growth searches only the cells it adds) and overshoot less.
+# The first budget of candidates per row; it grows while the estimated recall@k is below
+# RECALL_TARGET (a margin above 0.95 for the estimate's error), up to MAX_CANDIDATES.
 CANDIDATES = 4096
 MAX_CANDIDATES = 32768
 RECALL_TARGET = 0.96
@@ -69,23 +68,26 @@ def _group_knn(backend, points, k, center_knn, recall_target):
     xp = backend.xp
     n = points.shape[0]
     left, right, far = rank_operands(backend, points, np.array([n], dtype=np.int64))
+    right = padded(backend, right, far)
     nearest = _Nearest(backend, n, k, left.dtype)
-    cells = _Cells(backend, points, left, right, far)
+    cells = _Cells(backend, points, left, right[:n], far)
     # Enough cells to hold k neighbours besides the row itself.
-    n_probe = max(CANDIDATES // CELL_ROWS, -(-(k + 1) // cells.smallest) + 1)
-    exact = sample = None
+    n_probe = min(cells.n_cells, max(CANDIDATES // CELL_ROWS, -(-(k + 1) // cells.smallest) + 1))
+    ceiling = max(n_probe, MAX_CANDIDATES // CELL_ROWS)
+    sample = exact = None
     while True:
-        n_probe = min(n_probe, cells.n_cells)
         cells.search(nearest, n_probe, center_knn, k)
-        if n_probe == cells.n_cells or n_probe * CELL_ROWS >= MAX_CANDIDATES or recall_target <= 0:
+        if n_probe >= min(cells.n_cells, ceiling) or recall_target <= 0:
             break
         if exact is None:
             sample = backend.asarray(np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64)))
-            exact = exact_nearest(backend, left, padded(backend, right, far), sample, k)
-        hits = (nearest.index[sample][:, :, None] == exact[:, None, :]).any(axis=2).sum()
-        if float(hits) / exact.size >= recall_target:
+            exact = exact_nearest(backend, left, right, sample, k)
+        recall = float((nearest.index[sample][:, :, None] == exact[:, None, :]).any(axis=2).sum()) / exact.size
+        if recall >= recall_target:
             break
-        n_probe = max(n_probe + 1, n_probe * 5 // 4)
+        # A quarter more (small steps overshoot less, and a growth searches only the cells it
+        # adds), one cell at least, within the ceiling.
+        n_probe = min(max(n_probe + 1, n_probe * 5 // 4), cells.n_cells, ceiling)
     return nearest.index.astype(xp.int32)
 
 

@@ -11,6 +11,7 @@ from gpu_clover._groups import Groups, build_groups
 from gpu_clover.backends import get_backend
 from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
 from gpu_clover.neighbors._cells import balanced_cells
+from gpu_clover.neighbors._ranking import rank_operands
 
 NUMPY = get_backend("numpy")
 
@@ -83,20 +84,17 @@ def test_cell_search_is_exact_when_every_cell_is_probed(monkeypatch):
 
 def test_cell_search_grown_to_every_cell_is_exact(monkeypatch):
     """A budget grown step by step (each step searching only the cells it adds, merged into
-    what was found) ends, once every cell is probed, at the exact neighbours."""
-    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
-    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 100)
+    what was found) up to every cell is the exact neighbours."""
     monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
-    monkeypatch.setattr(_cell_search, "CANDIDATES", 32)
-    monkeypatch.setattr(_cell_search, "MAX_CANDIDATES", 1 << 20)
-    monkeypatch.setattr(_cell_search, "RECALL_TARGET", 1.01)  # never reached: grows to every cell
-    searches = []
-    search = _cell_search._Cells.search
-    monkeypatch.setattr(_cell_search._Cells, "search", lambda self, *a: searches.append(a[1]) or search(self, *a))
     X = clustered_rows(700, seed=4)
-    table, _ = GroupNeighbors(NUMPY, X, one_class_groups([700]), 5).knn(np.array([0]))
-    assert len(searches) > 3 and searches == sorted(searches) and searches[-1] == -(-700 // 8)
-    assert np.array_equal(np.sort(table, axis=1), np.sort(exact_neighbors(X, 5), axis=1))
+    left, right, far = rank_operands(NUMPY, X, np.array([700]))
+    nearest = _cell_search._Nearest(NUMPY, 700, 5, left.dtype)
+    cells = _cell_search._Cells(NUMPY, X, left, right, far)
+    center_knn = GroupNeighbors(NUMPY, X, one_class_groups([700]), 5)._center_knn
+    for n_probe in (3, 4, 6, 11, 30, cells.n_cells):
+        cells.search(nearest, n_probe, center_knn, 5)
+    assert cells.n_cells == -(-700 // 8)
+    assert np.array_equal(np.sort(nearest.index, axis=1), np.sort(exact_neighbors(X, 5), axis=1))
 
 
 def test_cell_probes_are_nearest_first_so_longer_lists_extend_shorter_ones():
