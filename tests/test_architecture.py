@@ -128,3 +128,15 @@ def test_no_cuda_source_in_python_strings():
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert offenders == []
     assert any(PACKAGE.rglob("*.cu")) and any(PACKAGE.rglob("*.cuh"))
+
+
+def test_the_reference_implementation_is_a_test_oracle_only():
+    """imbalanced-learn-extra (cluster-over-sampling) checks the package in the tests and the
+    benchmarks; the package itself never imports it."""
+    importers = [
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in PACKAGE.rglob("*.py")
+        for name in _imported_modules(_tree(path))
+        if name and name.split(".")[0] == "imblearn_extra"
+    ]
+    assert importers == []

@@ -147,13 +147,13 @@ def test_bench_quiet_prints_the_table_only_at_the_end(monkeypatch):
 
     def time_engine(name, *args):
         printed_when.append(sys.stdout.getvalue())
-        return {"engine": name, "skipped": "stand-in"}
+        return {"engine": name, "error": "RuntimeError: stand-in"}
 
     monkeypatch.setattr(_bench, "_time_engine", time_engine)
     status, out, err = run_main(monkeypatch, "bench", "--rows", 300, "--features", 4, "--no-peers", "--quiet")
     assert status == 0 and err == ""
     assert printed_when == [""]  # nothing printed while working
-    assert out.startswith("gpu-clover bench:") and "skipped: stand-in" in out
+    assert out.startswith("gpu-clover bench:") and "failed: RuntimeError: stand-in" in out
     status, out, err = run_main(monkeypatch, "bench", "--rows", 300, "--features", 4, "--no-peers")
     assert printed_when[-1].startswith("gpu-clover bench:")  # without --quiet: the header before the runs
 
@@ -210,7 +210,6 @@ def test_bench_defaults_are_the_headline_case_of_bench_cpu():
     pairs = {
         "gpu_clover": "gpu_clover KMeansSMOTE [numpy]",
         "imblearn": _bench.IMBLEARN_KMEANS_SMOTE,
-        "reference": _bench.REFERENCE,
     }
     for theirs, ours in pairs.items():
         expected = bench_cpu.make_sampler(theirs, defaults["clusters"])
@@ -272,11 +271,9 @@ def _raiser(error):
 
 def test_bench_reports_each_failing_peer_with_its_reason(monkeypatch):
     from imblearn.over_sampling import SMOTE, KMeansSMOTE
-    from imblearn_extra.clover.over_sampling import KMeansSMOTE as ReferenceKMeansSMOTE
 
     monkeypatch.setattr(KMeansSMOTE, "fit_resample", _raiser(ValueError("cannot convert float NaN to integer")))
     monkeypatch.setattr(SMOTE, "fit_resample", _raiser(MemoryError()))
-    monkeypatch.setattr(ReferenceKMeansSMOTE, "fit_resample", _raiser(TypeError("something\n  odd")))
     status, out, err = run_main(monkeypatch, "bench", "--rows", 400, "--features", 4, "--n-clusters", 2,
                                 "--repeats", 1, "--dtype", "float32", "--json", "-", stderr_cls=Pipe)  # fmt: skip
     assert status == 0, err
@@ -286,20 +283,19 @@ def test_bench_reports_each_failing_peer_with_its_reason(monkeypatch):
     assert "inf / inf = NaN" in nan["hint"] and "--dtype float64" in nan["hint"]
     assert rows[_bench.IMBLEARN_SMOTE]["error"] == "MemoryError: MemoryError"
     assert "out of memory" in rows[_bench.IMBLEARN_SMOTE]["hint"]
-    assert rows[_bench.REFERENCE] == {"engine": _bench.REFERENCE, "error": "TypeError: something odd"}
+    # A cause it does not know: the error alone, its message on one line.
+    assert _bench._failure(_bench.IMBLEARN_SMOTE, TypeError("something\n  odd"), "float64") == {
+        "error": "TypeError: something odd"
+    }
     assert "median_s" in rows["gpu_clover KMeansSMOTE [numpy]"]  # the others still timed
     assert "speedup" not in rows["gpu_clover KMeansSMOTE [numpy]"]  # no peer to compare with
 
 
-def test_bench_table_shows_failure_hint_and_skipped_reference(monkeypatch):
+def test_bench_table_shows_failure_hint(monkeypatch):
     from imblearn.over_sampling import KMeansSMOTE
 
     message = "No clusters found with sufficient samples of class 1."
     monkeypatch.setattr(KMeansSMOTE, "fit_resample", _raiser(RuntimeError(message)))
-    find_spec = _bench.importlib.util.find_spec
-    monkeypatch.setattr(
-        _bench.importlib.util, "find_spec", lambda name, *a: None if name == "imblearn_extra" else find_spec(name, *a)
-    )
     status, out, err = run_main(monkeypatch, "bench", "--rows", 400, "--features", 4, "--n-clusters", 2,
                                 "--repeats", 1, stderr_cls=Pipe)  # fmt: skip
     assert status == 0, err
@@ -307,7 +303,7 @@ def test_bench_table_shows_failure_hint_and_skipped_reference(monkeypatch):
     failed = next(i for i, line in enumerate(lines) if "imblearn KMeansSMOTE" in line and "failed:" in line)
     assert lines[failed].endswith(f"failed: RuntimeError: {message}")
     assert "hint: no cluster passed imbalanced-learn's filter" in lines[failed + 1]
-    assert any("skipped: imbalanced-learn-extra is not installed" in line for line in lines)
+    assert not any("imbalanced-learn-extra" in line for line in lines)  # the oracle is not a peer here
     assert any(line.startswith("  speed-up of gpu_clover KMeansSMOTE [numpy]") for line in lines)
 
 

@@ -141,10 +141,9 @@ def build_parser():
 
     bench = commands.add_parser(
         "bench",
-        help="time KMeans-SMOTE on each available backend against imbalanced-learn and the reference",
+        help="time KMeans-SMOTE on each available backend against imbalanced-learn",
         description="Time gpu_clover's KMeansSMOTE on every available backend against imbalanced-learn's SMOTE "
-        f"and KMeansSMOTE (cluster_balance_threshold={IMBLEARN_BALANCE_THRESHOLD}) and the reference "
-        "implementation (imbalanced-learn-extra's KMeansSMOTE, when installed). The defaults are the README's "
+        f"and KMeansSMOTE (cluster_balance_threshold={IMBLEARN_BALANCE_THRESHOLD}). The defaults are the README's "
         "headline case (benchmarks/bench_cpu.py): make_classification with n_informative=min(10, features), "
         "4 sub-clusters per class, float64. Each engine starts with an untimed warm-up on "
         f"{WARMUP_ROWS} rows; a peer that fails is reported with its reason.",
@@ -187,7 +186,7 @@ def build_parser():
     bench.add_argument(
         "--no-peers",
         action="store_true",
-        help="time gpu_clover's backends only (no imbalanced-learn, no reference)",
+        help="time gpu_clover's backends only (no imbalanced-learn)",
     )
     bench.add_argument("--random-state", type=int, default=0, metavar="N", help="default: 0")
     _add_report_options(bench)

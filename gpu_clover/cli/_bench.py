@@ -1,8 +1,10 @@
 """``gpu-clover bench``: KMeans-SMOTE timed on each available backend against its peers
-(imbalanced-learn and the reference implementation), each peer's failure reported with its cause."""
+(imbalanced-learn's SMOTE and KMeansSMOTE), each peer's failure reported with its cause.
+
+The reference implementation (imbalanced-learn-extra) is a test oracle, not a dependency:
+``benchmarks/bench_cpu.py`` times it beside these engines."""
 
 import contextlib
-import importlib.util
 import statistics
 import sys
 import time
@@ -23,7 +25,6 @@ WARMUP_ROWS = 2000
 
 IMBLEARN_SMOTE = "imblearn SMOTE"
 IMBLEARN_KMEANS_SMOTE = "imblearn KMeansSMOTE"
-REFERENCE = "reference KMeansSMOTE (imbalanced-learn-extra)"
 
 
 def run_bench(args):
@@ -59,13 +60,9 @@ def run_bench(args):
     report.line(f"  {'engine':<{width}}  {'median s':>9}  {'best s':>9}  {'rows out':>10}  stages (gpu_clover)")
 
     results = []
-    runs = sum(1 + args.repeats for make in engines.values() if callable(make))
-    with progress.task("timing", total=runs):
+    with progress.task("timing", total=len(engines) * (1 + args.repeats)):
         for name, make in engines.items():
-            if callable(make):
-                row = _time_engine(name, make, X, y, args.repeats, progress)
-            else:
-                row = {"engine": name, "skipped": make}
+            row = _time_engine(name, make, X, y, args.repeats, progress)
             results.append(row)
             for line in _bench_row(row, width):
                 report.line(line)
@@ -115,7 +112,7 @@ def _call_arguments(parameters):
 
 
 def _bench_engines(backends, args):
-    """{engine name: a function making a fresh sampler, or why the engine is skipped}."""
+    """{engine name: a function making a fresh sampler}."""
     seed, k = args.random_state, args.n_clusters
     engines = {f"gpu_clover KMeansSMOTE [{name}]": _our_kmeans_smote(name, k, seed) for name in backends}
     if args.no_peers:
@@ -131,17 +128,8 @@ def _bench_engines(backends, args):
 
         return KMeansSMOTE(kmeans_estimator=k, cluster_balance_threshold=IMBLEARN_BALANCE_THRESHOLD, random_state=seed)
 
-    def reference():
-        from imblearn_extra.clover.over_sampling import KMeansSMOTE
-
-        return KMeansSMOTE(kmeans_estimator=k, random_state=seed)
-
     engines[IMBLEARN_SMOTE] = imblearn_smote
     engines[IMBLEARN_KMEANS_SMOTE] = imblearn_kmeans_smote
-    if importlib.util.find_spec("imblearn_extra") is None:
-        engines[REFERENCE] = "imbalanced-learn-extra is not installed (pip install imbalanced-learn-extra)"
-    else:
-        engines[REFERENCE] = reference
     return engines
 
 
@@ -233,10 +221,8 @@ def _failure_hint(engine, error, dtype):
 
 
 def _bench_row(row, width):
-    """The table line(s) of one engine: times and stages, or why it failed or was skipped."""
+    """The table line(s) of one engine: times and stages, or why it failed."""
     name = f"  {row['engine']:<{width}}"
-    if "skipped" in row:
-        return [f"{name}  skipped: {row['skipped']}"]
     if "error" in row:
         return [f"{name}  failed: {row['error']}"] + (
             [f"  {'':<{width}}  hint: {row['hint']}"] if "hint" in row else []
