@@ -68,14 +68,7 @@ def _exportable(a):
 
 
 def _host_view(a, name):
-    try:
-        return np.from_dlpack(a)
-    except (BufferError, RuntimeError, TypeError) as error:
-        dtype = getattr(a, "dtype", "unknown")
-        raise TypeError(
-            f"{name} ({describe(a)} of dtype {dtype}) cannot be read through DLPack: {error}. "
-            "Convert it to a NumPy dtype first (e.g. tensor.float())."
-        ) from None
+    return _through_dlpack(np.from_dlpack, a, name)
 
 
 def _device_view(a, name):
@@ -88,8 +81,13 @@ def _device_view(a, name):
         ) from None
     if not hasattr(a, "__dlpack__"):
         return xp.asarray(a)  # __cuda_array_interface__: a view, not a copy
+    return _through_dlpack(xp.from_dlpack, a, name)
+
+
+def _through_dlpack(from_dlpack, a, name):
+    """``from_dlpack(a)``, or a TypeError naming ``a``'s dtype where DLPack cannot carry it."""
     try:
-        return xp.from_dlpack(a)
+        return from_dlpack(a)
     except (BufferError, RuntimeError, TypeError) as error:
         dtype = getattr(a, "dtype", "unknown")
         raise TypeError(
