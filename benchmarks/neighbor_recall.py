@@ -1,7 +1,7 @@
 """Accuracy of the bounded-cost neighbour stage (issue 14): recall@k and sampled distance sums.
 
     python benchmarks/neighbor_recall.py [--rows 1000000] [--k 5] [--queries 2000]
-                                         [--seeds 0 1 2 3 4] [--small LIMIT:CANDIDATES ...]
+                                         [--seeds 0 1 2 3 4] [--small LIMIT:CEILING ...]
                                          [--sums-max-rows 200000] [--skip-large] [--skip-small]
                                          [--out FILE]
 
@@ -35,11 +35,12 @@ n_clusters_per_class=4, random_state=0)`` as float32.
 (b) ``small``: the problems of ``quality.py`` (seed 0), standardized as its pipelines do
 (``StandardScaler`` on all rows). None of them has a group above the limit, which the
 output states (``largest_group``). To run the cell search on them anyway, each
-``--small LIMIT:CANDIDATES`` lowers ``EXACT_MAX_ROWS`` to LIMIT and the cell search's
-``CANDIDATES`` (rows compared per query row, default 4096) to CANDIDATES for the
-measurement (``default`` keeps the candidates). Every group of either class above LIMIT
-is then measured. While a group holds no more than CANDIDATES rows, every cell is
-probed and the search is exact by construction, so LIMIT alone gives recall 1.
+``--small LIMIT:CEILING`` lowers ``EXACT_MAX_ROWS`` to LIMIT and the cell search's
+``MAX_CANDIDATES`` (the most rows compared per query row, default 32768) to CEILING for
+the measurement (``default`` keeps the ceiling). Every group of either class above LIMIT
+is then measured. A group of up to ``SAMPLED_ROWS`` rows has every row in the sample its
+budget is set from, so under the default ceiling its recall over all rows is at least the
+target by construction; a low ceiling shows what the recall is when the ceiling binds.
 
 ``gpu_clover`` is imported as Python finds it: run with ``PYTHONPATH=.`` from a checkout to
 measure that checkout (the JSON's ``gpu_clover`` says which was measured).
@@ -92,18 +93,18 @@ def captured_neighbors():
 
 
 @contextlib.contextmanager
-def limits(exact_max_rows=None, candidates=None):
+def limits(exact_max_rows=None, ceiling=None):
     """Temporarily lower the exact limit (the cell search's lower limit with it) and the cell
-    search's candidates (``None``: unchanged)."""
-    saved = group_neighbors.EXACT_MAX_ROWS, group_neighbors.CELL_SEARCH_MIN_ROWS, cell_search.CANDIDATES
+    search's ceiling of candidates per row (``None``: unchanged)."""
+    saved = group_neighbors.EXACT_MAX_ROWS, group_neighbors.CELL_SEARCH_MIN_ROWS, cell_search.MAX_CANDIDATES
     if exact_max_rows is not None:
         group_neighbors.EXACT_MAX_ROWS = group_neighbors.CELL_SEARCH_MIN_ROWS = exact_max_rows
-    if candidates is not None:
-        cell_search.CANDIDATES = candidates
+    if ceiling is not None:
+        cell_search.MAX_CANDIDATES = ceiling
     try:
         yield
     finally:
-        group_neighbors.EXACT_MAX_ROWS, group_neighbors.CELL_SEARCH_MIN_ROWS, cell_search.CANDIDATES = saved
+        group_neighbors.EXACT_MAX_ROWS, group_neighbors.CELL_SEARCH_MIN_ROWS, cell_search.MAX_CANDIDATES = saved
 
 
 def sampler_neighbors(sampler, X, y):
@@ -240,7 +241,12 @@ def large_part(rows, k, n_queries, seeds, sums_max_rows):
     )
     X = X.astype(np.float32)
     minority = int(np.argmin(np.bincount(y)))
-    out = {"rows": rows, "exact_max_rows": group_neighbors.EXACT_MAX_ROWS, "candidates": cell_search.CANDIDATES}
+    out = {
+        "rows": rows,
+        "exact_max_rows": group_neighbors.EXACT_MAX_ROWS,
+        "max_candidates": cell_search.MAX_CANDIDATES,
+        "recall_target": cell_search.RECALL_TARGET,
+    }
     for name, make in samplers().items():
         stats = sampler_neighbors(make(), X, y)
         code = int(np.flatnonzero(stats.groups.classes == minority)[0])
@@ -263,10 +269,10 @@ def small_part(configs, k, n_queries, seeds, sums_max_rows):
             stats = sampler_neighbors(make(), X, y)
             out["problems"][problem][name] = describe(stats, int(np.flatnonzero(stats.groups.classes == 1)[0]))
         for config in configs:
-            limit, candidates = config
-            key = f"{limit}:{candidates or 'default'}"
+            limit, ceiling = config
+            key = f"{limit}:{ceiling or 'default'}"
             for name, make in samplers().items():
-                with limits(limit, candidates):
+                with limits(limit, ceiling):
                     stats = sampler_neighbors(make(), X, y)
                     large = np.flatnonzero(stats.groups.lengths > limit)
                     if large.size:
@@ -305,11 +311,11 @@ def pooled(results):
 
 def parse_config(text):
     """``"256:64"`` -> ``(256, 64)``; ``"256:default"`` or ``"256"`` -> ``(256, None)``."""
-    limit, _, candidates = text.partition(":")
+    limit, _, ceiling = text.partition(":")
     try:
-        return int(limit), (None if candidates in ("", "default") else int(candidates))
+        return int(limit), (None if ceiling in ("", "default") else int(ceiling))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LIMIT:CANDIDATES, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected LIMIT:CEILING, got {text!r}") from None
 
 
 def main():
@@ -319,8 +325,8 @@ def main():
     parser.add_argument("--queries", type=int, default=2000, help="query rows drawn per group")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds of the sampled sums")
     parser.add_argument(
-        "--small", type=parse_config, nargs="+", default=[(256, None), (64, 256), (64, 64)], metavar="LIMIT:CANDIDATES",
-        help="lowered exact limits and candidates for the quality problems (default: 256:default 64:256 64:64)",
+        "--small", type=parse_config, nargs="+", default=[(256, None), (64, None), (64, 256)], metavar="LIMIT:CEILING",
+        help="lowered exact limits and ceilings for the quality problems (default: 256:default 64:default 64:256)",
     )  # fmt: skip
     parser.add_argument(
         "--sums-max-rows", type=int, default=200_000, help="the sums' errors only for groups up to this many rows"

@@ -7,15 +7,18 @@ itself first), and keep their k nearest among them: an inverted-file search (IVF
 FAISS) probed by cell rather than by row, so that a cell's rows share one candidate block
 and one GEMM.
 
-``n_probe`` starts at ``CANDIDATES // CELL_ROWS`` and grows by a quarter while the recall@k
-of the neighbours found so far, measured on ``SAMPLED_ROWS`` evenly spread rows against an
-exact search of those rows, is below ``RECALL_TARGET``, up to ``MAX_CANDIDATES`` rows per
-row: the cost per row is bounded by that ceiling, and the recall by the target where the
-ceiling is not reached. The probe lists are nearest first, so a longer list extends a
-shorter one: growing searches only the newly probed cells and merges what they hold, and no
-work is repeated. A group whose budget reaches all its cells is searched exactly. The cells'
-own neighbours (the probes) come from the grouped search itself (every pair while there are
-few cells, this method with the first budget above that).
+The budget follows from a measured recall, before the search. As the probed cells are
+searched exactly, a row's recall@k at ``n_probe`` is the share of its true k nearest
+neighbours that lie in the first ``n_probe`` cells of its probe list. ``SAMPLED_ROWS``
+evenly spread rows are searched exactly, and ``n_probe`` is the smallest count whose share
+over the sample reaches ``RECALL_TARGET``, within ``MAX_CANDIDATES`` rows per row: the cost
+per row is bounded by that ceiling, the recall by the target where the ceiling is not
+reached, and the group is searched once. A budget that reaches every cell is an exact
+search.
+
+Probe lists (:class:`_ProbeLists`) come from every pair of cell centers up to
+``EXACT_CENTERS`` cells; above, from this search applied to the centers at its first budget
+(``CANDIDATES`` rows per row, no recall measured): probes need near cells, not the nearest.
 """
 
 import numpy as np
@@ -26,23 +29,24 @@ from ._ranking import exact_nearest, padded, rank_operands, smallest_k
 # Rows per cell: a cell's rows are one GEMM operand, so larger cells use the GEMM better
 # and probe coarser.
 CELL_ROWS = 32
-# The first budget of candidates per row; it grows while the estimated recall@k is below
-# RECALL_TARGET (a margin above 0.95 for the estimate's error), up to MAX_CANDIDATES.
-CANDIDATES = 4096
+# The recall@k the budget is set for: a margin above 0.95 for the sample's error.
+RECALL_TARGET = 0.965
+# The most candidates per row: the bound on the cost per row.
 MAX_CANDIDATES = 32768
-RECALL_TARGET = 0.96
+# Candidates per row of a search that measures no recall (``recall_target=0``).
+CANDIDATES = 4096
 # Rows (evenly spread over the group) whose recall against exact search is measured.
 SAMPLED_ROWS = 1024
+# Cells up to this many are ranked against every other cell for their probe lists.
+EXACT_CENTERS = 32768
 
 
-def cell_knn(backend, X, rows, offsets, lengths, k, center_knn, *, recall_target=None):
+def cell_knn(backend, X, rows, offsets, lengths, k, *, recall_target=None):
     """k nearest neighbours of every row of the groups, found by probing nearby cells.
 
     Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64 ``offsets``,
-    ``lengths``; every group larger than ``k``). ``center_knn(centers, k)`` finds the k
-    nearest other centers of every cell center (a table as this function returns).
-    ``recall_target`` (default ``RECALL_TARGET``; 0: the first budget as it is) stops the
-    budget's growth.
+    ``lengths``; every group larger than ``k``). ``recall_target`` (default
+    ``RECALL_TARGET``; 0: ``CANDIDATES`` rows per row, no recall measured) sets the budget.
 
     Returns an int32 table ``(sum(lengths), max(k, 1))`` of *local* indices (0 ..
     lengths[g] - 1), groups concatenated in order, nearest first; a row is never its own
@@ -56,77 +60,113 @@ def cell_knn(backend, X, rows, offsets, lengths, k, center_knn, *, recall_target
 
     def one_group(group):  # groups are independent: several run at once where the backend can
         offset, n = group
-        return _group_knn(backend, X[rows[offset : offset + n]], k, center_knn, recall_target)
+        return _group_knn(backend, X[rows[offset : offset + n]], k, recall_target)
 
     for start, (_, n), found in zip(starts, groups, backend.map_ordered(one_group, groups)):
         table[start : start + n, :k] = found
     return table
 
 
-def _group_knn(backend, points, k, center_knn, recall_target):
-    """One group's ``(n, k)`` table: cells searched at the budget the recall needs."""
-    xp = backend.xp
+def _group_knn(backend, points, k, recall_target):
+    """One group's ``(n, k)`` table: its cells searched once, at the budget the recall needs."""
     n = points.shape[0]
     left, right, far = rank_operands(backend, points, np.array([n], dtype=np.int64))
     right = padded(backend, right, far)
-    nearest = _Nearest(backend, n, k, left.dtype)
     cells = _Cells(backend, points, left, right[:n], far)
     # Enough cells to hold k neighbours besides the row itself.
-    n_probe = min(cells.n_cells, max(CANDIDATES // CELL_ROWS, -(-(k + 1) // cells.smallest) + 1))
-    ceiling = max(n_probe, MAX_CANDIDATES // CELL_ROWS)
-    sample = exact = None
-    while True:
-        cells.search(nearest, n_probe, center_knn, k)
-        if n_probe >= min(cells.n_cells, ceiling) or recall_target <= 0:
-            break
-        if exact is None:
-            sample = backend.asarray(np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64)))
-            exact = exact_nearest(backend, left, right, sample, k)
-        recall = float((nearest.index[sample][:, :, None] == exact[:, None, :]).any(axis=2).sum()) / exact.size
-        if recall >= recall_target:
-            break
-        # A quarter more (small steps overshoot less, and a growth searches only the cells it
-        # adds), one cell at least, within the ceiling.
-        n_probe = min(max(n_probe + 1, n_probe * 5 // 4), cells.n_cells, ceiling)
-    return nearest.index.astype(xp.int32)
+    fewest = min(cells.n_cells, -(-(k + 1) // cells.smallest) + 1)
+    if recall_target <= 0:
+        n_probe = min(cells.n_cells, max(fewest, CANDIDATES // CELL_ROWS))
+        probes = _ProbeLists(backend, cells.centers, n_probe)
+    else:
+        ceiling = min(cells.n_cells, max(fewest, MAX_CANDIDATES // CELL_ROWS))
+        probes = _ProbeLists(backend, cells.centers, ceiling)
+        sample = np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64))
+        n_probe = max(fewest, needed_probes(backend, cells, probes, left, right, sample, k, recall_target))
+    return cells.search(probes.lists(n_probe), k).astype(backend.xp.int32)
 
 
-class _Nearest:
-    """The k nearest candidates found so far for every row of a group: local indices (-1: none
-    yet) and their ranks, nearest first."""
+def needed_probes(backend, cells, probes, left, right, sample, k, recall_target):
+    """The fewest probes (at most ``probes.width``) at which the recall@k of the ``sample`` rows
+    (host indices) reaches ``recall_target``: the sample's exact neighbours, each ranked by the
+    place of its cell in the probe list of the row's own cell."""
+    sample = backend.asarray(sample)
+    exact = exact_nearest(backend, left, right, sample, k)  # (rows, k)
+    places = backend.to_host(probes.places(cells.cell_of[sample], cells.cell_of[exact])).ravel()
+    # Recall at p probes is the share of places below p.
+    covered = min(places.size, max(1, int(np.ceil(recall_target * places.size))))
+    return int(min(np.partition(places, covered - 1)[covered - 1] + 1, probes.width))
 
-    def __init__(self, backend, n, k, dtype):
-        xp = backend.xp
-        self.backend = backend
-        self.index = xp.full((n, k), -1, dtype=xp.int64)
-        self.rank = xp.full((n, k), xp.inf, dtype=dtype)
-        self.empty = True
 
-    def write(self, queries, found, ranks):
-        """The query rows' first candidates (``(m, k)`` each, nearest first)."""
-        self.index[queries], self.rank[queries] = found, ranks
+class _ProbeLists:
+    """Every cell's probe list: the cells by the distance of their centers from its own, itself
+    first, up to ``width`` cells long; ties go to the lower index, but for the cut at a list's end.
 
-    def merge(self, queries, found, ranks):
-        """Keep the k nearest of each query row's current and ``found`` candidates (``(m, k)``
-        each, ranks alike); a candidate already held is not taken twice (probe lists that tie
-        at their end may overlap). Different calls of one pass touch different rows."""
-        xp, k = self.backend.xp, self.index.shape[1]
-        held, held_rank = self.index[queries], self.rank[queries]
-        ranks = xp.where((found[:, :, None] == held[:, None, :]).any(axis=2), xp.inf, ranks)
-        index = xp.concatenate([held, found], axis=1)
-        rank = xp.concatenate([held_rank, ranks], axis=1)
-        best = self.backend.topk_smallest(rank, k)  # ties: the candidate held first
-        self.index[queries] = xp.take_along_axis(index, best, axis=1)
-        self.rank[queries] = xp.take_along_axis(rank, best, axis=1)
+    Up to ``EXACT_CENTERS`` cells, each list is ranked from every center (in tiles, on demand);
+    above, the lists are the centers' own cell search at ``width - 1`` neighbours.
+    """
+
+    def __init__(self, backend, centers, width):
+        xp = self.xp = backend.xp
+        self.backend, self.n, self.width = backend, centers.shape[0], width
+        if self.n <= EXACT_CENTERS:
+            self.left, self.right, _ = rank_operands(backend, centers, np.array([self.n], dtype=np.int64))
+            self.table = None
+        else:
+            everything, one = xp.arange(self.n, dtype=xp.int64), np.array([self.n], dtype=np.int64)
+            nearest = cell_knn(backend, centers, everything, one * 0, one, width - 1, recall_target=0)
+            self.table = xp.concatenate([everything[:, None], nearest.astype(xp.int64)], axis=1)
+
+    def lists(self, width):
+        """``(n, width)`` cell indices, each row nearest first (``width <= self.width``)."""
+        if self.table is not None:
+            return self.table[:, :width]
+        xp = self.xp
+        step = max(1, self.backend.tile_elements(8) // self.n)
+
+        def tile(c0):
+            ranks = self._ranks(xp.arange(c0, min(c0 + step, self.n), dtype=xp.int64))
+            if width < self.n:
+                chosen = xp.sort(xp.argpartition(ranks, width - 1, axis=1)[:, :width], axis=1)
+            else:
+                chosen = xp.broadcast_to(xp.arange(self.n), ranks.shape)
+            order = self.backend.stable_argsort(xp.take_along_axis(ranks, chosen, axis=1), axis=1)
+            return xp.take_along_axis(chosen, order, axis=1)
+
+        return xp.concatenate(list(self.backend.map_ordered(tile, range(0, self.n, step))))
+
+    def places(self, owners, cells):
+        """The place of ``cells[i, j]`` in the probe list of cell ``owners[i]``: ``(m, k)``;
+        ``self.width`` where the list (beyond ``EXACT_CENTERS``) does not hold it."""
+        xp, k = self.xp, cells.shape[1]
+        places = xp.empty(cells.shape, dtype=xp.int64)
+        step = max(1, self.backend.tile_elements(1) // (k * self.n))
+        for r0 in range(0, cells.shape[0], step):
+            mine, theirs = owners[r0 : r0 + step], cells[r0 : r0 + step]
+            if self.table is None:
+                ranks = self._ranks(mine)[:, None, :]  # (rows, 1, cells)
+                rank = xp.take_along_axis(ranks[:, 0], theirs, axis=1)[..., None]
+                earlier = xp.arange(self.n) < theirs[..., None]  # a tie goes to the lower index
+                places[r0 : r0 + step] = ((ranks < rank) | ((ranks == rank) & earlier)).sum(axis=2)
+            else:
+                held = self.table[mine][:, None, :] == theirs[..., None]  # (rows, k, width)
+                places[r0 : r0 + step] = xp.where(held.any(axis=2), xp.argmax(held, axis=2), self.width)
+        return places
+
+    def _ranks(self, owners):
+        """``(len(owners), n)``: every center ranked from each owner's (the owner itself first)."""
+        xp = self.xp
+        ranks = xp.matmul(self.left[owners], self.right.T)
+        ranks[xp.arange(owners.shape[0]), owners] = -xp.inf
+        return ranks
 
 
 class _Cells:
-    """A group's cells, searched probe by probe.
+    """A group's cells, each searched against its probe list.
 
     The cells' rows are GEMM operands (:func:`~._ranking.rank_operands`) in blocks of one cell
     each, padded to the largest cell (padding rows rank ``far``). ``members[c, s]`` is the
-    group row of slot s of cell c, or -1. ``probed`` cells of each cell's probe list (its
-    nearest cells by center, itself first) have been searched.
+    group row of slot s of cell c, or -1; ``cell_of[r]`` is the cell of row r.
     """
 
     def __init__(self, backend, points, left, right, far):
@@ -137,6 +177,8 @@ class _Cells:
         )
         self.n_cells, self.smallest = len(cell_lengths), int(cell_lengths.min())
         self.centers = run_means(backend, points[order], cell_lengths)
+        self.cell_of = xp.empty(points.shape[0], dtype=xp.int64)
+        self.cell_of[order] = backend.repeat_values(np.arange(self.n_cells), cell_lengths)
         size = int(cell_lengths.max())
         slot = np.arange(size)
         filled = slot[None, :] < cell_lengths[:, None]
@@ -146,57 +188,36 @@ class _Cells:
         self.left_blocks = xp.ascontiguousarray(xp.swapaxes(left[index], 1, 2))  # (cells, d + 1, size)
         self.right_blocks = right[index]  # (cells, size, d + 1)
         self.right_blocks[..., -1][self.members < 0] = far
-        self.probes = None
-        self.probed = 0
 
-    def search(self, nearest, n_probe, center_knn, k):
-        """Search probes ``probed .. n_probe - 1`` of every cell and merge what they hold."""
-        if n_probe <= self.probed:
-            return
+    def search(self, probes, k):
+        """Every row's k nearest among the rows of its cell's ``probes`` (``(n_cells, n_probe)``,
+        the cell itself first): ``(rows, k)`` local indices, nearest first."""
         backend, xp = self.backend, self.xp
-        if self.probes is None or self.probes.shape[1] < n_probe:
-            # Room for the next budget's growth: the probe list is extended, not recomputed.
-            width = min(self.n_cells, n_probe * 9 // 4)
-            probes = xp.empty((self.n_cells, width), dtype=xp.int64)  # on the backend: every tile reads it
-            probes[:, 0] = xp.arange(self.n_cells)
-            if width > 1:
-                probes[:, 1:] = center_knn(self.centers, width - 1)[:, : width - 1]
-            self.probes = probes
-        first, self.probed = self.probed, n_probe
+        table = xp.empty((int(self.cell_of.shape[0]), k), dtype=xp.int64)
         size = self.members.shape[1]
-        per_tile = max(1, backend.tile_elements(self.right_blocks.itemsize) // (size * size * (n_probe - first)))
+        per_tile = max(1, backend.tile_elements(self.right_blocks.itemsize) // (size * size * probes.shape[1]))
         tiles = [np.arange(c0, min(c0 + per_tile, self.n_cells)) for c0 in range(0, self.n_cells, per_tile)]
-        fresh = nearest.empty  # the first search of the group writes its rows, with nothing to merge
 
-        def tile(cells):
-            queries, found, ranks = self._tile(cells, first, n_probe, k)
+        def tile(cells):  # different tiles write different rows
+            queries, found = self._tile(backend.asarray(cells), probes, k)
             valid = queries >= 0
-            if fresh:
-                nearest.write(queries[valid], found[valid], ranks[valid])
-            else:
-                nearest.merge(queries[valid], found[valid], ranks[valid])
+            table[queries[valid]] = found[valid]
 
         for _ in backend.map_ordered(tile, tiles):
             pass
-        nearest.empty = False
+        return table
 
-    def _tile(self, cells, first, stop, k):
-        """For a tile of query cells and probe columns ``first .. stop - 1``: each query slot's
-        row (-1 for padding), ``(n, size)``, and the rows and ranks of its k nearest candidates,
-        ``(n, size, k)`` (rows -1 and ranks inf where fewer than k real candidates exist)."""
-        backend, xp = self.backend, self.xp
-        cells = backend.asarray(cells)
-        probed = self.probes[cells, first:stop]  # (n, probes); column 0 is the query's own cell
+    def _tile(self, cells, probes, k):
+        """For a tile of query cells: each query slot's row (-1 for padding), ``(n, size)``, and
+        the rows of its k nearest candidates, ``(n, size, k)``."""
+        xp = self.xp
+        probed = probes[cells]  # (n, probes); column 0 is the query's own cell
         n, size = probed.shape[0], self.members.shape[1]
         a = self.left_blocks[cells]  # (n, d + 1, size)
         b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, probes * size, d + 1)
         ranks = xp.matmul(b, a)  # (n, candidates, size)
-        if first == 0:  # a query's own row is its own slot of the first probe
-            own = xp.arange(size)
-            ranks[:, own, own] = xp.inf
-        columns = smallest_k(backend, ranks, k)  # (n, size, k)
-        batch = xp.arange(n)[:, None, None]
-        found = self.members[probed].reshape(n, -1)[batch, columns]
-        values = ranks[batch, columns, xp.arange(size)[None, :, None]]
-        values = xp.where(found >= 0, values, xp.inf)
-        return self.members[cells], found, values
+        own = xp.arange(size)  # a query's own row is its own slot of the first probe
+        ranks[:, own, own] = xp.inf
+        columns = smallest_k(self.backend, ranks, k)  # (n, size, k)
+        found = self.members[probed].reshape(n, -1)[xp.arange(n)[:, None, None], columns]
+        return self.members[cells], found

@@ -33,9 +33,6 @@ EXACT_MAX_ROWS = 4096
 # faster one-pass selection, without distance sums): below it the cell search's fixed cost
 # (cells, probes, the recall's measurement) exceeds what it saves.
 CELL_SEARCH_MIN_ROWS = 16384
-# Cell centers up to this many are probed from every pair of centers (nearest first, so that
-# a longer probe list extends a shorter one).
-EXACT_CENTERS = 32768
 # Pairs sampled per group for a distance sum above the exact limit.
 DENSITY_PAIRS = 1 << 16
 
@@ -157,22 +154,7 @@ class GroupNeighbors:
             groups.offsets[group_ids],
             groups.lengths[group_ids],
             self.k,
-            self._center_knn,
         )
-
-    def _center_knn(self, centers, k):
-        """The k nearest other centers of every cell center, nearest first: every pair up to
-        ``EXACT_CENTERS``, the cell search itself above it."""
-        n = centers.shape[0]
-        rows, one = self.backend.xp.arange(n, dtype=self.backend.xp.int64), np.array([n], dtype=np.int64)
-        if n <= EXACT_MAX_ROWS:
-            engine = neighbor_engine(self.backend)
-            table, _ = engine.segmented_neighbors(centers, rows, one * 0, one, k, with_sums=False)
-            return _nearest_first(self.backend, centers, table)
-        if n <= EXACT_CENTERS:
-            return exhaustive_knn(self.backend, centers, rows, one * 0, one, k)
-        # The probes need near cells, not the nearest: the first budget, no recall measured.
-        return cell_knn(self.backend, centers, rows, one * 0, one, k, self._center_knn, recall_target=0)
 
     def _estimator_table(self, group_ids):
         groups = self.groups
@@ -209,13 +191,3 @@ class GroupNeighbors:
         self.backend.copy_into(joined[first.shape[0] :], second)
         return joined
 
-
-def _nearest_first(backend, points, table):
-    """``table`` (each row's neighbours, in any order) ordered nearest first, ties by index."""
-    xp = backend.xp
-    table = table.astype(xp.int64)
-    gaps = points[table] - points[:, None, :]
-    order = backend.stable_argsort(table, axis=1)  # ties: the lower index first
-    table = xp.take_along_axis(table, order, axis=1)
-    distances = xp.take_along_axis((gaps * gaps).sum(axis=2), order, axis=1)
-    return xp.take_along_axis(table, backend.stable_argsort(distances, axis=1), axis=1)

@@ -71,44 +71,78 @@ def test_balanced_cells_partition_each_segment_into_full_compact_cells():
     assert spread < 0.5 * X[:300].std(axis=0).sum()
 
 
-def test_cell_search_is_exact_when_every_cell_is_probed(monkeypatch):
+def test_cell_search_is_exact_when_the_target_is_every_neighbour(monkeypatch):
+    """A group no larger than the sample has every row sampled: a recall target of 1 sets a
+    budget that holds every row's true neighbours, so the table is the exact one."""
     monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
     monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 100)
     monkeypatch.setattr(_cell_search, "CELL_ROWS", 16)
-    monkeypatch.setattr(_cell_search, "CANDIDATES", 4096)  # more than the group: all cells probed
+    monkeypatch.setattr(_cell_search, "RECALL_TARGET", 1.0)
     X = clustered_rows(700, seed=3)
     table, _ = GroupNeighbors(NUMPY, X, one_class_groups([700]), 5).knn(np.array([0]))
-    expected = exact_neighbors(X, 5)
-    assert np.array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
+    assert np.array_equal(np.sort(table, axis=1), np.sort(exact_neighbors(X, 5), axis=1))
 
 
-def test_cell_search_grown_to_every_cell_is_exact(monkeypatch):
-    """A budget grown step by step (each step searching only the cells it adds, merged into
-    what was found) up to every cell is the exact neighbours."""
-    monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
-    X = clustered_rows(700, seed=4)
-    left, right, far = rank_operands(NUMPY, X, np.array([700]))
-    nearest = _cell_search._Nearest(NUMPY, 700, 5, left.dtype)
+def group_cells(X, cell_rows=8):
+    """The cell search's operands, cells and probe lists of one group (every list complete)."""
+    left, right, far = rank_operands(NUMPY, X, np.array([len(X)]))
     cells = _cell_search._Cells(NUMPY, X, left, right, far)
-    center_knn = GroupNeighbors(NUMPY, X, one_class_groups([700]), 5)._center_knn
-    for n_probe in (3, 4, 6, 11, 30, cells.n_cells):
-        cells.search(nearest, n_probe, center_knn, 5)
-    assert cells.n_cells == -(-700 // 8)
-    assert np.array_equal(np.sort(nearest.index, axis=1), np.sort(exact_neighbors(X, 5), axis=1))
+    return left, right, cells, _cell_search._ProbeLists(NUMPY, cells.centers, cells.n_cells)
 
 
-def test_cell_probes_are_nearest_first_so_longer_lists_extend_shorter_ones():
-    """The centers' neighbours (the probe lists) come nearest first on both of their paths, so
-    that a longer list starts with a shorter one."""
-    stats = GroupNeighbors(NUMPY, clustered_rows(10, seed=0), one_class_groups([10]), 1)
-    for n in (900, 5000):  # the small-group pass (any order within its k), every pair
-        centers = clustered_rows(n, seed=n)
-        exact = exact_neighbors(centers, 40)
-        short, long = stats._center_knn(centers, 20), stats._center_knn(centers, 40)
-        assert np.array_equal(long[:, :20], short)
-        distance = np.linalg.norm(centers[long] - centers[:, None], axis=2)
-        assert (np.diff(distance, axis=1) >= 0).all()
-        assert np.array_equal(np.sort(long, axis=1), np.sort(exact, axis=1))
+def sample_recall(table, expected, sample):
+    return np.mean([len(set(a) & set(b)) / table.shape[1] for a, b in zip(table[sample], expected[sample])])
+
+
+@pytest.mark.parametrize("target", [0.5, 0.9, 0.99])
+def test_the_budget_is_the_fewest_probes_that_reach_the_target_on_the_sample(monkeypatch, target):
+    """The probed cells are searched exactly, so the sample's recall at n probes is the share of
+    its neighbours whose cells come first n in its probe list: the budget reaches the target,
+    one probe fewer does not."""
+    monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
+    X = clustered_rows(1500, seed=4)
+    left, right, cells, probes = group_cells(X)
+    sample = np.arange(0, 1500, 7)
+    n_probe = _cell_search.needed_probes(NUMPY, cells, probes, left, right, sample, 5, target)
+    expected = exact_neighbors(X, 5)
+    assert sample_recall(cells.search(probes.lists(n_probe), 5), expected, sample) >= target
+    assert sample_recall(cells.search(probes.lists(n_probe - 1), 5), expected, sample) < target
+    every = cells.search(probes.lists(cells.n_cells), 5)  # every cell probed: exact
+    assert np.array_equal(np.sort(every, axis=1), np.sort(expected, axis=1))
+
+
+@pytest.mark.parametrize("exact_centers", [True, False])
+def test_probe_lists_are_nearest_first_and_places_index_them(monkeypatch, exact_centers):
+    """Probe lists start with the cell itself and go nearest first (every pair of centers),
+    so a shorter list is a longer one's start; ``places`` is the index of a cell in a list.
+    Above ``EXACT_CENTERS`` the lists come from the centers' own cell search."""
+    if not exact_centers:
+        monkeypatch.setattr(_cell_search, "EXACT_CENTERS", 100)
+        monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
+        monkeypatch.setattr(_cell_search, "CANDIDATES", 64)
+    centers = clustered_rows(900, seed=5)
+    probes = _cell_search._ProbeLists(NUMPY, centers, 40)
+    short, long = probes.lists(20), probes.lists(40)
+    assert np.array_equal(long[:, :20], short) and np.array_equal(long[:, 0], np.arange(900))
+    distance = np.linalg.norm(centers[long] - centers[:, None], axis=2)
+    if exact_centers:
+        assert (np.diff(distance[:, 1:], axis=1) >= -1e-9).all()
+        assert np.array_equal(np.sort(long[:, 1:], axis=1), np.sort(exact_neighbors(centers, 39), axis=1))
+    owners = np.arange(0, 900, 9)
+    listed = probes.places(owners, long[owners][:, [0, 5, 39]])
+    assert np.array_equal(listed, np.broadcast_to([0, 5, 39], listed.shape))
+    if not exact_centers:  # a cell outside the list has the list's width for its place
+        outside = np.array([[c for c in range(900) if c not in set(long[o])][0] for o in owners])
+        assert (probes.places(owners, outside[:, None]) == 40).all()
+
+
+def test_each_group_is_searched_once(monkeypatch, small_limits):
+    searches = []
+    search = _cell_search._Cells.search
+    monkeypatch.setattr(_cell_search._Cells, "search", lambda self, p, k: searches.append(p.shape) or search(self, p, k))
+    X = clustered_rows(2000, seed=2)
+    GroupNeighbors(NUMPY, X, one_class_groups([1200, 800]), 4).knn(np.array([0, 1]))
+    assert sorted(shape[0] for shape in searches) == [100, 150]  # the groups may run at once
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -222,19 +256,3 @@ def test_huge_k_neighbors_is_bounded_by_the_group(binary_data):
         NUMPY, X, build_groups(NUMPY, np.zeros(len(y), dtype=np.int64), y, np.zeros(1), np.arange(2)), 10**9
     )
     assert stats.k == 89
-
-
-def test_a_budget_of_few_cells_still_grows(monkeypatch):
-    """From a first budget of two cells the probe count grows one cell at a time at least (a
-    quarter of 2 or 3 rounds to nothing), so a search below its target ends."""
-    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
-    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 100)
-    monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)
-    monkeypatch.setattr(_cell_search, "CANDIDATES", 16)
-    monkeypatch.setattr(_cell_search, "RECALL_TARGET", 1.01)
-    searches = []
-    search = _cell_search._Cells.search
-    monkeypatch.setattr(_cell_search._Cells, "search", lambda self, *a: searches.append(a[1]) or search(self, *a))
-    X = clustered_rows(400, seed=2)
-    GroupNeighbors(NUMPY, X, one_class_groups([400]), 3).knn(np.array([0]))
-    assert searches[:3] == [2, 3, 4] and searches[-1] == 50
