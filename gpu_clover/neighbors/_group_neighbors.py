@@ -190,4 +190,3 @@ class GroupNeighbors:
         self.backend.copy_into(joined[: first.shape[0]], first)
         self.backend.copy_into(joined[first.shape[0] :], second)
         return joined
-

@@ -111,7 +111,9 @@ def smote_intra(stats, group_ids, n_new, seed, out):
     job = SmoteIntra(X, rows, table, keys, n_new, table_starts, lengths, offsets, k_group, seed)
     if engine.has_kernel_for(job, out):
         return engine.smote_intra(job, out)
-    for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
+
+    def tile(part):  # tiles write disjoint rows of ``out``: several run at once where the backend can
+        start, stop, plan = part
         base = plan.index(0, lengths)
         slot = plan.index(1, np.maximum(k_group, 1))
         neighbor = table[plan.per_row(table_starts) + base, slot].astype(xp.int64)
@@ -119,6 +121,9 @@ def smote_intra(stats, group_ids, n_new, seed, out):
         first = plan.per_row(offsets)
         gaps = plan.uniform(2, X.dtype)
         engine.interpolate(X, rows[first + base], rows[first + neighbor], gaps, out[start:stop])
+
+    for _ in backend.map_ordered(tile, plan_tiles(backend, keys, n_new, seed)):
+        pass
     return out
 
 
@@ -132,8 +137,13 @@ def smote_inter(backend, X, groups, pairs, n_new, seed, out):
     job = SmoteInter(X, rows, keys, n_new, *per_pair, seed)
     if engine.has_kernel_for(job, out):
         return engine.smote_inter(job, out)
-    for start, stop, plan in plan_tiles(backend, keys, n_new, seed):
+
+    def tile(part):  # tiles write disjoint rows of ``out``
+        start, stop, plan = part
         base = rows[plan.per_row(groups.offsets[first]) + plan.index(0, groups.lengths[first])]
         partner = rows[plan.per_row(groups.offsets[second]) + plan.index(1, groups.lengths[second])]
         engine.interpolate(X, base, partner, plan.uniform(2, X.dtype), out[start:stop])
+
+    for _ in backend.map_ordered(tile, plan_tiles(backend, keys, n_new, seed)):
+        pass
     return out

@@ -132,14 +132,16 @@ def test_probe_lists_are_nearest_first_and_places_index_them(monkeypatch, exact_
     listed = probes.places(owners, long[owners][:, [0, 5, 39]])
     assert np.array_equal(listed, np.broadcast_to([0, 5, 39], listed.shape))
     if not exact_centers:  # a cell outside the list has the list's width for its place
-        outside = np.array([[c for c in range(900) if c not in set(long[o])][0] for o in owners])
+        outside = np.array([next(c for c in range(900) if c not in set(long[o])) for o in owners])
         assert (probes.places(owners, outside[:, None]) == 40).all()
 
 
 def test_each_group_is_searched_once(monkeypatch, small_limits):
     searches = []
     search = _cell_search._Cells.search
-    monkeypatch.setattr(_cell_search._Cells, "search", lambda self, p, k: searches.append(p.shape) or search(self, p, k))
+    monkeypatch.setattr(
+        _cell_search._Cells, "search", lambda self, p, k: searches.append(p.shape) or search(self, p, k)
+    )
     X = clustered_rows(2000, seed=2)
     GroupNeighbors(NUMPY, X, one_class_groups([1200, 800]), 4).knn(np.array([0, 1]))
     assert sorted(shape[0] for shape in searches) == [100, 150]  # the groups may run at once
