@@ -125,6 +125,11 @@ class NumPyBackend(Backend):
             return map(_checked(function), items)
         return _POOL.map(function, items)
 
+    def copy_into(self, dst, src):
+        # Host arrays: large plain copies are split among threads, so the page faults of a
+        # fresh output (most of a large copy's time) divide among the cores.
+        self.host_copy(dst, src)
+
     def segment_sum(self, values, segment_ids, n_segments):
         # One sparse (n_segments x n) product: a C loop, unlike np.add.at on 2-D data.
         n = values.shape[0]
