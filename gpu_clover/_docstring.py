@@ -38,12 +38,13 @@ backend : {"auto", "numpy", "cupy"}, default="auto"
     "neighbor_search": """\
 neighbor_search : {"auto", "exact"}, default="auto"
     How groups of more than 4096 rows find their k nearest neighbours and their density.
-    ``"auto"``: the group is split into cells of 32 rows and each row is compared with the
-    rows of the 128 cells nearest to its own (4096 rows); where the recall of the k nearest,
-    measured on 1024 spread rows against an exact search, is below 0.96, that budget grows by
-    a quarter, up to 32768 rows. The density comes from 65536 sampled pairs (relative error
-    under 0.5 %). ``"exact"``: every pair, at a cost that grows with the square of the
-    group. Smaller groups are always exact.""",
+    ``"auto"``: the density from 65536 sampled pairs (relative error under 0.5 %); the
+    neighbours from every pair up to 16384 rows, above from cells of 32 rows, each row
+    compared with the rows of the cells nearest to its own. The number of cells is the
+    fewest at which the recall of the k nearest, measured on 1024 spread rows against an
+    exact search, reaches 0.965, up to 32768 rows per row: that ceiling bounds the cost, and
+    where it binds (high intrinsic dimension) the recall is lower. ``"exact"``: every pair,
+    at a cost that grows with the square of the group. Smaller groups are always exact.""",
     "raise_error": """\
 raise_error : bool, default=True
     When no (cluster, class) group passes the filter for a requested class: ``True`` raises a
