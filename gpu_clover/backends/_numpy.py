@@ -130,6 +130,10 @@ class NumPyBackend(Backend):
         # fresh output (most of a large copy's time) divide among the cores.
         self.host_copy(dst, src)
 
+    def repeat_values(self, values, counts):
+        # On the host NumPy repeats in one pass (the generic version searches every row's run).
+        return np.repeat(np.asarray(values, dtype=np.int64), np.asarray(counts, dtype=np.int64))
+
     def segment_sum(self, values, segment_ids, n_segments):
         # One sparse (n_segments x n) product: a C loop, unlike np.add.at on 2-D data.
         n = values.shape[0]
