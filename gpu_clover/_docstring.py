@@ -42,7 +42,7 @@ neighbor_search : {"auto", "exact"}, default="auto"
     neighbours from every pair up to 16384 rows, above from cells of 32 rows, each row
     compared with the rows of the cells nearest to its own. The number of cells is the
     fewest at which the recall of the k nearest, measured on 1024 spread rows against an
-    exact search, reaches 0.965, up to 32768 rows per row: that ceiling bounds the cost, and
+    exact search, reaches 0.97, up to 32768 rows per row: that ceiling bounds the cost, and
     where it binds (high intrinsic dimension) the recall is lower. ``"exact"``: every pair,
     at a cost that grows with the square of the group. Smaller groups are always exact.""",
     "raise_error": """\

@@ -30,7 +30,7 @@ from ._ranking import exact_nearest, padded, rank_operands, smallest_k
 # and probe coarser.
 CELL_ROWS = 32
 # The recall@k the budget is set for: a margin above 0.95 for the sample's error.
-RECALL_TARGET = 0.965
+RECALL_TARGET = 0.97
 # The most candidates per row: the bound on the cost per row.
 MAX_CANDIDATES = 32768
 # Candidates per row of a search that measures no recall (``recall_target=0``).
