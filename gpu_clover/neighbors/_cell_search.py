@@ -83,7 +83,7 @@ def _group_knn(backend, points, k, recall_target):
         probes = _ProbeLists(backend, cells.centers, ceiling)
         sample = np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64))
         n_probe = max(fewest, needed_probes(backend, cells, probes, left, right, sample, k, recall_target))
-    return cells.search(probes.lists(n_probe), k).astype(backend.xp.int32)
+    return cells.search(probes.lists(n_probe), k)
 
 
 def needed_probes(backend, cells, probes, left, right, sample, k, recall_target):
@@ -144,8 +144,9 @@ class _ProbeLists:
         for r0 in range(0, cells.shape[0], step):
             mine, theirs = owners[r0 : r0 + step], cells[r0 : r0 + step]
             if self.table is None:
-                ranks = self._ranks(mine)[:, None, :]  # (rows, 1, cells)
-                rank = xp.take_along_axis(ranks[:, 0], theirs, axis=1)[..., None]
+                ranks = self._ranks(mine)  # (rows, cells)
+                rank = xp.take_along_axis(ranks, theirs, axis=1)[..., None]  # (rows, k, 1)
+                ranks = ranks[:, None, :]
                 earlier = xp.arange(self.n) < theirs[..., None]  # a tie goes to the lower index
                 places[r0 : r0 + step] = ((ranks < rank) | ((ranks == rank) & earlier)).sum(axis=2)
             else:
@@ -191,15 +192,15 @@ class _Cells:
 
     def search(self, probes, k):
         """Every row's k nearest among the rows of its cell's ``probes`` (``(n_cells, n_probe)``,
-        the cell itself first): ``(rows, k)`` local indices, nearest first."""
+        the cell itself first): int32 ``(rows, k)`` local indices, nearest first."""
         backend, xp = self.backend, self.xp
-        table = xp.empty((int(self.cell_of.shape[0]), k), dtype=xp.int64)
+        table = xp.empty((int(self.cell_of.shape[0]), k), dtype=xp.int32)
         size = self.members.shape[1]
         per_tile = max(1, backend.tile_elements(self.right_blocks.itemsize) // (size * size * probes.shape[1]))
-        tiles = [np.arange(c0, min(c0 + per_tile, self.n_cells)) for c0 in range(0, self.n_cells, per_tile)]
+        tiles = [xp.arange(c0, min(c0 + per_tile, self.n_cells)) for c0 in range(0, self.n_cells, per_tile)]
 
         def tile(cells):  # different tiles write different rows
-            queries, found = self._tile(backend.asarray(cells), probes, k)
+            queries, found = self._tile(cells, probes, k)
             valid = queries >= 0
             table[queries[valid]] = found[valid]
 
