@@ -11,11 +11,14 @@ with the GPU's own log (``benchmarks/gpu_check.sh``), not taken as its figure.
 """
 
 import collections
+import functools
 import os
 import sys
 import types
 
 import numpy as np
+
+import gpu_clover
 
 # Operations CuPy runs without compiling: cuBLAS, its precompiled sort, allocations,
 # memset, host transfers, views and metadata.
@@ -71,14 +74,22 @@ class Census:
         )
 
 
-_PACKAGE = os.sep + "gpu_clover" + os.sep
-_TOOLCHAIN = _PACKAGE + "_cuda" + os.sep  # the loader and launchers: the caller is past them
+# The imported package's own folder, not any path that merely holds a folder named
+# "gpu_clover": a checkout cloned into ``gpu_clover/`` puts this file under such a folder too.
+_PACKAGE = os.path.dirname(os.path.realpath(gpu_clover.__file__)) + os.sep
+_TOOLCHAIN = os.path.join(_PACKAGE, "_cuda") + os.sep  # the loader and launchers: the caller is past them
+
+
+@functools.cache
+def _in_package(filename):
+    path = os.path.realpath(filename)
+    return path.startswith(_PACKAGE) and not path.startswith(_TOOLCHAIN)
 
 
 def _caller():
     """``module:function`` of the innermost gpu_clover frame on the stack (past the kernel getters)."""
     frame = sys._getframe(2)
-    while frame is not None and (_PACKAGE not in frame.f_code.co_filename or _TOOLCHAIN in frame.f_code.co_filename):
+    while frame is not None and not _in_package(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return "?"
