@@ -1,11 +1,28 @@
-"""Pinned output hashes: a fixed seed gives these exact bytes on the NumPy backend.
+"""Pinned outputs: a fixed seed gives these synthetic rows on the NumPy backend, on any CPU.
 
-A refactor that changes no behaviour must leave every hash here unchanged, for every sampler and
-both float dtypes. The pins hold for this platform's floating point (x86-64, NumPy with OpenBLAS);
-a deliberate change of output updates them in the same commit, with the reason in its message.
+A refactor that changes no behaviour must leave every stored output here in place, for every
+sampler and both float dtypes. The stored rows (``tests/data/output_pins.npz``) are compared
+at a tolerance, not by a hash of their bytes: BLAS picks its kernels by CPU, so a GEMM or a
+norm may differ in its last bit from one machine to another, and Geometric SMOTE's directions
+and radii carry that bit into the output. Labels and the original rows are compared exactly.
+
+The tolerance, per element: ``64 * eps(dtype) * scale``, with ``scale`` the largest magnitude
+in the input. A synthetic value is a short chain of products and sums of input values (one
+interpolation, or a direction, a norm and a radius for Geometric SMOTE), so a last-bit change
+in any input to it moves it by a few ulps of ``scale``; 64 leaves room for that. What the pins
+exist to catch moves a row far more: another random draw, neighbour, cluster or allocation moves
+it by a gap times the distance between two rows, a fraction of ``scale``, i.e. orders of
+magnitude above the tolerance (``test_a_changed_draw_fails_the_pins`` checks that it does).
+
+Bit-identity is checked where it is real: the same process gives the same bytes twice here, and
+the tile, thread, chunking and worker-count tests check it across those.
+
+To re-pin after a deliberate change of output: ``GPU_CLOVER_WRITE_PINS=1 python -m pytest
+tests/test_output_pins.py`` rewrites the file; commit it with the reason in the message.
 """
 
-import hashlib
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +30,9 @@ from sklearn.datasets import make_classification
 
 from gpu_clover import SMOTE, SOMO, ClusterOverSampler, GeometricSMOTE, GeometricSOMO, KMeansSMOTE
 from gpu_clover.cluster import KMeans
+
+PINS_FILE = Path(__file__).parent / "data" / "output_pins.npz"
+WRITE_PINS = os.environ.get("GPU_CLOVER_WRITE_PINS") == "1"
 
 SAMPLERS = {
     "SMOTE": lambda: SMOTE(random_state=1),
@@ -24,29 +44,12 @@ SAMPLERS = {
         GeometricSMOTE(k_neighbors=3), KMeans(n_clusters=5, random_state=0), random_state=1
     ),
 }
-
-PINS = {
-    ("SMOTE", "float32"): "198cb3c56603a53a",
-    ("SMOTE", "float64"): "d8f5e8736294a6b2",
-    ("GeometricSMOTE", "float32"): "43be4981930077c4",
-    ("GeometricSMOTE", "float64"): "c05ced9e7b796239",
-    ("KMeansSMOTE", "float32"): "d9d2f59ccc146548",
-    ("KMeansSMOTE", "float64"): "b10beea3eb6122e7",
-    ("SOMO", "float32"): "a9165b19558bd743",
-    ("SOMO", "float64"): "dcac659150701daa",
-    ("GeometricSOMO", "float32"): "150d5886c4a6f23d",
-    ("GeometricSOMO", "float64"): "da88a91938cd46ee",
-    ("ClusterOverSampler", "float32"): "8fcdfe0e2186e8d6",
-    ("ClusterOverSampler", "float64"): "e74de2435965029a",
-}
+DTYPES = ("float32", "float64")
+# Minority groups above the exact pass: every-pair ranking (4997 rows) and the cell search (19983 rows).
+LARGE_GROUPS = (10000, 40000)
 
 
-def _digest(X, y):
-    return hashlib.sha256(np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()[:16]
-
-
-@pytest.fixture(scope="module")
-def data():
+def _small_data():
     return make_classification(
         n_samples=600,
         n_features=5,
@@ -59,25 +62,68 @@ def data():
     )
 
 
-@pytest.mark.parametrize(("name", "dtype"), sorted(PINS))
-def test_output_hash_is_pinned(data, name, dtype):
-    X, y = data
-    X_res, y_res = SAMPLERS[name]().set_params(backend="numpy").fit_resample(X.astype(dtype), y)
+def _large_data(n_samples):
+    return make_classification(n_samples=n_samples, n_features=8, n_informative=6, weights=[0.5], random_state=5)
+
+
+def _tolerance(X):
+    return 64 * np.finfo(X.dtype).eps * float(np.abs(X).max())
+
+
+@pytest.fixture(scope="module")
+def pins():
+    stored = {} if WRITE_PINS or not PINS_FILE.exists() else dict(np.load(PINS_FILE))
+    yield stored
+    if WRITE_PINS:
+        PINS_FILE.parent.mkdir(exist_ok=True)
+        np.savez_compressed(PINS_FILE, **stored)
+
+
+def _check_against_pin(pins, key, X, X_res, y_res):
+    n = len(X)
+    np.testing.assert_array_equal(X_res[:n], X)  # the original rows come first, unaltered
+    X_new, y_new = X_res[n:], np.asarray(y_res[n:])
+    if WRITE_PINS:
+        pins[f"{key}/X"], pins[f"{key}/y"] = X_new, y_new
+        return
+    assert f"{key}/X" in pins, f"no stored output for {key}: write the pins (see the module docstring)"
+    X_pin, y_pin = pins[f"{key}/X"], pins[f"{key}/y"]
+    assert X_new.dtype == X_pin.dtype
+    np.testing.assert_array_equal(y_new, y_pin)
+    np.testing.assert_allclose(X_new, X_pin, rtol=0, atol=_tolerance(X))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_output_is_pinned(pins, name, dtype):
+    X, y = _small_data()
+    X = X.astype(dtype)
+    X_res, y_res = SAMPLERS[name]().set_params(backend="numpy").fit_resample(X, y)
     assert X_res.dtype == dtype and len(X_res) == 1254
-    assert _digest(X_res, y_res) == PINS[name, dtype]
+    _check_against_pin(pins, f"{name}/{dtype}", X, X_res, y_res)
 
 
-# Minority groups above the exact pass: every-pair ranking (4997 rows) and the cell search (19983 rows).
-LARGE_GROUP_PINS = {
-    (10000, "float32"): "d563483f64a8711d",
-    (10000, "float64"): "6447bfc590756d01",
-    (40000, "float32"): "45368ffe713cd3b4",
-    (40000, "float64"): "572e34fecdd02d25",
-}
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_samples", LARGE_GROUPS)
+def test_large_group_output_is_pinned(pins, n_samples, dtype):
+    X, y = _large_data(n_samples)
+    X = X.astype(dtype)
+    X_res, y_res = SMOTE(random_state=2, backend="numpy").fit_resample(X, y)
+    _check_against_pin(pins, f"SMOTE-{n_samples}/{dtype}", X, X_res, y_res)
 
 
-@pytest.mark.parametrize(("n_samples", "dtype"), sorted(LARGE_GROUP_PINS))
-def test_large_group_output_hash_is_pinned(n_samples, dtype):
-    X, y = make_classification(n_samples=n_samples, n_features=8, n_informative=6, weights=[0.5], random_state=5)
-    X_res, y_res = SMOTE(random_state=2, backend="numpy").fit_resample(X.astype(dtype), y)
-    assert _digest(X_res, y_res) == LARGE_GROUP_PINS[n_samples, dtype]
+@pytest.mark.skipif(WRITE_PINS, reason="writing the pins")
+@pytest.mark.parametrize("name", ["SMOTE", "GeometricSMOTE", "KMeansSMOTE"])
+def test_a_changed_draw_fails_the_pins(pins, name):
+    """Another seed (another draw of base rows, neighbours and gaps) lands far outside the tolerance."""
+    X, y = _small_data()
+    X_res, _ = SAMPLERS[name]().set_params(backend="numpy", random_state=2).fit_resample(X, y)
+    moved = np.abs(X_res[len(X) :] - pins[f"{name}/float64/X"]).max(axis=1)
+    assert np.median(moved) > 1e6 * _tolerance(X)
+
+
+def test_same_process_same_bytes():
+    X, y = _small_data()
+    first = GeometricSOMO(random_state=1, backend="numpy").fit_resample(X, y)
+    second = GeometricSOMO(random_state=1, backend="numpy").fit_resample(X, y)
+    assert first[0].tobytes() == second[0].tobytes() and first[1].tobytes() == second[1].tobytes()
