@@ -45,6 +45,20 @@ neighbor_search : {"auto", "exact"}, default="auto"
     exact search, reaches 0.97, up to 32768 rows per row: that ceiling bounds the cost, and
     where it binds (high intrinsic dimension) the recall is lower. ``"exact"``: every pair,
     at a cost that grows with the square of the group. Smaller groups are always exact.""",
+    "categorical_features": """\
+categorical_features : "auto", array-like of int, str or bool, or None, default="auto"
+    The columns of X that hold categories, as imbalanced-learn's SMOTENC takes them: column
+    indices, column names (pandas), or a boolean mask. ``"auto"``: pandas ``category``,
+    ``object``, ``string`` and ``bool`` columns, and the string columns of a NumPy object
+    array; numeric-only data are then unchanged. ``None``: no categorical column. Distances
+    are SMOTE-NC's: squared euclidean over the numeric columns plus ``med^2`` per categorical
+    column where two rows differ (``med``: the median of the numeric columns' standard
+    deviations in the class being over-sampled). A synthetic row's category in each column is
+    the most frequent among the k nearest neighbours of the row it starts from (ties broken
+    from the row's random stream), so it is always a category seen in that class. A numeric
+    column named here is treated as categories (its values are never interpolated). Missing
+    values in a categorical column are refused with the column named. Outputs keep the
+    caller's column order, names and dtypes (categories included).""",
     "raise_error": """\
 raise_error : bool, default=True
     When no (cluster, class) group passes the filter for a requested class: ``True`` raises a

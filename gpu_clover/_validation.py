@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import validate_data
 
 from ._casting import cast_values, inexact_columns, warn_about_casts
+from ._categorical import CategoricalColumns, categorical_positions, encode_columns, host_table
 from ._groups import encode_labels
 from ._interop import accepts_foreign_arrays
 from ._placement import Placement
@@ -34,14 +35,17 @@ class FitData:
     placement: Placement  # where the caller's arrays live: results go there
     X_exact: object = None  # the caller's validated X when the work array is a float copy of it
     columns: object = None  # feature names, for messages
+    categorical: object = None  # CategoricalColumns of X's categorical columns (host codes), or None
+    categorical_codes: object = None  # their codes on the backend, int32 (n_samples, n_categorical)
     _y_host: object = field(default=None, repr=False)
     _X_host: object = field(default=None, repr=False)
     _codes_host: object = field(default=None, repr=False)
 
-    def finish(self, X_base, X_res, codes_new):
+    def finish(self, X_base, X_res, codes_new, categories_new=None):
         """The caller's ``(X_resampled, y_resampled)``.
 
         ``X_res`` holds the synthetic rows after ``len(X_base)`` unfilled rows;
+        ``categories_new`` the synthetic rows' categorical codes (with categorical columns);
         ``X_base`` (the rows the output starts with) fills them, from the caller's
         own values when the work array is a float copy of integer X. For a host
         caller on the GPU only the synthetic rows cross the bus.
@@ -59,14 +63,22 @@ class FitData:
             codes = xp.empty(n + codes_new.shape[0], dtype=xp.int64)
             backend.copy_into(codes[:n], self.y_codes)
             backend.copy_into(codes[n:], codes_new.astype(xp.int64, copy=False))
-            return self.wrap(out, codes, X_base is self.X)
+            return self.wrap(out, codes, X_base is self.X, self._all_categories(categories_new))
         out = np.empty(X_res.shape, dtype=self.out_dtype)
         if X_base is self.X:
             backend.host_copy(out[:n], self.X_exact if self.X_exact is not None else self.X_host())
         else:
             backend.to_host_into(X_base, out[:n])
         backend.to_host_into(self._synthetic_values(X_res[n:]), out[n:])
-        return self.wrap(out, np.concatenate([self._codes_host, backend.to_host(codes_new)]), X_base is self.X)
+        labels = np.concatenate([self._codes_host, backend.to_host(codes_new)])
+        return self.wrap(out, labels, X_base is self.X, self._all_categories(categories_new))
+
+    def _all_categories(self, categories_new):
+        """Every output row's categorical codes (host), the original rows first; None without such columns."""
+        if self.categorical is None:
+            return None
+        new = self.backend.to_host(categories_new)
+        return np.concatenate([self.categorical.codes, new.astype(np.int32, copy=False)])
 
     def _synthetic_values(self, X_new):
         """The synthetic rows in the output dtype: clipped to its range, never wrapped; warns when inexact."""
@@ -113,6 +125,20 @@ def _is_pandas_sparse(X):
 
 
 def _check_host_data(estimator, X, y, backend_name):
+    spec = getattr(estimator, "categorical_features", None)
+    if spec is not None and not _is_pandas_sparse(X):
+        table = host_table(X)
+        if table.ndim == 2:
+            names = list(table.columns) if hasattr(table, "columns") else None
+            positions = categorical_positions(spec, table, table.shape[1], names)
+            if positions.size:
+                return _check_mixed_host_data(
+                    estimator, table, positions, y, backend_name, isinstance(X, (list, tuple))
+                )
+    return _check_numeric_host_data(estimator, X, y, backend_name)
+
+
+def _check_numeric_host_data(estimator, X, y, backend_name):
     _check_feature_types(X)
     shape = getattr(X, "shape", None)
     if shape is not None and len(shape) == 2 and shape[1] == 0:
@@ -140,7 +166,7 @@ def _check_host_data(estimator, X, y, backend_name):
     classes, codes = encode_labels(get_backend("numpy"), np.asarray(y_checked))  # host labels
     out_dtype = X_checked.dtype
 
-    def wrap(X_res, codes_res, starts_with_input):
+    def wrap(X_res, codes_res, starts_with_input, categories=None):
         X_res = backend.to_host(X_res)
         labels = classes[backend.to_host(codes_res)]
         if y_kind == "multilabel-indicator":
@@ -164,6 +190,70 @@ def _check_host_data(estimator, X, y, backend_name):
     data._X_host = work
     data._y_host = np.asarray(y_checked)
     data._codes_host = codes
+    return data
+
+
+def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list):
+    """A table with categorical columns: the numeric columns as the float work array (one zero
+    column when there is none), the categorical ones as codes; the answer rebuilds the table."""
+    n_features = table.shape[1]
+    frame = hasattr(table, "iloc")
+    names = list(table.columns) if frame else None
+    numeric_positions = np.setdiff1d(np.arange(n_features), positions)
+    codes, n_categories, decoders = encode_columns(table, positions, names)
+    placeholder = numeric_positions.size == 0  # all categorical: nothing to interpolate
+    if placeholder:
+        numeric = np.zeros((table.shape[0], 1))
+    elif frame:
+        numeric = table.iloc[:, numeric_positions]
+    else:
+        numeric = table[:, numeric_positions]
+        if numeric.dtype.kind in "OUSV":
+            try:
+                numeric = numeric.astype(np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"X's columns {numeric_positions.tolist()} are not in categorical_features but hold values "
+                    "that are not numbers; name them in categorical_features."
+                ) from None
+    data = _check_numeric_host_data(estimator, numeric, y, backend_name)
+    estimator.n_features_in_ = n_features
+    if names is not None and all(isinstance(name, str) for name in names):
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    numeric_wrap = data.wrap
+
+    def wrap(X_res, codes_res, starts_with_input, categories=None):
+        X_numeric, labels = numeric_wrap(X_res, codes_res, starts_with_input)
+        decoded = [decode(categories[:, j]) for j, decode in enumerate(decoders)]
+        if frame:
+            import pandas as pd
+
+            columns = [None] * n_features
+            for j, position in enumerate(positions.tolist()):
+                columns[position] = decoded[j]
+            if not placeholder:
+                for i, position in enumerate(numeric_positions.tolist()):
+                    columns[position] = X_numeric.iloc[:, i]
+            out = pd.concat(columns, axis=1)
+            out.columns = table.columns
+            return out, labels
+        kind = table.dtype if placeholder and table.dtype.kind in "USV" else object
+        out = np.empty((categories.shape[0], n_features), dtype=kind)
+        for j, position in enumerate(positions.tolist()):
+            out[:, position] = decoded[j]
+        if not placeholder:
+            values = data.backend.to_host(X_res)
+            out[:, numeric_positions] = values
+            if starts_with_input and table.dtype == object:  # the caller's own objects for its rows
+                out[: table.shape[0], numeric_positions] = table[:, numeric_positions]
+        return (out.tolist() if as_list else out), labels
+
+    data.wrap = wrap
+    data.columns = names
+    data.categorical = CategoricalColumns(positions, numeric_positions, codes, n_categories, decoders)
+    data.categorical_codes = data.backend.asarray(codes)
     return data
 
 
@@ -203,7 +293,7 @@ def _check_device_data(estimator, X, y, backend_name):
     counts = backend.to_host(backend.bincount(codes, len(classes)))
     classes_device = xp.asarray(classes)
 
-    def wrap(X_res, codes_res, starts_with_input):
+    def wrap(X_res, codes_res, starts_with_input, categories=None):
         labels = backend.take(classes_device, codes_res)
         if columns is None:
             return X_res, labels
@@ -231,11 +321,14 @@ def _check_feature_types(X):
         bad = [str(col) for col, dtype in zip(X.columns, dtypes) if not _is_numeric_dtype(dtype)]
         if bad:
             raise TypeError(
-                f"X has non-numeric feature columns: {', '.join(bad)}. Encode them first "
-                "(e.g. sklearn.preprocessing.OneHotEncoder or OrdinalEncoder)."
+                f"X has non-numeric feature columns: {', '.join(bad)}. Name them in categorical_features "
+                "(the default 'auto' takes category, object, string and bool columns), or encode them first."
             )
     elif isinstance(X, np.ndarray) and X.dtype.kind in "USV":
-        raise TypeError(f"X must contain numbers; got an array of dtype {X.dtype}. Encode the features first.")
+        raise TypeError(
+            f"X must contain numbers; got an array of dtype {X.dtype}. Name its categorical columns in "
+            "categorical_features, or encode the features first."
+        )
 
 
 def _is_numeric_dtype(dtype):

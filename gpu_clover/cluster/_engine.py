@@ -46,6 +46,19 @@ class ClusterEngine:
             pass
         return (labels, min_sq) if with_distances else labels
 
+    # ------------------------------------------------------------ rows
+    def segment_sums(self, X, labels, k):
+        """Each center's sum of its rows: ``(k, n_features)``."""
+        return self.backend.segment_sum(X, labels, k)
+
+    def rows_at(self, X, index):
+        """Rows ``index`` of X, as centers (dense)."""
+        return self.backend.take(X, index)
+
+    def row_subset(self, X, index):
+        """Rows ``index`` of X, as rows to cluster."""
+        return self.backend.take(X, index)
+
     # ------------------------------------------------------------ preparation
     def minmax_scaled(self, X):
         """float32 ``X`` scaled per feature to [0, 1] (a constant feature becomes 0)."""
@@ -104,7 +117,7 @@ class ClusterEngine:
         k = centers.shape[0]
         labels = self.nearest_center(X, centers)
         counts = backend.bincount(labels, k)
-        new = backend.segment_sum(X, labels, k) / xp.maximum(counts, 1)[:, None].astype(X.dtype)
+        new = self.segment_sums(X, labels, k) / xp.maximum(counts, 1)[:, None].astype(X.dtype)
         new = xp.where((counts == 0)[:, None], centers, new)
         shift = ((new - centers) ** 2).sum()
         report = backend.to_host(xp.concatenate([shift[None].astype(xp.float64), counts.astype(xp.float64)]))
@@ -115,12 +128,12 @@ class ClusterEngine:
         """One batch-SOM epoch: each neuron moves towards the mean of the rows won by its
         neighbourhood, weighted by ``exp(-grid_sq / (2 width^2))`` (``grid_sq``: float64 squared
         distances between neurons on the map), at ``learning_rate``."""
-        xp, backend = self.xp, self.backend
+        xp = self.xp
         n_neurons = weights.shape[0]
         influence = xp.exp(-grid_sq / (2 * width * width)).astype(X.dtype)
         winners = self.nearest_center(X, weights)
         counts = xp.bincount(winners, minlength=n_neurons).astype(X.dtype)
-        sums = backend.segment_sum(X, winners, n_neurons)
+        sums = self.segment_sums(X, winners, n_neurons)
         numerator = xp.matmul(influence, sums)
         denominator = xp.matmul(influence, counts)
         reached = denominator > 1e-12
@@ -128,8 +141,14 @@ class ClusterEngine:
         return xp.where(reached[:, None], weights + learning_rate * (target - weights), weights)
 
 
-def cluster_engine(backend):
-    """The clustering engine of ``backend``: kernels on CuPy, the array-generic code elsewhere."""
+def cluster_engine(backend, X=None):
+    """The clustering engine of ``backend`` for rows ``X``: kernels on CuPy, the array-generic code
+    elsewhere; rows with categorical columns (:class:`~._mixed.MixedRows`) take the mixed engine,
+    array-generic on both backends."""
+    from ._mixed import MixedClusterEngine, MixedRows
+
+    if isinstance(X, MixedRows):
+        return MixedClusterEngine(backend)
     if backend.name == "cupy":
         from ._engine_cupy import CuPyClusterEngine  # CuPy's engine only where CuPy runs
 

@@ -14,6 +14,7 @@ from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 from ._engine import cluster_engine
+from ._mixed import MixedRows
 
 # Above twice this many rows, Lloyd first converges on a random subsample of this
 # size, then refines on all rows: the same fixed point, a fraction of the passes.
@@ -119,7 +120,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         best = None
         for run in range(self.n_init):
             centers, n_iter = self._lloyd_run(backend, X, Stream(xp, seed, run))
-            labels, min_sq = cluster_engine(backend).nearest_center(X, centers, with_distances=True)
+            labels, min_sq = cluster_engine(backend, X).nearest_center(X, centers, with_distances=True)
             inertia = float(backend.reduce_to_scalar(min_sq, "sum", dtype=xp.float64))
             if best is None or inertia < best[2]:
                 best = (centers, labels, inertia, n_iter)
@@ -141,6 +142,11 @@ class KMeans(ClusterMixin, BaseEstimator):
         return self.fit(X).labels_
 
     def _check_data(self, X, reset):
+        if isinstance(X, MixedRows):  # a sampler's rows with categorical columns
+            if reset:
+                self.n_features_in_ = X.shape[1]
+                self._placement = Placement.of(X.numeric)
+            return get_backend(self.backend, like=X.numeric), X
         if is_cupy_array(X):
             if X.ndim != 2 or X.shape[0] == 0:
                 raise ValueError(f"Expected a non-empty 2D array, got shape {X.shape}.")
@@ -163,13 +169,14 @@ class KMeans(ClusterMixin, BaseEstimator):
     def _lloyd_run(self, backend, X, stream):
         n = X.shape[0]
         sample_size = self.fit_sample_size or WARM_START_ROWS
-        sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else backend.take(X, stream.index(sample_size, n))
+        engine = cluster_engine(backend, X)
+        sample = X if n <= max(2 * WARM_START_ROWS, sample_size) else engine.row_subset(X, stream.index(sample_size, n))
         centers = self._initial_centers(backend, sample, stream)
         # scikit-learn's rule: tol relative to the mean feature variance (of the rows iterated on).
-        tol = self.tol * cluster_engine(backend).mean_feature_variance(sample)
+        tol = self.tol * engine.mean_feature_variance(sample)
         centers, n_iter = lloyd(backend, sample, centers, self.max_iter, tol)
         if sample is not X and self.fit_sample_size is None:
-            tol = self.tol * cluster_engine(backend).mean_feature_variance(X)
+            tol = self.tol * engine.mean_feature_variance(X)
             centers, more = lloyd(backend, X, centers, max(1, self.max_iter - n_iter), tol)
             n_iter += more
         return centers, n_iter
@@ -183,7 +190,7 @@ class KMeans(ClusterMixin, BaseEstimator):
                 raise ValueError(f"init has shape {centers.shape}; expected {(self.n_clusters, X.shape[1])}.")
             return centers.copy()
         if self.init == "random":
-            return backend.take(X, stream.permutation_head(X.shape[0], self.n_clusters))
+            return cluster_engine(backend, X).rows_at(X, stream.permutation_head(X.shape[0], self.n_clusters))
         return kmeans_plusplus(backend, X, self.n_clusters, stream)
 
 
@@ -196,7 +203,8 @@ def kmeans_plusplus(backend, X, n_clusters, stream):
     n_trials = 2 + int(math.log(n_clusters))
     first = stream.index(1, X.shape[0])
     uniforms = stream.uniform((n_clusters - 1) * n_trials).reshape(n_clusters - 1, n_trials)
-    return backend.take(X, cluster_engine(backend).kmeans_plusplus(X, first, uniforms))
+    engine = cluster_engine(backend, X)
+    return engine.rows_at(X, engine.kmeans_plusplus(X, first, uniforms))
 
 
 def lloyd(backend, X, centers, max_iter, tol):
@@ -206,12 +214,13 @@ def lloyd(backend, X, centers, max_iter, tol):
     empty cluster is re-seeded on the row farthest from its center.
     """
     xp = backend.xp
+    engine = cluster_engine(backend, X)
     for n_iter in range(1, max_iter + 1):
-        new, counts, shift = cluster_engine(backend).lloyd_step(X, centers)
+        new, counts, shift = engine.lloyd_step(X, centers)
         empty = np.flatnonzero(counts == 0)
         if empty.size:
-            _, min_sq = cluster_engine(backend).nearest_center(X, centers, with_distances=True)
-            new[xp.asarray(empty)] = X[xp.argsort(-min_sq)[: empty.size]]
+            _, min_sq = engine.nearest_center(X, centers, with_distances=True)
+            new[xp.asarray(empty)] = engine.rows_at(X, xp.argsort(-min_sq)[: empty.size])
         centers = new
         if shift <= tol and not empty.size:
             break

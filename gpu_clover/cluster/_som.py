@@ -15,6 +15,7 @@ from .._random import Stream, seed_from_random_state
 from .._state import publishes_fitted_state
 from ..backends import BACKENDS, get_backend, is_cupy_array, runs_without_cub
 from ._engine import cluster_engine
+from ._mixed import MixedRows
 
 # The map is trained on at most this many random rows (and at least
 # ROWS_PER_NEURON per neuron), then every row is assigned to its closest neuron:
@@ -132,20 +133,21 @@ class SOM(ClusterMixin, BaseEstimator):
         n = X.shape[0]
         self.n_rows_, self.n_columns_ = grid_shape(n, self.n_rows, self.n_columns)
         n_neurons = self.n_rows_ * self.n_columns_
-        scaled = cluster_engine(backend).minmax_scaled(X)
+        engine = cluster_engine(backend, X)
+        scaled = engine.minmax_scaled(X)
         sample_size = max(FIT_SAMPLE_ROWS, ROWS_PER_NEURON * n_neurons)
         train = scaled
         if n > sample_size:
-            train = backend.take(scaled, Stream(xp, seed_from_random_state(self.random_state), 0).index(sample_size, n))
+            train = engine.row_subset(
+                scaled, Stream(xp, seed_from_random_state(self.random_state), 0).index(sample_size, n)
+            )
         positions = neuron_positions(self.n_rows_, self.n_columns_, self.topology)
         grid_sq = ((positions[:, None, :] - positions[None, :, :]) ** 2).sum(axis=-1)
         weights = principal_axes_init(backend, train, self.n_rows_, self.n_columns_)
         weights = batch_som(
             backend, train, weights, backend.asarray(grid_sq), self.sigma, self.learning_rate, self.n_iter
         )
-        occupied, labels = encode_labels(
-            backend, cluster_engine(backend).nearest_center(scaled, weights)
-        )  # sorted neurons, int64 codes
+        occupied, labels = encode_labels(backend, engine.nearest_center(scaled, weights))  # sorted neurons, int64 codes
         self.neighbors_ = occupied_neighbors(occupied, self.n_rows_, self.n_columns_, self.topology)
         self.labels_ = self._placement.wrap(labels)
         self.cluster_centers_ = self._placement.wrap(weights)
@@ -156,6 +158,10 @@ class SOM(ClusterMixin, BaseEstimator):
         return self.fit(X).labels_
 
     def _check_data(self, X):
+        if isinstance(X, MixedRows):  # a sampler's rows with categorical columns
+            self.n_features_in_ = X.shape[1]
+            self._placement = Placement.of(X.numeric)
+            return get_backend(self.backend, like=X.numeric), X
         if is_cupy_array(X):
             if X.ndim != 2 or X.shape[0] == 0:
                 raise ValueError(f"Expected a non-empty 2D array, got shape {X.shape}.")
@@ -206,6 +212,9 @@ def principal_axes_init(backend, X, n_rows, n_columns):
     product can overflow.
     """
     xp = backend.xp
+    mixed = X if isinstance(X, MixedRows) else None
+    if mixed is not None:  # the categorical part starts at the rows' category frequencies
+        X = mixed.numeric
     n_samples, n_features = X.shape
     centred, mean = cluster_engine(backend).centered_columns(X)
     dof = max(n_samples - 1, 1)
@@ -224,6 +233,9 @@ def principal_axes_init(backend, X, n_rows, n_columns):
     steps = [np.linspace(-1, 1, n) if n > 1 else np.zeros(1) for n in (n_rows, n_columns)]
     grid = np.stack(np.meshgrid(*steps, indexing="ij"), axis=-1).reshape(-1, 2)[:, : axes.shape[1]]
     weights = mean[None, :] + grid @ axes.T
+    if mixed is not None:
+        frequencies = backend.to_host(mixed.category_means(backend)).astype(np.float64)
+        weights = np.concatenate([weights, np.broadcast_to(frequencies, (len(weights), len(frequencies)))], axis=1)
     return backend.asarray(weights, dtype=X.dtype)
 
 
@@ -231,7 +243,7 @@ def batch_som(backend, X, weights, grid_sq, sigma, learning_rate, n_iter):
     """``n_iter`` batch-SOM epochs; returns the trained weights."""
     for epoch in range(n_iter):
         width = sigma * SIGMA_DECAY ** (epoch / max(n_iter - 1, 1))
-        weights = cluster_engine(backend).som_epoch(X, weights, grid_sq, width, learning_rate)
+        weights = cluster_engine(backend, X).som_epoch(X, weights, grid_sq, width, learning_rate)
     return weights
 
 

@@ -16,6 +16,10 @@ per row is bounded by that ceiling, the recall by the target where the ceiling i
 reached, and the group is searched once. A budget that reaches every cell is an exact
 search.
 
+With categorical columns the cells and probe lists are built from the numeric columns, and
+every comparison of rows adds the mismatch penalty: the measured recall is that of the mixed
+distance, so the budget grows where the categories pull neighbours away from the numeric cells.
+
 Probe lists (:class:`_ProbeLists`) come from every pair of cell centers up to
 ``EXACT_CENTERS`` cells; above, from this search applied to the centers at its first budget
 (``CANDIDATES`` rows per row, no recall measured): probes need near cells, not the nearest.
@@ -24,6 +28,7 @@ Probe lists (:class:`_ProbeLists`) come from every pair of cell centers up to
 import numpy as np
 
 from ._cells import balanced_cells, run_means
+from ._mismatch import add_mismatches, padded_codes
 from ._ranking import exact_nearest, padded, rank_operands, smallest_k
 
 # Rows per cell: a cell's rows are one GEMM operand, so larger cells use the GEMM better
@@ -41,7 +46,7 @@ SAMPLED_ROWS = 1024
 EXACT_CENTERS = 32768
 
 
-def cell_knn(backend, X, rows, offsets, lengths, k, *, recall_target=None):
+def cell_knn(backend, X, rows, offsets, lengths, k, *, recall_target=None, codes=None, penalties=None):
     """k nearest neighbours of every row of the groups, found by probing nearby cells.
 
     Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64 ``offsets``,
@@ -50,29 +55,36 @@ def cell_knn(backend, X, rows, offsets, lengths, k, *, recall_target=None):
 
     Returns an int32 table ``(sum(lengths), max(k, 1))`` of *local* indices (0 ..
     lengths[g] - 1), groups concatenated in order, nearest first; a row is never its own
-    neighbour.
+    neighbour. ``codes`` / ``penalties`` (host, per group): the categorical part of the distance.
     """
     xp = backend.xp
     recall_target = RECALL_TARGET if recall_target is None else recall_target
     table = xp.zeros((int(np.sum(lengths)), max(k, 1)), dtype=xp.int32)
-    groups = list(zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()))
+    weights = np.zeros(len(lengths)) if penalties is None else np.asarray(penalties, dtype=np.float64)
+    groups = list(zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist(), weights.tolist()))
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
 
     def one_group(group):  # groups are independent: several run at once where the backend can
-        offset, n = group
-        return _group_knn(backend, X[rows[offset : offset + n]], k, recall_target)
+        offset, n, penalty = group
+        members = rows[offset : offset + n]
+        mixed = None if codes is None else (codes[members], penalty)
+        return _group_knn(backend, X[members], k, recall_target, mixed)
 
-    for start, (_, n), found in zip(starts, groups, backend.map_ordered(one_group, groups)):
+    for start, (_, n, _), found in zip(starts, groups, backend.map_ordered(one_group, groups)):
         table[start : start + n, :k] = found
     return table
 
 
-def _group_knn(backend, points, k, recall_target):
-    """One group's ``(n, k)`` table: its cells searched once, at the budget the recall needs."""
+def _group_knn(backend, points, k, recall_target, mixed=None):
+    """One group's ``(n, k)`` table: its cells searched once, at the budget the recall needs;
+    ``mixed``: the rows' ``(codes, penalty)``."""
     n = points.shape[0]
-    left, right, far = rank_operands(backend, points, np.array([n], dtype=np.int64))
+    left, right, far, unit = rank_operands(backend, points, np.array([n], dtype=np.int64))
     right = padded(backend, right, far)
-    cells = _Cells(backend, points, left, right[:n], far)
+    if mixed is not None:
+        codes, penalty = mixed
+        mixed = (padded_codes(backend.xp, codes, right.shape[0]), codes, penalty * unit)
+    cells = _Cells(backend, points, left, right[:n], far, mixed)
     # Enough cells to hold k neighbours besides the row itself.
     fewest = min(cells.n_cells, -(-(k + 1) // cells.smallest) + 1)
     if recall_target <= 0:
@@ -82,16 +94,16 @@ def _group_knn(backend, points, k, recall_target):
         ceiling = min(cells.n_cells, max(fewest, MAX_CANDIDATES // CELL_ROWS))
         probes = _ProbeLists(backend, cells.centers, ceiling)
         sample = np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64))
-        n_probe = max(fewest, needed_probes(backend, cells, probes, left, right, sample, k, recall_target))
+        n_probe = max(fewest, needed_probes(backend, cells, probes, left, right, sample, k, recall_target, mixed))
     return cells.search(probes.lists(n_probe), k)
 
 
-def needed_probes(backend, cells, probes, left, right, sample, k, recall_target):
+def needed_probes(backend, cells, probes, left, right, sample, k, recall_target, mixed=None):
     """The fewest probes (at most ``probes.width``) at which the recall@k of the ``sample`` rows
     (host indices) reaches ``recall_target``: the sample's exact neighbours, each ranked by the
     place of its cell in the probe list of the row's own cell."""
     sample = backend.asarray(sample)
-    exact = exact_nearest(backend, left, right, sample, k)  # (rows, k)
+    exact = exact_nearest(backend, left, right, sample, k, mixed)  # (rows, k)
     places = backend.to_host(probes.places(cells.cell_of[sample], cells.cell_of[exact])).ravel()
     # Recall at p probes is the share of places below p.
     covered = min(places.size, max(1, int(np.ceil(recall_target * places.size))))
@@ -110,7 +122,7 @@ class _ProbeLists:
         xp = self.xp = backend.xp
         self.backend, self.n, self.width = backend, centers.shape[0], width
         if self.n <= EXACT_CENTERS:
-            self.left, self.right, _ = rank_operands(backend, centers, np.array([self.n], dtype=np.int64))
+            self.left, self.right, _, _ = rank_operands(backend, centers, np.array([self.n], dtype=np.int64))
             self.table = None
         else:
             everything, one = xp.arange(self.n, dtype=xp.int64), np.array([self.n], dtype=np.int64)
@@ -170,7 +182,7 @@ class _Cells:
     group row of slot s of cell c, or -1; ``cell_of[r]`` is the cell of row r.
     """
 
-    def __init__(self, backend, points, left, right, far):
+    def __init__(self, backend, points, left, right, far, mixed=None):
         xp = self.xp = backend.xp
         self.backend = backend
         order, cell_offsets, cell_lengths, _ = balanced_cells(
@@ -189,6 +201,10 @@ class _Cells:
         self.left_blocks = xp.ascontiguousarray(xp.swapaxes(left[index], 1, 2))  # (cells, d + 1, size)
         self.right_blocks = right[index]  # (cells, size, d + 1)
         self.right_blocks[..., -1][self.members < 0] = far
+        self.code_blocks, self.penalty = None, 0.0
+        if mixed is not None:  # padding slots carry code -1 (they rank ``far`` anyway)
+            _, codes, self.penalty = mixed
+            self.code_blocks = xp.where((self.members < 0)[..., None], -1, codes[index])  # (cells, size, p)
 
     def search(self, probes, k):
         """Every row's k nearest among the rows of its cell's ``probes`` (``(n_cells, n_probe)``,
@@ -217,6 +233,9 @@ class _Cells:
         a = self.left_blocks[cells]  # (n, d + 1, size)
         b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, probes * size, d + 1)
         ranks = xp.matmul(b, a)  # (n, candidates, size)
+        if self.code_blocks is not None:
+            candidates = self.code_blocks[probed].reshape(n, -1, self.code_blocks.shape[2])
+            add_mismatches(xp, ranks, candidates, self.code_blocks[cells], self.penalty)
         own = xp.arange(size)  # a query's own row is its own slot of the first probe
         ranks[:, own, own] = xp.inf
         columns = smallest_k(self.backend, ranks, k)  # (n, size, k)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..backends._host import without_self
 from ..backends._numpy import _POOL
+from ._mismatch import add_mismatches
 
 # Padded sizes of small groups in the segmented pass (a batched GEMM per bucket).
 BUCKET_SIZES = tuple(sorted({round(2 ** (p / 2)) for p in range(4, 23)}))  # 4 .. 2048, steps of sqrt(2)
@@ -40,7 +41,7 @@ class NeighborEngine:
     def __init__(self, backend):
         self.backend, self.xp = backend, backend.xp
 
-    def segmented_neighbors(self, X, rows, offsets, lengths, k, with_sums=True):
+    def segmented_neighbors(self, X, rows, offsets, lengths, k, with_sums=True, codes=None, penalties=None):
         """k nearest neighbours inside each group and each group's distance sum, in one pass.
 
         ``rows[offsets[g] : offsets[g] + lengths[g]]`` are the rows of X forming
@@ -58,10 +59,16 @@ class NeighborEngine:
         chunk; large groups go in row tiles against the whole group. Rows are
         centered on their group's mean first, which keeps the GEMM expansion
         accurate. No group's full distance matrix is held beyond one tile.
-        """
-        return self.backend.run_tiled(self._segmented_neighbors, X, rows, offsets, lengths, k, with_sums)
 
-    def _segmented_neighbors(self, X, rows, offsets, lengths, k, with_sums):
+        With categorical columns, ``codes`` (int32, one row per row of X) and ``penalties``
+        (host float64 per group) add ``penalties[g]`` per mismatching column to the squared
+        distances (:mod:`._mismatch`).
+        """
+        return self.backend.run_tiled(
+            self._segmented_neighbors, X, rows, offsets, lengths, k, with_sums, codes, penalties
+        )
+
+    def _segmented_neighbors(self, X, rows, offsets, lengths, k, with_sums, codes=None, penalties=None):
         xp, backend = self.xp, self.backend
         lengths = np.asarray(backend.to_host(lengths), dtype=np.int64)
         offsets = np.asarray(backend.to_host(offsets), dtype=np.int64)
@@ -82,7 +89,12 @@ class NeighborEngine:
         def bucket_chunk(chunk):
             size, sel = chunk
             block, sq, n_valid, self_col = self.gather_groups(X, rows, offsets[sel], lengths[sel], size, dtype)
-            return self.tile_topk_and_sums(block, block, n_valid, self_col, k, b_sq=sq, a_sq=sq)
+            mixed = {}
+            if codes is not None:
+                block_codes = self.gather_codes(codes, rows, offsets[sel], lengths[sel], size)
+                penalty = xp.asarray(np.asarray(penalties)[sel])[:, None, None]
+                mixed = {"a_codes": block_codes, "b_codes": block_codes, "penalty": penalty}
+            return self.tile_topk_and_sums(block, block, n_valid, self_col, k, b_sq=sq, a_sq=sq, **mixed)
 
         for (size, sel), (nn, row_sums) in zip(chunks, backend.map_ordered(bucket_chunk, chunks)):
             self.scatter_groups(table, sums, table_starts[sel], sel, lengths[sel], nn, row_sums)
@@ -92,8 +104,12 @@ class NeighborEngine:
             block, sq, n_valid, self_col = self.gather_groups(
                 X, rows, offsets[one], lengths[one], int(lengths[g]), dtype
             )
+            mixed = {}
+            if codes is not None:
+                members_codes = codes[rows[int(offsets[g]) : int(offsets[g] + lengths[g])]]
+                mixed = {"codes": members_codes, "penalty": float(penalties[g])}
             return self.large_group_neighbors(
-                block[0], k, members_sq=sq[0], limits=(n_valid, self_col), with_sums=with_sums
+                block[0], k, members_sq=sq[0], limits=(n_valid, self_col), with_sums=with_sums, **mixed
             )
 
         large = np.flatnonzero(lengths > buckets[-1])
@@ -132,6 +148,15 @@ class NeighborEngine:
         n_valid = xp.where(valid, lens[:, None], 0).reshape(-1)
         return block, (block * block).sum(axis=-1), n_valid, xp.tile(local, len(lengths))
 
+    def gather_codes(self, codes, rows, starts, lengths, size):
+        """Each group's codes, laid out as :meth:`gather_groups` lays out its rows: ``(n_groups, size, p)``
+        (a padding row repeats its group's first row; it is masked by ``n_valid``)."""
+        xp = self.xp
+        local = xp.arange(size)
+        lens = xp.asarray(lengths)
+        index = xp.asarray(starts)[:, None] + xp.where(local[None, :] < lens[:, None], local[None, :], 0)
+        return codes[rows[index]]
+
     def scatter_groups(self, table, sums, table_starts, group_ids, lengths, nn, row_sums):
         """Place each group's neighbour rows and add up its distance sums.
 
@@ -151,7 +176,7 @@ class NeighborEngine:
         table[xp.asarray(dest), :kk] = nn[xp.asarray(valid.reshape(-1))]
         sums[xp.asarray(group_ids)] += row_sums.reshape(n_groups, -1).sum(axis=1)
 
-    def large_group_neighbors(self, members, k, members_sq=None, limits=None, with_sums=True):
+    def large_group_neighbors(self, members, k, members_sq=None, limits=None, with_sums=True, codes=None, penalty=0.0):
         """One large group's kNN table (local indices) and its ordered-pairs distance sum.
 
         ``members`` are the group's rows, centered; ``members_sq`` their squared
@@ -159,7 +184,8 @@ class NeighborEngine:
         index), when known. Row tiles against the whole group; returns int32
         ``(n, max(k, 1))`` (any order within a row; the row itself excluded;
         columns from ``n - 1`` on unused) and a float64 scalar (a 0-d array; the
-        tiles give it at no extra cost, so ``with_sums`` is not needed here).
+        tiles give it at no extra cost, so ``with_sums`` is not needed here). ``codes``: the
+        members' categorical codes, each mismatching column adding ``penalty``.
         """
         xp, backend = self.xp, self.backend
         n_g = members.shape[0]
@@ -172,8 +198,16 @@ class NeighborEngine:
 
         def row_tile(r0):
             tile = slice(r0, r0 + step)
+            mixed = {} if codes is None else {"a_codes": codes[tile], "b_codes": codes, "penalty": penalty}
             return self.tile_topk_and_sums(
-                members[tile], members, n_valid[tile], self_col[tile], k, b_sq=members_sq, a_sq=members_sq[tile]
+                members[tile],
+                members,
+                n_valid[tile],
+                self_col[tile],
+                k,
+                b_sq=members_sq,
+                a_sq=members_sq[tile],
+                **mixed,
             )
 
         starts = range(0, n_g, step)
@@ -181,7 +215,9 @@ class NeighborEngine:
             self.scatter_groups(table, total, np.array([r0]), np.array([0]), np.array([nn.shape[0]]), nn, row_sums)
         return table, total[0]
 
-    def tile_topk_and_sums(self, a, b, n_valid, self_col, k, b_sq=None, a_sq=None):
+    def tile_topk_and_sums(
+        self, a, b, n_valid, self_col, k, b_sq=None, a_sq=None, a_codes=None, b_codes=None, penalty=0.0
+    ):
         """For each row of ``a``: its k nearest rows of ``b`` and its distance sum.
 
         Batched over leading axes: ``a`` is ``(..., m, d)``, ``b`` is ``(..., n, d)``,
@@ -191,10 +227,14 @@ class NeighborEngine:
         (optional) hold the squared norms of ``b``'s and ``a``'s rows. Returns int32 indices
         ``(rows, min(k, n))`` (any order; ``(rows, 1)`` when ``k <= 0``) and
         float64 sums ``(rows,)``. An engine may fuse the distance epilogue into
-        the reduction instead of materialising the distance tile.
+        the reduction instead of materialising the distance tile. ``a_codes`` / ``b_codes``
+        (categorical codes of the rows, ``(..., m, p)`` / ``(..., n, p)``) add ``penalty`` per
+        mismatching column to the squared distances.
         """
         xp = self.xp
         d = sq_distances(xp, a, b, b_sq=b_sq, a_sq=a_sq)
+        if a_codes is not None:
+            add_mismatches(xp, d, a_codes, b_codes, penalty)
         n_cols = d.shape[-1]
         d = d.reshape(-1, n_cols)  # the tile is ours: worked in place from here
         rows = xp.arange(d.shape[0])
@@ -216,13 +256,14 @@ class NeighborEngine:
 class NumPyNeighborEngine(NeighborEngine):
     """On the CPU: groups from ``SEARCH_MIN_ROWS`` rows on take scikit-learn's kNN search."""
 
-    def large_group_neighbors(self, members, k, members_sq=None, limits=None, with_sums=True):
+    def large_group_neighbors(self, members, k, members_sq=None, limits=None, with_sums=True, codes=None, penalty=0.0):
         # The kNN from scikit-learn's brute-force ArgKmin (compiled, multi-threaded; the row
         # itself removed by index), the distance sum over the upper triangle only, when asked
-        # for. Below SEARCH_MIN_ROWS its fixed cost loses to the row tiles.
+        # for. Below SEARCH_MIN_ROWS its fixed cost loses to the row tiles; scikit-learn's
+        # search knows no categorical penalty, so mixed rows take the row tiles too.
         n_g = members.shape[0]
-        if n_g < SEARCH_MIN_ROWS:
-            return super().large_group_neighbors(members, k, members_sq, limits)
+        if n_g < SEARCH_MIN_ROWS or codes is not None:
+            return super().large_group_neighbors(members, k, members_sq, limits, with_sums, codes, penalty)
         from sklearn.neighbors import NearestNeighbors
 
         table = np.zeros((n_g, max(k, 1)), dtype=np.int32)
@@ -266,10 +307,11 @@ class NumPyNeighborEngine(NeighborEngine):
         return total
 
 
-def neighbor_engine(backend):
+def neighbor_engine(backend, mixed=False):
     """The exact neighbour engine of ``backend``: kernels on CuPy, scikit-learn's search for the
-    largest groups on NumPy."""
-    if backend.name == "cupy":
+    largest groups on NumPy. ``mixed`` (rows with categorical codes): the array-generic engine
+    on CuPy, whose tiles add the mismatch penalty (the kernels know numeric columns only)."""
+    if backend.name == "cupy" and not mixed:
         from ._engine_cupy import CuPyNeighborEngine  # CuPy's engine only where CuPy runs
 
         return CuPyNeighborEngine(backend)

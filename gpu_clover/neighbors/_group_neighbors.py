@@ -54,11 +54,36 @@ class GroupNeighbors:
         Seeds the sampled distance sums.
     estimator : NearestNeighbors-like, optional
         Fitted on each group for the kNN tables (``kneighbors``, ``n_neighbors``).
+    codes : backend int32 array of shape (n_samples, n_categorical), optional
+        The rows' categorical codes: SMOTE-NC's distance, each mismatching column adding
+        its group's ``penalties`` entry to the squared distance.
+    penalties : host float64 array, one per group
+        With ``codes``: ``med^2`` of each group's class.
     """
 
-    def __init__(self, backend, X, groups, k_neighbors=0, timer=None, *, search="auto", seed=0, estimator=None):
+    def __init__(
+        self,
+        backend,
+        X,
+        groups,
+        k_neighbors=0,
+        timer=None,
+        *,
+        search="auto",
+        seed=0,
+        estimator=None,
+        codes=None,
+        penalties=None,
+    ):
+        if codes is not None and estimator is not None:
+            raise TypeError(
+                "k_neighbors as a NearestNeighbors estimator cannot see categorical columns; "
+                "pass an int (the number of neighbours) with categorical_features."
+            )
         self.backend, self.X, self.groups = backend, X, groups
         self.search, self.seed, self.estimator = search, seed, estimator
+        self.codes = codes
+        self.penalties = None if codes is None else np.asarray(penalties, dtype=np.float64)
         largest = int(groups.lengths.max()) if groups.n_groups else 1
         self.k = int(min(int(k_neighbors), largest - 1))
         self.timer = timer or NullTimer()
@@ -77,8 +102,8 @@ class GroupNeighbors:
                 large = missing[large]
                 if large.size and self.search == "exact":
                     groups = self.groups
-                    _, sums = neighbor_engine(self.backend).segmented_neighbors(
-                        self.X, groups.order, groups.offsets[large], groups.lengths[large], 0
+                    _, sums = self._engine().segmented_neighbors(
+                        self.X, groups.order, groups.offsets[large], groups.lengths[large], 0, **self._mixed(large)
                     )
                     self._sums[large] = self.backend.to_host(sums)
                 elif large.size:
@@ -92,6 +117,7 @@ class GroupNeighbors:
                         self._sum_keys(large),
                         self.seed,
                         DENSITY_PAIRS,
+                        **self._mixed(large),
                     )
         return self._sums[group_ids]
 
@@ -115,6 +141,15 @@ class GroupNeighbors:
         return self._table, self._starts[group_ids]
 
     # ------------------------------------------------------------ engines
+    def _engine(self):
+        return neighbor_engine(self.backend, mixed=self.codes is not None)
+
+    def _mixed(self, group_ids):
+        """The categorical keywords of an engine call for ``group_ids``: none for numeric rows."""
+        if self.codes is None:
+            return {}
+        return {"codes": self.codes, "penalties": self.penalties[group_ids]}
+
     def _large(self, group_ids):
         """Which groups are above the exact pass's limit (the cell search or every pair)."""
         return self.groups.lengths[group_ids] > EXACT_MAX_ROWS
@@ -125,8 +160,14 @@ class GroupNeighbors:
             return
         groups = self.groups
         k = 0 if self.estimator is not None else self.k
-        table, sums = neighbor_engine(self.backend).segmented_neighbors(
-            self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], k, with_sums=with_sums
+        table, sums = self._engine().segmented_neighbors(
+            self.X,
+            groups.order,
+            groups.offsets[group_ids],
+            groups.lengths[group_ids],
+            k,
+            with_sums=with_sums,
+            **self._mixed(group_ids),
         )
         sums = self.backend.to_host(sums)
         known = ~np.isnan(sums)
@@ -142,7 +183,13 @@ class GroupNeighbors:
     def _exhaustive_table(self, group_ids):
         groups = self.groups
         return exhaustive_knn(
-            self.backend, self.X, groups.order, groups.offsets[group_ids], groups.lengths[group_ids], self.k
+            self.backend,
+            self.X,
+            groups.order,
+            groups.offsets[group_ids],
+            groups.lengths[group_ids],
+            self.k,
+            **self._mixed(group_ids),
         )
 
     def _cell_table(self, group_ids):
@@ -154,6 +201,7 @@ class GroupNeighbors:
             groups.offsets[group_ids],
             groups.lengths[group_ids],
             self.k,
+            **self._mixed(group_ids),
         )
 
     def _estimator_table(self, group_ids):

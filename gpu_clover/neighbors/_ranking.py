@@ -3,12 +3,15 @@
 The rows of a group, centered on the group's mean and scaled by a power of two, become two
 operands: ``left`` holds ``[-2 x, 1]`` and ``right`` holds ``[y, |y|^2]``, so that one
 product gives ``|y|^2 - 2 x.y``, the squared distance less the query's own norm: it ranks a
-query's candidates as the distance does, with no pass over the product to add norms.
+query's candidates as the distance does, with no pass over the product to add norms. With
+categorical columns, each mismatching column adds the penalty, scaled as the squares are
+(:func:`rank_operands`' ``unit``).
 """
 
 import numpy as np
 
 from ._cells import run_means
+from ._mismatch import add_mismatches, padded_codes
 
 # Interleaved blocks per column in ``smallest_k``'s one-pass selection, used up to this k
 # (the backend's top-k is k passes of argmin, smallest first, up to it).
@@ -17,8 +20,9 @@ _BLOCK_PATH_MAX_K = 16
 
 
 def rank_operands(backend, points, run_lengths):
-    """``(left, right, far)`` for ``points`` (2-D, runs of consecutive rows of ``run_lengths``
-    centered on their own mean); ``far`` is a rank no real candidate reaches."""
+    """``(left, right, far, unit)`` for ``points`` (2-D, runs of consecutive rows of ``run_lengths``
+    centered on their own mean); ``far`` is a rank no real candidate reaches, ``unit`` the factor
+    the scaling applied to squared distances (a categorical penalty is multiplied by it)."""
     xp = backend.xp
     points = points - backend.take(
         run_means(backend, points, run_lengths), backend.repeat_values(np.arange(len(run_lengths)), run_lengths)
@@ -27,8 +31,11 @@ def rank_operands(backend, points, run_lengths):
     # and a column that must not be chosen can carry a large finite norm (an infinite one
     # would meet the zeros that BLAS pads its blocks with and become NaN).
     largest = backend.reduce_to_scalar(xp.abs(points), "max")
+    unit = 1.0
     if largest > 0:
-        points = xp.ldexp(points, -int(np.ceil(np.log2(largest))))
+        exponent = int(np.ceil(np.log2(largest)))
+        points = xp.ldexp(points, -exponent)
+        unit = 2.0 ** (-2 * exponent)
     n, d = points.shape
     left = xp.empty((n, d + 1), dtype=points.dtype)
     left[:, :d] = points * -2
@@ -36,31 +43,39 @@ def rank_operands(backend, points, run_lengths):
     right = xp.empty((n, d + 1), dtype=points.dtype)
     right[:, :d] = points
     right[:, d] = (points * points).sum(axis=1)
-    return left, right, points.dtype.type(np.finfo(points.dtype).max / 16)
+    return left, right, points.dtype.type(np.finfo(points.dtype).max / 16), unit
 
 
-def exhaustive_knn(backend, X, rows, offsets, lengths, k):
+def exhaustive_knn(backend, X, rows, offsets, lengths, k, codes=None, penalties=None):
     """The exact k nearest neighbours inside each group: every row against the whole group.
 
     Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64, every group larger
     than ``k``). Query rows in tiles, one GEMM per tile against the group's rows, then the
     one-pass selection. Returns int32 ``(sum(lengths), max(k, 1))`` local indices, nearest
-    first; a row is never its own neighbour.
+    first; a row is never its own neighbour. ``codes`` / ``penalties`` (host, per group): the
+    categorical part of the distance.
     """
     xp = backend.xp
     table = xp.zeros((int(np.sum(lengths)), max(k, 1)), dtype=xp.int32)
     done = 0
-    for offset, n in zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist()):
-        table[done : done + n, :k] = _group_exhaustive(backend, X[rows[offset : offset + n]], k)
+    for g, (offset, n) in enumerate(zip(np.asarray(offsets).tolist(), np.asarray(lengths).tolist())):
+        members = rows[offset : offset + n]
+        mixed = (codes[members], float(penalties[g])) if codes is not None else None
+        table[done : done + n, :k] = _group_exhaustive(backend, X[members], k, mixed)
         done += n
     return table
 
 
-def _group_exhaustive(backend, points, k):
-    """The k nearest other rows of every row of one group (local indices, ``(n, k)``)."""
-    left, right, far = rank_operands(backend, points, np.array([points.shape[0]]))
+def _group_exhaustive(backend, points, k, mixed=None):
+    """The k nearest other rows of every row of one group (local indices, ``(n, k)``); ``mixed``:
+    the rows' ``(codes, penalty)``."""
+    left, right, far, unit = rank_operands(backend, points, np.array([points.shape[0]]))
     queries = backend.xp.arange(points.shape[0], dtype=backend.xp.int64)
-    return exact_nearest(backend, left, padded(backend, right, far), queries, k)
+    right = padded(backend, right, far)
+    if mixed is not None:
+        codes, penalty = mixed
+        mixed = (padded_codes(backend.xp, codes, right.shape[0]), codes, penalty * unit)
+    return exact_nearest(backend, left, right, queries, k, mixed)
 
 
 def padded(backend, right, far):
@@ -75,15 +90,22 @@ def padded(backend, right, far):
     return right
 
 
-def exact_nearest(backend, left, right, queries, k):
+def exact_nearest(backend, left, right, queries, k, mixed=None):
     """The k nearest rows of ``right`` (padded) to the rows ``queries`` of ``left``, each
-    query's own row excluded: ``(len(queries), k)`` int32 indices, in tiles of queries."""
+    query's own row excluded: ``(len(queries), k)`` int32 indices, in tiles of queries.
+
+    ``mixed``: ``(right_codes, left_codes, penalty)``, the categorical codes of ``right``'s rows
+    (padded alike) and of ``left``'s, and the penalty per mismatching column in rank units.
+    """
     xp = backend.xp
     step = max(_BLOCKS, backend.tile_elements(right.itemsize) // right.shape[0])
 
     def tile(q0):
         own = queries[q0 : q0 + step]
         ranks = xp.matmul(right, xp.ascontiguousarray(left[own].T))  # (candidates, queries)
+        if mixed is not None:
+            right_codes, left_codes, penalty = mixed
+            add_mismatches(xp, ranks, right_codes, left_codes[own], penalty)
         ranks[own, xp.arange(own.shape[0])] = xp.inf
         return smallest_k(backend, ranks[None], k)[0]
 

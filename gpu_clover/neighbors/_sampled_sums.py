@@ -12,13 +12,16 @@ not depend on tiles, partitions or the other groups.
 import numpy as np
 
 from .._random import bits_to_index, draw_bits, stream_bases
+from ._mismatch import row_mismatches
 
 
-def sampled_distance_sums(backend, X, rows, offsets, lengths, keys, seed, n_pairs):
+def sampled_distance_sums(backend, X, rows, offsets, lengths, keys, seed, n_pairs, codes=None, penalties=None):
     """Estimated sum of euclidean distances over ordered pairs of rows, per group (host float64).
 
     Group g is ``rows[offsets[g] : offsets[g] + lengths[g]]`` (host int64, every length at
-    least 2); ``keys`` (host int64) names each group's stream.
+    least 2); ``keys`` (host int64) names each group's stream. ``codes`` / ``penalties`` (host,
+    per group): each mismatching categorical column adds its group's penalty to a pair's
+    squared distance.
     """
     xp = backend.xp
     offsets = np.asarray(offsets, dtype=np.int64)
@@ -34,8 +37,13 @@ def sampled_distance_sums(backend, X, rows, offsets, lengths, keys, seed, n_pair
         second = bits_to_index(xp, bits[:, 1::2], n - 1)
         second += second >= first  # uniform over the other rows
         start = backend.asarray(offsets[chunk])[:, None]
-        diff = X[rows[start + first]].astype(xp.float64) - X[rows[start + second]].astype(xp.float64)
-        means.append(backend.to_host(_norms(xp, diff).mean(axis=1)))
+        one, two = rows[start + first], rows[start + second]
+        distances = _norms(xp, X[one].astype(xp.float64) - X[two].astype(xp.float64))
+        if codes is not None:
+            mismatches = row_mismatches(xp, codes[one], codes[two]).astype(xp.float64)
+            penalty = backend.asarray(np.asarray(penalties, dtype=np.float64)[chunk])[:, None]
+            distances = xp.hypot(distances, xp.sqrt(mismatches * penalty))
+        means.append(backend.to_host(distances.mean(axis=1)))
     n = lengths.astype(np.float64)
     return n * (n - 1) * np.concatenate(means) if means else np.zeros(0)
 

@@ -11,6 +11,7 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
 
+from .._categorical import class_penalties
 from .._groups import build_groups, encode_labels
 from .._placement import estimator_library, is_cuml_estimator
 from .._random import seed_from_random_state, stream_bases
@@ -18,10 +19,12 @@ from .._state import publishes_fitted_state
 from .._timing import StageTimer
 from .._validation import check_fit_data
 from ..backends import BACKENDS, runs_without_cub
+from ..cluster._mixed import MixedRows, sparse_embedding
 from ..distribution import BaseDistributor, DensityDistributor
 from ..distribution._base import checked_shares, fit_on_groups
 from ..neighbors import SEARCH_MODES, GroupNeighbors, is_neighbors_estimator
 from ._allocation import allocate_samples
+from ._categories import synthetic_categories
 from ._generation import smote_inter
 from ._native import GenerationRequest, NativeOverSampler
 from ._sampling_strategy import resolve_sampling_strategy
@@ -55,6 +58,7 @@ class BaseClusterOverSampler(BaseOverSampler):
         "random_state": ["random_state"],
         "backend": [StrOptions(set(BACKENDS))],
         "neighbor_search": [StrOptions(set(SEARCH_MODES))],
+        "categorical_features": [StrOptions({"auto"}), "array-like", None],
     }
 
     @publishes_fitted_state
@@ -95,9 +99,9 @@ class BaseClusterOverSampler(BaseOverSampler):
         data = check_fit_data(self, X, y, self.backend)
         timer = StageTimer(data.backend)
         timer.record("validate", time.perf_counter() - start)
-        X_base, X_res, codes_new = self._resample(data, fit_params, timer)
+        X_base, X_res, codes_new, categories_new = self._resample(data, fit_params, timer)
         with timer.stage("assemble"):
-            result = data.finish(X_base, X_res, codes_new)
+            result = data.finish(X_base, X_res, codes_new, categories_new)
         self.stage_seconds_ = timer.seconds
         return result
 
@@ -115,7 +119,10 @@ class BaseClusterOverSampler(BaseOverSampler):
         with timer.stage("distribute"):
             cluster_labels, cluster_codes = encode_labels(backend, labels)
             groups = build_groups(backend, cluster_codes, data.y_codes, cluster_labels, data.classes)
-            stats = self._neighbor_stage(backend, data.X, groups, seed, timer, with_knn=self.transformer_ is None)
+            mixed = self._categorical_distance(data, groups)
+            stats = self._neighbor_stage(
+                backend, data.X, groups, seed, timer, with_knn=self.transformer_ is None, **mixed
+            )
             self._distribute(data, groups, labels, stats)
             items = self._allocate(data, groups)
         X = data.X
@@ -123,15 +130,74 @@ class BaseClusterOverSampler(BaseOverSampler):
             X = backend.asarray(self.transformer_.transform(data.X_host()))
             data.out_dtype = X.dtype
             stats = self._neighbor_stage(backend, X, groups, seed, timer)
+        n_categorical = 0 if data.categorical is None else data.categorical.n_columns
         if items is None:  # nothing generated: a copy, never the caller's own array
-            return X, xp.empty_like(X), xp.empty(0, dtype=data.y_codes.dtype)
+            none = xp.empty((0, n_categorical), dtype=xp.int32)
+            return X, xp.empty_like(X), xp.empty(0, dtype=data.y_codes.dtype), none
         X_res, codes_new = self._generate(data, X, groups, items, seed, timer, stats)
-        return X, X_res, codes_new
+        categories_new = None
+        if data.categorical is not None:
+            with timer.stage("generate"):
+                categories_new = self._generate_categories(data, groups, items, seed, stats)
+        return X, X_res, codes_new, categories_new
 
-    def _neighbor_stage(self, backend, X, groups, seed, timer, with_knn=True):
-        """The fit's :class:`GroupNeighbors`: the distance sums, and the kNN of a native over-sampler."""
+    def _categorical_distance(self, data, groups):
+        """The neighbour stage's categorical keywords: the codes and each group's ``med^2``."""
+        if data.categorical is None:
+            return {}
+        if not isinstance(self.oversampler_, NativeOverSampler) or self.transformer_ is not None:
+            raise TypeError(
+                f"The over-sampler {type(self.oversampler_).__name__} cannot generate categorical columns; "
+                "use gpu_clover's SMOTE or GeometricSMOTE, or pass categorical_features=None with numeric X."
+            )
+        if data.categorical.numeric_positions.size == 0:
+            penalties = np.ones(len(data.classes))
+        else:
+            penalties = class_penalties(data.backend, data.X, data.y_codes, len(data.classes))
+        self.median_std_ = {
+            label: float(np.sqrt(penalty)) for label, penalty in zip(data.classes.tolist(), penalties.tolist())
+        }
+        return {"codes": data.categorical_codes, "penalties": penalties[groups.klass]}
+
+    def _generate_categories(self, data, groups, items, seed, stats):
+        """The synthetic rows' categorical codes, in the order of the numeric rows (intra, then inter)."""
+        xp = data.backend.xp
+        intra_groups, intra_counts, inter_pairs, inter_counts = items
+        keep, keep_pairs = intra_counts > 0, inter_counts > 0  # the items ``_generate`` planned
+        intra_groups, intra_counts = intra_groups[keep], intra_counts[keep]
+        inter_pairs, inter_counts = inter_pairs[keep_pairs], inter_counts[keep_pairs]
+        n_intra = int(intra_counts.sum())
+        out = xp.empty((n_intra + int(inter_counts.sum()), data.categorical.n_columns), dtype=xp.int32)
+        n_features = data.X.shape[1]
+        codes = data.categorical_codes
+        synthetic_categories(
+            stats,
+            codes,
+            intra_groups,
+            groups.keys[intra_groups],
+            intra_counts,
+            seed,
+            self.oversampler_._draws_per_row(n_features, inter=False),
+            out[:n_intra],
+        )
+        first, second = inter_pairs[:, 0], inter_pairs[:, 1]
+        synthetic_categories(
+            stats,
+            codes,
+            first,
+            groups.pair_keys(first, second),
+            inter_counts,
+            seed,
+            self.oversampler_._draws_per_row(n_features, inter=True),
+            out[n_intra:],
+        )
+        return out
+
+    def _neighbor_stage(self, backend, X, groups, seed, timer, with_knn=True, **mixed):
+        """The fit's :class:`GroupNeighbors`: the distance sums, and the kNN of a native over-sampler
+        (``mixed``: the categorical codes and each group's penalty)."""
         k, options = self._neighbor_options(seed, with_knn)
-        return GroupNeighbors(backend, X, groups, k, timer, **options)
+        return GroupNeighbors(backend, X, groups, k, timer, **options, **mixed)
 
     def _neighbor_options(self, seed, with_knn=True):
         """``(k, options)`` of the neighbour stage: the oversampler's k (or its estimator's), and
@@ -154,6 +220,12 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.neighbors_ = None
         if self.clusterer_ is None:
             labels = backend.xp.zeros(data.X.shape[0], dtype=backend.xp.int64)
+        elif data.categorical is not None:  # SMOTE-NC's geometry (cluster/_mixed.py)
+            rows = MixedRows.of(backend, data.X, data.categorical_codes, data.categorical.n_categories)
+            ours = estimator_library(self.clusterer_) == "gpu_clover" and _runs_on(self.clusterer_, backend)
+            self.clusterer_.fit(rows if ours else sparse_embedding(backend, rows), **fit_params)
+            labels = backend.asarray(fitted_labels(self.clusterer_, data.X.shape[0], backend))
+            self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
         else:
             on_device = _runs_on(self.clusterer_, backend)
             self.clusterer_.fit(data.X if on_device else data.X_host(), **fit_params)

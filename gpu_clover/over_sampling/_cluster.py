@@ -35,6 +35,7 @@ class ClusterOverSampler(BaseClusterOverSampler):
     %(random_state)s
     %(backend)s
     %(neighbor_search)s
+    %(categorical_features)s
 
     Attributes
     ----------
@@ -72,6 +73,7 @@ class ClusterOverSampler(BaseClusterOverSampler):
         "random_state": ["random_state"],
         "backend": [StrOptions(set(BACKENDS))],
         "neighbor_search": BaseClusterOverSampler._parameter_constraints["neighbor_search"],
+        "categorical_features": BaseClusterOverSampler._parameter_constraints["categorical_features"],
     }
 
     # The three components are positional, as in cluster-over-sampling; the rest keyword-only.
@@ -85,6 +87,7 @@ class ClusterOverSampler(BaseClusterOverSampler):
         random_state=None,
         backend="auto",
         neighbor_search="auto",
+        categorical_features="auto",
     ):
         self.oversampler = oversampler
         self.clusterer = clusterer
@@ -93,6 +96,7 @@ class ClusterOverSampler(BaseClusterOverSampler):
         self.random_state = random_state
         self.backend = backend
         self.neighbor_search = neighbor_search
+        self.categorical_features = categorical_features
 
     def _make_estimators(self, data):
         self.transformer_ = None

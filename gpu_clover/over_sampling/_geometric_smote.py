@@ -46,6 +46,7 @@ class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
     %(selection_strategy)s
     %(backend)s
     %(neighbor_search)s
+    %(categorical_features)s
 
     Attributes
     ----------
@@ -85,6 +86,7 @@ class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
         selection_strategy="combined",
         backend="auto",
         neighbor_search="auto",
+        categorical_features="auto",
     ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
@@ -94,6 +96,7 @@ class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
         self.selection_strategy = selection_strategy
         self.backend = backend
         self.neighbor_search = neighbor_search
+        self.categorical_features = categorical_features
 
     def _make_estimators(self, data):
         self.oversampler_, self.clusterer_, self.distributor_, self.transformer_ = self, None, BaseDistributor(), None
@@ -175,6 +178,10 @@ class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
         for _ in backend.map_ordered(tile, _plan_tiles(backend, keys, n_new, seed, 3, X.shape[1])):
             pass
         return out
+
+    def _draws_per_row(self, n_features, inter):
+        # The index draws (center, surface; between groups also their order), then the uniforms.
+        return (3 if inter else 2) + uniform_draws(n_features)
 
     def _factors(self):
         return float(self.truncation_factor), float(self.deformation_factor)

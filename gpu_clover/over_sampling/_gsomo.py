@@ -32,6 +32,7 @@ class GeometricSOMO(SOMO):
     %(raise_error)s
     %(backend)s
     %(neighbor_search)s
+    %(categorical_features)s
 
     Attributes
     ----------
@@ -72,6 +73,7 @@ class GeometricSOMO(SOMO):
         raise_error=True,
         backend="auto",
         neighbor_search="auto",
+        categorical_features="auto",
     ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
@@ -86,6 +88,7 @@ class GeometricSOMO(SOMO):
         self.raise_error = raise_error
         self.backend = backend
         self.neighbor_search = neighbor_search
+        self.categorical_features = categorical_features
 
     def _make_estimators(self, data):
         self.transformer_ = None

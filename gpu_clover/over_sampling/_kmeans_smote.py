@@ -43,6 +43,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
     %(raise_error)s
     %(backend)s
     %(neighbor_search)s
+    %(categorical_features)s
     %(size_ratio)s
     %(purity_exponent)s
 
@@ -93,6 +94,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         raise_error=True,
         backend="auto",
         neighbor_search="auto",
+        categorical_features="auto",
         size_ratio=0.5,
         purity_exponent=0.0,
     ):
@@ -105,6 +107,7 @@ class KMeansSMOTE(BaseClusterOverSampler):
         self.raise_error = raise_error
         self.backend = backend
         self.neighbor_search = neighbor_search
+        self.categorical_features = categorical_features
         self.size_ratio = size_ratio
         self.purity_exponent = purity_exponent
 

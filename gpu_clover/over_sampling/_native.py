@@ -76,6 +76,11 @@ class NativeOverSampler(ABC):
     def _generate_intra(self, request):
         """Rows inside each group ``request.items[i]``, from that group's rows."""
 
+    def _draws_per_row(self, n_features, inter):
+        """Random draws per synthetic row of this over-sampler's plans (draw 0 picks the row it
+        starts from); SMOTE's plans take 3."""
+        return 3
+
     def _generate_inter(self, request):
         """Rows between the two groups of each pair: SMOTE between a random row of each."""
         stats = request.stats

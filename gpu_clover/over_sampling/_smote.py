@@ -23,6 +23,7 @@ class SMOTE(NativeOverSampler, BaseClusterOverSampler):
     %(k_neighbors)s
     %(backend)s
     %(neighbor_search)s
+    %(categorical_features)s
 
     Attributes
     ----------
@@ -51,13 +52,21 @@ class SMOTE(NativeOverSampler, BaseClusterOverSampler):
     }
 
     def __init__(
-        self, *, sampling_strategy="auto", random_state=None, k_neighbors=5, backend="auto", neighbor_search="auto"
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        k_neighbors=5,
+        backend="auto",
+        neighbor_search="auto",
+        categorical_features="auto",
     ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.k_neighbors = k_neighbors
         self.backend = backend
         self.neighbor_search = neighbor_search
+        self.categorical_features = categorical_features
 
     def _make_estimators(self, data):
         self.oversampler_, self.clusterer_, self.distributor_, self.transformer_ = self, None, BaseDistributor(), None

@@ -34,6 +34,7 @@ class SOMO(BaseClusterOverSampler):
     %(raise_error)s
     %(backend)s
     %(neighbor_search)s
+    %(categorical_features)s
 
     Attributes
     ----------
@@ -74,6 +75,7 @@ class SOMO(BaseClusterOverSampler):
         raise_error=True,
         backend="auto",
         neighbor_search="auto",
+        categorical_features="auto",
     ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
@@ -83,6 +85,7 @@ class SOMO(BaseClusterOverSampler):
         self.raise_error = raise_error
         self.backend = backend
         self.neighbor_search = neighbor_search
+        self.categorical_features = categorical_features
 
     def _make_estimators(self, data):
         self.transformer_ = None

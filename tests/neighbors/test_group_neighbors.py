@@ -85,7 +85,7 @@ def test_cell_search_is_exact_when_the_target_is_every_neighbour(monkeypatch):
 
 def group_cells(X, cell_rows=8):
     """The cell search's operands, cells and probe lists of one group (every list complete)."""
-    left, right, far = rank_operands(NUMPY, X, np.array([len(X)]))
+    left, right, far, _ = rank_operands(NUMPY, X, np.array([len(X)]))
     cells = _cell_search._Cells(NUMPY, X, left, right, far)
     return left, right, cells, _cell_search._ProbeLists(NUMPY, cells.centers, cells.n_cells)
 

@@ -83,32 +83,36 @@ BAD_INPUTS = [
     ("3-D X", lambda: kmeans_smote().fit_resample(X[:, :, None], Y), ValueError, r"dim 3"),
     ("X None", lambda: SMOTE(backend="numpy").fit_resample(None, Y), ValueError, r"Expected 2D array"),
     (
-        "object strings",
-        lambda: kmeans_smote().fit_resample(np.array([["a", "b", "c"]] * 60, dtype=object), Y),
+        "object strings, no categorical columns",
+        lambda: (
+            kmeans_smote()
+            .set_params(categorical_features=None)
+            .fit_resample(np.array([["a", "b", "c"]] * 60, dtype=object), Y)
+        ),
         TypeError,
         r"X must contain numbers only.*'a'",
     ),
     (
-        "unicode array",
-        lambda: kmeans_smote().fit_resample(np.array([["a", "b", "c"]] * 60), Y),
+        "unicode array, no categorical columns",
+        lambda: kmeans_smote().set_params(categorical_features=None).fit_resample(np.array([["a", "b", "c"]] * 60), Y),
         TypeError,
         r"X must contain numbers.*<U1",
     ),
     (
-        "list of strings",
-        lambda: SMOTE(backend="numpy").fit_resample([["x", "y"]] * 60, Y),
+        "list of strings, no categorical columns",
+        lambda: SMOTE(backend="numpy", categorical_features=None).fit_resample([["x", "y"]] * 60, Y),
         TypeError,
         r"X must contain numbers",
     ),
     (
-        "frame text column",
-        lambda: kmeans_smote().fit_resample(frame_with_text_column(), Y),
+        "frame text column, no categorical columns",
+        lambda: kmeans_smote().set_params(categorical_features=None).fit_resample(frame_with_text_column(), Y),
         TypeError,
-        r"non-numeric feature columns: colour\b.*Encode",
+        r"non-numeric feature columns: colour\b.*categorical_features",
     ),
     (
-        "frame category column",
-        lambda: SMOTE(backend="numpy").fit_resample(
+        "frame category column, no categorical columns",
+        lambda: SMOTE(backend="numpy", categorical_features=None).fit_resample(
             pd.DataFrame({"a": X[:, 0], "kind": pd.Categorical(["u"] * 60)}), Y
         ),
         TypeError,
@@ -560,12 +564,15 @@ def test_one_hot_y_comes_back_one_hot():
     np.testing.assert_array_equal(y_res[:60], one_hot)
 
 
-def test_boolean_feature_column_is_numeric():
+def test_boolean_feature_column():
+    """A pandas bool column is categorical under "auto" (never interpolated) and numeric without
+    categorical columns (its synthetic values cast back to bool, without a warning)."""
     frame = pd.DataFrame({"a": X[:, 0], "flag": X[:, 1] > 0})
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        X_res, _ = SMOTE(random_state=0, backend="numpy").fit_resample(frame, Y)
-    assert list(X_res.columns) == ["a", "flag"] and len(X_res) == 90
+    for spec in ("auto", None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            X_res, _ = SMOTE(random_state=0, backend="numpy", categorical_features=spec).fit_resample(frame, Y)
+        assert list(X_res.columns) == ["a", "flag"] and len(X_res) == 90 and X_res["flag"].dtype == bool
 
 
 def test_messages_name_the_estimator():

@@ -1,0 +1,263 @@
+"""Categorical columns: chosen once at validation, carried as integer codes, restored at assembly.
+
+A table is split into a float block (the numeric columns, the work array every stage already
+uses) and a code block: one int32 column of codes per categorical column, with each column's
+categories kept for the way back. The stages after validation see both blocks of the same
+rows: the groups, the tiles and the random streams do not change, and numeric-only data take
+exactly the path they took before.
+
+The distance is SMOTE-NC's (Chawla et al., 2002, §6.1): the squared euclidean distance over
+the numeric columns plus ``med^2`` for every categorical column where two rows differ, ``med``
+being the median of the numeric columns' standard deviations within the class being
+over-sampled (:func:`class_penalties`). Mismatches are counted on the codes; no one-hot block
+is ever made, so memory does not grow with the number of categories.
+"""
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+# Which pandas dtypes "auto" takes as categorical (bool too: two categories, never interpolated).
+_AUTO_PANDAS_KINDS = ("category", "object", "string", "bool")
+
+
+@dataclass
+class CategoricalColumns:
+    """The categorical columns of a table, as codes.
+
+    Attributes
+    ----------
+    positions : host int64 array
+        Their column indices in X, increasing.
+    numeric_positions : host int64 array
+        The other columns' indices, increasing (the float block's columns, in order).
+    codes : host int32 array of shape (n_samples, len(positions))
+        Row ``i``'s category of each column, an index into that column's categories.
+    n_categories : host int64 array
+        Categories per column.
+    decoders : list of callables
+        ``decoders[j](codes)`` gives column ``j``'s values for host codes, in the caller's
+        kind (a pandas Series of the original dtype, or a NumPy array).
+    """
+
+    positions: np.ndarray
+    numeric_positions: np.ndarray
+    codes: np.ndarray
+    n_categories: np.ndarray
+    decoders: list
+
+    @property
+    def n_columns(self):
+        return len(self.positions)
+
+
+# ------------------------------------------------------------------ which columns
+def categorical_positions(spec, X, n_features, names):
+    """The column indices ``categorical_features`` names (host int64, increasing).
+
+    ``spec``: ``"auto"`` (pandas category, object, string and bool columns; the string columns
+    of a NumPy object or string array), None (none), indices, column names, or a boolean mask,
+    as imbalanced-learn's SMOTENC takes them. Raises for unknown names, indices out of range
+    and masks of the wrong length.
+    """
+    if spec is None:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(spec, str) and spec == "auto":
+        return _auto_positions(X, n_features)
+    values = np.asarray(spec)
+    if values.ndim != 1:
+        raise ValueError(f"categorical_features must be 1-D (indices, names or a mask); got shape {values.shape}.")
+    if values.dtype.kind == "b":
+        if len(values) != n_features:
+            raise ValueError(
+                f"categorical_features is a boolean mask of length {len(values)}, but X has {n_features} "
+                "feature column(s): the mask needs one entry per column."
+            )
+        return np.flatnonzero(values).astype(np.int64)
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if values.dtype.kind in "iu":
+        bad = [int(v) for v in values if not -n_features <= v < n_features]
+        if bad:
+            raise ValueError(
+                f"categorical_features holds index(es) {bad} out of range for X with {n_features} feature column(s)."
+            )
+        positions = np.unique(np.where(values < 0, values + n_features, values)).astype(np.int64)
+        return positions
+    if names is None:
+        raise ValueError(
+            "categorical_features holds column names, but X has no column names (a pandas DataFrame has); "
+            "pass column indices or a boolean mask."
+        )
+    lookup = {str(name): j for j, name in enumerate(names)}
+    unknown = [str(v) for v in values.tolist() if str(v) not in lookup]
+    if unknown:
+        raise ValueError(
+            f"categorical_features names unknown column(s) {unknown}; X's columns are {[str(n) for n in names]}."
+        )
+    return np.unique([lookup[str(v)] for v in values.tolist()]).astype(np.int64)
+
+
+def _auto_positions(X, n_features):
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "columns"):
+        return np.array(
+            [j for j, dtype in enumerate(dtypes) if _pandas_kind(dtype) in _AUTO_PANDAS_KINDS], dtype=np.int64
+        )
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        if X.dtype.kind in "USV":
+            return np.arange(n_features, dtype=np.int64)
+        if X.dtype == object:
+            return np.array(
+                [j for j in range(n_features) if any(isinstance(v, (str, bytes)) for v in X[:, j])], dtype=np.int64
+            )
+    return np.zeros(0, dtype=np.int64)
+
+
+def _pandas_kind(dtype):
+    name = getattr(dtype, "name", str(dtype))
+    if name == "category":
+        return "category"
+    if name == "bool" or name == "boolean":
+        return "bool"
+    if name == "object":
+        return "object"
+    if name.startswith("string") or name == "str":
+        return "string"
+    return "numeric"
+
+
+def host_table(X):
+    """``X`` as a pandas DataFrame or a 2-D NumPy array (object where the values are mixed)."""
+    if hasattr(X, "iloc") and hasattr(X, "columns"):
+        return X
+    array = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if isinstance(X, (list, tuple)) and array.dtype.kind in "USV":
+        array = np.asarray(X, dtype=object)  # keep numbers numbers beside strings
+    return array
+
+
+# ------------------------------------------------------------------ encoding
+def encode_columns(X, positions, names):
+    """Codes and decoders of the columns ``positions`` of ``X`` (a DataFrame or a 2-D array).
+
+    Missing values (None, NaN, pd.NA) are refused with the column and count named; a column
+    with no value at all is refused.
+    """
+    n = X.shape[0]
+    codes = np.empty((n, len(positions)), dtype=np.int32)
+    sizes, decoders = [], []
+    for j, position in enumerate(positions.tolist()):
+        name = _column_name(names, position)
+        if hasattr(X, "iloc"):
+            column_codes, size, decoder = _encode_pandas(X.iloc[:, position], name)
+        else:
+            column_codes, size, decoder = _encode_array(X[:, position], name)
+        codes[:, j] = column_codes
+        sizes.append(size)
+        decoders.append(decoder)
+    return codes, np.array(sizes, dtype=np.int64), decoders
+
+
+def _column_name(names, position):
+    return repr(str(names[position])) if names is not None else f"{position}"
+
+
+def _refuse_missing(name, n_missing, n_rows):
+    if n_missing == n_rows:
+        raise ValueError(f"Categorical column {name} holds no value: every row is missing (None or NaN).")
+    raise ValueError(
+        f"Categorical column {name} has {n_missing} missing value(s) (None, NaN or NA). gpu_clover does not "
+        "guess a category for them: fill them first, e.g. with their own category "
+        "(X[col] = X[col].fillna('missing'), after X[col].cat.add_categories('missing') for a category column)."
+    )
+
+
+def _encode_pandas(column, name):
+    import pandas as pd
+
+    dtype = column.dtype
+    if _pandas_kind(dtype) == "category":
+        codes = column.cat.codes.to_numpy()
+        missing = int((codes < 0).sum())
+        if missing:
+            _refuse_missing(name, missing, len(codes))
+        series_name = column.name
+
+        def decode_category(values):
+            return pd.Series(pd.Categorical.from_codes(values, dtype=dtype), name=series_name)
+
+        return codes, len(dtype.categories), decode_category
+    missing = int(column.isna().sum())
+    if missing:
+        _refuse_missing(name, missing, len(column))
+    try:
+        codes, uniques = pd.factorize(column, sort=True)
+    except TypeError:  # values of types that do not compare (numbers and strings): first-seen order
+        codes, uniques = pd.factorize(column, sort=False)
+    series_name = column.name
+
+    def decode(values):
+        taken = uniques.take(values)
+        return pd.Series(taken, name=series_name).astype(dtype)
+
+    return codes, len(uniques), decode
+
+
+def _encode_array(values, name):
+    if values.dtype == object:
+        missing = sum(1 for v in values if v is None or (isinstance(v, float) and math.isnan(v)))
+        if missing:
+            _refuse_missing(name, missing, len(values))
+    elif values.dtype.kind == "f" and np.isnan(values).any():
+        _refuse_missing(name, int(np.isnan(values).sum()), len(values))
+    try:
+        uniques, codes = np.unique(values, return_inverse=True)
+    except TypeError:
+        raise TypeError(
+            f"Categorical column {name} mixes values that do not compare (e.g. numbers and strings); "
+            "give it values of one type."
+        ) from None
+
+    def decode(codes_):
+        return uniques[codes_]
+
+    return codes.reshape(-1), len(uniques), decode
+
+
+# ------------------------------------------------------------------ the distance
+def class_penalties(backend, X, y_codes, n_classes):
+    """``med^2`` of every class (host float64): the squared median over the numeric columns of
+    their standard deviations (ddof 0) within the class, as imbalanced-learn's SMOTENC.
+
+    Without numeric columns every class takes 1: the distance is then the number of
+    mismatches, and any positive constant ranks neighbours alike.
+    """
+    if X.shape[1] == 0 or X.shape[0] == 0:
+        return np.ones(n_classes)
+    xp = backend.xp
+    counts = xp.maximum(backend.bincount(y_codes, n_classes), 1).astype(xp.float64)[:, None]
+    means = backend.segment_sum(X.astype(xp.float64, copy=False), y_codes, n_classes) / counts
+    squares = xp.zeros((n_classes, X.shape[1]), dtype=xp.float64)
+    step = max(1, backend.tile_elements(8) // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], step):  # two passes: no cancellation in the variance
+        tile = slice(start, start + step)
+        deviation = X[tile].astype(xp.float64) - means[y_codes[tile]]
+        squares += backend.segment_sum(deviation * deviation, y_codes[tile], n_classes)
+    std = np.sqrt(backend.to_host(squares / counts))
+    return np.median(std, axis=1) ** 2
+
+
+def is_categorical_spec(spec):
+    """Whether ``spec`` is a form ``categorical_features`` takes (for the parameter constraints)."""
+    if spec is None or (isinstance(spec, str) and spec == "auto"):
+        return True
+    try:
+        values = np.asarray(spec)
+    except (TypeError, ValueError):
+        return False
+    return values.ndim == 1 and (
+        values.dtype.kind in "biuUSO" or all(isinstance(v, (numbers.Integral, str)) for v in values.tolist())
+    )
