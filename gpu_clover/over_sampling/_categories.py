@@ -74,7 +74,6 @@ def most_frequent(xp, found, ties):
     resolved by ``ties[i, c]`` (64-bit draws): the tied codes in increasing order, one taken
     uniformly. Returns int32 ``(m, p)``."""
     ordered = xp.sort(found, axis=1)
-    m, k, p = ordered.shape
     counts = (ordered[:, :, None, :] == ordered[:, None, :, :]).sum(axis=2)  # (m, k, p)
     counts = xp.where(ordered >= 0, counts, 0)
     distinct = xp.ones(ordered.shape, dtype=bool)
