@@ -133,7 +133,7 @@ def test_synthetic_categories_are_the_neighbours_most_frequent():
     numeric, categories, y = mixed_table(n=400)
     frame = as_frame(numeric, categories)
     sampler = SMOTE(k_neighbors=4, random_state=3, backend="numpy", categorical_features=["c0", "c1", "c2"])
-    X_res, y_res = sampler.fit_resample(frame, y)
+    X_res, _ = sampler.fit_resample(frame, y)
     rows = np.flatnonzero(y == 1)
     med = sampler.median_std_[1]
     knn = oracle_knn(numeric, categories, rows, med, 4)
@@ -157,7 +157,7 @@ def test_synthetic_categories_are_the_neighbours_most_frequent():
         candidates = np.flatnonzero(residual.min(axis=1) < 1e-9)
         assert candidates.size
 
-        def fits(r):
+        def fits(r, cats=cats):
             for column in range(3):
                 values, counts = np.unique(categories[rows[knn[r]], column], return_counts=True)
                 if cats[column] not in values[counts == counts.max()]:
@@ -230,7 +230,7 @@ def test_all_categorical_data():
     _, categories, y = mixed_table(n=300)
     X = np.array([[f"a{a}", f"b{b}", f"c{c}"] for a, b, c in categories])
     for sampler in (SMOTE(random_state=0), KMeansSMOTE(kmeans_estimator=2, random_state=0)):
-        X_res, y_res = sampler.set_params(backend="numpy").fit_resample(X, y)
+        X_res, _ = sampler.set_params(backend="numpy").fit_resample(X, y)
         assert X_res.dtype == X.dtype and X_res.shape == (2 * np.bincount(y)[0], 3)
         for column in range(3):
             assert set(X_res[300:, column]) <= set(X[y == 1, column])
