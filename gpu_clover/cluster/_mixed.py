@@ -130,10 +130,11 @@ class MixedClusterEngine(ClusterEngine):
         numeric, categorical = centers[:, :d], centers[:, d:]
         out = sq_distances(xp, X.numeric[rows], numeric)
         if p:
-            codes = X.codes[rows] + xp.asarray(X.offsets)[None, :]
-            gathered = xp.ascontiguousarray(categorical.T)[codes].sum(axis=1)  # (m, k)
             out += (categorical * categorical).sum(axis=1)[None, :] + p * X.scale * X.scale
-            out -= (2 * X.scale) * gathered
+            table = xp.ascontiguousarray(categorical.T) * (-2 * X.scale)  # (categories, k)
+            codes = X.codes[rows]
+            for column, offset in enumerate(X.offsets.tolist()):  # one gather of whole rows per column
+                out += table[codes[:, column] + offset]
         return xp.maximum(out, 0, out=out)
 
     def segment_sums(self, X, labels, k):
@@ -173,11 +174,14 @@ class MixedClusterEngine(ClusterEngine):
         return X.with_numeric(self.backend, super().minmax_scaled(X.numeric))
 
     def mean_feature_variance(self, X):
+        """The embedding's variance per column of the table: a categorical column's one-hot block
+        counts as one feature (its variance is the block's), so ``tol`` keeps k-means' meaning
+        however many categories a column has."""
         xp = self.xp
         numeric = float(xp.var(X.numeric, axis=0).sum()) if X.numeric.shape[1] else 0.0
         frequencies = X.category_means(self.backend).astype(xp.float64) / X.scale
         categorical = float((frequencies * (1 - frequencies)).sum()) * X.scale * X.scale
-        return (numeric + categorical) / X.shape[1]
+        return (numeric + categorical) / (X.numeric.shape[1] + X.codes.shape[1])
 
 
 def sparse_embedding(backend, rows):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..backends._host import without_self
 from ..backends._numpy import _POOL
-from ._mismatch import add_mismatches
+from ._mismatch import MismatchIndex, add_mismatches
 
 # Padded sizes of small groups in the segmented pass (a batched GEMM per bucket).
 BUCKET_SIZES = tuple(sorted({round(2 ** (p / 2)) for p in range(4, 23)}))  # 4 .. 2048, steps of sqrt(2)
@@ -196,9 +196,11 @@ class NeighborEngine:
         total = xp.zeros(1, dtype=xp.float64)
         n_valid, self_col = limits if limits is not None else (xp.full(n_g, n_g, dtype=xp.int64), xp.arange(n_g))
 
+        index = None if codes is None else MismatchIndex(xp, codes)
+
         def row_tile(r0):
             tile = slice(r0, r0 + step)
-            mixed = {} if codes is None else {"a_codes": codes[tile], "b_codes": codes, "penalty": penalty}
+            mixed = {} if codes is None else {"a_codes": codes[tile], "b_codes": index, "penalty": penalty}
             return self.tile_topk_and_sums(
                 members[tile],
                 members,
@@ -229,11 +231,14 @@ class NeighborEngine:
         float64 sums ``(rows,)``. An engine may fuse the distance epilogue into
         the reduction instead of materialising the distance tile. ``a_codes`` / ``b_codes``
         (categorical codes of the rows, ``(..., m, p)`` / ``(..., n, p)``) add ``penalty`` per
-        mismatching column to the squared distances.
+        mismatching column to the squared distances; ``b_codes`` may be a
+        :class:`~._mismatch.MismatchIndex` of ``b``'s rows (2-D tiles).
         """
         xp = self.xp
         d = sq_distances(xp, a, b, b_sq=b_sq, a_sq=a_sq)
-        if a_codes is not None:
+        if isinstance(b_codes, MismatchIndex):
+            b_codes.add(d, a_codes, penalty)
+        elif a_codes is not None:
             add_mismatches(xp, d, a_codes, b_codes, penalty)
         n_cols = d.shape[-1]
         d = d.reshape(-1, n_cols)  # the tile is ours: worked in place from here

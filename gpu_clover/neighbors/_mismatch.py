@@ -16,10 +16,33 @@ def add_mismatches(xp, d, a_codes, b_codes, penalty):
     p = a_codes.shape[-1]
     if p == 0:
         return d
-    count = xp.zeros(d.shape, dtype=xp.int16 if p < (1 << 15) else xp.int32)
+    if p >= 256:
+        raise ValueError(f"At most 255 categorical columns are supported; got {p}.")
+    # One contiguous vector per column and side, so each comparison streams along the tile's rows.
+    a_columns = xp.ascontiguousarray(xp.moveaxis(a_codes, -1, 0))  # (p, ..., m)
+    b_columns = xp.ascontiguousarray(xp.moveaxis(b_codes, -1, 0))  # (p, ..., n)
+    # Counted in bytes (p < 256: no overflow), converted once: the passes move a byte per pair.
+    differ = xp.empty(d.shape, dtype=bool)
+    count = xp.zeros(d.shape, dtype=xp.uint8)
     for column in range(p):
-        count += a_codes[..., :, None, column] != b_codes[..., None, :, column]
-    d += count.astype(d.dtype) * xp.asarray(penalty, dtype=d.dtype)
+        xp.not_equal(a_columns[column][..., :, None], b_columns[column][..., None, :], out=differ)
+        count += differ.view(xp.uint8)
+    return add_scaled(xp, d, count, penalty)
+
+
+# Rows of a count converted to floats at a time: the temporary stays in cache.
+_CONVERT_ROWS = 16
+
+
+def add_scaled(xp, d, count, penalty):
+    """``d += penalty * count`` (``penalty`` a scalar or broadcasting over leading axes), in row
+    chunks so that the float temporary never spans the tile."""
+    penalty = xp.asarray(penalty, dtype=d.dtype)
+    if d.ndim != 2 or penalty.ndim:
+        d += count * penalty
+        return d
+    for r0 in range(0, d.shape[0], _CONVERT_ROWS):
+        d[r0 : r0 + _CONVERT_ROWS] += count[r0 : r0 + _CONVERT_ROWS] * penalty
     return d
 
 
@@ -34,3 +57,64 @@ def padded_codes(xp, codes, n_rows):
     if extra <= 0:
         return codes
     return xp.concatenate([codes, xp.full((extra, codes.shape[1]), -1, dtype=codes.dtype)])
+
+
+# A column is compared pair by pair when two random rows of the set share a category with at
+# least this probability; below it, the pairs that share one are found through the sorted
+# codes and corrected one by one (a column of many categories has few such pairs).
+DENSE_MATCH_RATE = 1 / 16
+
+
+class MismatchIndex:
+    """The categorical part of the squared distances from any rows to one fixed set of rows.
+
+    Built once per set (a group's rows), used for every tile of queries against it. Each
+    column is either compared densely (few categories) or, when matches are rare, charged the
+    full penalty and refunded for the pairs that share the category: those pairs come from the
+    set's codes sorted per column, so the cost follows the number of matches, not of pairs.
+    """
+
+    def __init__(self, xp, codes):
+        self.xp = xp
+        n, p = codes.shape
+        columns = xp.ascontiguousarray(codes.T)
+        self.dense, self.sparse = [], []
+        for j in range(p):
+            counts = xp.bincount(columns[j] + 1)  # padding rows carry -1
+            rate = float((counts.astype(xp.float64) ** 2).sum()) / max(1, n * n)
+            if rate >= DENSE_MATCH_RATE:
+                self.dense.append((j, columns[j]))
+            else:
+                order = xp.argsort(columns[j], kind="stable")
+                self.sparse.append((j, columns[j][order], order))
+
+    def add(self, d, query_codes, penalty, queries_first=True):
+        """``d += penalty * mismatches`` between ``query_codes`` (``(m, p)``) and the set.
+
+        ``d`` is ``(m, n)`` (``queries_first``) or ``(n, m)``. Returns ``d``, written in place.
+        """
+        xp = self.xp
+        count = xp.full(d.shape, len(self.sparse), dtype=xp.uint8)  # p < 256 (checked by the caller)
+        if self.dense:
+            differ = xp.empty(d.shape, dtype=bool)
+            for j, column in self.dense:
+                mine = xp.ascontiguousarray(query_codes[:, j])
+                pair = (mine[:, None], column[None, :]) if queries_first else (column[:, None], mine[None, :])
+                xp.not_equal(*pair, out=differ)
+                count += differ.view(xp.uint8)
+        for j, ordered, order in self.sparse:
+            query, member = self._matches(query_codes[:, j], ordered, order)
+            count[(query, member) if queries_first else (member, query)] -= 1
+        return add_scaled(xp, d, count, penalty)
+
+    def _matches(self, codes, ordered, order):
+        """The pairs (query, member) that share a code, each once."""
+        xp = self.xp
+        low = xp.searchsorted(ordered, codes, side="left")
+        high = xp.searchsorted(ordered, codes, side="right")
+        lengths = high - low
+        total = int(lengths.sum())
+        query = xp.repeat(xp.arange(codes.shape[0]), lengths)
+        starts = xp.cumsum(lengths) - lengths
+        place = xp.arange(total) - xp.repeat(starts - low, lengths)
+        return query, order[place]

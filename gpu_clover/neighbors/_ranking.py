@@ -11,7 +11,7 @@ categorical columns, each mismatching column adds the penalty, scaled as the squ
 import numpy as np
 
 from ._cells import run_means
-from ._mismatch import add_mismatches, padded_codes
+from ._mismatch import MismatchIndex, padded_codes
 
 # Interleaved blocks per column in ``smallest_k``'s one-pass selection, used up to this k
 # (the backend's top-k is k passes of argmin, smallest first, up to it).
@@ -74,7 +74,7 @@ def _group_exhaustive(backend, points, k, mixed=None):
     right = padded(backend, right, far)
     if mixed is not None:
         codes, penalty = mixed
-        mixed = (padded_codes(backend.xp, codes, right.shape[0]), codes, penalty * unit)
+        mixed = (MismatchIndex(backend.xp, padded_codes(backend.xp, codes, right.shape[0])), codes, penalty * unit)
     return exact_nearest(backend, left, right, queries, k, mixed)
 
 
@@ -94,8 +94,9 @@ def exact_nearest(backend, left, right, queries, k, mixed=None):
     """The k nearest rows of ``right`` (padded) to the rows ``queries`` of ``left``, each
     query's own row excluded: ``(len(queries), k)`` int32 indices, in tiles of queries.
 
-    ``mixed``: ``(right_codes, left_codes, penalty)``, the categorical codes of ``right``'s rows
-    (padded alike) and of ``left``'s, and the penalty per mismatching column in rank units.
+    ``mixed``: ``(right_index, left_codes, penalty)``, a :class:`~._mismatch.MismatchIndex` of
+    ``right``'s rows (padded alike), the codes of ``left``'s, and the penalty per mismatching
+    column in rank units.
     """
     xp = backend.xp
     step = max(_BLOCKS, backend.tile_elements(right.itemsize) // right.shape[0])
@@ -104,8 +105,8 @@ def exact_nearest(backend, left, right, queries, k, mixed=None):
         own = queries[q0 : q0 + step]
         ranks = xp.matmul(right, xp.ascontiguousarray(left[own].T))  # (candidates, queries)
         if mixed is not None:
-            right_codes, left_codes, penalty = mixed
-            add_mismatches(xp, ranks, right_codes, left_codes[own], penalty)
+            right_index, left_codes, penalty = mixed
+            right_index.add(ranks, left_codes[own], penalty, queries_first=False)
         ranks[own, xp.arange(own.shape[0])] = xp.inf
         return smallest_k(backend, ranks[None], k)[0]
 

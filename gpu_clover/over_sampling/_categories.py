@@ -56,7 +56,7 @@ def synthetic_categories(stats, codes, item_groups, keys, n_new, seed, draws_per
         valid = xp.arange(k)[None, :] < plan.per_row(k_group)[:, None]  # (m, k)
         local = table[plan.per_row(table_starts) + base][:, :k].astype(xp.int64)
         neighbor_rows = rows[first[:, None] + xp.where(valid, local, base[:, None])]
-        found = xp.where(valid[:, :, None], codes[neighbor_rows], -1)  # (m, k, p)
+        found = xp.where(valid[:, None, :], xp.moveaxis(codes[neighbor_rows], 1, 2), -1)  # (m, p, k)
         counters = plan.position[:, None] * p + xp.arange(p)[None, :]
         ties = draw_bits(xp, tie_bases[plan.item][:, None], counters)  # (m, p)
         chosen = most_frequent(xp, found, ties)
@@ -70,17 +70,47 @@ def synthetic_categories(stats, codes, item_groups, keys, n_new, seed, draws_per
 
 
 def most_frequent(xp, found, ties):
-    """The most frequent code of each ``found[i, :, c]`` (``(m, k, p)``; -1: no neighbour), ties
+    """The most frequent code of each ``found[i, c, :]`` (``(m, p, k)``; -1: no neighbour), ties
     resolved by ``ties[i, c]`` (64-bit draws): the tied codes in increasing order, one taken
-    uniformly. Returns int32 ``(m, p)``."""
-    ordered = xp.sort(found, axis=1)
-    counts = (ordered[:, :, None, :] == ordered[:, None, :, :]).sum(axis=2)  # (m, k, p)
-    counts = xp.where(ordered >= 0, counts, 0)
-    distinct = xp.ones(ordered.shape, dtype=bool)
-    distinct[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    best = counts.max(axis=1)  # (m, p)
-    tied = distinct & (counts == best[:, None, :]) & (ordered >= 0)
-    n_tied = tied.sum(axis=1)
-    pick = bits_to_index(xp, ties, xp.maximum(n_tied, 1))  # (m, p)
-    place = xp.argmax(tied & (xp.cumsum(tied, axis=1) == (pick + 1)[:, None, :]), axis=1)
-    return xp.take_along_axis(ordered, place[:, None, :], axis=1)[:, 0].astype(xp.int32)
+    uniformly. Returns int32 ``(m, p)``.
+
+    Once each lane is sorted, equal codes are runs: a run's length is read at its last place,
+    so a few elementwise passes over ``(m, p)`` per neighbour do it (k is small; this streams
+    better than reductions along a short last axis).
+    """
+    k = found.shape[-1]
+    lanes = _sorted_lanes(xp, found)  # (k, m, p)
+    counts = xp.zeros(lanes.shape, dtype=xp.int32)  # the run's length at its last place, else 0
+    run = xp.ones(lanes.shape[1:], dtype=xp.int32)
+    for a in range(k):
+        if a:
+            run = xp.where(lanes[a] == lanes[a - 1], run + 1, 1)
+        last = lanes[a] >= 0 if a == k - 1 else (lanes[a] != lanes[a + 1]) & (lanes[a] >= 0)
+        counts[a] = xp.where(last, run, 0)
+    best = counts.max(axis=0)  # (m, p)
+    tied = (counts == best) & (best > 0)
+    pick = bits_to_index(xp, ties, xp.maximum(tied.sum(axis=0), 1))  # (m, p): which tied code
+    chosen = lanes[k - 1].copy()
+    seen = xp.zeros(pick.shape, dtype=xp.int64)
+    for a in range(k):
+        chosen = xp.where(tied[a] & (seen == pick), lanes[a], chosen)
+        seen += tied[a]
+    return chosen.astype(xp.int32, copy=False)
+
+
+# Up to this many neighbours the lanes are sorted by a network of min / max passes.
+_NETWORK_MAX_K = 16
+
+
+def _sorted_lanes(xp, found):
+    """``found`` (``(m, p, k)``) sorted along k, laid out as k contiguous ``(m, p)`` lanes."""
+    k = found.shape[-1]
+    if k > _NETWORK_MAX_K:
+        return xp.ascontiguousarray(xp.moveaxis(xp.sort(found, axis=-1), -1, 0))
+    lanes = xp.ascontiguousarray(xp.moveaxis(found, -1, 0))
+    for sweep in range(k):  # odd-even transposition: k sweeps sort k lanes
+        for a in range(sweep % 2, k - 1, 2):
+            low = xp.minimum(lanes[a], lanes[a + 1])
+            xp.maximum(lanes[a], lanes[a + 1], out=lanes[a + 1])
+            lanes[a] = low
+    return lanes

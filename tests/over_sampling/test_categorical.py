@@ -168,11 +168,11 @@ def test_synthetic_categories_are_the_neighbours_most_frequent():
 
 
 def test_ties_are_broken_by_the_draws():
-    found = np.array([[[1], [1], [2], [2], [3]]] * 64)  # (64 rows, k=5, 1 column): 1 and 2 tie
+    found = np.array([[[1, 1, 2, 2, 3]]] * 64)  # (64 rows, 1 column, k=5): 1 and 2 tie
     ties = np.random.default_rng(0).integers(0, 2**63, size=(64, 1)).astype(np.uint64) * np.uint64(2)
     chosen = most_frequent(np, found, ties)[:, 0]
     assert set(chosen.tolist()) == {1, 2}
-    lone = np.array([[[-1], [4], [-1]]])
+    lone = np.array([[[-1, 4, -1]]])
     assert most_frequent(np, lone, np.zeros((1, 1), dtype=np.uint64))[0, 0] == 4
 
 
