@@ -104,7 +104,7 @@ def _auto_positions(X, n_features):
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and hasattr(X, "columns"):
         return np.array(
-            [j for j, dtype in enumerate(dtypes) if _pandas_kind(dtype) in _AUTO_PANDAS_KINDS], dtype=np.int64
+            [j for j, dtype in enumerate(dtypes) if pandas_kind(dtype) in _AUTO_PANDAS_KINDS], dtype=np.int64
         )
     if isinstance(X, np.ndarray) and X.ndim == 2:
         if X.dtype.kind in "USV":
@@ -116,7 +116,7 @@ def _auto_positions(X, n_features):
     return np.zeros(0, dtype=np.int64)
 
 
-def _pandas_kind(dtype):
+def pandas_kind(dtype):
     name = getattr(dtype, "name", str(dtype))
     if name == "category":
         return "category"
@@ -179,7 +179,7 @@ def _encode_pandas(column, name):
     import pandas as pd
 
     dtype = column.dtype
-    if _pandas_kind(dtype) == "category":
+    if pandas_kind(dtype) == "category":
         codes = column.cat.codes.to_numpy()
         missing = int((codes < 0).sum())
         if missing:

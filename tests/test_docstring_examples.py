@@ -137,4 +137,4 @@ def test_fill_doc_indents_fragments_and_refuses_unknown_names():
 def test_parameters_of_reuses_the_parent_text():
     text = parameters_of(gpu_clover.SMOTE)
     assert text.startswith("sampling_strategy : ")
-    assert text.endswith(FRAGMENTS["neighbor_search"])  # the last parameter, text unchanged
+    assert text.endswith(FRAGMENTS["categorical_features"])  # the last parameter, text unchanged

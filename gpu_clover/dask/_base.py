@@ -35,7 +35,7 @@ class DaskOverSamplerMixin:
         """Validate the collections and resolve ``sampling_strategy_``; use ``fit_resample`` to sample."""
         self._validate_params()
         self.random_state_ = check_random_state(self.random_state)
-        data = check_dask_data(X, y)
+        data = check_dask_data(X, y, self.categorical_features)
         self._make_estimators(data)
         self._check_components()
         self.sampling_strategy_ = self._requested_samples(data)
@@ -63,7 +63,7 @@ class DaskOverSamplerMixin:
         """
         self._validate_params()
         self.random_state_ = check_random_state(self.random_state)
-        data = check_dask_data(X, y)
+        data = check_dask_data(X, y, self.categorical_features)
         seed = seed_from_random_state(self.random_state)
         self._make_estimators(data)
         self._check_components()

@@ -13,6 +13,7 @@ import dask
 import dask.array as da
 import numpy as np
 
+from .._categorical import pandas_kind
 from ..backends import is_cupy_array
 
 
@@ -53,13 +54,19 @@ def is_dask_collection(a):
     return dask.is_dask_collection(a)
 
 
-def check_dask_data(X, y):
-    """Validate ``X, y``, compute the class summary; ``DaskData``."""
+def check_dask_data(X, y, categorical_features=None):
+    """Validate ``X, y``, compute the class summary; ``DaskData``.
+
+    Categorical columns are not taken on Dask yet: a dask DataFrame whose columns "auto" would
+    take (category, object, string, bool), or any column named in ``categorical_features``,
+    raises a ``NotImplementedError`` that says what to do instead.
+    """
     if not is_dask_collection(X):
         raise TypeError(
             f"gpu_clover.dask samplers take a dask array or dask DataFrame; got {type(X).__name__}. "
             "Use gpu_clover's single-machine samplers for in-memory data."
         )
+    _refuse_categorical_columns(X, categorical_features)
     X, wrap_X = _as_array(X, "X")
     if X.ndim != 2:
         raise ValueError(f"Expected a 2D dask array for X, got {X.ndim}D.")
@@ -95,6 +102,26 @@ def check_dask_data(X, y):
         wrap=wrap,
         X_exact=X_exact,
     )
+
+
+def _refuse_categorical_columns(X, spec):
+    if spec is None:
+        return
+    dtypes = getattr(X, "dtypes", None)
+    names = list(X.columns) if hasattr(X, "columns") else None
+    if isinstance(spec, str) and spec == "auto":
+        if dtypes is None:
+            return
+        named = [str(name) for name, dtype in zip(names, dtypes) if pandas_kind(dtype) != "numeric"]
+    else:
+        values = np.atleast_1d(np.asarray(spec))
+        named = [str(v) for v in (np.flatnonzero(values) if values.dtype.kind == "b" else values).tolist()]
+    if named:
+        raise NotImplementedError(
+            f"The Dask samplers do not take categorical columns yet (found: {', '.join(named)}). Resample "
+            "the table with gpu_clover's single-machine samplers (they take categorical columns), or encode "
+            "those columns and pass categorical_features=None."
+        )
 
 
 def _as_array(a, name):
