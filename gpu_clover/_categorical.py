@@ -25,7 +25,9 @@ _AUTO_PANDAS_KINDS = ("category", "object", "string", "bool")
 
 @dataclass
 class CategoricalColumns:
-    """The categorical columns of a table, as codes.
+    """The categorical columns of a table: where they are, and the way back from their codes
+    (the codes themselves, one int32 column per categorical column, live on the backend:
+    ``FitData.categorical_codes``).
 
     Attributes
     ----------
@@ -33,18 +35,15 @@ class CategoricalColumns:
         Their column indices in X, increasing.
     numeric_positions : host int64 array
         The other columns' indices, increasing (the float block's columns, in order).
-    codes : host int32 array of shape (n_samples, len(positions))
-        Row ``i``'s category of each column, an index into that column's categories.
     n_categories : host int64 array
         Categories per column.
     decoders : list of callables
-        ``decoders[j](codes)`` gives column ``j``'s values for host codes, in the caller's
-        kind (a pandas Series of the original dtype, or a NumPy array).
+        ``decoders[j](codes)`` gives column ``j``'s values for codes, in the caller's kind (a
+        pandas or cuDF Series of the original dtype, or a NumPy array).
     """
 
     positions: np.ndarray
     numeric_positions: np.ndarray
-    codes: np.ndarray
     n_categories: np.ndarray
     decoders: list
 
@@ -225,6 +224,35 @@ def _encode_array(values, name):
         return uniques[codes_]
 
     return codes.reshape(-1), len(uniques), decode
+
+
+def encode_cudf_columns(xp, frame, positions, names):
+    """Codes (an int32 array of ``xp``, CuPy's namespace) and decoders of the columns ``positions``
+    of a cuDF frame, without leaving the device: each column as a category column, its codes
+    and categories."""
+    codes = xp.empty((len(frame), len(positions)), dtype=xp.int32)
+    sizes, decoders = [], []
+    for j, position in enumerate(positions.tolist()):
+        column = frame[names[position]]
+        dtype = column.dtype
+        categorical = column if pandas_kind(dtype) == "category" else column.astype("category")
+        missing = int(categorical.isnull().sum())
+        if missing:
+            _refuse_missing(repr(str(names[position])), missing, len(column))
+        codes[:, j] = categorical.cat.codes.to_cupy()
+        categories = categorical.cat.categories
+        sizes.append(len(categories))
+        decoders.append(_cudf_decoder(categories, dtype, names[position]))
+    return codes, np.array(sizes, dtype=np.int64), decoders
+
+
+def _cudf_decoder(categories, dtype, name):
+    import cudf
+
+    def decode(values):
+        return cudf.Series(categories.take(values), name=name).astype(dtype)
+
+    return decode
 
 
 # ------------------------------------------------------------------ the distance

@@ -14,7 +14,13 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import validate_data
 
 from ._casting import cast_values, inexact_columns, warn_about_casts
-from ._categorical import CategoricalColumns, categorical_positions, encode_columns, host_table
+from ._categorical import (
+    CategoricalColumns,
+    categorical_positions,
+    encode_columns,
+    encode_cudf_columns,
+    host_table,
+)
 from ._groups import encode_labels
 from ._interop import accepts_foreign_arrays
 from ._placement import Placement
@@ -74,11 +80,12 @@ class FitData:
         return self.wrap(out, labels, X_base is self.X, self._all_categories(categories_new))
 
     def _all_categories(self, categories_new):
-        """Every output row's categorical codes (host), the original rows first; None without such columns."""
+        """Every output row's categorical codes (on the backend), the original rows first; None
+        without such columns."""
         if self.categorical is None:
             return None
-        new = self.backend.to_host(categories_new)
-        return np.concatenate([self.categorical.codes, new.astype(np.int32, copy=False)])
+        xp = self.backend.xp
+        return xp.concatenate([self.categorical_codes, categories_new.astype(xp.int32, copy=False)])
 
     def _synthetic_values(self, X_new):
         """The synthetic rows in the output dtype: clipped to its range, never wrapped; warns when inexact."""
@@ -226,6 +233,7 @@ def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list
 
     def wrap(X_res, codes_res, starts_with_input, categories=None):
         X_numeric, labels = numeric_wrap(X_res, codes_res, starts_with_input)
+        categories = data.backend.to_host(categories)
         decoded = [decode(categories[:, j]) for j, decode in enumerate(decoders)]
         if frame:
             import pandas as pd
@@ -252,12 +260,22 @@ def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list
 
     data.wrap = wrap
     data.columns = names
-    data.categorical = CategoricalColumns(positions, numeric_positions, codes, n_categories, decoders)
+    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories, decoders)
     data.categorical_codes = data.backend.asarray(codes)
     return data
 
 
 def _check_device_data(estimator, X, y, backend_name):
+    spec = getattr(estimator, "categorical_features", None)
+    if spec is not None and is_cudf_object(X) and hasattr(X, "columns"):
+        names = list(X.columns)
+        positions = categorical_positions(spec, X, len(names), names)
+        if positions.size:
+            return _check_mixed_cudf_data(estimator, X, names, positions, y, backend_name)
+    return _check_numeric_device_data(estimator, X, y, backend_name)
+
+
+def _check_numeric_device_data(estimator, X, y, backend_name):
     columns = None
     if is_cudf_object(X):
         columns = list(X.columns)
@@ -313,6 +331,35 @@ def _check_device_data(estimator, X, y, backend_name):
         X_exact=X if exact else None,
         columns=columns,
     )
+
+
+def _check_mixed_cudf_data(estimator, frame, names, positions, y, backend_name):
+    """A cuDF frame with categorical columns: the numeric columns as the work array, the others
+    as device codes; the answer is a cuDF frame of the same columns and dtypes, never on the host."""
+    import cudf
+
+    numeric_positions = np.setdiff1d(np.arange(len(names)), positions)
+    xp = get_backend("cupy" if backend_name == "auto" else backend_name).xp
+    codes, n_categories, decoders = encode_cudf_columns(xp, frame, positions, names)
+    placeholder = numeric_positions.size == 0  # all categorical: nothing to interpolate
+    numeric_names = [names[i] for i in numeric_positions.tolist()]
+    numeric = cudf.DataFrame({"_": codes[:, 0] * 0.0}) if placeholder else frame[numeric_names]
+    data = _check_numeric_device_data(estimator, numeric, y, backend_name)
+    numeric_wrap = data.wrap
+
+    def wrap(X_res, codes_res, starts_with_input, categories=None):
+        X_numeric, labels = numeric_wrap(X_res, codes_res, starts_with_input)
+        columns = {name: decoders[j](categories[:, j]) for j, name in enumerate(names[i] for i in positions)}
+        if not placeholder:
+            columns.update({name: X_numeric[name] for name in numeric_names})
+        return cudf.DataFrame({name: columns[name] for name in names}), labels
+
+    estimator.n_features_in_ = len(names)
+    data.wrap = wrap
+    data.columns = names
+    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories, decoders)
+    data.categorical_codes = codes
+    return data
 
 
 def _check_feature_types(X):

@@ -85,7 +85,7 @@ class MismatchIndex:
             if rate >= DENSE_MATCH_RATE:
                 self.dense.append((j, columns[j]))
             else:
-                order = xp.argsort(columns[j], kind="stable")
+                order = xp.argsort(columns[j])  # any order within a code will do
                 self.sparse.append((j, columns[j][order], order))
 
     def add(self, d, query_codes, penalty, queries_first=True):
@@ -112,9 +112,9 @@ class MismatchIndex:
         xp = self.xp
         low = xp.searchsorted(ordered, codes, side="left")
         high = xp.searchsorted(ordered, codes, side="right")
-        lengths = high - low
-        total = int(lengths.sum())
-        query = xp.repeat(xp.arange(codes.shape[0]), lengths)
-        starts = xp.cumsum(lengths) - lengths
-        place = xp.arange(total) - xp.repeat(starts - low, lengths)
+        ends = xp.cumsum(high - low)
+        total = int(ends[-1]) if ends.shape[0] else 0
+        pair = xp.arange(total, dtype=ends.dtype)
+        query = xp.searchsorted(ends, pair, side="right")  # a query per pair, on either backend
+        place = pair - (ends - high + low)[query] + low[query]
         return query, order[place]

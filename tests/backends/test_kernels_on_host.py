@@ -831,3 +831,125 @@ def test_bounded_neighbour_engines_on_the_cupy_backend(backend, monkeypatch):
             assert not (rows == np.arange(length)[:, None]).any()
             recall = np.mean([len(set(a) & set(b)) / 4 for a, b in zip(rows.tolist(), exact.tolist())])
             assert recall > 0.85
+
+
+def _mixed_rows(n_majority, n_minority, seed):
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(size=(n_majority, 3)), rng.normal(loc=1.5, size=(n_minority, 3))])
+    y = np.repeat([0, 1], [n_majority, n_minority])
+    colour = np.where(y == 1, rng.choice(["red", "blue"], len(y), p=[0.8, 0.2]), rng.choice(["red", "blue"], len(y)))
+    size = rng.integers(0, 40, len(y))
+    return X.astype(np.float32), colour, size, y
+
+
+@pytest.mark.parametrize("sampler", ["KMeansSMOTE", "SOMO"])
+def test_categorical_columns_on_the_cupy_backend_code(monkeypatch, sampler):
+    """Categorical columns through the CuPy backend's code on the host kernels: the mixed engines
+    (array-generic) run on the device namespace; counts exact, categories observed in the class."""
+    import pandas as pd
+
+    census = Census()
+    _device_census_backend(monkeypatch, census)
+    X, colour, size, y = _mixed_rows(400, 90, 21)
+    frame = pd.DataFrame({"a": X[:, 0], "colour": colour, "b": X[:, 1], "size": size, "c": X[:, 2]})
+    X_res, y_res = _census_sampler(sampler).set_params(categorical_features=["colour", "size"]).fit_resample(frame, y)
+    assert np.bincount(np.asarray(y_res)).tolist() == [400, 400]
+    assert (X_res.dtypes == frame.dtypes).all() and list(X_res.columns) == list(frame.columns)
+    pd.testing.assert_frame_equal(X_res.iloc[:490], frame)
+    for column in ("colour", "size"):
+        assert set(X_res[column].iloc[490:]) <= set(frame.loc[y == 1, column])
+    # The penalty and the modes ran on the stand-in device namespace: mismatch comparisons of
+    # int32 codes and the tie draws' index were recorded there.
+    table = census.table()
+    assert "not_equal" in table and "('<i4', '<i4')" in table, table
+
+
+def test_cudf_categorical_columns_stay_cudf(monkeypatch):
+    """cuDF never runs here: stand-ins whose module is ``cudf``, backed by pandas for their
+    categories and by device arrays for their values. A frame with a category column and a
+    string column comes back as a frame of the same columns and dtypes; the codes never leave
+    the stand-in device."""
+    import pandas as pd
+
+    class Index:
+        def __init__(self, values):
+            self.values = values
+
+        def __len__(self):
+            return len(self.values)
+
+        def take(self, codes):
+            assert isinstance(codes, TracedArray), "the codes must stay on the device"
+            return self.values.take(codes.view(np.ndarray))
+
+    class Series:
+        def __init__(self, data, name=None):
+            self.data, self.name = data, name
+            self.dtype = data.dtype
+
+        def __len__(self):
+            return len(self.data)
+
+        def to_cupy(self):
+            return np.asarray(self.data).view(_DeviceArray)
+
+        def astype(self, dtype):
+            return Series(pd.Series(np.asarray(self.data)).astype(dtype), self.name)
+
+        def isnull(self):
+            return pd.Series(self.data).isna()
+
+        @property
+        def cat(self):
+            values = pd.Series(self.data)
+            return types.SimpleNamespace(
+                codes=Series(values.cat.codes.to_numpy()), categories=Index(values.cat.categories)
+            )
+
+    class DataFrame:
+        def __init__(self, data, columns=None):
+            if isinstance(data, dict):
+                self.series = {
+                    name: value if isinstance(value, Series) else Series(value) for name, value in data.items()
+                }
+            else:
+                assert isinstance(data, TracedArray), f"cuDF got {type(data).__name__}, not a device array"
+                self.series = {name: Series(data[:, j], name) for j, name in enumerate(columns)}
+            self.columns = list(self.series)
+
+        def __len__(self):
+            return len(next(iter(self.series.values())))
+
+        @property
+        def dtypes(self):
+            return [self.series[name].dtype for name in self.columns]
+
+        def __getitem__(self, key):
+            if isinstance(key, list):
+                return DataFrame({name: self.series[name] for name in key})
+            return self.series[key]
+
+        def to_cupy(self):
+            return np.stack([np.asarray(self.series[n].data) for n in self.columns], axis=1).view(_DeviceArray)
+
+    for cls in (Series, DataFrame, Index):
+        cls.__module__ = "cudf.core"
+    monkeypatch.setitem(sys.modules, "cudf", types.SimpleNamespace(DataFrame=DataFrame, Series=Series))
+    _device_census_backend(monkeypatch)
+    X, colour, size, y = _mixed_rows(300, 60, 22)
+    frame = DataFrame(
+        {
+            "a": X[:, 0],
+            "colour": pd.Series(colour, dtype="category"),
+            "b": X[:, 1],
+            "size": pd.Series(size.astype(str), dtype=object),
+        }
+    )
+    target = Series(y.view(_DeviceArray), name="label")
+    kmeans = KMeans(n_clusters=3, max_iter=10, random_state=0, backend="cupy")
+    X_res, y_res = gpu_clover.KMeansSMOTE(kmeans_estimator=kmeans, random_state=0).fit_resample(frame, target)
+    assert isinstance(X_res, DataFrame) and X_res.columns == ["a", "colour", "b", "size"]
+    assert [str(d) for d in X_res.dtypes] == [str(d) for d in frame.dtypes]
+    assert isinstance(y_res, Series) and np.bincount(np.asarray(y_res.data)).tolist() == [300, 300]
+    assert set(pd.Series(X_res["colour"].data)[360:]) <= set(colour[y == 1])
+    assert set(pd.Series(X_res["size"].data)[360:]) <= set(size[y == 1].astype(str))
