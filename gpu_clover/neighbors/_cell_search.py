@@ -236,6 +236,7 @@ class _Cells:
         ranks = xp.matmul(b, a)  # (n, candidates, size)
         if self.code_blocks is not None:
             candidates = self.code_blocks[probed].reshape(n, -1, self.code_blocks.shape[2])
+            # The candidates differ from cell to cell: every column is compared pair by pair.
             add_mismatches(xp, ranks, candidates, self.code_blocks[cells], self.penalty)
         own = xp.arange(size)  # a query's own row is its own slot of the first probe
         ranks[:, own, own] = xp.inf

@@ -66,17 +66,19 @@ DENSE_MATCH_RATE = 1 / 16
 
 
 class MismatchIndex:
-    """The categorical part of the squared distances from any rows to one fixed set of rows.
+    """The categorical part of the squared distances to the rows of one set (a group's).
 
-    Built once per set (a group's rows), used for every tile of queries against it. Each
-    column is either compared densely (few categories) or, when matches are rare, charged the
-    full penalty and refunded for the pairs that share the category: those pairs come from the
-    set's codes sorted per column, so the cost follows the number of matches, not of pairs.
+    Built once per set, used for every tile of queries. Each column is either compared densely
+    (few categories) or, when matches are rare, charged the full penalty and refunded for the
+    pairs that share a category: those pairs are found through sorted codes, so the cost
+    follows the number of matches, not of pairs.
     """
 
     def __init__(self, xp, codes):
         self.xp = xp
         n, p = codes.shape
+        if p >= 256:
+            raise ValueError(f"At most 255 categorical columns are supported; got {p}.")
         columns = xp.ascontiguousarray(codes.T)
         self.dense, self.sparse = [], []
         for j in range(p):
@@ -94,7 +96,7 @@ class MismatchIndex:
         ``d`` is ``(m, n)`` (``queries_first``) or ``(n, m)``. Returns ``d``, written in place.
         """
         xp = self.xp
-        count = xp.full(d.shape, len(self.sparse), dtype=xp.uint8)  # p < 256 (checked by the caller)
+        count = xp.full(d.shape, len(self.sparse), dtype=xp.uint8)
         if self.dense:
             differ = xp.empty(d.shape, dtype=bool)
             for j, column in self.dense:
