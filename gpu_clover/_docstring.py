@@ -118,7 +118,11 @@ random_state_ : numpy.random.RandomState
     ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
 stage_seconds_ : dict {stage: float}
     After ``fit_resample``, the wall-clock seconds of each stage that ran (``"validate"``,
-    ``"cluster"``, ``"neighbors"``, ``"distribute"``, ``"generate"``, ``"assemble"``).""",
+    ``"cluster"``, ``"neighbors"``, ``"distribute"``, ``"generate"``, ``"assemble"``).
+median_std_ : dict {class_label: float}
+    With categorical columns, after ``fit_resample``: SMOTE-NC's ``med`` of each class (the
+    median of the numeric columns' standard deviations in the class; 1 without numeric
+    columns), as imbalanced-learn's SMOTENC.""",
     "cluster_attributes": """\
 oversampler_, clusterer_, distributor_ : estimators
     The fitted components (``clusterer_`` is ``None`` without clustering).
