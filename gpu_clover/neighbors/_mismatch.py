@@ -6,6 +6,8 @@ few integer columns, never a one-hot block. Padding rows carry code -1, which di
 every real code (their distance is masked or made far by the callers).
 """
 
+import numpy as np
+
 
 def add_mismatches(xp, d, a_codes, b_codes, penalty):
     """``d[..., i, j] += penalty * (number of columns where a_codes[..., i, :] != b_codes[..., j, :])``.
@@ -35,10 +37,10 @@ _CONVERT_ROWS = 16
 
 
 def add_scaled(xp, d, count, penalty):
-    """``d += penalty * count`` (``penalty`` a scalar or broadcasting over leading axes), in row
-    chunks so that the float temporary never spans the tile."""
+    """``d += penalty * count`` (``penalty`` a scalar or broadcasting over leading axes); with
+    NumPy in row chunks, so that the float temporary stays in cache (a GPU takes it whole)."""
     penalty = xp.asarray(penalty, dtype=d.dtype)
-    if d.ndim != 2 or penalty.ndim:
+    if xp is not np or d.ndim != 2 or penalty.ndim:
         d += count * penalty
         return d
     for r0 in range(0, d.shape[0], _CONVERT_ROWS):
