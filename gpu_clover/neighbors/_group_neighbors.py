@@ -23,6 +23,7 @@ from ._cell_search import cell_knn
 from ._cells import run_indices
 from ._engine import neighbor_engine
 from ._estimator import estimator_knn
+from ._mismatch import embedded_rows, split_columns
 from ._ranking import exhaustive_knn
 from ._sampled_sums import sampled_distance_sums
 
@@ -59,6 +60,11 @@ class GroupNeighbors:
         its group's ``penalties`` entry to the squared distance.
     penalties : host float64 array, one per group
         With ``codes``: ``med^2`` of each group's class.
+    n_categories : host int64 array, one per categorical column
+        With ``codes``: how many categories each column has. Columns of at most
+        ``EMBEDDED_MAX_CATEGORIES`` join the numeric columns as a one-hot block scaled to
+        ``sqrt(med^2 / 2)`` (the same distance, in the GEMM, and cells that see them); the
+        others are counted as mismatches.
     """
 
     def __init__(
@@ -74,6 +80,7 @@ class GroupNeighbors:
         estimator=None,
         codes=None,
         penalties=None,
+        n_categories=None,
     ):
         if codes is not None and estimator is not None:
             raise TypeError(
@@ -84,6 +91,11 @@ class GroupNeighbors:
         self.search, self.seed, self.estimator = search, seed, estimator
         self.codes = codes
         self.penalties = None if codes is None else np.asarray(penalties, dtype=np.float64)
+        self.embedded, self.counted = [], []
+        if codes is not None:
+            if n_categories is None:
+                n_categories = backend.to_host(codes.max(axis=0)).astype(np.int64) + 1
+            self.embedded, self.counted = split_columns(n_categories)
         largest = int(groups.lengths.max()) if groups.n_groups else 1
         self.k = int(min(int(k_neighbors), largest - 1))
         self.timer = timer or NullTimer()
@@ -101,23 +113,21 @@ class GroupNeighbors:
                 self._exact_pass(missing[~large], with_sums=True)
                 large = missing[large]
                 if large.size and self.search == "exact":
-                    groups = self.groups
-                    _, sums = self._engine().segmented_neighbors(
-                        self.X, groups.order, groups.offsets[large], groups.lengths[large], 0, **self._mixed(large)
-                    )
+                    X, rows, offsets, lengths, mixed = self._inputs(large)
+                    _, sums = self._engine(mixed).segmented_neighbors(X, rows, offsets, lengths, 0, **mixed)
                     self._sums[large] = self.backend.to_host(sums)
                 elif large.size:
-                    groups = self.groups
+                    X, rows, offsets, lengths, mixed = self._inputs(large)
                     self._sums[large] = sampled_distance_sums(
                         self.backend,
-                        self.X,
-                        groups.order,
-                        groups.offsets[large],
-                        groups.lengths[large],
+                        X,
+                        rows,
+                        offsets,
+                        lengths,
                         self._sum_keys(large),
                         self.seed,
                         DENSITY_PAIRS,
-                        **self._mixed(large),
+                        **mixed,
                     )
         return self._sums[group_ids]
 
@@ -141,14 +151,39 @@ class GroupNeighbors:
         return self._table, self._starts[group_ids]
 
     # ------------------------------------------------------------ engines
-    def _engine(self):
-        return neighbor_engine(self.backend, mixed=self.codes is not None)
+    def _engine(self, mixed):
+        return neighbor_engine(self.backend, mixed=bool(mixed))
 
-    def _mixed(self, group_ids):
-        """The categorical keywords of an engine call for ``group_ids``: none for numeric rows."""
+    def _inputs(self, group_ids):
+        """``(X, rows, offsets, lengths, mixed)`` of an engine call for ``group_ids``.
+
+        Numeric rows: the fit's X and groups. With categorical columns: the groups' rows
+        gathered in group order, their embedded columns' one-hot appended (scaled by each
+        group's penalty), and ``mixed`` the counted columns' codes and penalties (empty when
+        every column is embedded).
+        """
+        groups, backend = self.groups, self.backend
+        offsets, lengths = groups.offsets[group_ids], groups.lengths[group_ids]
         if self.codes is None:
-            return {}
-        return {"codes": self.codes, "penalties": self.penalties[group_ids]}
+            return self.X, groups.order, offsets, lengths, {}
+        xp = backend.xp
+        members = groups.order[run_indices(backend, offsets, lengths)]
+        codes = self.codes[members]
+        scale = np.sqrt(self.penalties[group_ids] / 2)
+        X = embedded_rows(
+            backend,
+            self.X[members],
+            codes,
+            self.embedded,
+            backend.repeat_values(np.arange(len(lengths)), lengths),
+            scale,
+        )
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        rows = xp.arange(X.shape[0], dtype=xp.int64)
+        if not self.counted:
+            return X, rows, starts, lengths, {}
+        counted = xp.ascontiguousarray(codes[:, xp.asarray(self.counted)])
+        return X, rows, starts, lengths, {"codes": counted, "penalties": self.penalties[group_ids]}
 
     def _large(self, group_ids):
         """Which groups are above the exact pass's limit (the cell search or every pair)."""
@@ -160,14 +195,9 @@ class GroupNeighbors:
             return
         groups = self.groups
         k = 0 if self.estimator is not None else self.k
-        table, sums = self._engine().segmented_neighbors(
-            self.X,
-            groups.order,
-            groups.offsets[group_ids],
-            groups.lengths[group_ids],
-            k,
-            with_sums=with_sums,
-            **self._mixed(group_ids),
+        X, rows, offsets, lengths, mixed = self._inputs(group_ids)
+        table, sums = self._engine(mixed).segmented_neighbors(
+            X, rows, offsets, lengths, k, with_sums=with_sums, **mixed
         )
         sums = self.backend.to_host(sums)
         known = ~np.isnan(sums)
@@ -181,28 +211,12 @@ class GroupNeighbors:
             self._append(group_ids[fresh], table)
 
     def _exhaustive_table(self, group_ids):
-        groups = self.groups
-        return exhaustive_knn(
-            self.backend,
-            self.X,
-            groups.order,
-            groups.offsets[group_ids],
-            groups.lengths[group_ids],
-            self.k,
-            **self._mixed(group_ids),
-        )
+        X, rows, offsets, lengths, mixed = self._inputs(group_ids)
+        return exhaustive_knn(self.backend, X, rows, offsets, lengths, self.k, **mixed)
 
     def _cell_table(self, group_ids):
-        groups = self.groups
-        return cell_knn(
-            self.backend,
-            self.X,
-            groups.order,
-            groups.offsets[group_ids],
-            groups.lengths[group_ids],
-            self.k,
-            **self._mixed(group_ids),
-        )
+        X, rows, offsets, lengths, mixed = self._inputs(group_ids)
+        return cell_knn(self.backend, X, rows, offsets, lengths, self.k, **mixed)
 
     def _estimator_table(self, group_ids):
         groups = self.groups

@@ -157,7 +157,11 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.median_std_ = {
             label: float(np.sqrt(penalty)) for label, penalty in zip(data.classes.tolist(), penalties.tolist())
         }
-        return {"codes": data.categorical_codes, "penalties": penalties[groups.klass]}
+        return {
+            "codes": data.categorical_codes,
+            "penalties": penalties[groups.klass],
+            "n_categories": data.categorical.n_categories,
+        }
 
     def _generate_categories(self, data, groups, items, seed, stats):
         """The synthetic rows' categorical codes, in the order of the numeric rows (intra, then inter)."""

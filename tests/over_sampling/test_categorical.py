@@ -57,12 +57,16 @@ def oracle_knn(numeric, categories, rows, med, k):
     return found[:, 1:]
 
 
-def our_knn(numeric, categories, y, klass, med, k, search="exact"):
-    """Our neighbour stage's table for the rows of ``klass`` (one group per class), in local indices."""
+def our_knn(numeric, categories, y, klass, med, k, search="exact", embed=True):
+    """Our neighbour stage's table for the rows of ``klass`` (one group per class), in local
+    indices; ``embed``: columns of few categories join the GEMM as one-hot (else all counted)."""
     codes = np.ascontiguousarray(categories.astype(np.int32))
     groups = build_groups(NUMPY, np.zeros(len(y), dtype=np.int64), y, np.array([0]), np.array([0, 1]))
     penalties = np.where(groups.klass == klass, med**2, 1.0)
-    stats = GroupNeighbors(NUMPY, numeric, groups, k, search=search, codes=codes, penalties=penalties)
+    n_categories = categories.max(axis=0) + 1 if embed else np.full(categories.shape[1], 10**6)
+    stats = GroupNeighbors(
+        NUMPY, numeric, groups, k, search=search, codes=codes, penalties=penalties, n_categories=n_categories
+    )
     (g,) = np.flatnonzero(groups.klass == klass)
     table, starts = stats.knn([g])
     members = groups.order[groups.offsets[g] : groups.offsets[g] + groups.lengths[g]]
@@ -79,6 +83,7 @@ def test_median_std_is_smotencs():
     assert ours.median_std_[1] == pytest.approx(theirs.median_std_[1], rel=1e-12)
 
 
+@pytest.mark.parametrize("embed", [True, False], ids=["few-categories-embedded", "all-counted"])
 @pytest.mark.parametrize(
     ("n", "patch"),
     [
@@ -87,13 +92,13 @@ def test_median_std_is_smotencs():
         (2000, {"EXACT_MAX_ROWS": 100}),  # above the exact limit, below the cell search: every pair ranked
     ],
 )
-def test_knn_table_is_smotencs(monkeypatch, n, patch):
+def test_knn_table_is_smotencs(monkeypatch, n, patch, embed):
     for name, value in patch.items():
         monkeypatch.setattr(_group_neighbors, name, value)
     numeric, categories, y = mixed_table(n=n)
     rows = np.flatnonzero(y == 1)
     med = float(np.median(numeric[rows].std(axis=0)))
-    members, table, _, _ = our_knn(numeric, categories, y, 1, med, 5)
+    members, table, _, _ = our_knn(numeric, categories, y, 1, med, 5, embed=embed)
     np.testing.assert_array_equal(members, rows)  # groups keep the rows' order
     expected = oracle_knn(numeric, categories, rows, med, 5)
     np.testing.assert_array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
@@ -112,14 +117,15 @@ def test_cell_search_reaches_its_recall_with_the_penalty(monkeypatch):
     assert recall >= 0.95, recall
 
 
+@pytest.mark.parametrize("embed", [True, False], ids=["few-categories-embedded", "all-counted"])
 @pytest.mark.parametrize("patch", [{}, {"EXACT_MAX_ROWS": 100}])
-def test_distance_sums_are_smotencs(monkeypatch, patch):
+def test_distance_sums_are_smotencs(monkeypatch, patch, embed):
     for name, value in patch.items():
         monkeypatch.setattr(_group_neighbors, name, value)
     numeric, categories, y = mixed_table(n=1500)
     rows = np.flatnonzero(y == 1)
     med = float(np.median(numeric[rows].std(axis=0)))
-    _, _, stats, g = our_knn(numeric, categories, y, 1, med, 5)
+    _, _, stats, g = our_knn(numeric, categories, y, 1, med, 5, embed=embed)
     encoded = oracle_encoding(numeric, categories, rows, med)
     diff = encoded[:, None, :] - encoded[None, :, :]
     expected = np.sqrt((diff * diff).sum(axis=-1)).sum()
