@@ -1,12 +1,16 @@
 """The ``gpu-clover`` command, driven end to end through a subprocess on real files."""
 
+import bz2
 import contextlib
+import gzip
 import json
+import lzma
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -262,6 +266,117 @@ def test_errors_are_one_line_with_exit_status_2(files, case):
     output = files / ("out.txt" if case == "unknown format" else "out.csv")
     assert_usage_error(run_cli("resample", make_input(files), "-o", output, "--target", target), *fragments)
     assert not output.exists()
+
+
+# ---------------------------------------------------------------- --drop and --features
+@pytest.fixture
+def wide(files, table):
+    """in.csv with an ID column and a free-text column (commas, a missing value) around the features."""
+    frame = table.assign(note=[f"call {i}, then wait" if i % 9 else None for i in range(len(table))])
+    frame.insert(0, "id", np.arange(len(frame)))
+    frame.to_csv(files / "wide.csv", index=False)
+    frame.to_parquet(files / "wide.parquet", index=False)
+    return files
+
+
+@pytest.mark.parametrize("source", ["wide.csv", "wide.parquet"])
+@pytest.mark.parametrize(
+    ("options", "columns"),
+    [
+        (("--drop", "id", "note"), ["zeta", "alpha", "label", "mid", "amount"]),
+        (("--drop", "id", "--drop", "note", "mid"), ["zeta", "alpha", "label", "amount"]),
+        (("--features", "amount", "zeta"), ["zeta", "label", "amount"]),
+        (("--features", "zeta", "alpha", "--drop", "note"), ["zeta", "alpha", "label"]),
+    ],
+)
+def test_columns_left_out_of_the_features_are_not_in_the_output(wide, table, source, options, columns):
+    out = wide / "out.csv"
+    result = run_cli("resample", wide / source, "-o", out, "--target", "label", "--random-state", 0, *options)
+    assert result.returncode == 0, result.stderr
+    written = read(out)
+    assert list(written.columns) == columns  # the kept columns, in the input's order
+    assert written["label"].value_counts().to_dict() == {"ok": 480, "fraud": 480, "review": 480}
+    pd.testing.assert_frame_equal(written.iloc[: len(table)], table[columns], check_dtype=False)
+    left_out = [name for name in ["id", *table.columns, "note"] if name not in columns]
+    assert f"{len(columns) - 1} features, 3 classes; left out: {', '.join(left_out)}\n" in result.stdout
+
+
+COLUMN_ERRORS = {
+    "target unknown": (("--target", "lable"), ("target column 'lable' not found (did you mean 'label'?)", "id, zeta")),
+    "drop unknown": (("--target", "label", "--drop", "ID"), ("--drop: no column named 'ID' (did you mean 'id'?)",)),
+    "features unknown": (("--target", "label", "--features", "zeta", "x", "y"), ("--features: no column named 'x', 'y'",)),
+    "drop target": (("--target", "label", "--drop", "id", "label"), ("--drop names the target column 'label'",)),
+    "features target": (("--target", "label", "--features", "label"), ("--features names the target column",)),
+    "both": (("--target", "label", "--features", "zeta", "id", "--drop", "id"), ("--features and --drop both name 'id'",)),
+    "nothing left": (
+        ("--target", "label", "--drop", "id", "zeta", "alpha", "mid", "amount", "note"),
+        ("no feature column is left",),
+    ),
+    "text kept": (("--target", "label", "--drop", "id"), ("non-numeric feature columns: note", "--drop note")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["wide.csv", "wide.parquet"])
+@pytest.mark.parametrize("case", list(COLUMN_ERRORS))
+def test_column_option_mistakes_are_one_line_errors(wide, source, case):
+    options, fragments = COLUMN_ERRORS[case]
+    result = run_cli("resample", wide / source, "-o", wide / "out.csv", *options)
+    assert_usage_error(result, *fragments)
+    assert not (wide / "out.csv").exists()
+
+
+def test_dropped_column_with_missing_values_is_no_error(wide):
+    # "note" holds missing values; left out, it is not checked
+    result = run_cli("resample", wide / "wide.csv", "-o", wide / "out.csv", "--target", "label", "--drop", "note", "-q")
+    assert result.returncode == 0, result.stderr
+    assert "note" not in read(wide / "out.csv").columns
+
+
+COMPRESSORS = {".csv": bytes, ".csv.gz": gzip.compress, ".csv.bz2": bz2.compress, ".csv.xz": lzma.compress}
+HEADERS = {
+    "plain": "a,b,label\n",
+    "repeated and blank names": "a,a,,a.1,label,a\n",
+    "blank lines and a byte order mark": '\ufeff\n\nx,"y, quoted",label\n',
+    "a name over two lines": '"multi\nline",b,label\n',
+}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip"])
+@pytest.mark.parametrize("header", list(HEADERS))
+def test_header_names_are_the_names_pandas_reads(tmp_path, header, suffix):
+    from gpu_clover.cli._columns import header_columns
+
+    text = (HEADERS[header] + "".join(",".join(["1"] * 6) + "\n" for _ in range(3))).encode()
+    path = tmp_path / f"in{suffix}"
+    if suffix == ".csv.zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("in.csv", text)
+    else:
+        path.write_bytes(COMPRESSORS[suffix](text))
+    assert header_columns(str(path), "csv") == [str(name) for name in pd.read_csv(path).columns]
+
+
+def test_parquet_header_leaves_out_the_stored_index(tmp_path):
+    from gpu_clover.cli._columns import header_columns
+
+    frame = pd.DataFrame({"a": [1.0, 2.0], "label": [0, 1]}, index=pd.Index([5, 7], name="row"))
+    frame.to_parquet(tmp_path / "in.parquet")  # the index is stored as a column
+    assert (
+        header_columns(str(tmp_path / "in.parquet"), "parquet")
+        == ["a", "label"]
+        == list(pd.read_parquet(tmp_path / "in.parquet").columns)
+    )
+
+
+def test_unreadable_header_is_left_to_the_full_read(tmp_path):
+    from gpu_clover.cli._columns import header_columns
+
+    (tmp_path / "in.csv.gz").write_bytes(b"not gzip")
+    (tmp_path / "in.parquet").write_bytes(b"not parquet")
+    assert header_columns(str(tmp_path / "in.csv.gz"), "csv") is None
+    assert header_columns(str(tmp_path / "in.parquet"), "parquet") is None
+    result = run_cli("resample", tmp_path / "in.parquet", "-o", tmp_path / "out.csv", "--target", "label")
+    assert_usage_error(result, "cannot read", "as PARQUET")
 
 
 @pytest.mark.parametrize("where", ["missing directory", "directory"])

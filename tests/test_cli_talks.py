@@ -82,6 +82,31 @@ def test_help_imports_no_heavy_module(command):
     assert imported == "[]"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("names", [["--target", "nope"], ["--target", "label", "--drop", "c"]])
+def test_wrong_column_names_are_reported_before_the_numeric_stack_is_imported(tmp_path, csv_file, suffix, names):
+    source = csv_file.with_suffix(suffix)
+    if suffix == ".parquet":
+        pd.read_csv(csv_file).to_parquet(source, index=False)
+    code = (
+        "import sys\n"
+        "from gpu_clover.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))\n"
+        "sys.exit(status)\n"
+    )
+    args = ["resample", str(source), "-o", str(tmp_path / "out.csv"), *names]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=ROOT, check=False
+    )
+    assert result.returncode == 2 and result.stderr.startswith("gpu-clover: error: "), result.stderr
+    assert "not found" in result.stderr or "no column named 'c'" in result.stderr
+    imported = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    # pyarrow, which reads the Parquet schema, brings NumPy; nothing else heavy is loaded
+    assert imported == ([] if suffix == ".csv" else ["numpy"])
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_public_names_load_on_first_use():
     code = (
         "import sys, gpu_clover\n"
