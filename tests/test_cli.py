@@ -155,11 +155,11 @@ def test_failed_write_leaves_no_partial_file(files):
     out = files / "out.csv"
     out.write_text("precious\n")
     code = (
-        "import errno, sys, pandas\n"
-        "def broken(self, path, **kwargs):\n"
-        "    open(path, 'w').write('half a fi')\n"
+        "import errno, sys, pyarrow.csv\n"
+        "def broken(table, sink, options):\n"
+        "    sink.write(b'half a fi')\n"
         "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
-        "pandas.DataFrame.to_csv = broken\n"
+        "pyarrow.csv.write_csv = broken\n"
         "from gpu_clover.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
@@ -171,7 +171,7 @@ def test_failed_write_leaves_no_partial_file(files):
 
 # A stand-in for a slow stage: it makes a file (so the test knows it has begun), then sleeps.
 SLOW_STAGES = {
-    "write": "pandas.DataFrame.to_csv = lambda self, path, **kwargs: (open(path, 'w').write('half a fi'), time.sleep(60))\n",
+    "write": "import pyarrow.csv\npyarrow.csv.write_csv = lambda table, sink, options: (sink.write(b'half a fi'), time.sleep(60))\n",
     "fit": (
         "import gpu_clover.over_sampling._base as base\n"
         "base.BaseClusterOverSampler._resample = lambda *args: (open(sys.argv[-1], 'w').close(), time.sleep(60))\n"
@@ -377,6 +377,92 @@ def test_unreadable_header_is_left_to_the_full_read(tmp_path):
     assert header_columns(str(tmp_path / "in.parquet"), "parquet") is None
     result = run_cli("resample", tmp_path / "in.parquet", "-o", tmp_path / "out.csv", "--target", "label")
     assert_usage_error(result, "cannot read", "as PARQUET")
+
+
+# ---------------------------------------------------------------- CSV output
+def spread_floats(rng, n):
+    """Floats of every kind pandas formats differently: plain, whole, tiny, huge, the edges of its
+    notations and of Arrow's, zeros of both signs, infinities and NaN."""
+    edges = [0.0, -0.0, 1e-4, 9.999e-5, 1e6, 999999.94, 1e10, 9999999999.5, 1e15, 1e16, 5e-324, 1e308, np.inf, -np.inf]
+    magnitudes = rng.random(n) * 10.0 ** rng.uniform(-9, 20, n) * rng.choice([-1.0, 1.0], n)
+    return np.concatenate([rng.normal(size=n), np.round(rng.normal(0.0, 1e5, n)), magnitudes, edges, [np.nan]])
+
+
+def table_of_every_type(rng, n=20000):
+    values = spread_floats(rng, n)
+    rows = len(values)
+    with np.errstate(over="ignore"):
+        float32 = np.concatenate([values[:-3].astype(np.float32), np.float32([1e-4, 999999.94, 1.5e-45])])
+    return pd.DataFrame(
+        {
+            "float64": values,
+            "float32": float32,
+            "int64": rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, rows),
+            "uint8": rng.integers(0, 256, rows).astype(np.uint8),
+            "flag": rng.random(rows) < 0.5,
+            'a name, with "quotes"': rng.normal(size=rows),
+            "label": rng.choice(["ok", "fraud", "ünïcode", ""], rows),
+        }
+    )
+
+
+def refuse_pandas(monkeypatch):
+    def to_csv(*args, **kwargs):
+        raise AssertionError("written by pandas, not by the Arrow writer")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+
+
+def decompressed(path):
+    path = str(path)
+    if path.endswith(".zip"):
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(archive.namelist()[0])
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(os.path.splitext(path)[1], open)
+    with opener(path, "rb") as file:
+        return file.read()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2", ".csv.xz"])
+def test_csv_writer_writes_the_bytes_pandas_writes(tmp_path, monkeypatch, suffix):
+    from gpu_clover.cli._csv import write_csv
+
+    frame = table_of_every_type(np.random.default_rng(0))
+    frame.to_csv(tmp_path / f"pandas{suffix}", index=False)
+    refuse_pandas(monkeypatch)
+    write_csv(frame, str(tmp_path / f"arrow{suffix}"))
+    assert decompressed(tmp_path / f"arrow{suffix}") == decompressed(tmp_path / f"pandas{suffix}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_float_text_is_numpy_str_over_every_magnitude(dtype):
+    from gpu_clover.cli._csv import float_text
+
+    rng = np.random.default_rng(1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        bits = np.frombuffer(rng.bytes(8 * 200_000), dtype=np.float64 if dtype == np.float64 else np.float32)
+        values = np.concatenate([spread_floats(rng, 200_000).astype(dtype), bits])
+    expected = values.astype(str).astype(object)
+    expected[np.isnan(values)] = None  # written as pandas' empty na_rep
+    assert float_text(values).to_pylist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    ("change", "suffix"),
+    [
+        (lambda frame: frame.assign(label="fraud, maybe"), ".csv"),  # a text needing quotes
+        (lambda frame: frame.assign(label=frame["label"].astype("category")), ".csv"),
+        (lambda frame: frame.assign(mixed=[1, "a"] * (len(frame) // 2) + [2] * (len(frame) % 2)), ".csv"),
+        (lambda frame: frame, ".csv.zip"),
+    ],
+)
+def test_csv_writer_leaves_to_pandas_what_arrow_cannot_write_alike(tmp_path, change, suffix):
+    from gpu_clover.cli._csv import write_csv
+
+    frame = change(table_of_every_type(np.random.default_rng(2), n=200))
+    frame.to_csv(tmp_path / f"pandas{suffix}", index=False)
+    write_csv(frame, str(tmp_path / f"ours{suffix}"))
+    assert decompressed(tmp_path / f"ours{suffix}") == decompressed(tmp_path / f"pandas{suffix}")
 
 
 @pytest.mark.parametrize("where", ["missing directory", "directory"])
