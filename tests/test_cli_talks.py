@@ -137,9 +137,25 @@ def test_resample_shows_progress_on_a_terminal(monkeypatch, csv_file):
     kept = [line.rsplit("\r", 1)[-1] for line in err.split("\n")]  # what stays on screen: after the last \r
     for step in ("import", "load", "resample", "write"):
         assert any(re.fullmatch(rf"  {step} +[0-9.]+ m?s", line) for line in kept), step  # a line per step
-    for stage in ("validate", "cluster", "distribute", "generate", "assemble"):
-        assert any(re.fullmatch(rf"    {stage} +[0-9.]+ m?s", line) for line in kept), stage
+    # a line per stage of the fit, once, with its total, in pipeline order
+    stage_lines = [match[1] for line in kept if (match := re.fullmatch(r"    (\w+) +[0-9.]+ m?s", line))]
+    assert stage_lines == ["validate", "cluster", "neighbors", "distribute", "generate", "assemble"]
     assert "\r" not in out and out.startswith(f"gpu-clover resample: {csv_file} -> ")
+
+
+def test_live_line_moves_forward_through_the_stages(monkeypatch, csv_file):
+    """The live line names each stage of the fit in turn, never going back; the neighbour
+    work shows inside the stage that asked for it."""
+    status, _, err = run_main(monkeypatch, "resample", csv_file, "-o", csv_file.with_name("out.csv"),
+                                "--target", "label", "--random-state", 0)  # fmt: skip
+    assert status == 0, err
+    shown = re.findall(r"resample: ([a-z> ]+?) +[0-9:]+", err)
+    running = [stage for i, stage in enumerate(shown) if i == 0 or stage != shown[i - 1]]
+    outer = [stage.split(" > ")[0] for stage in running]
+    outer = [stage for i, stage in enumerate(outer) if i == 0 or stage != outer[i - 1]]
+    assert outer == ["validate", "cluster", "distribute", "generate", "assemble"]
+    assert "distribute > neighbors" in running  # the density's distance sums
+    assert {stage.split(" > ")[-1] for stage in running if " > " in stage} == {"neighbors"}
 
 
 def test_resample_shows_no_progress_without_a_terminal(monkeypatch, csv_file):
