@@ -117,8 +117,10 @@ sampling_strategy_ : dict {class_label: n_samples}
 random_state_ : numpy.random.RandomState
     ``check_random_state(random_state)``, as imbalanced-learn-extra's samplers.
 stage_seconds_ : dict {stage: float}
-    After ``fit_resample``, the wall-clock seconds of each stage that ran (``"validate"``,
-    ``"cluster"``, ``"neighbors"``, ``"distribute"``, ``"generate"``, ``"assemble"``).
+    After ``fit_resample``, the wall-clock seconds of each stage that ran, in pipeline order
+    (``"validate"``, ``"cluster"``, ``"neighbors"``, ``"distribute"``, ``"generate"``,
+    ``"assemble"``). The neighbour search runs when ``"distribute"`` or ``"generate"`` first
+    needs it; its seconds are counted under ``"neighbors"`` only.
 median_std_ : dict {class_label: float}
     With categorical columns, after ``fit_resample``: SMOTE-NC's ``med`` of each class (the
     median of the numeric columns' standard deviations in the class; 1 without numeric

@@ -1,12 +1,16 @@
 """The ``gpu-clover`` command, driven end to end through a subprocess on real files."""
 
+import bz2
 import contextlib
+import gzip
 import json
+import lzma
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -151,11 +155,11 @@ def test_failed_write_leaves_no_partial_file(files):
     out = files / "out.csv"
     out.write_text("precious\n")
     code = (
-        "import errno, sys, pandas\n"
-        "def broken(self, path, **kwargs):\n"
-        "    open(path, 'w').write('half a fi')\n"
+        "import errno, sys, pyarrow.csv\n"
+        "def broken(table, sink, options):\n"
+        "    sink.write(b'half a fi')\n"
         "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
-        "pandas.DataFrame.to_csv = broken\n"
+        "pyarrow.csv.write_csv = broken\n"
         "from gpu_clover.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
@@ -167,7 +171,7 @@ def test_failed_write_leaves_no_partial_file(files):
 
 # A stand-in for a slow stage: it makes a file (so the test knows it has begun), then sleeps.
 SLOW_STAGES = {
-    "write": "pandas.DataFrame.to_csv = lambda self, path, **kwargs: (open(path, 'w').write('half a fi'), time.sleep(60))\n",
+    "write": "import pyarrow.csv\npyarrow.csv.write_csv = lambda table, sink, options: (sink.write(b'half a fi'), time.sleep(60))\n",
     "fit": (
         "import gpu_clover.over_sampling._base as base\n"
         "base.BaseClusterOverSampler._resample = lambda *args: (open(sys.argv[-1], 'w').close(), time.sleep(60))\n"
@@ -262,6 +266,203 @@ def test_errors_are_one_line_with_exit_status_2(files, case):
     output = files / ("out.txt" if case == "unknown format" else "out.csv")
     assert_usage_error(run_cli("resample", make_input(files), "-o", output, "--target", target), *fragments)
     assert not output.exists()
+
+
+# ---------------------------------------------------------------- --drop and --features
+@pytest.fixture
+def wide(files, table):
+    """in.csv with an ID column and a free-text column (commas, a missing value) around the features."""
+    frame = table.assign(note=[f"call {i}, then wait" if i % 9 else None for i in range(len(table))])
+    frame.insert(0, "id", np.arange(len(frame)))
+    frame.to_csv(files / "wide.csv", index=False)
+    frame.to_parquet(files / "wide.parquet", index=False)
+    return files
+
+
+@pytest.mark.parametrize("source", ["wide.csv", "wide.parquet"])
+@pytest.mark.parametrize(
+    ("options", "columns"),
+    [
+        (("--drop", "id", "note"), ["zeta", "alpha", "label", "mid", "amount"]),
+        (("--drop", "id", "--drop", "note", "mid"), ["zeta", "alpha", "label", "amount"]),
+        (("--features", "amount", "zeta"), ["zeta", "label", "amount"]),
+        (("--features", "zeta", "alpha", "--drop", "note"), ["zeta", "alpha", "label"]),
+    ],
+)
+def test_columns_left_out_of_the_features_are_not_in_the_output(wide, table, source, options, columns):
+    out = wide / "out.csv"
+    result = run_cli("resample", wide / source, "-o", out, "--target", "label", "--random-state", 0, *options)
+    assert result.returncode == 0, result.stderr
+    written = read(out)
+    assert list(written.columns) == columns  # the kept columns, in the input's order
+    assert written["label"].value_counts().to_dict() == {"ok": 480, "fraud": 480, "review": 480}
+    pd.testing.assert_frame_equal(written.iloc[: len(table)], table[columns], check_dtype=False)
+    left_out = [name for name in ["id", *table.columns, "note"] if name not in columns]
+    assert f"{len(columns) - 1} features, 3 classes; left out: {', '.join(left_out)}\n" in result.stdout
+
+
+COLUMN_ERRORS = {
+    "target unknown": (("--target", "lable"), ("target column 'lable' not found (did you mean 'label'?)", "id, zeta")),
+    "drop unknown": (("--target", "label", "--drop", "ID"), ("--drop: no column named 'ID' (did you mean 'id'?)",)),
+    "features unknown": (("--target", "label", "--features", "zeta", "x", "y"), ("--features: no column named 'x', 'y'",)),
+    "drop target": (("--target", "label", "--drop", "id", "label"), ("--drop names the target column 'label'",)),
+    "features target": (("--target", "label", "--features", "label"), ("--features names the target column",)),
+    "both": (("--target", "label", "--features", "zeta", "id", "--drop", "id"), ("--features and --drop both name 'id'",)),
+    "nothing left": (
+        ("--target", "label", "--drop", "id", "zeta", "alpha", "mid", "amount", "note"),
+        ("no feature column is left",),
+    ),
+    "text kept": (("--target", "label", "--drop", "id"), ("non-numeric feature columns: note", "--drop note")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["wide.csv", "wide.parquet"])
+@pytest.mark.parametrize("case", list(COLUMN_ERRORS))
+def test_column_option_mistakes_are_one_line_errors(wide, source, case):
+    options, fragments = COLUMN_ERRORS[case]
+    result = run_cli("resample", wide / source, "-o", wide / "out.csv", *options)
+    assert_usage_error(result, *fragments)
+    assert not (wide / "out.csv").exists()
+
+
+def test_dropped_column_with_missing_values_is_no_error(wide):
+    # "note" holds missing values; left out, it is not checked
+    result = run_cli("resample", wide / "wide.csv", "-o", wide / "out.csv", "--target", "label", "--drop", "note", "-q")
+    assert result.returncode == 0, result.stderr
+    assert "note" not in read(wide / "out.csv").columns
+
+
+COMPRESSORS = {".csv": bytes, ".csv.gz": gzip.compress, ".csv.bz2": bz2.compress, ".csv.xz": lzma.compress}
+HEADERS = {
+    "plain": "a,b,label\n",
+    "repeated and blank names": "a,a,,a.1,label,a\n",
+    "blank lines and a byte order mark": '\ufeff\n\nx,"y, quoted",label\n',
+    "a name over two lines": '"multi\nline",b,label\n',
+}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip"])
+@pytest.mark.parametrize("header", list(HEADERS))
+def test_header_names_are_the_names_pandas_reads(tmp_path, header, suffix):
+    from gpu_clover.cli._columns import header_columns
+
+    text = (HEADERS[header] + "".join(",".join(["1"] * 6) + "\n" for _ in range(3))).encode()
+    path = tmp_path / f"in{suffix}"
+    if suffix == ".csv.zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("in.csv", text)
+    else:
+        path.write_bytes(COMPRESSORS[suffix](text))
+    assert header_columns(str(path), "csv") == [str(name) for name in pd.read_csv(path).columns]
+
+
+def test_parquet_header_leaves_out_the_stored_index(tmp_path):
+    from gpu_clover.cli._columns import header_columns
+
+    frame = pd.DataFrame({"a": [1.0, 2.0], "label": [0, 1]}, index=pd.Index([5, 7], name="row"))
+    frame.to_parquet(tmp_path / "in.parquet")  # the index is stored as a column
+    assert (
+        header_columns(str(tmp_path / "in.parquet"), "parquet")
+        == ["a", "label"]
+        == list(pd.read_parquet(tmp_path / "in.parquet").columns)
+    )
+
+
+def test_unreadable_header_is_left_to_the_full_read(tmp_path):
+    from gpu_clover.cli._columns import header_columns
+
+    (tmp_path / "in.csv.gz").write_bytes(b"not gzip")
+    (tmp_path / "in.parquet").write_bytes(b"not parquet")
+    assert header_columns(str(tmp_path / "in.csv.gz"), "csv") is None
+    assert header_columns(str(tmp_path / "in.parquet"), "parquet") is None
+    result = run_cli("resample", tmp_path / "in.parquet", "-o", tmp_path / "out.csv", "--target", "label")
+    assert_usage_error(result, "cannot read", "as PARQUET")
+
+
+# ---------------------------------------------------------------- CSV output
+def spread_floats(rng, n):
+    """Floats of every kind pandas formats differently: plain, whole, tiny, huge, the edges of its
+    notations and of Arrow's, zeros of both signs, infinities and NaN."""
+    edges = [0.0, -0.0, 1e-4, 9.999e-5, 1e6, 999999.94, 1e10, 9999999999.5, 1e15, 1e16, 5e-324, 1e308, np.inf, -np.inf]
+    magnitudes = rng.random(n) * 10.0 ** rng.uniform(-9, 20, n) * rng.choice([-1.0, 1.0], n)
+    return np.concatenate([rng.normal(size=n), np.round(rng.normal(0.0, 1e5, n)), magnitudes, edges, [np.nan]])
+
+
+def table_of_every_type(rng, n=20000):
+    values = spread_floats(rng, n)
+    rows = len(values)
+    with np.errstate(over="ignore"):
+        float32 = np.concatenate([values[:-3].astype(np.float32), np.float32([1e-4, 999999.94, 1.5e-45])])
+    return pd.DataFrame(
+        {
+            "float64": values,
+            "float32": float32,
+            "int64": rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, rows),
+            "uint8": rng.integers(0, 256, rows).astype(np.uint8),
+            "flag": rng.random(rows) < 0.5,
+            'a name, with "quotes"': rng.normal(size=rows),
+            "label": rng.choice(["ok", "fraud", "ünïcode", ""], rows),
+        }
+    )
+
+
+def refuse_pandas(monkeypatch):
+    def to_csv(*args, **kwargs):
+        raise AssertionError("written by pandas, not by the Arrow writer")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+
+
+def decompressed(path):
+    path = str(path)
+    if path.endswith(".zip"):
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(archive.namelist()[0])
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(os.path.splitext(path)[1], open)
+    with opener(path, "rb") as file:
+        return file.read()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2", ".csv.xz"])
+def test_csv_writer_writes_the_bytes_pandas_writes(tmp_path, monkeypatch, suffix):
+    from gpu_clover.cli._csv import write_csv
+
+    frame = table_of_every_type(np.random.default_rng(0))
+    frame.to_csv(tmp_path / f"pandas{suffix}", index=False)
+    refuse_pandas(monkeypatch)
+    write_csv(frame, str(tmp_path / f"arrow{suffix}"))
+    assert decompressed(tmp_path / f"arrow{suffix}") == decompressed(tmp_path / f"pandas{suffix}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_float_text_is_numpy_str_over_every_magnitude(dtype):
+    from gpu_clover.cli._csv import float_text
+
+    rng = np.random.default_rng(1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        bits = np.frombuffer(rng.bytes(8 * 200_000), dtype=np.float64 if dtype == np.float64 else np.float32)
+        values = np.concatenate([spread_floats(rng, 200_000).astype(dtype), bits])
+    expected = values.astype(str).astype(object)
+    expected[np.isnan(values)] = None  # written as pandas' empty na_rep
+    assert float_text(values).to_pylist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    ("change", "suffix"),
+    [
+        (lambda frame: frame.assign(label="fraud, maybe"), ".csv"),  # a text needing quotes
+        (lambda frame: frame.assign(label=frame["label"].astype("category")), ".csv"),
+        (lambda frame: frame.assign(mixed=[1, "a"] * (len(frame) // 2) + [2] * (len(frame) % 2)), ".csv"),
+        (lambda frame: frame, ".csv.zip"),
+    ],
+)
+def test_csv_writer_leaves_to_pandas_what_arrow_cannot_write_alike(tmp_path, change, suffix):
+    from gpu_clover.cli._csv import write_csv
+
+    frame = change(table_of_every_type(np.random.default_rng(2), n=200))
+    frame.to_csv(tmp_path / f"pandas{suffix}", index=False)
+    write_csv(frame, str(tmp_path / f"ours{suffix}"))
+    assert decompressed(tmp_path / f"ours{suffix}") == decompressed(tmp_path / f"pandas{suffix}")
 
 
 @pytest.mark.parametrize("where", ["missing directory", "directory"])

@@ -82,6 +82,31 @@ def test_help_imports_no_heavy_module(command):
     assert imported == "[]"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("names", [["--target", "nope"], ["--target", "label", "--drop", "c"]])
+def test_wrong_column_names_are_reported_before_the_numeric_stack_is_imported(tmp_path, csv_file, suffix, names):
+    source = csv_file.with_suffix(suffix)
+    if suffix == ".parquet":
+        pd.read_csv(csv_file).to_parquet(source, index=False)
+    code = (
+        "import sys\n"
+        "from gpu_clover.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))\n"
+        "sys.exit(status)\n"
+    )
+    args = ["resample", str(source), "-o", str(tmp_path / "out.csv"), *names]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=ROOT, check=False
+    )
+    assert result.returncode == 2 and result.stderr.startswith("gpu-clover: error: "), result.stderr
+    assert "not found" in result.stderr or "no column named 'c'" in result.stderr
+    imported = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    # pyarrow, which reads the Parquet schema, brings NumPy; nothing else heavy is loaded
+    assert imported == ([] if suffix == ".csv" else ["numpy"])
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_public_names_load_on_first_use():
     code = (
         "import sys, gpu_clover\n"
@@ -112,9 +137,25 @@ def test_resample_shows_progress_on_a_terminal(monkeypatch, csv_file):
     kept = [line.rsplit("\r", 1)[-1] for line in err.split("\n")]  # what stays on screen: after the last \r
     for step in ("import", "load", "resample", "write"):
         assert any(re.fullmatch(rf"  {step} +[0-9.]+ m?s", line) for line in kept), step  # a line per step
-    for stage in ("validate", "cluster", "distribute", "generate", "assemble"):
-        assert any(re.fullmatch(rf"    {stage} +[0-9.]+ m?s", line) for line in kept), stage
+    # a line per stage of the fit, once, with its total, in pipeline order
+    stage_lines = [match[1] for line in kept if (match := re.fullmatch(r"    (\w+) +[0-9.]+ m?s", line))]
+    assert stage_lines == ["validate", "cluster", "neighbors", "distribute", "generate", "assemble"]
     assert "\r" not in out and out.startswith(f"gpu-clover resample: {csv_file} -> ")
+
+
+def test_live_line_moves_forward_through_the_stages(monkeypatch, csv_file):
+    """The live line names each stage of the fit in turn, never going back; the neighbour
+    work shows inside the stage that asked for it."""
+    status, _, err = run_main(monkeypatch, "resample", csv_file, "-o", csv_file.with_name("out.csv"),
+                                "--target", "label", "--random-state", 0)  # fmt: skip
+    assert status == 0, err
+    shown = re.findall(r"resample: ([a-z> ]+?) +[0-9:]+", err)
+    running = [stage for i, stage in enumerate(shown) if i == 0 or stage != shown[i - 1]]
+    outer = [stage.split(" > ")[0] for stage in running]
+    outer = [stage for i, stage in enumerate(outer) if i == 0 or stage != outer[i - 1]]
+    assert outer == ["validate", "cluster", "distribute", "generate", "assemble"]
+    assert "distribute > neighbors" in running  # the density's distance sums
+    assert {stage.split(" > ")[-1] for stage in running if " > " in stage} == {"neighbors"}
 
 
 def test_resample_shows_no_progress_without_a_terminal(monkeypatch, csv_file):

@@ -89,13 +89,29 @@ def build_parser():
     resample = commands.add_parser(
         "resample",
         help="balance a CSV or Parquet file",
-        description="Append synthetic rows to a CSV or Parquet file so that its classes are balanced.",
+        description="Append synthetic rows to a CSV or Parquet file so that its classes are balanced. "
+        "OUTPUT holds the target and the feature columns, in the input's order: a column left out of the "
+        "features (--drop, or not named by --features) is not in OUTPUT, as synthetic rows have no value for it.",
     )
     resample.add_argument("input", metavar="INPUT", help="a .csv or .parquet file (.csv.gz and friends too)")
     resample.add_argument(
         "-o", "--output", required=True, metavar="OUTPUT", help="where to write; format from its suffix"
     )
     resample.add_argument("--target", required=True, metavar="COLUMN", help="the class label column")
+    resample.add_argument(
+        "--features",
+        nargs="+",
+        action="extend",
+        metavar="COLUMN",
+        help="the feature columns to use (default: every column but the target); the target is always kept",
+    )
+    resample.add_argument(
+        "--drop",
+        nargs="+",
+        action="extend",
+        metavar="COLUMN",
+        help="columns to leave out of the features, such as an ID or free text; they are not in OUTPUT",
+    )
     resample.add_argument("--method", choices=list(METHODS), default="kmeans-smote", help="default: kmeans-smote")
     _add_backend(resample)
     resample.add_argument(

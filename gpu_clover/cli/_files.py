@@ -71,7 +71,11 @@ def frame_library(backend, needs_pyarrow):
 
 
 def to_pandas(obj):
-    return obj.to_pandas() if type(obj).__module__.startswith("cudf") else obj
+    return obj.to_pandas() if _is_cudf(obj) else obj
+
+
+def _is_cudf(obj):
+    return type(obj).__module__.startswith("cudf")
 
 
 def read_table(frames, path, file_format):
@@ -91,7 +95,11 @@ def write_atomic(frame, path, file_format, force):
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     os.close(handle)
     try:
-        if file_format == "csv":
+        if file_format == "csv" and not _is_cudf(frame):
+            from ._csv import write_csv
+
+            write_csv(frame, temporary)
+        elif file_format == "csv":
             frame.to_csv(temporary, index=False)
         else:
             frame.to_parquet(temporary, index=False)

@@ -5,7 +5,7 @@ import sys
 import threading
 import time
 
-from .._timing import stage_listener
+from .._timing import in_pipeline_order, stage_listener
 from ._report import format_seconds
 
 
@@ -91,27 +91,35 @@ class Progress:
         tqdm.write(line, file=file)
         file.flush()
 
+    @contextlib.contextmanager
     def listening(self, stage_lines=True):
-        """A context in which the sampler's stages show on the live line as they start and end
-        (and, with ``stage_lines``, a line each as they end)."""
-        return stage_listener(
-            lambda stage, seconds: self._stage_ended(stage, seconds, stage_lines), on_start=self._stage_started
-        )
+        """A context in which the sampler's stages show on the live line as they start and end,
+        a stage run inside another after it ("distribute > neighbors"); with ``stage_lines``,
+        a line per stage once the fit is done: its total, in pipeline order."""
+        totals = {}
+
+        def ended(stage, seconds):
+            totals[stage] = totals.get(stage, 0.0) + seconds
+            self._stage_ended(stage)
+
+        with stage_listener(ended, on_start=self._stage_started):
+            yield
+        if stage_lines:
+            for stage, seconds in in_pipeline_order(totals).items():
+                self.note(f"    {stage:<10} {format_seconds(seconds)}")
 
     def _stage_started(self, stage):
         self._stages.append(stage)
         self._show()
 
-    def _stage_ended(self, stage, seconds, stage_line):
+    def _stage_ended(self, stage):
         if self._stages and self._stages[-1] == stage:
             self._stages.pop()
-        if stage_line:
-            self.note(f"    {stage:<10} {format_seconds(seconds)}")
         self._show()
 
     def _show(self):
         if self._bar is not None:
-            running = f": {self._stages[-1]}" if self._stages else ""
+            running = f": {' > '.join(self._stages)}" if self._stages else ""
             self._bar.set_description_str(self._label + running)
 
 

@@ -1,10 +1,12 @@
 """``gpu-clover resample``: balance a CSV or Parquet file by appending synthetic rows."""
 
 import json
+import shlex
 import sys
 import time
 import warnings
 
+from ._columns import feature_columns, header_columns, listed
 from ._errors import UsageError, one_line, resolve_backend
 from ._files import (
     check_input,
@@ -38,6 +40,9 @@ def run_resample(args):
     check_input(args.input)
     check_output(args.output, args.force)
     in_format, out_format = file_format(args.input, "INPUT"), file_format(args.output, "OUTPUT")
+    header = header_columns(args.input, in_format)
+    if header is not None:  # wrong names reported now, before the imports and the read
+        feature_columns(header, args.target, args.drop, args.features)
     report = Report(progress, None if args.quiet else sys.stdout)
     report.line(f"gpu-clover resample: {args.input} -> {args.output}")
     report.line(f"  method    {args.method} (gpu_clover.{METHODS[args.method]})")
@@ -50,12 +55,17 @@ def run_resample(args):
     report.line(f"  backend   {backend.name} on {backend.device_name()}")
     with progress.step("load", timings):
         frame = read_table(frames, args.input, in_format)
-    target, features = _split_columns(frames, frame, args.target)
+    columns = list(frame.columns)
+    frame, target, features = _select_columns(frames, frame, args)
     if frames.__name__ == "cudf" and not frames.api.types.is_numeric_dtype(frame[target].dtype):
         # cuDF hands device arrays to the sampler, which needs numeric labels: go through pandas.
         frames, frame = import_pandas(), frame.to_pandas()
     y_before = to_pandas(frame[target])
-    report.line(f"  input     {len(frame)} rows x {len(features)} features, {y_before.nunique()} classes")
+    left_out = [str(column) for column in columns if column not in frame.columns]
+    report.line(
+        f"  input     {len(frame)} rows x {len(features)} features, {y_before.nunique()} classes"
+        + (f"; left out: {listed(left_out, 10)}" if left_out else "")
+    )
     strategy = _parse_strategy(args.sampling_strategy, y_before.unique().tolist())
     sampler = _make_sampler(
         cls,
@@ -84,29 +94,30 @@ def run_resample(args):
     return 0
 
 
-def _split_columns(frames, frame, target):
-    """The target column's label and the feature columns, in file order; checks what the sampler needs."""
-    names = [str(column) for column in frame.columns]
-    if target not in names:
-        shown = ", ".join(names[:20]) + (f", ... ({len(names)} columns)" if len(names) > 20 else "")
-        raise UsageError(f"target column {target!r} not found; the columns are: {shown}")
+def _select_columns(frames, frame, args):
+    """The table cut to its target and feature columns (file order), the target's label and the
+    feature labels; checks what the sampler needs."""
+    label_of = {str(column): column for column in frame.columns}
+    names = feature_columns(list(label_of), args.target, args.drop, args.features)
     if len(frame) == 0:
         raise UsageError("the input has a header but no rows")
-    target = frame.columns[names.index(target)]
-    features = [column for column in frame.columns if column != target]
-    if not features:
-        raise UsageError(f"the input has no feature columns besides the target {str(target)!r}")
+    target, features = label_of[args.target], [label_of[name] for name in names]
+    if len(features) + 1 < len(frame.columns):
+        kept = set(features) | {target}
+        frame = frame[[column for column in frame.columns if column in kept]]
     is_numeric = frames.api.types.is_numeric_dtype
     text = [str(column) for column in features if not is_numeric(frame[column].dtype)]
     if text:
         raise UsageError(
             f"non-numeric feature columns: {', '.join(text)}; encode them as numbers first "
-            "(e.g. one-hot with pandas.get_dummies or sklearn's OneHotEncoder / OrdinalEncoder) or drop them"
+            "(e.g. one-hot with pandas.get_dummies or sklearn's OneHotEncoder / OrdinalEncoder) "
+            f"or leave them out with --drop {_shell_words(text)}"
         )
     missing = [str(column) for column in features if bool(frame[column].isna().any())]
     if missing:
         raise UsageError(
-            f"feature columns with missing values: {', '.join(missing)}; impute them or drop those rows first"
+            f"feature columns with missing values: {', '.join(missing)}; impute them, drop those rows, "
+            f"or leave the columns out with --drop {_shell_words(missing)}"
         )
     n_missing = int(frame[target].isna().sum())
     if n_missing:
@@ -118,7 +129,11 @@ def _split_columns(frames, frame, target):
         raise UsageError(
             f"target column {str(target)!r} has one class only ({classes[0]!r}); over-sampling needs at least two"
         )
-    return target, features
+    return frame, target, features
+
+
+def _shell_words(names):
+    return " ".join(shlex.quote(name) for name in names)
 
 
 def _parse_strategy(text, classes):

@@ -1,7 +1,6 @@
 """The pipeline shared by every over-sampler: validate, cluster, distribute, generate, assemble."""
 
 import numbers
-import time
 import warnings
 
 import numpy as np
@@ -95,10 +94,10 @@ class BaseClusterOverSampler(BaseOverSampler):
         """
         self._validate_params()
         self.random_state_ = check_random_state(self.random_state)
-        start = time.perf_counter()
-        data = check_fit_data(self, X, y, self.backend)
-        timer = StageTimer(data.backend)
-        timer.record("validate", time.perf_counter() - start)
+        timer = StageTimer()
+        with timer.stage("validate"):
+            data = check_fit_data(self, X, y, self.backend)
+            timer.backend = data.backend
         X_base, X_res, codes_new, categories_new = self._resample(data, fit_params, timer)
         with timer.stage("assemble"):
             result = data.finish(X_base, X_res, codes_new, categories_new)
