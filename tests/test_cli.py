@@ -241,10 +241,12 @@ def write_variant(files, name, change):
 ERROR_CASES = {
     "missing file": (lambda f: f / "nope.csv", "label", ("not found", "nope.csv")),
     "missing target": (lambda f: f / "in.csv", "klass", ("'klass' not found", "zeta, alpha, label")),
-    "text feature": (
-        lambda f: write_variant(f, "text.csv", lambda t: t.assign(city="Lisbon", region="north")),
+    "text feature with a missing value": (
+        lambda f: write_variant(
+            f, "text.csv", lambda t: t.assign(city=np.where(np.arange(len(t)) == 3, None, "Lisbon"), region="north")
+        ),
         "label",
-        ("non-numeric feature columns: city, region", "encode"),
+        ("feature columns with missing values: city", "--drop city"),
     ),
     "one class": (
         lambda f: write_variant(f, "one.csv", lambda t: t.assign(label="ok")),
@@ -312,7 +314,13 @@ COLUMN_ERRORS = {
         ("--target", "label", "--drop", "id", "zeta", "alpha", "mid", "amount", "note"),
         ("no feature column is left",),
     ),
-    "text kept": (("--target", "label", "--drop", "id"), ("non-numeric feature columns: note", "--drop note")),
+    "text with missing values kept": (("--target", "label", "--drop", "id"), ("missing values: note", "--drop note")),
+    "categorical unknown": (("--target", "label", "--categorical", "nope"), ("--categorical: no column named 'nope'",)),
+    "categorical target": (("--target", "label", "--categorical", "label"), ("--categorical names the target",)),
+    "categorical dropped": (
+        ("--target", "label", "--drop", "id", "note", "--categorical", "id"),
+        ("--categorical names 'id', which --features or --drop leave out",),
+    ),
 }  # fmt: skip
 
 
@@ -323,6 +331,34 @@ def test_column_option_mistakes_are_one_line_errors(wide, source, case):
     result = run_cli("resample", wide / source, "-o", wide / "out.csv", *options)
     assert_usage_error(result, *fragments)
     assert not (wide / "out.csv").exists()
+
+
+@pytest.mark.parametrize("source", ["in.csv", "in.parquet"])
+def test_text_and_named_columns_are_categorical(files, table, source):
+    """Text columns are categories (SMOTE-NC); --categorical makes a numeric one a category too.
+    Synthetic rows take values their class holds; the file's columns and kinds come back."""
+    rng = np.random.default_rng(5)
+    frame = table.assign(
+        plan=np.where(table["label"] == "ok", rng.choice(["basic", "pro"], len(table)), "premium"),
+        store=rng.integers(1, 6, len(table)),
+    )
+    frame.to_csv(files / "in.csv", index=False)
+    frame.to_parquet(files / "in.parquet", index=False)
+    out = files / "out.csv"
+    result = run_cli(
+        "resample", files / source, "-o", out, "--target", "label", "--categorical", "store", "--random-state", 0
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(2 categorical: plan, store)" in result.stdout
+    back = read(out)
+    assert list(back.columns) == list(frame.columns)
+    synthetic = back.iloc[len(frame) :]
+    for label in ("fraud", "review"):
+        rows = synthetic[synthetic["label"] == label]
+        assert len(rows) > 0
+        assert set(rows["plan"]) <= set(frame.loc[frame["label"] == label, "plan"])
+        assert set(rows["store"]) <= set(frame.loc[frame["label"] == label, "store"])
+    assert back["store"].dtype == frame["store"].dtype
 
 
 def test_dropped_column_with_missing_values_is_no_error(wide):

@@ -112,6 +112,14 @@ def build_parser():
         metavar="COLUMN",
         help="columns to leave out of the features, such as an ID or free text; they are not in OUTPUT",
     )
+    resample.add_argument(
+        "--categorical",
+        nargs="+",
+        action="extend",
+        metavar="COLUMN",
+        help="numeric feature columns to treat as categories (text, category and bool columns are categories "
+        "anyway): never interpolated, a synthetic row takes the most frequent among its neighbours",
+    )
     resample.add_argument("--method", choices=list(METHODS), default="kmeans-smote", help="default: kmeans-smote")
     _add_backend(resample)
     resample.add_argument(

@@ -32,20 +32,23 @@ def header_columns(path, file_format):
         return None
 
 
-def feature_columns(columns, target, drop=(), features=None):
+def feature_columns(columns, target, drop=(), features=None, categorical=()):
     """The feature columns, in the order of ``columns`` (the table's names).
 
     ``features``: the feature columns to use (``None``: every column but the target);
-    ``drop``: columns to leave out of them. The target is never a feature and always
-    kept. Unknown names, the target named in either option, a column named in both
-    and no feature left are usage errors.
+    ``drop``: columns to leave out of them; ``categorical``: feature columns to treat as
+    categories (text, category and bool columns are categories anyway). The target is never
+    a feature and always kept. Unknown names, the target named in any option, a column named
+    in both ``features`` and ``drop``, a categorical column that is not a feature, and no
+    feature left are usage errors.
     """
     if target not in columns:
         raise UsageError(f"target column {target!r} not found{_did_you_mean(target, columns)}; {_listing(columns)}")
     drop = list(dict.fromkeys(drop or ()))
     chosen = None if features is None else list(dict.fromkeys(features))
     others = [name for name in columns if name != target]
-    for option, names in (("--features", chosen or []), ("--drop", drop)):
+    categorical = list(dict.fromkeys(categorical or ()))
+    for option, names in (("--features", chosen or []), ("--drop", drop), ("--categorical", categorical)):
         unknown = [name for name in names if name not in columns]
         if unknown:
             hint = _did_you_mean(unknown[0], others) if len(unknown) == 1 else ""
@@ -61,6 +64,9 @@ def feature_columns(columns, target, drop=(), features=None):
         if chosen is None and not drop:
             raise UsageError(f"the input has no feature columns besides the target {target!r}")
         raise UsageError(f"no feature column is left: --drop leaves out {_names(drop)}, all of them but the target")
+    outside = [name for name in categorical if name not in wanted]
+    if outside:
+        raise UsageError(f"--categorical names {_names(outside)}, which --features or --drop leave out of the features")
     return kept
 
 

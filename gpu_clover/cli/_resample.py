@@ -42,7 +42,7 @@ def run_resample(args):
     in_format, out_format = file_format(args.input, "INPUT"), file_format(args.output, "OUTPUT")
     header = header_columns(args.input, in_format)
     if header is not None:  # wrong names reported now, before the imports and the read
-        feature_columns(header, args.target, args.drop, args.features)
+        feature_columns(header, args.target, args.drop, args.features, args.categorical)
     report = Report(progress, None if args.quiet else sys.stdout)
     report.line(f"gpu-clover resample: {args.input} -> {args.output}")
     report.line(f"  method    {args.method} (gpu_clover.{METHODS[args.method]})")
@@ -56,14 +56,16 @@ def run_resample(args):
     with progress.step("load", timings):
         frame = read_table(frames, args.input, in_format)
     columns = list(frame.columns)
-    frame, target, features = _select_columns(frames, frame, args)
+    frame, target, features, categorical = _select_columns(frames, frame, args)
     if frames.__name__ == "cudf" and not frames.api.types.is_numeric_dtype(frame[target].dtype):
         # cuDF hands device arrays to the sampler, which needs numeric labels: go through pandas.
         frames, frame = import_pandas(), frame.to_pandas()
     y_before = to_pandas(frame[target])
     left_out = [str(column) for column in columns if column not in frame.columns]
     report.line(
-        f"  input     {len(frame)} rows x {len(features)} features, {y_before.nunique()} classes"
+        f"  input     {len(frame)} rows x {len(features)} features"
+        + (f" ({len(categorical)} categorical: {listed([str(c) for c in categorical], 10)})" if categorical else "")
+        + f", {y_before.nunique()} classes"
         + (f"; left out: {listed(left_out, 10)}" if left_out else "")
     )
     strategy = _parse_strategy(args.sampling_strategy, y_before.unique().tolist())
@@ -76,6 +78,7 @@ def run_resample(args):
         k_neighbors=args.k_neighbors,
         neighbor_search=args.neighbor_search,
         n_clusters=args.n_clusters,
+        categorical_features=categorical,
     )
 
     with progress.step("resample", timings), progress.listening():
@@ -95,24 +98,26 @@ def run_resample(args):
 
 
 def _select_columns(frames, frame, args):
-    """The table cut to its target and feature columns (file order), the target's label and the
-    feature labels; checks what the sampler needs."""
+    """The table cut to its target and feature columns (file order), the target's label, the
+    feature labels and the categorical ones (text, category and bool columns, and those named by
+    ``--categorical``); checks what the sampler needs."""
     label_of = {str(column): column for column in frame.columns}
-    names = feature_columns(list(label_of), args.target, args.drop, args.features)
+    names = feature_columns(list(label_of), args.target, args.drop, args.features, args.categorical)
     if len(frame) == 0:
         raise UsageError("the input has a header but no rows")
     target, features = label_of[args.target], [label_of[name] for name in names]
     if len(features) + 1 < len(frame.columns):
         kept = set(features) | {target}
         frame = frame[[column for column in frame.columns if column in kept]]
-    is_numeric = frames.api.types.is_numeric_dtype
-    text = [str(column) for column in features if not is_numeric(frame[column].dtype)]
-    if text:
-        raise UsageError(
-            f"non-numeric feature columns: {', '.join(text)}; encode them as numbers first "
-            "(e.g. one-hot with pandas.get_dummies or sklearn's OneHotEncoder / OrdinalEncoder) "
-            f"or leave them out with --drop {_shell_words(text)}"
-        )
+    types = frames.api.types
+    named = {label_of[name] for name in args.categorical or ()}
+    categorical = [
+        column
+        for column in features
+        if column in named
+        or types.is_bool_dtype(frame[column].dtype)
+        or not types.is_numeric_dtype(frame[column].dtype)
+    ]
     missing = [str(column) for column in features if bool(frame[column].isna().any())]
     if missing:
         raise UsageError(
@@ -129,7 +134,7 @@ def _select_columns(frames, frame, args):
         raise UsageError(
             f"target column {str(target)!r} has one class only ({classes[0]!r}); over-sampling needs at least two"
         )
-    return frame, target, features
+    return frame, target, features, categorical
 
 
 def _shell_words(names):
