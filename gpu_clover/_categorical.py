@@ -14,7 +14,6 @@ is ever made, so memory does not grow with the number of categories.
 """
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -276,16 +275,3 @@ def class_penalties(backend, X, y_codes, n_classes):
         squares += backend.segment_sum(deviation * deviation, y_codes[tile], n_classes)
     std = np.sqrt(backend.to_host(squares / counts))
     return np.median(std, axis=1) ** 2
-
-
-def is_categorical_spec(spec):
-    """Whether ``spec`` is a form ``categorical_features`` takes (for the parameter constraints)."""
-    if spec is None or (isinstance(spec, str) and spec == "auto"):
-        return True
-    try:
-        values = np.asarray(spec)
-    except (TypeError, ValueError):
-        return False
-    return values.ndim == 1 and (
-        values.dtype.kind in "biuUSO" or all(isinstance(v, (numbers.Integral, str)) for v in values.tolist())
-    )
