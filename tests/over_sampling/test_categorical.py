@@ -7,6 +7,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BACKENDS
 from imblearn.over_sampling import SMOTENC
 from sklearn.cluster import KMeans as SklearnKMeans
 from sklearn.neighbors import NearestNeighbors
@@ -343,3 +344,20 @@ def test_the_clustering_embedding_is_smotencs_distance():
     np.testing.assert_array_equal(on_rows.labels_, on_dense.labels_)
     np.testing.assert_allclose(on_rows.cluster_centers_, on_dense.cluster_centers_, rtol=1e-9, atol=1e-12)
     copy.deepcopy(rows)  # a plain value: clusterers may copy it
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_backend_keeps_the_categories_observed(backend):
+    """The same table on each backend: exact counts, the dtypes back, categories the class holds
+    (NumPy and CuPy draw alike only statistically, so values are not compared across them)."""
+    numeric, categories, y = mixed_table(n=600, minority=0.15)
+    frame = as_frame(numeric, categories)
+    for sampler in (SMOTE(random_state=0), KMeansSMOTE(kmeans_estimator=3, random_state=0)):
+        X_res, y_res = sampler.set_params(backend=backend, categorical_features=["c0", "c1", "c2"]).fit_resample(
+            frame, y
+        )
+        assert np.bincount(y_res).tolist() == [np.bincount(y)[0]] * 2
+        assert (X_res.dtypes == frame.dtypes).all()
+        synthetic = X_res.iloc[len(frame) :]
+        for column in ("c0", "c1", "c2"):
+            assert set(synthetic[column]) <= set(frame.loc[y == 1, column])
