@@ -69,6 +69,22 @@ class KMeansSMOTE(BaseClusterOverSampler):
     (array([450,  50]), array([450, 450]))
     >>> sorted(sampler.stage_seconds_)
     ['assemble', 'cluster', 'distribute', 'generate', 'neighbors', 'validate']
+
+    Categorical columns named explicitly, here a string column and an integer one: k-means
+    and SMOTE see SMOTE-NC's distance, and every synthetic category is one the data hold.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    >>> table["plan"] = np.where(X[:, 3] > 0, "pro", "basic")
+    >>> table["seats"] = np.where(X[:, 4] > 0, 4, 1)
+    >>> sampler = KMeansSMOTE(
+    ...     kmeans_estimator=4, categorical_features=["plan", "seats"], random_state=0, backend="numpy"
+    ... )
+    >>> table_res, y_res = sampler.fit_resample(table, y)
+    >>> table_res.dtypes.equals(table.dtypes), np.bincount(y_res)
+    (True, array([450, 450]))
+    >>> sorted(table_res["plan"].unique()), sorted(table_res["seats"].unique().tolist())
+    (['basic', 'pro'], [1, 4])
     """
 
     _parameter_constraints = {

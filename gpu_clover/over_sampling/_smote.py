@@ -44,6 +44,18 @@ class SMOTE(NativeOverSampler, BaseClusterOverSampler):
     (array([450,  50]), array([450, 450]))
     >>> bool((X_res[:500] == X).all())  # the original rows first, then the synthetic ones
     True
+
+    A pandas table with a string column: ``categorical_features="auto"`` takes it as
+    categories (SMOTE-NC), so its values are never interpolated and come back as strings.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    >>> table["plan"] = np.where(X[:, 3] > 0, "pro", "basic")
+    >>> table_res, y_res = SMOTE(random_state=0, backend="numpy").fit_resample(table, y)
+    >>> table_res.shape, list(table_res.columns), table_res.dtypes.equals(table.dtypes)
+    ((900, 4), ['a', 'b', 'c', 'plan'], True)
+    >>> sorted(table_res["plan"].iloc[500:].unique())  # the synthetic rows' plans: observed ones
+    ['basic', 'pro']
     """
 
     _parameter_constraints = {
