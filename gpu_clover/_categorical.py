@@ -24,9 +24,9 @@ _AUTO_PANDAS_KINDS = ("category", "object", "string", "bool")
 
 @dataclass
 class CategoricalColumns:
-    """The categorical columns of a table: where they are, and the way back from their codes
-    (the codes themselves, one int32 column per categorical column, live on the backend:
-    ``FitData.categorical_codes``).
+    """Where a table's categorical columns are and how many categories each has. Their codes
+    (one int32 column per categorical column) live on the backend
+    (``FitData.categorical_codes``); the way back to the caller's values is the answer's own.
 
     Attributes
     ----------
@@ -36,15 +36,11 @@ class CategoricalColumns:
         The other columns' indices, increasing (the float block's columns, in order).
     n_categories : host int64 array
         Categories per column.
-    decoders : list of callables
-        ``decoders[j](codes)`` gives column ``j``'s values for codes, in the caller's kind (a
-        pandas or cuDF Series of the original dtype, or a NumPy array).
     """
 
     positions: np.ndarray
     numeric_positions: np.ndarray
     n_categories: np.ndarray
-    decoders: list
 
     @property
     def n_columns(self):

@@ -247,7 +247,9 @@ def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list
             out = pd.concat(columns, axis=1)
             out.columns = table.columns
             return out, labels
-        kind = table.dtype if placeholder and table.dtype.kind in "USV" else object
+        # A numeric array stays one (its categories are numbers); text alone stays text.
+        numbers, text = table.dtype.kind in "biuf", placeholder and table.dtype.kind in "USV"
+        kind = table.dtype if numbers or text else object
         out = np.empty((categories.shape[0], n_features), dtype=kind)
         for j, position in enumerate(positions.tolist()):
             out[:, position] = decoded[j]
@@ -260,7 +262,7 @@ def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list
 
     data.wrap = wrap
     data.columns = names
-    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories, decoders)
+    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories)
     data.categorical_codes = data.backend.asarray(codes)
     return data
 
@@ -272,6 +274,10 @@ def _check_device_data(estimator, X, y, backend_name):
         positions = categorical_positions(spec, X, len(names), names)
         if positions.size:
             return _check_mixed_cudf_data(estimator, X, names, positions, y, backend_name)
+    elif spec is not None and is_cupy_array(X) and X.ndim == 2:  # numbers named as categories
+        positions = categorical_positions(spec, X, X.shape[1], None)
+        if positions.size:
+            return _check_mixed_cupy_data(estimator, X, positions, y, backend_name)
     return _check_numeric_device_data(estimator, X, y, backend_name)
 
 
@@ -357,7 +363,45 @@ def _check_mixed_cudf_data(estimator, frame, names, positions, y, backend_name):
     estimator.n_features_in_ = len(names)
     data.wrap = wrap
     data.columns = names
-    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories, decoders)
+    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories)
+    data.categorical_codes = codes
+    return data
+
+
+def _check_mixed_cupy_data(estimator, X, positions, y, backend_name):
+    """A CuPy array with columns named categorical: their distinct values are the categories
+    (found on the device); the answer is a CuPy array of X's dtype and columns."""
+    xp = get_backend("cupy" if backend_name == "auto" else backend_name).xp
+    n_features = X.shape[1]
+    numeric_positions = np.setdiff1d(np.arange(n_features), positions)
+    codes = xp.empty((X.shape[0], len(positions)), dtype=xp.int32)
+    categories = []
+    for j, position in enumerate(positions.tolist()):
+        column = X[:, position]
+        if column.dtype.kind == "f" and bool(xp.isnan(column).any()):
+            raise ValueError(f"Categorical column {position} has missing values (NaN); fill them first.")
+        uniques, inverse = xp.unique(column, return_inverse=True)
+        codes[:, j] = inverse.reshape(-1)
+        categories.append(uniques)
+    placeholder = numeric_positions.size == 0  # all categorical: nothing to interpolate
+    numeric = xp.zeros((X.shape[0], 1)) if placeholder else xp.ascontiguousarray(X[:, xp.asarray(numeric_positions)])
+    data = _check_numeric_device_data(estimator, numeric, y, backend_name)
+    numeric_wrap = data.wrap
+
+    def wrap(X_res, codes_res, starts_with_input, categories_res=None):
+        X_numeric, labels = numeric_wrap(X_res, codes_res, starts_with_input)
+        out = xp.empty((categories_res.shape[0], n_features), dtype=X.dtype)
+        for j, position in enumerate(positions.tolist()):
+            out[:, position] = categories[j][categories_res[:, j]]
+        if not placeholder:
+            out[:, xp.asarray(numeric_positions)] = X_numeric
+        return out, labels
+
+    estimator.n_features_in_ = n_features
+    data.wrap = wrap
+    data.categorical = CategoricalColumns(
+        positions, numeric_positions, np.array([len(u) for u in categories], dtype=np.int64)
+    )
     data.categorical_codes = codes
     return data
 

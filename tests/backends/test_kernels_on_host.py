@@ -953,3 +953,18 @@ def test_cudf_categorical_columns_stay_cudf(monkeypatch):
     assert isinstance(y_res, Series) and np.bincount(np.asarray(y_res.data)).tolist() == [300, 300]
     assert set(pd.Series(X_res["colour"].data)[360:]) <= set(colour[y == 1])
     assert set(pd.Series(X_res["size"].data)[360:]) <= set(size[y == 1].astype(str))
+
+
+def test_device_array_with_named_columns(monkeypatch):
+    """A CuPy array (the census' device arrays) with columns named categorical: their values are
+    the categories, found on the device; the answer is a device array of X's dtype."""
+    _device_census_backend(monkeypatch)
+    X, _, size, y = _mixed_rows(300, 60, 23)
+    table = np.hstack([X, size[:, None].astype(np.float32)])
+    sampler = gpu_clover.SMOTE(random_state=0, backend="cupy", categorical_features=[3])
+    X_res, y_res = sampler.fit_resample(table.view(_DeviceArray), y.view(_DeviceArray))
+    assert isinstance(X_res, TracedArray) and X_res.dtype == np.float32 and X_res.shape == (600, 4)
+    assert np.bincount(y_res.view(np.ndarray)).tolist() == [300, 300]
+    X_res = X_res.view(np.ndarray)
+    np.testing.assert_array_equal(X_res[:360], table)
+    assert set(X_res[360:, 3]) <= set(table[y == 1, 3])

@@ -361,3 +361,13 @@ def test_every_backend_keeps_the_categories_observed(backend):
         synthetic = X_res.iloc[len(frame) :]
         for column in ("c0", "c1", "c2"):
             assert set(synthetic[column]) <= set(frame.loc[y == 1, column])
+
+
+def test_numeric_array_with_named_columns_stays_numeric():
+    numeric, categories, y = mixed_table(n=300)
+    X = np.hstack([numeric, categories.astype(np.float64)])
+    X_res, _ = SMOTE(random_state=0, backend="numpy", categorical_features=[3, 4, 5]).fit_resample(X, y)
+    assert X_res.dtype == X.dtype
+    np.testing.assert_array_equal(X_res[:300], X)
+    for column in (3, 4, 5):  # never interpolated: values the class holds
+        assert set(X_res[300:, column]) <= set(X[y == 1, column])
