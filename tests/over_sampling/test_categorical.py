@@ -20,7 +20,8 @@ from gpu_clover.cluster import KMeans
 from gpu_clover.cluster._engine import cluster_engine
 from gpu_clover.cluster._mixed import MixedRows
 from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
-from gpu_clover.over_sampling._categories import most_frequent
+from gpu_clover.over_sampling._categories import _tied_sets, synthetic_categories
+from gpu_clover.over_sampling._generation import Plan
 
 NUMPY = get_backend("numpy")
 
@@ -174,13 +175,29 @@ def test_synthetic_categories_are_the_neighbours_most_frequent():
         assert any(fits(r) for r in candidates)
 
 
-def test_ties_are_broken_by_the_draws():
-    found = np.array([[[1, 1, 2, 2, 3]]] * 64)  # (64 rows, 1 column, k=5): 1 and 2 tie
-    ties = np.random.default_rng(0).integers(0, 2**63, size=(64, 1)).astype(np.uint64) * np.uint64(2)
-    chosen = most_frequent(np, found, ties)[:, 0]
-    assert set(chosen.tolist()) == {1, 2}
-    lone = np.array([[[-1, 4, -1]]])
-    assert most_frequent(np, lone, np.zeros((1, 1), dtype=np.uint64))[0, 0] == 4
+def test_tied_categories_are_packed_in_order():
+    found = np.array([[[2, 1, 3, 1, 2]], [[-1, 4, -1, -1, -1]], [[5, 5, 6, 5, 6]]])  # (rows, 1 column, k=5)
+    packed, n_tied = _tied_sets(np, found)
+    assert n_tied[:, 0].tolist() == [2, 1, 1]
+    assert packed[0, 0].tolist() == [1, 2, -1, -1, -1] and packed[1, 0, 0] == 4 and packed[2, 0, 0] == 5
+
+
+def test_ties_are_broken_row_by_row():
+    """Synthetic rows that start from the same row draw among its tied categories each from its
+    own stream: rows A and B of a three-row group see a red and a blue neighbour (a tie), C two
+    reds. The rows starting from A take both colours, about equally often."""
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    codes = np.array([[0], [0], [1]], dtype=np.int32)  # red, red, blue
+    groups = build_groups(NUMPY, np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64), np.array([0]), np.array([0]))
+    stats = GroupNeighbors(NUMPY, X, groups, 2, codes=codes, penalties=np.ones(1))
+    out = np.empty((4000, 1), dtype=np.int32)
+    synthetic_categories(stats, codes, np.array([0]), np.array([5]), np.array([4000]), 1, 3, out)
+    base = Plan(NUMPY, np.array([5]), np.array([4000]), 1, 0, 4000).index(0, np.array([3]))
+    start = groups.order[base]
+    assert set(out[start == 2, 0].tolist()) == {0}  # C: red, no tie
+    for row in (0, 1):
+        blue = float(out[start == row, 0].mean())
+        assert 0.4 < blue < 0.6, (row, blue)
 
 
 @pytest.mark.parametrize(
