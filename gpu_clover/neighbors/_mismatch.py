@@ -23,6 +23,8 @@ def add_mismatches(xp, d, a_codes, b_codes, penalty):
     # One contiguous vector per column and side, so each comparison streams along the tile's rows.
     a_columns = xp.ascontiguousarray(xp.moveaxis(a_codes, -1, 0))  # (p, ..., m)
     b_columns = xp.ascontiguousarray(xp.moveaxis(b_codes, -1, 0))  # (p, ..., n)
+    if xp is np and d.ndim == 3 and d.shape[2] < d.shape[1]:
+        return _add_batched_on_host(d, a_columns, b_columns, penalty)
     # Counted in bytes (p < 256: no overflow), converted once: the passes move a byte per pair.
     differ = xp.empty(d.shape, dtype=bool)
     count = xp.zeros(d.shape, dtype=xp.uint8)
@@ -30,6 +32,24 @@ def add_mismatches(xp, d, a_codes, b_codes, penalty):
         xp.not_equal(a_columns[column][..., :, None], b_columns[column][..., None, :], out=differ)
         count += differ.view(xp.uint8)
     return add_scaled(xp, d, count, penalty)
+
+
+def _add_batched_on_host(d, a_columns, b_columns, penalty):
+    """:func:`add_mismatches` of a batch of tall tiles (``(batch, m, n)``, n small) with NumPy:
+    tile by tile, the short side outermost so that each comparison runs along the long side, in
+    buffers reused from tile to tile."""
+    batch, m, n = d.shape
+    penalties = np.broadcast_to(np.asarray(penalty, dtype=d.dtype).reshape(-1), (batch,)) if np.ndim(penalty) else None
+    differ, count = np.empty((n, m), dtype=bool), np.empty((n, m), dtype=np.uint8)
+    scaled = np.empty((n, m), dtype=d.dtype)
+    for t in range(batch):
+        count[...] = 0
+        for a, b in zip(a_columns, b_columns):
+            np.not_equal(b[t][:, None], a[t][None, :], out=differ)
+            count += differ.view(np.uint8)
+        np.multiply(count, penalty if penalties is None else penalties[t], out=scaled, dtype=d.dtype)
+        d[t] += scaled.T
+    return d
 
 
 # Rows of a count converted to floats at a time: the temporary stays in cache.
