@@ -80,12 +80,10 @@ class FitData:
         return self.wrap(out, labels, X_base is self.X, self._all_categories(categories_new))
 
     def _all_categories(self, categories_new):
-        """Every output row's categorical codes (on the backend), the original rows first; None
-        without such columns."""
+        """Every output row's categorical codes (:class:`OutputCodes`); None without such columns."""
         if self.categorical is None:
             return None
-        xp = self.backend.xp
-        return xp.concatenate([self.categorical_codes, categories_new.astype(xp.int32, copy=False)])
+        return OutputCodes(self.backend, self.categorical_codes, categories_new)
 
     def _synthetic_values(self, X_new):
         """The synthetic rows in the output dtype: clipped to its range, never wrapped; warns when inexact."""
@@ -107,6 +105,26 @@ class FitData:
         if self._X_host is None:
             self._X_host = self.backend.to_host(self.X)
         return self._X_host
+
+
+@dataclass
+class OutputCodes:
+    """The output rows' categorical codes, the original rows' then the synthetic rows', read one
+    column at a time (the answer is built column by column: no second copy of every code)."""
+
+    backend: object
+    original: object
+    synthetic: object
+
+    @property
+    def n_rows(self):
+        return self.original.shape[0] + self.synthetic.shape[0]
+
+    def column(self, j, host=False):
+        """Column ``j``'s codes for every output row (int32; on the host with ``host``)."""
+        xp = self.backend.xp
+        codes = xp.concatenate([self.original[:, j], self.synthetic[:, j].astype(xp.int32, copy=False)])
+        return self.backend.to_host(codes) if host else codes
 
 
 @accepts_foreign_arrays
@@ -233,8 +251,7 @@ def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list
 
     def wrap(X_res, codes_res, starts_with_input, categories=None):
         X_numeric, labels = numeric_wrap(X_res, codes_res, starts_with_input)
-        categories = data.backend.to_host(categories)
-        decoded = [decode(categories[:, j]) for j, decode in enumerate(decoders)]
+        decoded = [decode(categories.column(j, host=True)) for j, decode in enumerate(decoders)]
         if frame:
             import pandas as pd
 
@@ -244,13 +261,13 @@ def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list
             if not placeholder:
                 for i, position in enumerate(numeric_positions.tolist()):
                     columns[position] = X_numeric.iloc[:, i]
-            out = pd.concat(columns, axis=1)
+            out = pd.DataFrame(dict(enumerate(columns)), copy=False)  # the columns as they are
             out.columns = table.columns
             return out, labels
         # A numeric array stays one (its categories are numbers); text alone stays text.
         numbers, text = table.dtype.kind in "biuf", placeholder and table.dtype.kind in "USV"
         kind = table.dtype if numbers or text else object
-        out = np.empty((categories.shape[0], n_features), dtype=kind)
+        out = np.empty((categories.n_rows, n_features), dtype=kind)
         for j, position in enumerate(positions.tolist()):
             out[:, position] = decoded[j]
         if not placeholder:
@@ -355,7 +372,7 @@ def _check_mixed_cudf_data(estimator, frame, names, positions, y, backend_name):
 
     def wrap(X_res, codes_res, starts_with_input, categories=None):
         X_numeric, labels = numeric_wrap(X_res, codes_res, starts_with_input)
-        columns = {name: decoders[j](categories[:, j]) for j, name in enumerate(names[i] for i in positions)}
+        columns = {name: decoders[j](categories.column(j)) for j, name in enumerate(names[i] for i in positions)}
         if not placeholder:
             columns.update({name: X_numeric[name] for name in numeric_names})
         return cudf.DataFrame({name: columns[name] for name in names}), labels
@@ -390,9 +407,9 @@ def _check_mixed_cupy_data(estimator, X, positions, y, backend_name):
 
     def wrap(X_res, codes_res, starts_with_input, categories_res=None):
         X_numeric, labels = numeric_wrap(X_res, codes_res, starts_with_input)
-        out = xp.empty((categories_res.shape[0], n_features), dtype=X.dtype)
+        out = xp.empty((categories_res.n_rows, n_features), dtype=X.dtype)
         for j, position in enumerate(positions.tolist()):
-            out[:, position] = categories[j][categories_res[:, j]]
+            out[:, position] = categories[j][categories_res.column(j)]
         if not placeholder:
             out[:, xp.asarray(numeric_positions)] = X_numeric
         return out, labels
