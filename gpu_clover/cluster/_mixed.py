@@ -31,25 +31,38 @@ class MixedRows:
     Attributes
     ----------
     numeric : backend float array (n, d)
-    codes : backend int32 array (n, p)
+    columns : backend int32 array (p, n)
+        Each categorical column's codes, offset to index the embedding's categorical part
+        (column ``j``'s category ``c`` is entry ``offsets[j] + c``): one contiguous vector per
+        column, as the engines read them.
     n_categories : host int64 array (p,)
     scale : float
         Every one-hot entry of the embedding.
     """
 
     numeric: Any
-    codes: Any
+    columns: Any
     n_categories: np.ndarray
     scale: float
 
     @classmethod
     def of(cls, backend, numeric, codes, n_categories):
-        """The rows with ``scale`` from their own numeric spread (``med / sqrt(2)``)."""
-        return cls(numeric, codes, np.asarray(n_categories, dtype=np.int64), _scale(backend, numeric))
+        """Rows from the numeric block and the ``(n, p)`` codes, ``scale`` from their own numeric
+        spread (``med / sqrt(2)``)."""
+        xp = backend.xp
+        n_categories = np.asarray(n_categories, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(n_categories)[:-1]]).astype(np.int32)
+        columns = xp.ascontiguousarray(codes.T) + backend.asarray(offsets)[:, None]
+        return cls(numeric, columns, n_categories, _scale(backend, numeric))
 
     @property
     def shape(self):
-        return (self.numeric.shape[0], self.numeric.shape[1] + int(self.n_categories.sum()))
+        return (self.numeric.shape[0], self.numeric.shape[1] + self.n_total)
+
+    @property
+    def n_total(self):
+        """Categories of every column together: the width of the embedding's categorical part."""
+        return int(self.n_categories.sum())
 
     @property
     def dtype(self):
@@ -59,19 +72,13 @@ class MixedRows:
     def ndim(self):
         return 2
 
-    @property
-    def offsets(self):
-        """Where each column's block starts in the categorical part (host int64)."""
-        return np.concatenate([[0], np.cumsum(self.n_categories)[:-1]]).astype(np.int64)
-
     def with_numeric(self, backend, numeric):
         """The same categories beside another numeric block (its own scale)."""
-        return MixedRows.of(backend, numeric, self.codes, self.n_categories)
+        return MixedRows(numeric, self.columns, self.n_categories, _scale(backend, numeric))
 
     def subset(self, backend, index):
-        return MixedRows(
-            backend.take(self.numeric, index), backend.take(self.codes, index), self.n_categories, self.scale
-        )
+        index = backend.xp.asarray(index)
+        return MixedRows(backend.take(self.numeric, index), self.columns[:, index], self.n_categories, self.scale)
 
     def dense(self, backend, index):
         """Rows ``index`` in the embedding: ``(m, d + categories)``."""
@@ -80,15 +87,12 @@ class MixedRows:
         d = self.numeric.shape[1]
         out = xp.zeros((index.shape[0], self.shape[1]), dtype=self.dtype)
         out[:, :d] = self.numeric[index]
-        columns = d + self.codes[index] + xp.asarray(self.offsets)[None, :]
-        out[xp.arange(index.shape[0])[:, None], columns] = self.scale
+        out[xp.arange(index.shape[0])[None, :], d + self.columns[:, index]] = self.scale
         return out
 
     def category_means(self, backend):
         """The embedding's mean over the rows, categorical part only: ``scale`` times frequencies."""
-        xp = backend.xp
-        global_codes = (self.codes + xp.asarray(self.offsets)[None, :]).reshape(-1)
-        counts = backend.bincount(global_codes, int(self.n_categories.sum()))
+        counts = backend.bincount(self.columns.reshape(-1), self.n_total)
         return counts.astype(self.dtype) * (self.scale / self.numeric.shape[0])
 
 
@@ -109,11 +113,13 @@ class MixedClusterEngine(ClusterEngine):
         n = X.shape[0]
         labels = xp.empty(n, dtype=xp.int32)
         min_sq = xp.empty(n, dtype=X.dtype) if with_distances else None
-        step = max(1, backend.tile_elements(X.dtype.itemsize) // max(1, centers.shape[0] * (1 + X.codes.shape[1])))
+        p = X.columns.shape[0]
+        step = max(1, backend.tile_elements(X.dtype.itemsize) // max(1, centers.shape[0] * (1 + p)))
+        terms = self.center_terms(X, centers)
 
         def row_tile(start):  # writes its own rows only
             tile = slice(start, start + step)
-            d = self.sq_to_centers(X, tile, centers)
+            d = self.sq_to_centers(X, tile, centers, terms)
             lab = xp.argmin(d, axis=1)
             labels[tile] = lab
             if with_distances:
@@ -123,27 +129,32 @@ class MixedClusterEngine(ClusterEngine):
             pass
         return (labels, min_sq) if with_distances else labels
 
-    def sq_to_centers(self, X, rows, centers):
+    def center_terms(self, X, centers):
+        """What every row's distance to ``centers`` shares: the categorical part's constant per
+        center (``p scale^2 + |c_cat|^2``) and the table of ``-2 scale c`` per category, ``(categories, k)``."""
+        xp = self.xp
+        categorical = centers[:, X.numeric.shape[1] :]
+        p = X.columns.shape[0]
+        constant = (categorical * categorical).sum(axis=1) + p * X.scale * X.scale
+        return constant, xp.ascontiguousarray(categorical.T) * (-2 * X.scale)
+
+    def sq_to_centers(self, X, rows, centers, terms=None):
         """Squared embedding distances of rows ``rows`` (a slice or index) to ``centers``: ``(m, k)``."""
         xp = self.xp
-        d, p = X.numeric.shape[1], X.codes.shape[1]
-        numeric, categorical = centers[:, :d], centers[:, d:]
-        out = sq_distances(xp, X.numeric[rows], numeric)
-        if p:
-            out += (categorical * categorical).sum(axis=1)[None, :] + p * X.scale * X.scale
-            table = xp.ascontiguousarray(categorical.T) * (-2 * X.scale)  # (categories, k)
-            codes = X.codes[rows]
-            for column, offset in enumerate(X.offsets.tolist()):  # one gather of whole rows per column
-                out += table[codes[:, column] + offset]
+        constant, table = terms if terms is not None else self.center_terms(X, centers)
+        out = sq_distances(xp, X.numeric[rows], centers[:, : X.numeric.shape[1]])
+        out += constant[None, :]
+        for column in X.columns:  # one gather of whole table rows per categorical column
+            out += xp.take(table, column[rows], axis=0)
         return xp.maximum(out, 0, out=out)
 
     def segment_sums(self, X, labels, k):
         """Each center's sum of its rows in the embedding: ``(k, d + categories)``."""
         xp, backend = self.xp, self.backend
-        d, total = X.numeric.shape[1], int(X.n_categories.sum())
+        d, total = X.numeric.shape[1], X.n_total
         out = xp.empty((k, d + total), dtype=X.dtype)
         out[:, :d] = backend.segment_sum(X.numeric, labels, k)
-        keys = labels.astype(xp.int64)[:, None] * total + X.codes + xp.asarray(X.offsets)[None, :]
+        keys = labels.astype(xp.int64)[None, :] * total + X.columns
         out[:, d:] = backend.bincount(keys.reshape(-1), k * total).reshape(k, total).astype(X.dtype) * X.scale
         return out
 
@@ -181,7 +192,7 @@ class MixedClusterEngine(ClusterEngine):
         numeric = float(xp.var(X.numeric, axis=0).sum()) if X.numeric.shape[1] else 0.0
         frequencies = X.category_means(self.backend).astype(xp.float64) / X.scale
         categorical = float((frequencies * (1 - frequencies)).sum()) * X.scale * X.scale
-        return (numeric + categorical) / (X.numeric.shape[1] + X.codes.shape[1])
+        return (numeric + categorical) / (X.numeric.shape[1] + X.columns.shape[0])
 
 
 def sparse_embedding(backend, rows):
@@ -191,10 +202,10 @@ def sparse_embedding(backend, rows):
     import scipy.sparse as sp
 
     numeric = backend.to_host(rows.numeric)
-    codes = backend.to_host(rows.codes).astype(np.int64) + rows.offsets[None, :]
-    n, p = codes.shape
+    entries = backend.to_host(rows.columns).T.astype(np.int64)  # (n, p): each row's entries
+    n, p = entries.shape
     one_hot = sp.csr_matrix(
-        (np.full(n * p, rows.scale, dtype=numeric.dtype), codes.reshape(-1), np.arange(0, n * p + 1, p)),
-        shape=(n, int(rows.n_categories.sum())),
+        (np.full(n * p, rows.scale, dtype=numeric.dtype), entries.reshape(-1), np.arange(0, n * p + 1, p)),
+        shape=(n, rows.n_total),
     )
     return sp.hstack([sp.csr_matrix(numeric), one_hot], format="csr")
