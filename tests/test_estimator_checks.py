@@ -108,7 +108,9 @@ ESTIMATORS = [
 ]
 
 
-@sklearn_checks(ESTIMATORS, xfail_strict=True)
+# The samplers too, with no expected failure: fit, the input checks (empty data, one row, one
+# feature) and the parameter handling hold as for any scikit-learn estimator.
+@sklearn_checks(ESTIMATORS + SAMPLERS, xfail_strict=True)
 def test_sklearn_checks(estimator, check):
     check(estimator)
 
