@@ -11,7 +11,7 @@ import re
 _PLACEHOLDER = re.compile(r"^([ \t]*)%\((\w+)\)s[ \t]*$", re.MULTILINE)
 
 _FEATURE_NAMES = """\
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of str, one per feature
     The column names of X seen in ``fit``. Defined only when X is a pandas DataFrame whose
     column names are all strings."""
 
