@@ -1,4 +1,5 @@
-"""The suite's own output: failures in detail, skips and expected failures one line per reason."""
+"""The suite itself: its output (failures in detail, skips and expected failures one line per
+reason) and what its install holds (JAX optional)."""
 
 import re
 import shutil
@@ -6,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import outcome_lines
 
 ROOT = Path(__file__).parents[1]
@@ -71,3 +73,26 @@ def test_a_reason_of_one_test_names_it():
         "2 skipped: needs torch (t/a.py, t/b.py)",
         "1 skipped: needs CuPy (t/a.py::test_x)",
     ]
+
+
+def extras():
+    """pyproject's optional dependencies, ``{extra: [requirement, ...]}``."""
+    tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11's tomllib")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+
+
+def test_jax_is_an_extra_of_its_own_and_its_test_skips_without_it():
+    """The test extra stays light: JAX (hundreds of MB for one test) is the interop extra, and the
+    test that uses it skips, with its reason, where JAX cannot be imported."""
+    assert not [requirement for requirement in extras()["test"] if requirement.startswith("jax")]
+    assert extras()["interop"] == ["jax>=0.4.32"]
+    code = (
+        "import sys; sys.modules['jax'] = None; import pytest; "
+        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', "
+        "'tests/test_interop.py::test_jax_array_in_gives_jax_array_out']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 skipped: the JAX array tests need jax (pip install -e '.[interop]')" in result.stdout
