@@ -343,7 +343,7 @@ def _check_mixed_cudf_data(estimator, frame, names, positions, y, backend_name):
     as device codes; the answer is a cuDF frame of the same columns and dtypes, never on the host."""
     import cudf
 
-    check_min_shape(frame.shape, estimator)
+    check_min_shape((len(frame), len(names)), estimator)
     numeric_positions = np.setdiff1d(np.arange(len(names)), positions)
     xp = get_backend("cupy" if backend_name == "auto" else backend_name).xp
     codes, n_categories, decoders = encode_cudf_columns(xp, frame, positions, names)
