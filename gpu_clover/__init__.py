@@ -4,7 +4,7 @@ The public names are imported on first use (PEP 562), so that ``import gpu_clove
 alone, and with it ``gpu-clover --help``, loads neither NumPy nor scikit-learn.
 """
 
-import importlib
+from importlib import import_module as _import_module
 
 __version__ = "0.1.0"
 
@@ -34,13 +34,15 @@ __all__ = [
 
 def __getattr__(name):
     if name in _PUBLIC:
-        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        value = getattr(_import_module(_PUBLIC[name], __name__), name)
         globals()[name] = value
         return value
     if name in _SUBPACKAGES:
-        return importlib.import_module("." + name, __name__)
+        return _import_module("." + name, __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__) | set(_SUBPACKAGES))
+    # The public names and the module's dunders only: not the helpers this lazy loading needs.
+    dunders = {name for name in globals() if name.startswith("__") and name.endswith("__")}
+    return sorted(dunders | set(__all__) | set(_SUBPACKAGES))

@@ -10,6 +10,11 @@ import re
 
 _PLACEHOLDER = re.compile(r"^([ \t]*)%\((\w+)\)s[ \t]*$", re.MULTILINE)
 
+_FEATURE_NAMES = """\
+feature_names_in_ : ndarray of str, one per feature
+    The column names of X seen in ``fit``. Defined only when X is a pandas DataFrame whose
+    column names are all strings."""
+
 FRAGMENTS = {
     "sampling_strategy": """\
 sampling_strategy : float, str, dict or callable, default="auto"
@@ -124,14 +129,42 @@ stage_seconds_ : dict {stage: float}
 median_std_ : dict {class_label: float}
     With categorical columns, after ``fit_resample``: SMOTE-NC's ``med`` of each class (the
     median of the numeric columns' standard deviations in the class; 1 without numeric
-    columns), as imbalanced-learn's SMOTENC.""",
+    columns), as imbalanced-learn's SMOTENC.
+n_features_in_ : int
+    Number of columns of X seen in ``fit`` (categorical ones included).
+"""
+    + _FEATURE_NAMES,
     "cluster_attributes": """\
 oversampler_, clusterer_, distributor_ : estimators
-    The fitted components (``clusterer_`` is ``None`` without clustering).
+    The fitted components. ``clusterer_`` is ``None`` without clustering: SMOTE and
+    GeometricSMOTE used alone are their own ``oversampler_``, with one cluster and a
+    :class:`~gpu_clover.distribution.BaseDistributor`.
+transformer_ : transformer or None
+    When the over-sampler is an imbalanced-learn ``Pipeline`` (``ClusterOverSampler``'s
+    ``oversampler``), its steps before the last, fitted on X: the synthetic rows are generated
+    in their output space. ``None`` otherwise.
 labels_ : array of shape (n_samples,)
-    The cluster label of each row (CuPy for device input, NumPy otherwise).
+    The cluster label of each row (CuPy for device input, NumPy otherwise); all 0 without
+    clustering.
 neighbors_ : array of shape (n_pairs, 2) or None
     Pairs of adjacent clusters when the clusterer has a topology (SOM), else ``None``.""",
+    "feature_names_in": _FEATURE_NAMES,
+    "distributor_attributes": """\
+majority_class_labels_ : list
+    The class(es) with the most rows.
+unique_cluster_labels_, unique_class_labels_ : array
+    The cluster and class labels seen in ``fit``.
+n_samples_ : int
+    Rows seen in ``fit``.
+neighbors_ : array of shape (n_pairs, 2) or None
+    The neighbouring clusters passed to ``fit``.
+labels_ : array of shape (n_samples,)
+    The cluster labels passed to ``fit`` (all 0 when none were), in the caller's array kind;
+    not set when a sampler fits the distributor on its groups.
+n_features_in_ : int
+    Number of features seen in ``fit`` (not set when a sampler fits it on its groups).
+"""
+    + _FEATURE_NAMES,
 }
 
 

@@ -26,6 +26,9 @@ from ._interop import accepts_foreign_arrays
 from ._placement import Placement
 from .backends import get_backend, is_cudf_object, is_cupy_array
 
+# Fewer rows cannot hold the two classes over-sampling needs.
+MIN_SAMPLES = 2
+
 
 @dataclass
 class FitData:
@@ -154,6 +157,7 @@ def _check_host_data(estimator, X, y, backend_name):
     if spec is not None and not _is_pandas_sparse(X):
         table = host_table(X)
         if table.ndim == 2:
+            check_min_shape(table.shape, estimator)
             names = list(table.columns) if hasattr(table, "columns") else None
             positions = categorical_positions(spec, table, table.shape[1], names)
             if positions.size:
@@ -166,8 +170,8 @@ def _check_host_data(estimator, X, y, backend_name):
 def _check_numeric_host_data(estimator, X, y, backend_name):
     _check_feature_types(X)
     shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) == 2 and shape[1] == 0:
-        raise ValueError(f"X has 0 feature(s) (shape={tuple(shape)}): at least 1 feature column is required.")
+    if shape is not None and len(shape) == 2:
+        check_min_shape(shape, estimator)
     _check_no_missing_labels(y)
     y_kind = _target_kind(y)
     X_props, y_props = _container_props(X), _container_props(y)
@@ -176,7 +180,9 @@ def _check_numeric_host_data(estimator, X, y, backend_name):
     backend = get_backend(backend_name, like=X)
     # On the GPU the finiteness check runs there, after the one transfer.
     on_host = backend.name == "numpy"
-    X_checked, y_checked = validate_data(estimator, X=X, y=y, reset=True, dtype=None, ensure_all_finite=on_host)
+    X_checked, y_checked = validate_data(
+        estimator, X=X, y=y, reset=True, dtype=None, ensure_all_finite=on_host, ensure_min_samples=MIN_SAMPLES
+    )
     if X_checked.dtype.kind not in "fiub":
         try:
             X_checked = X_checked.astype(np.float64)
@@ -317,8 +323,7 @@ def _check_numeric_device_data(estimator, X, y, backend_name):
     xp = backend.xp
     if X.ndim != 2:
         raise ValueError(f"Expected 2D array, got {X.ndim}D array instead. Reshape your data (X.reshape(-1, 1)).")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"Found array with shape {X.shape}: at least 1 sample and 1 feature are required.")
+    check_min_shape(X.shape, estimator)
     if X.dtype.kind not in "fiub":
         raise TypeError(f"X must contain numbers only; got dtype {X.dtype}.")
     y = xp.asarray(y)
@@ -361,6 +366,7 @@ def _check_mixed_cudf_data(estimator, frame, names, positions, y, backend_name):
     as device codes; the answer is a cuDF frame of the same columns and dtypes, never on the host."""
     import cudf
 
+    check_min_shape((len(frame), len(names)), estimator)
     numeric_positions = np.setdiff1d(np.arange(len(names)), positions)
     xp = get_backend("cupy" if backend_name == "auto" else backend_name).xp
     codes, n_categories, decoders = encode_cudf_columns(xp, frame, positions, names)
@@ -421,6 +427,22 @@ def _check_mixed_cupy_data(estimator, X, positions, y, backend_name):
     )
     data.categorical_codes = codes
     return data
+
+
+def check_min_shape(shape, estimator=None):
+    """At least one feature and two rows (one row is one class: nothing to over-sample), refused in
+    scikit-learn's words (``check_array``'s), which its and imbalanced-learn's common checks expect."""
+    by = "" if estimator is None else f" by {type(estimator).__name__}"
+    n_samples, n_features = shape
+    if n_features < 1:
+        raise ValueError(
+            f"Found array with {n_features} feature(s) (shape={tuple(shape)}) while a minimum of 1 is required{by}."
+        )
+    if n_samples < MIN_SAMPLES:
+        raise ValueError(
+            f"Found array with {n_samples} sample(s) (shape={tuple(shape)}) while a minimum of {MIN_SAMPLES} is "
+            f"required{by}."
+        )
 
 
 def _check_feature_types(X):

@@ -29,9 +29,33 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    """Skips and expected failures as one line per reason, with their count and where (pyproject's
+    ``-rfE`` leaves out pytest's line per test); then the GPU deselection line."""
+    for kind in ("skipped", "xfailed", "xpassed"):
+        for line in outcome_lines(kind, terminalreporter.stats.get(kind, [])):
+            terminalreporter.write_line(line)
     n = config.stash.get(_GPU_DESELECTED, 0)
     if n:
         terminalreporter.write_line(f"{n} tests marked gpu deselected: no CUDA device (CuPy missing or no GPU)")
+
+
+def outcome_lines(kind, reports):
+    """``"<count> <kind>: <reason> (<where>)"`` for each reason among ``reports``, the most frequent
+    first; ``where`` is the test when one has that reason, else the test files."""
+    groups = {}
+    for report in reports:
+        groups.setdefault(_reason(report), []).append(report.nodeid)
+    lines = []
+    for reason, nodeids in sorted(groups.items(), key=lambda group: (-len(group[1]), group[0])):
+        where = nodeids if len(nodeids) == 1 else sorted({nodeid.split("::")[0] for nodeid in nodeids})
+        lines.append(f"{len(nodeids)} {kind}: {reason} ({', '.join(where)})")
+    return lines
+
+
+def _reason(report):
+    if hasattr(report, "wasxfail"):  # an expected failure (or an unexpected pass)
+        return report.wasxfail
+    return report.longrepr[2].removeprefix("Skipped: ")  # a skip: (path, line, "Skipped: <reason>")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -6,8 +6,15 @@ modules are never imported.
 
 import doctest
 import inspect
+import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
+from conftest import make_imbalanced
+from imblearn.pipeline import Pipeline, make_pipeline
+from sklearn.base import clone
+from sklearn.preprocessing import StandardScaler
 
 import gpu_clover
 import gpu_clover.cluster
@@ -91,23 +98,88 @@ def test_dask_parameters_documented(name):
     assert not missing, f"gpu_clover.dask.{name} does not document {sorted(missing)}"
 
 
-@pytest.mark.parametrize(
-    "obj",
-    [
-        gpu_clover.SMOTE,
-        gpu_clover.GeometricSMOTE,
-        gpu_clover.KMeansSMOTE,
-        gpu_clover.SOMO,
-        gpu_clover.GeometricSOMO,
-        gpu_clover.ClusterOverSampler,
-    ],
-    ids=lambda obj: obj.__qualname__,
-)
-def test_samplers_document_their_fitted_attributes(obj):
-    documented = _section_names(obj.__doc__, "Attributes")
-    assert {"sampling_strategy_", "random_state_", "stage_seconds_"} <= documented
-    if obj not in (gpu_clover.SMOTE, gpu_clover.GeometricSMOTE):
-        assert {"labels_", "neighbors_", "clusterer_", "distributor_", "oversampler_"} <= documented
+def _fitted_attributes(estimator):
+    """The public attributes a fit set: the names ending in ``_``."""
+    return {name for name in vars(estimator) if name.endswith("_") and not name.startswith("_")}
+
+
+def _frame_with_categories():
+    """80 / 20 rows of two classes; three named numeric columns and a categorical one (the fit
+    then sets ``feature_names_in_`` and SMOTE-NC's ``median_std_``)."""
+    X, y = make_imbalanced([80, 20], n_blobs=2, seed=3)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["kind"] = pd.Categorical(np.where(X[:, 0] > X[:, 0].mean(), "u", "v"))
+    return X, frame, y
+
+
+def _fits(estimator):
+    """Every way a test fits ``estimator`` here: numeric X and a named frame, ``fit`` and
+    ``fit_resample`` for the samplers."""
+    X, frame, y = _frame_with_categories()
+    if hasattr(estimator, "fit_resample"):
+        return [(method, data) for method in ("fit", "fit_resample") for data in (X, frame)]
+    if isinstance(estimator, gpu_clover.distribution.BaseDistributor):
+        labels = np.arange(len(y)) % 3
+        return [("fit", (data, y, labels, np.array([[0, 1]]))) for data in (X, frame[["a", "b", "c"]])]
+    return [("fit", (frame[["a", "b", "c"]],))]
+
+
+FITTED = [
+    gpu_clover.SMOTE(random_state=0, backend="numpy"),
+    gpu_clover.GeometricSMOTE(random_state=0, backend="numpy"),
+    gpu_clover.KMeansSMOTE(kmeans_estimator=2, random_state=0, backend="numpy"),
+    gpu_clover.SOMO(som_estimator=25, random_state=0, backend="numpy"),
+    gpu_clover.GeometricSOMO(som_estimator=4, random_state=0, backend="numpy"),
+    gpu_clover.ClusterOverSampler(
+        gpu_clover.SMOTE(), gpu_clover.cluster.KMeans(n_clusters=2, random_state=0), random_state=0, backend="numpy"
+    ),
+    gpu_clover.cluster.KMeans(n_clusters=3, random_state=0, backend="numpy"),
+    gpu_clover.cluster.SOM(n_columns=2, n_rows=2, random_state=0, backend="numpy"),
+    gpu_clover.distribution.DensityDistributor(),
+    gpu_clover.distribution.BaseDistributor(),
+]
+
+
+@pytest.mark.parametrize("estimator", FITTED, ids=lambda estimator: type(estimator).__name__)
+def test_every_fitted_attribute_is_documented(estimator):
+    """What ``help()`` shows: each attribute a fit sets (a name ending in ``_``) is in the class's
+    Attributes section, ``n_features_in_``, ``feature_names_in_`` and ``transformer_`` included."""
+    documented = _section_names(type(estimator).__doc__, "Attributes")
+    for method, data in _fits(estimator):
+        fitted = clone(estimator)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a SOM cluster too small to serve a class, say
+            if isinstance(data, tuple):
+                getattr(fitted, method)(*data)
+            else:
+                getattr(fitted, method)(data, _frame_with_categories()[2])
+        missing = _fitted_attributes(fitted) - documented
+        assert not missing, f"{type(estimator).__name__}.{method} sets {sorted(missing)}, not documented"
+
+
+def test_the_pipeline_transformer_is_documented():
+    sampler = gpu_clover.ClusterOverSampler(
+        make_pipeline(StandardScaler(), gpu_clover.SMOTE()), gpu_clover.cluster.KMeans(n_clusters=2), backend="numpy"
+    )
+    X, _, y = _frame_with_categories()
+    sampler.fit_resample(X, y)
+    assert isinstance(sampler.transformer_, Pipeline)
+    assert "transformer_" in _section_names(type(sampler).__doc__, "Attributes")
+
+
+def test_dask_fitted_attributes_are_documented():
+    da = pytest.importorskip("dask.array")
+    X, _, y = _frame_with_categories()
+    for obj in _dask_public():
+        required = (gpu_clover.SMOTE(),) if obj.__name__ == "ClusterOverSampler" else ()
+        sampler = obj(*required, random_state=0, backend="numpy")
+        if obj.__name__ == "KMeansSMOTE":
+            sampler.set_params(kmeans_estimator=2)
+        else:
+            sampler.set_params(clusterer=gpu_clover.cluster.KMeans(n_clusters=2, random_state=0))
+        sampler.fit_resample(da.from_array(X, chunks=50), da.from_array(y, chunks=50))
+        missing = _fitted_attributes(sampler) - _section_names(obj.__doc__, "Attributes")
+        assert not missing, f"gpu_clover.dask.{obj.__name__} sets {sorted(missing)}, not documented"
 
 
 def test_placeholders_all_filled():

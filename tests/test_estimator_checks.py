@@ -82,20 +82,35 @@ def expected_sampler_failures(estimator):
     return failures
 
 
-def strict_xfails(parametrize):
-    """The same parametrization, with every expected failure made strict."""
+def public_prefix(estimator):
+    """The public module a user imports the estimator's class from, as an ID prefix: ``"dask."``
+    for gpu_clover.dask's KMeansSMOTE, ``""`` for gpu_clover's own."""
+    module = next(module for module in PUBLIC_MODULES if type(estimator) in map(module.__dict__.get, module.__all__))
+    return "" if module is gpu_clover else module.__name__.removeprefix("gpu_clover.") + "."
+
+
+def public_ids(parametrize, strict=False):
+    """The same parametrization, each ID led by the estimator's public module (two classes share a
+    name: ``KMeansSMOTE(...)`` and ``dask.KMeansSMOTE(...)``); ``strict``: every expected failure
+    made strict."""
     names, params = parametrize.args
-    strict = []
+    ids = parametrize.kwargs["ids"]
+    rewritten = []
     for param in params:
-        marks = getattr(param, "marks", ())
-        if marks:
-            reasons = [mark.kwargs["reason"] for mark in marks if mark.name == "xfail"]
-            param = pytest.param(*param.values, marks=pytest.mark.xfail(reason=reasons[0], strict=True), id=param.id)
-        strict.append(param)
-    return pytest.mark.parametrize(names, strict, **parametrize.kwargs)
+        values, marks = (param.values, param.marks) if hasattr(param, "values") else (param, ())
+        if strict:
+            marks = [
+                pytest.mark.xfail(reason=mark.kwargs["reason"], strict=True) if mark.name == "xfail" else mark
+                for mark in marks
+            ]
+        estimator, check = values
+        rewritten.append(
+            pytest.param(*values, marks=marks, id=f"{public_prefix(estimator)}{ids(estimator)}-{ids(check)}")
+        )
+    return pytest.mark.parametrize(names, rewritten)
 
 
-@strict_xfails(imblearn_checks(SAMPLERS + DASK_SAMPLERS, expected_failed_checks=expected_sampler_failures))
+@public_ids(imblearn_checks(SAMPLERS + DASK_SAMPLERS, expected_failed_checks=expected_sampler_failures), strict=True)
 def test_imblearn_checks(estimator, check):
     check(estimator)
 
@@ -108,7 +123,9 @@ ESTIMATORS = [
 ]
 
 
-@sklearn_checks(ESTIMATORS, xfail_strict=True)
+# The samplers too, with no expected failure: fit, the input checks (empty data, one row, one
+# feature) and the parameter handling hold as for any scikit-learn estimator.
+@public_ids(sklearn_checks(ESTIMATORS + SAMPLERS, xfail_strict=True))
 def test_sklearn_checks(estimator, check):
     check(estimator)
 
@@ -134,9 +151,22 @@ def test_every_public_estimator_is_checked():
         SOM(n_columns=2, n_rows=2, backend="numpy"),
         DensityDistributor(),
     ],
-    ids=lambda estimator: type(estimator).__name__,
+    ids=lambda estimator: public_prefix(estimator) + type(estimator).__name__,
 )
 def test_param_validation(estimator):
     # imbalanced-learn's (= scikit-learn's) check: one constraint per parameter and no other,
     # and an InvalidParameterError naming the parameter for a value that breaks it.
     check_param_validation(type(estimator).__name__, estimator)
+
+
+def test_check_ids_name_the_public_module():
+    """An ID says which class it checks: gpu_clover.dask's samplers share their names with the
+    single-machine ones."""
+    for test in (test_imblearn_checks, test_sklearn_checks):
+        params = test.pytestmark[0].args[1]
+        ids = [param.id for param in params]
+        assert len(set(ids)) == len(ids)
+        for param in params:
+            estimator = param.values[0]
+            dask = type(estimator).__module__.startswith("gpu_clover.dask")
+            assert param.id.startswith(f"dask.{type(estimator).__name__}(") == dask, param.id

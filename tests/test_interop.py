@@ -16,6 +16,9 @@ from gpu_clover.backends import cuda_available
 from gpu_clover.backends._foreign import array_device, is_foreign_array
 
 DLPACK_CPU, DLPACK_CUDA, DLPACK_METAL = 1, 2, 8
+# PyTorch is in no extra (its wheels are large); JAX is in the interop extra.
+NEEDS_TORCH = "the PyTorch tensor tests need torch (pip install torch)"
+NEEDS_JAX = "the JAX array tests need jax (pip install -e '.[interop]')"
 
 
 class DLPackProducer:
@@ -182,7 +185,7 @@ def test_auto_backend_follows_the_producer_device(data):
 
 @pytest.mark.parametrize("dtype_name", ["float32", "float64", "int32"])
 def test_torch_cpu_tensor_in_gives_torch_tensor_out(data, backend, dtype_name):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     X, y = data
     X_np = np.round(X * 100).astype(dtype_name)
     X_t, y_t = torch.from_numpy(X_np.copy()), torch.from_numpy(y.astype(np.int32))
@@ -198,7 +201,7 @@ def test_torch_cpu_tensor_in_gives_torch_tensor_out(data, backend, dtype_name):
 
 
 def test_torch_cpu_tensor_is_read_without_a_copy(data):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     X, y = data
     X_t = torch.from_numpy(X.astype(np.float32))
     fit = check_fit_data(KMeansSMOTE(), X_t, torch.from_numpy(y), backend="numpy")
@@ -206,7 +209,7 @@ def test_torch_cpu_tensor_is_read_without_a_copy(data):
 
 
 def test_torch_strided_tensor_gives_the_contiguous_result(data):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     X, y = data
     X_t = torch.from_numpy(np.asfortranarray(X))  # column-major strides
     assert not X_t.is_contiguous()
@@ -215,14 +218,14 @@ def test_torch_strided_tensor_gives_the_contiguous_result(data):
 
 
 def test_torch_tensor_requiring_grad_is_accepted(data):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     X, y = data
     X_res, _ = resample(torch.tensor(X, requires_grad=True), torch.from_numpy(y))
     assert isinstance(X_res, torch.Tensor) and not X_res.requires_grad
 
 
 def test_torch_errors_name_the_device_and_the_dtype(data):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     X, y = data
     with pytest.raises(ValueError, match=r"X \(torch.Tensor\) cannot be exported through DLPack.*meta"):
         resample(torch.empty(X.shape, device="meta"), y)
@@ -234,7 +237,7 @@ def test_torch_errors_name_the_device_and_the_dtype(data):
 
 
 def test_jax_array_in_gives_jax_array_out(data):
-    jax = pytest.importorskip("jax")
+    jax = pytest.importorskip("jax", reason=NEEDS_JAX)
     jnp = jax.numpy
     X, y = data
     X_j, y_j = jnp.asarray(X.astype(np.float32)), jnp.asarray(y.astype(np.int32))
@@ -253,7 +256,7 @@ def test_jax_array_in_gives_jax_array_out(data):
 @gpu
 @pytest.mark.parametrize("dtype_name", ["float32", "int64"])
 def test_torch_cuda_tensor_zero_copy_in_torch_cuda_out(data, dtype_name):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     if not torch.cuda.is_available():
         pytest.skip("this PyTorch has no CUDA")
     X, y = data
@@ -277,7 +280,7 @@ def test_torch_cuda_tensor_zero_copy_in_torch_cuda_out(data, dtype_name):
 
 @gpu
 def test_export_to_torch_cuda_shares_the_result_memory():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason=NEEDS_TORCH)
     if not torch.cuda.is_available():
         pytest.skip("this PyTorch has no CUDA")
     import cupy as cp
@@ -290,7 +293,7 @@ def test_export_to_torch_cuda_shares_the_result_memory():
 
 @gpu
 def test_numba_device_array_zero_copy_in_numba_out(data):
-    numba_cuda = pytest.importorskip("numba.cuda")
+    numba_cuda = pytest.importorskip("numba.cuda", reason="the Numba device array test needs numba")
     X, y = data
     X_d, y_d = numba_cuda.to_device(X.astype(np.float32)), numba_cuda.to_device(y)
     fit = check_fit_data(KMeansSMOTE(), X_d, y_d)
@@ -326,7 +329,7 @@ def test_cuda_array_interface_producer_zero_copy_in_cupy_out(data):
 
 @gpu
 def test_jax_gpu_array_in_jax_gpu_array_out(data):
-    jax = pytest.importorskip("jax")
+    jax = pytest.importorskip("jax", reason=NEEDS_JAX)
     try:
         gpu = jax.devices("gpu")[0]
     except RuntimeError:

@@ -114,3 +114,17 @@ def test_random_state_attribute_leaves_the_output_unchanged():
     first.random_state_.uniform(size=10)  # drawing from the attribute does not touch the next fit
     X_second, _ = first.fit_resample(X, y)
     np.testing.assert_array_equal(X_first, X_second)
+
+
+def test_the_namespace_lists_public_names_only():
+    """``dir(gpu_clover)``: what ``__all__`` exports, the public subpackages and dunders; never the
+    lazy loader's helpers, nor the private modules importing a subpackage binds on the package."""
+    import gpu_clover.cli  # binds gpu_clover.cli, and the private modules it imports, on the package
+
+    subpackages = {"backends", "cluster", "dask", "distribution", "neighbors", "over_sampling"}
+    public = (set(gpu_clover.__all__) | subpackages) - {"__version__"}
+    listed = set(dir(gpu_clover))
+    assert {name for name in listed if not name.startswith("__")} == public
+    assert {"__version__", "__all__", "__doc__"} <= listed
+    for name in listed:
+        getattr(gpu_clover, name)

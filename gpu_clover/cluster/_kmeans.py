@@ -61,6 +61,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         Lloyd iterations run by the winning initialisation.
     n_features_in_ : int
         Number of features seen in ``fit``.
+    %(feature_names_in)s
 
     Examples
     --------

@@ -78,6 +78,7 @@ class SOM(ClusterMixin, BaseEstimator):
         The grid's size.
     n_features_in_ : int
         Number of features seen in ``fit``.
+    %(feature_names_in)s
 
     Examples
     --------

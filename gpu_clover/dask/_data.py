@@ -14,6 +14,7 @@ import dask.array as da
 import numpy as np
 
 from .._categorical import pandas_kind
+from .._validation import check_min_shape
 from ..backends import is_cupy_array
 
 
@@ -70,8 +71,7 @@ def check_dask_data(X, y, categorical_features=None):
     X, wrap_X = _as_array(X, "X")
     if X.ndim != 2:
         raise ValueError(f"Expected a 2D dask array for X, got {X.ndim}D.")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"Found array with shape {X.shape}: at least 1 sample and 1 feature are required.")
+    check_min_shape(X.shape)  # an unknown row count (NaN, unknown chunks) passes
     if X.dtype.kind not in "fiub":
         raise TypeError(f"X must contain numbers only; got dtype {X.dtype}.")
     y, wrap_y = _as_array(y if is_dask_collection(y) else da.from_array(np.asarray(y), chunks=X.chunks[0]), "y")

@@ -11,6 +11,8 @@ labels_ : dask array of shape (n_samples,)
     The cluster label of every row (persisted on the workers).
 clusterer_, distributor_, oversampler_ : estimators
     The fitted components.
+transformer_ : None
+    Always ``None``: the Dask samplers take no ``Pipeline`` as the over-sampler.
 neighbors_ : array of shape (n_pairs, 2) or None
     Pairs of adjacent clusters when the clusterer has a topology, else ``None``.
 sampling_strategy_ : dict {class_label: n_samples}

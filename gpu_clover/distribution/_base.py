@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
+from .._docstring import fill_doc
 from .._groups import build_groups, encode_labels
 from .._placement import Placement
 from .._state import publishes_fitted_state
@@ -14,6 +15,7 @@ from ..backends import get_backend, is_cupy_array
 from ..neighbors import GroupNeighbors
 
 
+@fill_doc
 class BaseDistributor(BaseEstimator):
     """Base class of distributors: the extension point.
 
@@ -34,8 +36,7 @@ class BaseDistributor(BaseEstimator):
         Each group's proportion of its class's synthetic rows.
     inter_distribution_ : dict {((cluster1, class), (cluster2, class)): float}
         Each neighbouring pair's proportion (empty here).
-    n_features_in_ : int
-        Number of features seen in ``fit`` (not set when a sampler fits it on its groups).
+    %(distributor_attributes)s
 
     Examples
     --------

@@ -5,9 +5,11 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docstring import fill_doc
 from ._base import BaseDistributor
 
 
+@fill_doc
 class DensityDistributor(BaseDistributor):
     """Distribute synthetic rows among clusters by the density of their minority rows.
 
@@ -62,16 +64,7 @@ class DensityDistributor(BaseDistributor):
     filtering_threshold_, distances_exponent_, sparsity_based_, distribution_ratio_, size_ratio_, \
 purity_exponent_ : float or bool
         The parameters as used (``"auto"`` resolved).
-    majority_class_labels_ : list
-        The class(es) with the most rows.
-    unique_cluster_labels_, unique_class_labels_ : array
-        The cluster and class labels seen in ``fit``.
-    n_samples_ : int
-        Rows seen in ``fit``.
-    n_features_in_ : int
-        Number of features seen in ``fit`` (not set when a sampler fits it on its groups).
-    neighbors_ : array of shape (n_pairs, 2) or None
-        The neighbouring clusters passed to ``fit``.
+    %(distributor_attributes)s
 
     Examples
     --------

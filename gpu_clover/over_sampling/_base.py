@@ -25,6 +25,7 @@ from ..neighbors import SEARCH_MODES, GroupNeighbors, is_neighbors_estimator
 from ._allocation import allocate_samples
 from ._categories import synthetic_categories
 from ._generation import smote_inter
+from ._imblearn_names import hint_imblearn_names
 from ._native import GenerationRequest, NativeOverSampler
 from ._sampling_strategy import resolve_sampling_strategy
 
@@ -59,6 +60,11 @@ class BaseClusterOverSampler(BaseOverSampler):
         "neighbor_search": [StrOptions(set(SEARCH_MODES))],
         "categorical_features": [StrOptions({"auto"}), "array-like", None],
     }
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):  # imbalanced-learn's parameter names answered with a hint
+            cls.__init__ = hint_imblearn_names(cls.__init__)
 
     @publishes_fitted_state
     def fit(self, X, y):

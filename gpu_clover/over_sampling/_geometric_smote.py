@@ -50,6 +50,7 @@ class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
 
     Attributes
     ----------
+    %(cluster_attributes)s
     %(sampler_attributes)s
 
     See Also

@@ -27,6 +27,7 @@ class SMOTE(NativeOverSampler, BaseClusterOverSampler):
 
     Attributes
     ----------
+    %(cluster_attributes)s
     %(sampler_attributes)s
 
     See Also

@@ -13,7 +13,10 @@ def test_numpy_backend_leaves_cupy_alone(monkeypatch):
 
 
 def test_switch_is_scoped_and_restored_even_on_error(monkeypatch):
-    accelerator = pytest.importorskip("cupy._core._accelerator", reason="needs CuPy installed (a GPU is not needed)")
+    accelerator = pytest.importorskip(
+        "cupy._core._accelerator",
+        reason="the CUB switch's scope is checked on CuPy's own accelerator lists: needs CuPy installed (not a GPU)",
+    )
     monkeypatch.setattr(backends, "cuda_available", lambda: True)
     saved = accelerator.get_reduction_accelerators(), accelerator.get_routine_accelerators()
     accelerator.set_reduction_accelerators(["cub"])

@@ -257,3 +257,13 @@ def test_categorical_columns_are_refused_on_dask():
     X = da.from_array(rng.random((200, 3)), chunks=100)
     with pytest.raises(NotImplementedError, match=r"found: 0"):
         gdask.KMeansSMOTE(kmeans_estimator=2, backend="numpy", categorical_features=[0]).fit_resample(X, y)
+
+
+@pytest.mark.parametrize(
+    "shape, match",
+    [((40, 0), r"0 feature\(s\) \(shape=\(40, 0\)\) while a minimum of 1 is required"), ((1, 3), r"1 sample\(s\)")],
+)
+def test_empty_and_one_row_data_in_scikit_learns_words(shape, match):
+    X, y = da.ones(shape, chunks=20), da.zeros(shape[0], dtype=int, chunks=20)
+    with pytest.raises(ValueError, match=rf"^Found array with {match}"):
+        gdask.KMeansSMOTE(kmeans_estimator=2, backend="numpy").fit_resample(X, y)

@@ -54,12 +54,36 @@ BAD_INPUTS = [
         ValueError,
         r"0 sample\(s\)",
     ),
-    ("no features", lambda: SMOTE(backend="numpy").fit_resample(np.empty((60, 0)), Y), ValueError, r"0 feature\(s\)"),
+    # Empty and one-row data: scikit-learn's own words (check_array's), as its common checks expect.
+    (
+        "no features",
+        lambda: SMOTE(backend="numpy").fit_resample(np.empty((60, 0)), Y),
+        ValueError,
+        r"^Found array with 0 feature\(s\) \(shape=\(60, 0\)\) while a minimum of 1 is required by SMOTE\.$",
+    ),
     (
         "frame with no columns",
         lambda: SMOTE(backend="numpy").fit_resample(pd.DataFrame(index=range(60)), Y),
         ValueError,
-        r"0 feature\(s\)",
+        r"0 feature\(s\) \(shape=\(60, 0\)\) while a minimum of 1 is required",
+    ),
+    (
+        "one row",
+        lambda: kmeans_smote().fit(X[:1], Y[:1]),
+        ValueError,
+        r"^Found array with 1 sample\(s\) \(shape=\(1, 3\)\) while a minimum of 2 is required by KMeansSMOTE\.$",
+    ),
+    (
+        "one row as a list",
+        lambda: SMOTE(backend="numpy").fit_resample(X[:1].tolist(), [0]),
+        ValueError,
+        r"1 sample\(s\) \(shape=\(1, 3\)\) while a minimum of 2 is required",
+    ),
+    (
+        "one row with a categorical column",
+        lambda: SMOTE(backend="numpy").fit_resample(frame_with_text_column().iloc[:1], [0]),
+        ValueError,
+        r"1 sample\(s\) \(shape=\(1, 4\)\) while a minimum of 2 is required",
     ),
     (
         "None label in a Series",
