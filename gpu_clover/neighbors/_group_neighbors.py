@@ -168,11 +168,11 @@ class GroupNeighbors:
             return self.X, groups.order, offsets, lengths, {}
         xp = backend.xp
         members = groups.order[run_indices(backend, offsets, lengths)]
-        codes = self.codes[members]
+        codes = backend.take(self.codes, members)
         scale = np.sqrt(self.penalties[group_ids] / 2)
         X = embedded_rows(
             backend,
-            self.X[members],
+            backend.take(self.X, members),
             codes,
             self.embedded,
             backend.repeat_values(np.arange(len(lengths)), lengths),

@@ -58,7 +58,7 @@ def synthetic_categories(stats, codes, item_groups, keys, n_new, seed, draws_per
         at = plan.per_row(starts) + plan.index(0, lengths)  # the row each synthetic row starts from
         ties = draw_bits(xp, tie_bases[plan.item][:, None], plan.position[:, None] * p + columns)  # (m, p)
         pick = bits_to_index(xp, ties, n_tied[at])
-        out[start:stop] = tied[at[:, None], columns, pick]
+        out[start:stop] = xp.take_along_axis(backend.take(tied, at), pick[..., None], axis=-1)[..., 0]
 
     for _ in backend.map_ordered(tile, plan_tiles(backend, keys, n_new, seed, draws_per_row, 8 * p + 8)):
         pass
@@ -89,9 +89,9 @@ def tied_modes(stats, codes, group_ids):
     def tile(r0):  # tiles write disjoint rows
         rows = slice(r0, r0 + step)
         valid = xp.arange(k)[None, :] < k_row[rows][:, None]
-        neighbors = table[table_rows[rows]][:, :k].astype(xp.int64)
+        neighbors = backend.take(table, table_rows[rows])[:, :k].astype(xp.int64)
         members = groups.order[first[rows][:, None] + xp.where(valid, neighbors, local[rows][:, None])]
-        found = xp.where(valid[:, None, :], xp.moveaxis(codes[members], 1, 2), -1)  # (m, p, k)
+        found = xp.where(valid[:, None, :], xp.moveaxis(backend.take(codes, members), 1, 2), -1)  # (m, p, k)
         own = (k_row[rows] == 0)[:, None, None]  # a one-row group: its own categories, once
         found = xp.where(own & (xp.arange(k) == 0), codes[groups.order[first[rows] + local[rows]]][:, :, None], found)
         tied[rows], n_tied[rows] = _tied_sets(xp, found)

@@ -152,9 +152,9 @@ class GenerationEngine:
         step = max(1, backend.tile_elements(X.itemsize) // max(1, 3 * X.shape[1]))
         for start in range(0, base_rows.shape[0], step):
             stop = start + step
-            base = X[base_rows[start:stop]]
+            base = backend.take(X, base_rows[start:stop])
             with np.errstate(over="ignore", invalid="ignore"):  # found below and taken again
-                diff = X[neighbor_rows[start:stop]] - base
+                diff = backend.take(X, neighbor_rows[start:stop]) - base
                 diff *= gaps[start:stop, None]
                 diff += base
             if not backend.all_finite(diff):
