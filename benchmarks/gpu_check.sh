@@ -74,6 +74,29 @@ python3 -m pytest -m gpu -q -p no:cacheprovider --continue-on-collection-errors 
 pytest_rc=$?
 python3 benchmarks/bench_gpu.py "$@" > "$out/bench.json" 2> "$out/bench.err"
 bench_rc=$?
+# Mixed-type tables (issue 23) on the GPU: bench_mixed.py's table (pandas in, pandas out), its
+# samplers on the cupy backend in this process (no address-space cap: CUDA reserves a large one).
+python3 - > "$out/mixed.json" 2> "$out/mixed.err" <<'PY'
+import json, sys, time
+sys.path.insert(0, "benchmarks")
+import cupy as cp
+import gpu_clover
+from bench_mixed import make_table
+result = {}
+for rows in (1_000_000, 10_000_000):
+    X, y = make_table(rows)
+    for name in ("SMOTE", "KMeansSMOTE"):
+        runs = []
+        for _ in range(2):  # the first run compiles the kernels
+            sampler = getattr(gpu_clover, name)(random_state=0, backend="cupy")
+            t = time.perf_counter()
+            sampler.fit_resample(X, y)
+            cp.cuda.get_current_stream().synchronize()
+            runs.append(round(time.perf_counter() - t, 3))
+        result[f"{name} {rows}"] = {"seconds": runs, "stages": {k: round(v, 3) for k, v in sampler.stage_seconds_.items()}}
+        print(json.dumps(result), flush=True)
+PY
+mixed_rc=$?
 {
   echo "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
   cat "$out/device.txt"
@@ -92,6 +115,7 @@ for line in open(sys.argv[1]):
     print(f"    compilations per stage: {c.get('per_stage')}; stages of the cold call: {c['stages']}")
 PY
   echo "benchmark: exit $bench_rc (bench.json)"
+  echo "mixed-type tables: exit $mixed_rc: $(tail -n 1 "$out/mixed.json")"
   echo "elapsed: $(( $(date +%s) - start )) s"
 } > "$out/summary.md"
 cat "$out/summary.md"
