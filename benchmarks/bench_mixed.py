@@ -164,11 +164,11 @@ def write_table(rows, data_dir):
     """Child process: make the table and pickle it (the parent never holds it)."""
     import pickle
 
+    import numpy as np
+
     table, y = make_table(rows)
     with open(Path(data_dir) / "table.pkl", "wb") as handle:
         pickle.dump((table, y), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    import numpy as np
-
     labels, counts = np.unique(y, return_counts=True)
     print(json.dumps({"class_counts_in": {str(k): int(v) for k, v in zip(labels, counts)}}))
 
