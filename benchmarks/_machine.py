@@ -3,6 +3,8 @@
 import os
 import platform
 import resource
+import subprocess
+from pathlib import Path
 
 
 def current_rss_mib():
@@ -71,4 +73,26 @@ def machine(**extra):
         "scikit-learn": sklearn.__version__,
         "imbalanced-learn": imblearn.__version__,
         "threadpools": pools,
+    }
+
+
+def package_source():
+    """Where ``gpu_clover`` is imported from (as the children import it), and that checkout's commit.
+
+    Python puts this script's folder, not the working directory, first on the path: a
+    checkout is measured only with ``PYTHONPATH`` pointing at it, else the installed package.
+    """
+    import gpu_clover
+
+    folder = Path(gpu_clover.__file__).resolve().parent
+
+    def git(*args):
+        run = subprocess.run(["git", "-C", str(folder), *args], check=False, capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", ".")
+    return {
+        "path": str(folder),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "modified": bool(status) if status is not None else None,
     }

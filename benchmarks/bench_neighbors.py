@@ -126,31 +126,9 @@ def run_worker(method, data_dir, repeats, warmup):
 def machine():
     return _machine.machine(
         date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        gpu_clover=package_source(),
+        gpu_clover=_machine.package_source(),
         load_average=[round(v, 2) for v in os.getloadavg()],
     )
-
-
-def package_source():
-    """Where ``gpu_clover`` is imported from (as the children import it), and that checkout's commit.
-
-    Python puts this script's folder, not the working directory, first on the path: a
-    checkout is measured only with ``PYTHONPATH`` pointing at it, else the installed package.
-    """
-    import gpu_clover
-
-    folder = Path(gpu_clover.__file__).resolve().parent
-
-    def git(*args):
-        run = subprocess.run(["git", "-C", str(folder), *args], check=False, capture_output=True, text=True)
-        return run.stdout.strip() if run.returncode == 0 else None
-
-    status = git("status", "--porcelain", "--", ".")
-    return {
-        "path": str(folder),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "modified": bool(status) if status is not None else None,
-    }
 
 
 def save_data(rows, data_dir):

@@ -68,7 +68,7 @@ import gpu_clover.over_sampling._base as sampler_base
 
 BENCHMARKS = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCHMARKS))
-from bench_neighbors import package_source  # noqa: E402 (after the sys.path entry it needs)
+from _machine import package_source  # noqa: E402 (after the sys.path entry it needs)
 
 # Groups up to this many rows also check the engine's exact distance sums against float64 pdist.
 F64_CHECK_MAX_ROWS = 8192

@@ -102,11 +102,45 @@ with ``raise_error=False`` scores a fold without samples: the sampler passes its
 unchanged (``UnchangedOnError``), so the classifier sees the original rows; the fold is counted
 as "failed", apart from the empty folds.
 
+(c) mixed-type tables (issue 23, family ``mixed``, run alone: ``--families mixed``): pandas
+DataFrames whose categorical columns are ``category`` columns that matter for the class.
+
+- ``mixed_interaction`` (``mixed_problem(seed + 7)``) and ``mixed_categories``
+  (``mixed_problem(seed + 8, numeric_weight=0)``): 2000 rows, 10 % minority; numeric columns
+  ``x0..x5`` (standard normal) and categorical ``region`` (5 categories, uniform), ``product``
+  (20, Zipf-like frequencies), ``merchant`` (100, Zipf-like) and ``channel`` (3, uniform, no
+  effect). A row's score is ``numeric_weight * (x0 - 0.8 x1 + slope[product] * x2)`` (the
+  sign of x2's effect depends on the product: ``slope`` is +-1.5) ``+ region_effect[region]``
+  (normal, SD 0.75) ``+ pair_effect[region, product]`` (normal, SD 1: an interaction of two
+  categories) ``+ merchant_effect[merchant]`` (2.5 for a tenth of the merchants, else 0)
+  plus logistic noise (scale 0.5); the top 10 % of scores are the minority. With
+  ``numeric_weight=0`` only the categories carry the class.
+- ``diabetes_mixed``: ``load_diabetes(scaled=False)`` (442 patients), ``sex`` and ``age``
+  by decade (``<30``, ``30s`` ... ``70+``) as categories, the other 8 columns numeric; minority
+  = disease progression at or above its 85th percentile (69 rows, ratio ~5.4).
+
+Classifier: ``HistGradientBoostingClassifier(categorical_features="from_dtype",
+random_state=seed)``. Preprocessing: the numeric columns standardised, the category columns
+passed through (a ``ColumnTransformer`` with pandas output), so that every sampler sees
+categories. Samplers (default for the family, in this order; differences are from the
+first):
+
+- ``smotenc``: ``imblearn.over_sampling.SMOTENC(categorical_features="auto", random_state=seed)``.
+- ``ours_smote``: ``gpu_clover.SMOTE(random_state=seed, backend="numpy")`` (its default
+  ``categorical_features="auto"``: the category columns).
+- ``ours_defaults``: as above (``gpu_clover.KMeansSMOTE``, categories by ``"auto"``).
+- ``onehot_smote``: the categories one-hot encoded in the preprocessing
+  (``OneHotEncoder(handle_unknown="ignore", sparse_output=False)``), then
+  ``imblearn.over_sampling.SMOTE(random_state=seed)``; the classifier sees the one-hot columns
+  as numbers.
+- ``none``.
+
 ``--quick``: ``separated_d8``, ``breast_cancer`` and ``wine_1`` with logistic regression and
-5-NN only.
+5-NN only (``mixed_interaction`` with ``--families mixed``).
 
 Prints a table (per problem x classifier x sampler, then means per sampler and per problem
-family) and one JSON document (``--json`` also writes it to a file). "Empty folds" counts,
+family; with several seeds, G-mean and F1 per seed, their mean and standard deviation) and one
+JSON document (``--json`` also writes it to a file). "Empty folds" counts,
 per sampler and problem, the training folds (after scaling) on which the sampler returned
 the data unchanged; "failed folds" (printed, and in the JSON, when a selected sampler may
 fail) counts the folds on which it raised.
@@ -122,18 +156,19 @@ import warnings
 
 import numpy as np
 from imblearn.metrics import geometric_mean_score
-from imblearn.over_sampling import SMOTE
+from imblearn.over_sampling import SMOTE, SMOTENC
 from imblearn.pipeline import make_pipeline
 from sklearn.base import BaseEstimator, clone
 from sklearn.cluster import MiniBatchKMeans
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import gpu_clover
 from gpu_clover.cluster import KMeans
@@ -147,8 +182,13 @@ SCORING = {
 }
 SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults", "ours_purity"]
 OPTIONAL_SAMPLERS = ["somo_reference", "somo_ours", "gsomo_reference", "gsomo_ours", "gsmote_ours", "kmeans_gsmote"]
+MIXED_SAMPLERS = ["smotenc", "ours_smote", "ours_defaults", "onehot_smote", "none"]
 CLASSIFIERS = ["logistic", "knn", "forest"]
-FAMILIES = ["sklearn", "within_overlap", "within_separated"]
+MIXED_CLASSIFIERS = ["hgb"]
+NUMERIC_FAMILIES = ["sklearn", "within_overlap", "within_separated"]
+FAMILIES = [*NUMERIC_FAMILIES, "mixed"]
+SCOPES = ("family", "classifier", "problem")  # the summaries' scopes besides "all"
+QUICK_PROBLEMS = ("separated_d8", "breast_cancer", "wine_1", "mixed_interaction")
 
 
 # ------------------------------------------------------------------ problems
@@ -196,6 +236,47 @@ def separated_problem(n_features, seed, n_samples=1500, minority_fraction=0.10, 
     return _shuffled(parts, labels, rng)
 
 
+def mixed_problem(seed, n_samples=2000, minority_fraction=0.10, numeric_weight=1.0, noise=0.5):
+    """A DataFrame whose class depends on categories, their interaction, and (``numeric_weight``)
+    numeric columns whose effect depends on a category (module docstring, family ``mixed``)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    numeric = rng.standard_normal((n_samples, 6))
+    sizes = {"region": 5, "product": 20, "merchant": 100, "channel": 3}
+    zipf = {"product", "merchant"}
+    codes = {}
+    for name, size in sizes.items():
+        p = 1.0 / np.arange(1, size + 1) ** 1.1 if name in zipf else np.ones(size)
+        codes[name] = rng.choice(size, size=n_samples, p=rng.permutation(p / p.sum()))
+    slope = rng.choice([-1.5, 1.5], size=sizes["product"])
+    region_effect = rng.normal(0.0, 0.75, size=sizes["region"])
+    pair_effect = rng.standard_normal((sizes["region"], sizes["product"]))
+    merchant_effect = np.where(rng.random(sizes["merchant"]) < 0.1, 2.5, 0.0)
+    score = numeric_weight * (numeric[:, 0] - 0.8 * numeric[:, 1] + slope[codes["product"]] * numeric[:, 2])
+    score += region_effect[codes["region"]] + pair_effect[codes["region"], codes["product"]]
+    score += merchant_effect[codes["merchant"]] + rng.logistic(scale=noise, size=n_samples)
+    y = (score >= np.quantile(score, 1.0 - minority_fraction)).astype(int)
+    X = pd.DataFrame(numeric, columns=[f"x{j}" for j in range(numeric.shape[1])])
+    for name, size in sizes.items():
+        X[name] = pd.Categorical.from_codes(codes[name], categories=[f"{name}_{i}" for i in range(size)])
+    return X, y
+
+
+def diabetes_mixed(progression_quantile=0.85):
+    """``load_diabetes(scaled=False)`` with ``sex`` and ``age`` by decade as categories; minority =
+    disease progression at or above its ``progression_quantile``."""
+    import pandas as pd
+
+    data = load_diabetes(scaled=False, as_frame=True)
+    X = data.data.copy()
+    X["sex"] = pd.Categorical(X["sex"].map({1.0: "sex_1", 2.0: "sex_2"}))
+    decades = ["<30", "30s", "40s", "50s", "60s", "70+"]
+    X["age"] = pd.cut(X["age"], [0, 30, 40, 50, 60, 70, 200], right=False, labels=decades)
+    y = (data.target >= np.quantile(data.target, progression_quantile)).astype(int).to_numpy()
+    return X, y
+
+
 def _shuffled(parts, labels, rng):
     X, y = np.concatenate(parts), np.concatenate(labels)
     order = rng.permutation(len(y))
@@ -236,8 +317,11 @@ def load_problems(seed=0, quick=False):
     for offset, n_features in enumerate((4, 8, 16), start=4):
         X, y = separated_problem(n_features, seed + offset)
         problems[f"separated_d{n_features}"] = ("within_separated", X, y)
+    problems["mixed_interaction"] = ("mixed", *mixed_problem(seed + 7))
+    problems["mixed_categories"] = ("mixed", *mixed_problem(seed + 8, numeric_weight=0.0))
+    problems["diabetes_mixed"] = ("mixed", *diabetes_mixed())
     if quick:
-        problems = {name: problems[name] for name in ("separated_d8", "breast_cancer", "wine_1")}
+        problems = {name: problems[name] for name in QUICK_PROBLEMS}
     return problems
 
 
@@ -286,8 +370,9 @@ def parse_value(text):
 def check_sampler_name(name):
     """``name`` if its base is a known sampler (an argparse ``type``)."""
     base = name.partition(":")[0]
-    if base not in SAMPLERS + OPTIONAL_SAMPLERS:
-        raise argparse.ArgumentTypeError(f"unknown sampler {base!r} (known: {' '.join(SAMPLERS + OPTIONAL_SAMPLERS)})")
+    known = list(dict.fromkeys(SAMPLERS + OPTIONAL_SAMPLERS + MIXED_SAMPLERS))
+    if base not in known:
+        raise argparse.ArgumentTypeError(f"unknown sampler {base!r} (known: {' '.join(known)})")
     return name
 
 
@@ -314,6 +399,12 @@ def _make_base_sampler(name, seed):
         return gpu_clover.KMeansSMOTE(random_state=seed, raise_error=False, backend="numpy")
     if name == "ours_purity":
         return gpu_clover.KMeansSMOTE(purity_exponent=1.0, random_state=seed, raise_error=False, backend="numpy")
+    if name == "smotenc":
+        return SMOTENC(categorical_features="auto", random_state=seed)
+    if name == "ours_smote":
+        return gpu_clover.SMOTE(random_state=seed, backend="numpy")
+    if name == "onehot_smote":
+        return SMOTE(random_state=seed)  # on the one-hot columns: make_preprocessor
     if name == "somo_reference":
         from imblearn_extra.clover.over_sampling import SOMO as ReferenceSOMO
 
@@ -364,11 +455,33 @@ def make_classifier(name, seed):
         return KNeighborsClassifier(5)
     if name == "forest":
         return RandomForestClassifier(n_estimators=50, random_state=seed)
+    if name == "hgb":
+        return HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
     raise ValueError(f"unknown classifier {name!r}")
 
 
-def make_model(sampler, classifier):
-    steps = [StandardScaler()] + ([sampler] if sampler is not None else []) + [classifier]
+def make_preprocessor(sampler_name, X):
+    """The pipeline's first step: ``StandardScaler`` for an array; for a DataFrame, its numeric
+    columns standardised and its category columns passed through (one-hot encoded for the
+    ``onehot_*`` samplers), as a DataFrame."""
+    if not hasattr(X, "columns"):
+        return StandardScaler()
+    categorical = [name for name in X.columns if X[name].dtype == "category"]
+    numeric = [name for name in X.columns if name not in categorical]
+    if sampler_name.partition(":")[0].startswith("onehot_"):
+        encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    else:
+        encoder = "passthrough"
+    transformer = ColumnTransformer(
+        [("numeric", StandardScaler(), numeric), ("categorical", encoder, categorical)],
+        verbose_feature_names_out=False,
+    )
+    return transformer.set_output(transform="pandas")
+
+
+def make_model(sampler, classifier, preprocessor=None):
+    first = StandardScaler() if preprocessor is None else preprocessor
+    steps = [first] + ([sampler] if sampler is not None else []) + [classifier]
     return make_pipeline(*steps)
 
 
@@ -377,18 +490,18 @@ def folds(seed):
     return StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
 
 
-def evaluate(X, y, sampler, classifier, seed):
+def evaluate(X, y, sampler, classifier, seed, preprocessor=None):
     """Mean of each metric over the folds for one (sampler, classifier) pair."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)
         warnings.simplefilter("ignore", UserWarning)
         scores = cross_validate(
-            make_model(sampler, classifier), X, y, cv=folds(seed), scoring=SCORING, error_score="raise"
+            make_model(sampler, classifier, preprocessor), X, y, cv=folds(seed), scoring=SCORING, error_score="raise"
         )
     return {metric: float(np.mean(scores[f"test_{metric}"])) for metric in SCORING}
 
 
-def count_unchanged_folds(X, y, sampler, seed):
+def count_unchanged_folds(X, y, sampler, seed, preprocessor=None):
     """Training folds (scaled, as in the pipeline) on which the sampler added no row: ``(empty, failed)``.
 
     ``failed``: the folds on which an ``UnchangedOnError`` sampler raised; ``None`` for
@@ -401,7 +514,8 @@ def count_unchanged_folds(X, y, sampler, seed):
         sampler = sampler.sampler
     empty = failed = 0
     for train, _ in folds(seed).split(X, y):
-        X_train = StandardScaler().fit_transform(X[train])
+        rows = X.iloc[train] if hasattr(X, "iloc") else X[train]
+        X_train = (StandardScaler() if preprocessor is None else clone(preprocessor)).fit_transform(rows)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitFailedWarning)
             warnings.simplefilter("ignore", UserWarning)
@@ -424,13 +538,15 @@ def run(problems, samplers, classifiers, seed):
     rows, empty, failed = [], {}, {}
     for name, (family, X, y) in problems.items():
         for sampler_name in samplers:
-            n_empty, n_failed = count_unchanged_folds(X, y, make_sampler(sampler_name, seed), seed)
+            preprocessor = make_preprocessor(sampler_name, X)
+            n_empty, n_failed = count_unchanged_folds(X, y, make_sampler(sampler_name, seed), seed, preprocessor)
             empty[(name, sampler_name)] = n_empty
             if n_failed is not None:
                 failed[(name, sampler_name)] = n_failed
             for classifier_name in classifiers:
                 start = time.perf_counter()
-                scores = evaluate(X, y, make_sampler(sampler_name, seed), make_classifier(classifier_name, seed), seed)
+                sampler, classifier = make_sampler(sampler_name, seed), make_classifier(classifier_name, seed)
+                scores = evaluate(X, y, sampler, classifier, seed, preprocessor)
                 rows.append(
                     {
                         "problem": name,
@@ -445,14 +561,14 @@ def run(problems, samplers, classifiers, seed):
 
 
 def summarize(rows, samplers):
-    """Means per sampler, over all rows and per problem family and classifier."""
-    summary = {"all": {}, "family": {}, "classifier": {}}
+    """Means per sampler, over all rows and per problem family, classifier and problem."""
+    summary = {"all": {}, **{key: {} for key in SCOPES}}
     for sampler in samplers:
         mine = [r for r in rows if r["sampler"] == sampler]
         summary["all"][sampler] = _means(mine)
-        for key, field in (("family", "family"), ("classifier", "classifier")):
-            for value in sorted({r[field] for r in mine}):
-                summary[key].setdefault(value, {})[sampler] = _means([r for r in mine if r[field] == value])
+        for key in SCOPES:
+            for value in sorted({r[key] for r in mine}):
+                summary[key].setdefault(value, {})[sampler] = _means([r for r in mine if r[key] == value])
     return summary
 
 
@@ -520,57 +636,63 @@ def machine():
 
 
 def mean_over_seeds(summaries):
-    """The mean of per-seed summaries, scope by scope (the scopes every seed has)."""
+    """The mean of per-seed summaries, scope by scope (the scopes of the first seed)."""
+    return _over_seeds(summaries, np.mean)
+
+
+def sd_over_seeds(summaries):
+    """The standard deviation (ddof 1) of per-seed summaries, scope by scope."""
+    return _over_seeds(summaries, lambda values: np.std(values, ddof=1))
+
+
+def _over_seeds(summaries, reduce):
+    def metrics(per_seed):
+        return {metric: round(float(reduce([m[metric] for m in per_seed])), 4) for metric in SCORING}
+
     first = summaries[0]
-    result = {"all": {}, "family": {}, "classifier": {}}
-    for sampler in first["all"]:
-        result["all"][sampler] = _mean_metrics([s["all"][sampler] for s in summaries])
-    for key in ("family", "classifier"):
-        for value, per_sampler in first[key].items():
-            result[key][value] = {
-                sampler: _mean_metrics([s[key][value][sampler] for s in summaries]) for sampler in per_sampler
-            }
+    result = {"all": {sampler: metrics([s["all"][sampler] for s in summaries]) for sampler in first["all"]}}
+    for key in (k for k in first if k != "all"):
+        result[key] = {
+            value: {sampler: metrics([s[key][value][sampler] for s in summaries]) for sampler in per_sampler}
+            for value, per_sampler in first[key].items()
+        }
     return result
 
 
-def _mean_metrics(per_seed):
-    return {metric: round(float(np.mean([m[metric] for m in per_seed])), 4) for metric in SCORING}
-
-
-def print_seed_table(summaries, seeds, samplers):
-    """G-mean per scope and sampler: each seed's mean, the mean over seeds, and the paired
-    difference from the first sampler (mean over seeds and its standard error)."""
-    print("G-mean per seed (" + ", ".join(map(str, seeds)) + "), the mean over seeds, and the")
+def print_seed_table(summaries, seeds, samplers, metric="g_mean"):
+    """``metric`` per scope and sampler: each seed's mean, the mean and standard deviation over
+    seeds, and the paired difference from the first sampler (mean over seeds, standard error)."""
+    print(f"{metric} per seed (" + ", ".join(map(str, seeds)) + "), its mean and SD over seeds, and the")
     print(f"per-seed difference from {samplers[0]} (mean, standard error):")
     print()
-    print("| scope | sampler | " + " | ".join(f"seed {s}" for s in seeds) + f" | mean | minus {samplers[0]} (se) |")
-    print("|---|---|" + "---:|" * (len(seeds) + 2))
+    header = " | ".join(f"seed {s}" for s in seeds)
+    print(f"| scope | sampler | {header} | mean | SD | minus {samplers[0]} (se) |")
+    print("|---|---|" + "---:|" * (len(seeds) + 3))
     means = mean_over_seeds(summaries)
     scopes = [("all", lambda s: s["all"])]
-    scopes += [(value, lambda s, k=key, v=value: s[k][v]) for key in ("family", "classifier") for value in means[key]]
+    scopes += [(value, lambda s, k=key, v=value: s[k][v]) for key in SCOPES if key in means for value in means[key]]
     for scope, pick in scopes:
-        first = np.array([pick(s)[samplers[0]]["g_mean"] for s in summaries])
+        first = np.array([pick(s)[samplers[0]][metric] for s in summaries])
         for sampler in samplers:
-            values = np.array([pick(s)[sampler]["g_mean"] for s in summaries])
+            values = np.array([pick(s)[sampler][metric] for s in summaries])
             diff = values - first
             se = diff.std(ddof=1) / np.sqrt(len(diff))
             cells = [f"{v:.4f}" for v in values]
             print(
                 f"| {scope} | {sampler} | "
                 + " | ".join(cells)
-                + f" | {pick(means)[sampler]['g_mean']:.4f} | {diff.mean():+.4f} ({se:.4f}) |"
+                + f" | {values.mean():.4f} | {values.std(ddof=1):.4f} | {diff.mean():+.4f} ({se:.4f}) |"
             )
     print()
 
 
 def run_seed(seed, samplers, families, quick):
     """One seed's document: scores, fold counts and summary."""
-    problems = load_problems(seed, quick)
-    if families:
-        problems = {name: p for name, p in problems.items() if p[0] in families}
-        if not problems:
-            raise SystemExit(f"no problem of the families {families}")
-    classifiers = CLASSIFIERS[:2] if quick else CLASSIFIERS
+    families = families or NUMERIC_FAMILIES
+    problems = {name: p for name, p in load_problems(seed, quick).items() if p[0] in families}
+    if not problems:
+        raise SystemExit(f"no problem of the families {families}")
+    classifiers = MIXED_CLASSIFIERS if "mixed" in families else CLASSIFIERS[:2] if quick else CLASSIFIERS
     rows, empty, failed = run(problems, samplers, classifiers, seed)
     summary = summarize(rows, samplers)
     print(f"## seed {seed}")
@@ -579,7 +701,7 @@ def run_seed(seed, samplers, families, quick):
     return {
         "seed": seed,
         "problems": {
-            name: {"family": f, "rows": len(y), "minority": int(y.sum()), "features": X.shape[1]}
+            name: {"family": f, "rows": len(y), "minority": int(y.sum()), "features": int(X.shape[1])}
             for name, (f, X, y) in problems.items()
         },
         "empty_folds": {f"{p}/{s}": v for (p, s), v in empty.items()},
@@ -591,41 +713,45 @@ def run_seed(seed, samplers, families, quick):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="three problems, two classifiers")
+    parser.add_argument("--quick", action="store_true", help="three problems, two classifiers (mixed: one problem)")
     parser.add_argument("--seed", type=int, default=0, help="the seed of data, folds and samplers (default 0)")
     parser.add_argument(
         "--seeds",
         type=int,
         nargs="+",
         metavar="SEED",
-        help="several seeds: each seed's tables, then G-mean per seed and its mean",
+        help="several seeds: each seed's tables, then G-mean and F1 per seed, their mean and SD",
     )
     parser.add_argument(
         "--families",
         nargs="+",
         choices=FAMILIES,
         metavar="FAMILY",
-        help=f"only these problem families ({' '.join(FAMILIES)})",
+        help=f"only these problem families ({' '.join(FAMILIES)}; default: all but mixed, which runs alone)",
     )
     parser.add_argument("--json", help="also write the JSON document to this file")
     parser.add_argument(
         "--samplers",
         nargs="+",
-        default=SAMPLERS,
         type=check_sampler_name,
         metavar="NAME",
-        help=f"samplers to compare, in this order (default: {' '.join(SAMPLERS)}; optional: {' '.join(OPTIONAL_SAMPLERS)}); "
+        help=f"samplers to compare, in this order (default: {' '.join(SAMPLERS)}; optional: {' '.join(OPTIONAL_SAMPLERS)}; "
+        f"the mixed family's default: {' '.join(MIXED_SAMPLERS)}); "
         "NAME:param=value,... changes parameters of a sampler, e.g. ours_defaults:size_ratio=1.0",
     )
     args = parser.parse_args(argv)
-    samplers = list(dict.fromkeys(args.samplers))
+    mixed = args.families is not None and "mixed" in args.families
+    if mixed and len(set(args.families)) > 1:
+        parser.error("the mixed family runs alone (its samplers and classifier are its own)")
+    samplers = list(dict.fromkeys(args.samplers or (MIXED_SAMPLERS if mixed else SAMPLERS)))
     seeds = args.seeds if args.seeds else [args.seed]
     start = time.perf_counter()
     documents = [run_seed(seed, samplers, args.families, args.quick) for seed in seeds]
     if len(seeds) > 1:
-        print_seed_table([d["summary"] for d in documents], seeds, samplers)
+        for metric in ("g_mean", "f1"):
+            print_seed_table([d["summary"] for d in documents], seeds, samplers, metric)
     document = {
-        "benchmark": "quality of over-sampling (issue 7)",
+        "benchmark": "quality of over-sampling (issues 7 and 23)",
         "quick": args.quick,
         "families": args.families,
         "machine": machine(),
@@ -638,6 +764,7 @@ def main(argv=None):
             {
                 "seeds": seeds,
                 "mean_over_seeds": mean_over_seeds([d["summary"] for d in documents]),
+                "sd_over_seeds": sd_over_seeds([d["summary"] for d in documents]),
                 "per_seed": documents,
             }
         )

@@ -83,3 +83,33 @@ def test_mean_over_seeds_averages_each_scope(quality):
     mean = quality.mean_over_seeds([summary(0.5), summary(0.75)])
     assert mean["family"]["f"]["s"] == {"g_mean": 0.625, "f1": 0.5, "average_precision": 0.25}
     assert mean["all"] == mean["classifier"]["c"]
+
+
+def test_mixed_problems_are_built_as_documented(quality):
+    X, y = quality.mixed_problem(seed=SEED + 7)
+    assert X.shape == (2000, 10) and int(y.sum()) == 200
+    sizes = {name: len(X[name].cat.categories) for name in X.columns if X[name].dtype == "category"}
+    assert sizes == {"region": 5, "product": 20, "merchant": 100, "channel": 3}
+    X, y = quality.diabetes_mixed()
+    assert X.shape == (442, 10) and 60 <= int(y.sum()) <= 70
+    assert list(X["age"].cat.categories) == ["<30", "30s", "40s", "50s", "60s", "70+"]
+    assert X["sex"].dtype == "category" and X["bmi"].dtype.kind == "f"
+
+
+@pytest.mark.parametrize("name", ["smotenc", "ours_smote", "ours_defaults", "onehot_smote"])
+def test_mixed_samplers_see_the_categories_their_way(quality, name):
+    """Every sampler of the mixed family balances the preprocessed table: categories kept as
+    categories (values of the original ones), or one-hot columns for ``onehot_smote``."""
+    X, y = quality.mixed_problem(seed=SEED, n_samples=400)
+    table = quality.make_preprocessor(name, X).fit_transform(X)
+    X_res, y_res = quality.make_sampler(name, SEED).fit_resample(table, y)
+    assert int(y_res.sum()) == int((y_res == 0).sum()) == int((y == 0).sum())
+    categorical = [c for c in X_res.columns if X_res[c].dtype == "category"]
+    if name == "onehot_smote":
+        seen = sum(X[c].nunique() for c in ("region", "product", "merchant", "channel"))
+        assert not categorical and X_res.shape[1] == 6 + seen
+    else:
+        assert categorical == ["region", "product", "merchant", "channel"]
+        assert all(set(X_res[c].dropna()) <= set(X[c]) and X_res[c].notna().all() for c in categorical)
+    classifier = quality.make_classifier("hgb", SEED).set_params(max_iter=5)
+    assert classifier.fit(X_res, y_res).score(table, y) > 0.5
