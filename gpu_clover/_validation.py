@@ -546,7 +546,7 @@ def _restore_frame(array, frame, props):
     if array.ndim != 2 or array.shape[1] != len(columns):  # a Pipeline's transformer answered in its own space
         return pd.DataFrame(array)
     if all(dtype == array.dtype for dtype in dtypes):
-        return pd.DataFrame(array, columns=columns)
+        return pd.DataFrame(array, columns=columns, copy=False)  # the output array is ours: no copy
     n = 0 if frame is None else len(frame)
     parts, inexact, clipped = {}, np.zeros(len(columns), dtype=bool), np.zeros(len(columns), dtype=bool)
     for j, dtype in enumerate(dtypes):

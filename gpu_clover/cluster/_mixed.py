@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._categorical import class_penalties
 from ..neighbors._engine import sq_distances
 from ._engine import ClusterEngine
 
@@ -97,11 +98,11 @@ class MixedRows:
 
 
 def _scale(backend, numeric):
-    xp = backend.xp
+    """``med / sqrt(2)``, ``med`` the median of the columns' standard deviations (1 when it is 0)."""
     if numeric.shape[1] == 0 or numeric.shape[0] == 0:
         return float(np.sqrt(0.5))
-    std = backend.to_host(xp.std(numeric.astype(xp.float64), axis=0))
-    med = float(np.median(std))
+    one_class = backend.xp.zeros(numeric.shape[0], dtype=backend.xp.int64)
+    med = float(np.sqrt(class_penalties(backend, numeric, one_class, 1)[0]))
     return float((med if med > 0 else 1.0) * np.sqrt(0.5))
 
 
