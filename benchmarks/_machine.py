@@ -96,3 +96,43 @@ def package_source():
         "commit": git("rev-parse", "--short", "HEAD"),
         "modified": bool(status) if status is not None else None,
     }
+
+
+def this_run():
+    """:func:`machine` with the run's date, the gpu_clover measured and the load average."""
+    import datetime
+
+    return machine(
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        gpu_clover=package_source(),
+        load_average=[round(v, 2) for v in os.getloadavg()],
+    )
+
+
+def chosen_methods(parser, text, known):
+    """The comma-separated ``--methods`` text as a list; unknown names are a usage error."""
+    methods = [m for m in text.split(",") if m]
+    unknown = sorted(set(methods) - set(known))
+    if unknown:
+        parser.error(f"unknown methods {unknown}; choose from {list(known)}")
+    return methods
+
+
+class Report:
+    """A benchmark's JSON document: its settings, the machine, per row count the class counts,
+    the results and the skipped methods; :meth:`publish` adds the ratios and the elapsed time and
+    rewrites ``out`` (if any), so that a long run leaves what it has measured so far."""
+
+    def __init__(self, settings, out, ratios):
+        import time
+
+        self.doc = {**settings, "machine": this_run(), "class_counts_in": {}, "results": {}, "skipped": {}}
+        self.out, self.ratios, self.start, self.clock = out, ratios, time.perf_counter(), time.perf_counter
+
+    def publish(self):
+        import json
+
+        self.doc["ratios"] = self.ratios(self.doc["results"])
+        self.doc["total_s"] = round(self.clock() - self.start, 1)
+        if self.out:
+            Path(self.out).write_text(json.dumps(self.doc, indent=2) + "\n")

@@ -54,7 +54,6 @@ Prints one JSON document; ``--out`` also writes it to a file, after every method
 """
 
 import argparse
-import datetime
 import json
 import os
 import resource
@@ -297,14 +296,6 @@ def ratios(by_rows):
     return {"smotenc_time_over_method": out}
 
 
-def machine():
-    return _machine.machine(
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        gpu_clover=_machine.package_source(),
-        load_average=[round(v, 2) for v in os.getloadavg()],
-    )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[50_000, 1_000_000])
@@ -331,48 +322,39 @@ def main():
         run_worker(args.worker, args.data_dir, args.categorical_dtype, args.repeats, args.warmup, args.memory_cap_gib)
         return
 
-    methods = [m for m in args.methods.split(",") if m]
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        parser.error(f"unknown methods {unknown}; choose from {METHODS}")
-    report = {
-        "benchmark": "mixed-type table (issue 23, CPU)",
-        "data": {
-            "numeric": "make_classification(n_features=10, n_informative=6, n_redundant=2, "
-            "n_clusters_per_class=2, weights=[0.95], flip_y=0, random_state=0), float32",
-            "cardinalities": list(CARDINALITIES),
-            "categorical_dtype": args.categorical_dtype,
+    methods = _machine.chosen_methods(parser, args.methods, METHODS)
+    report = _machine.Report(
+        {
+            "benchmark": "mixed-type table (issue 23, CPU)",
+            "data": {
+                "numeric": "make_classification(n_features=10, n_informative=6, n_redundant=2, "
+                "n_clusters_per_class=2, weights=[0.95], flip_y=0, random_state=0), float32",
+                "cardinalities": list(CARDINALITIES),
+                "categorical_dtype": args.categorical_dtype,
+            },
+            "rows": args.rows,
+            "methods": methods,
+            "repeats": args.repeats,
+            "warmup": args.warmup,
+            "time_cap_s": args.time_cap,
+            "memory_cap_gib": args.memory_cap_gib,
         },
-        "rows": args.rows,
-        "methods": methods,
-        "repeats": args.repeats,
-        "warmup": args.warmup,
-        "time_cap_s": args.time_cap,
-        "memory_cap_gib": args.memory_cap_gib,
-        "machine": machine(),
-        "class_counts_in": {},
-        "results": {},
-        "skipped": {},
-    }
-    start = time.perf_counter()
-
-    def publish():
-        report["ratios"] = ratios(report["results"])
-        report["total_s"] = round(time.perf_counter() - start, 1)
-        if args.out:
-            Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+        args.out,
+        ratios,
+    )
+    publish = report.publish
 
     for rows in args.rows:
         key = str(rows)
-        report["results"][key] = {}
+        report.doc["results"][key] = {}
         with tempfile.TemporaryDirectory(prefix="gpu-clover-mixed-") as data_dir:
             made = run_child(["--make-table", key, "--data-dir", data_dir], args.time_cap, data_dir)
             if "error" in made:
                 raise SystemExit(f"making the {rows}-row table failed: {made['error']}")
-            report["class_counts_in"][key] = made["class_counts_in"]
+            report.doc["class_counts_in"][key] = made["class_counts_in"]
             for method in methods:
                 if method in ONE_HOT and one_hot_bytes(rows) > args.onehot_cap_gib * 2**30:
-                    report["skipped"].setdefault(key, []).append(method)
+                    report.doc["skipped"].setdefault(key, []).append(method)
                     continue
                 command = [
                     "--worker", method, "--data-dir", data_dir, "--categorical-dtype", args.categorical_dtype,
@@ -381,11 +363,11 @@ def main():
                 ]  # fmt: skip
                 result = run_child(command, args.time_cap, data_dir)
                 result["load_average"] = [round(v, 2) for v in os.getloadavg()]
-                report["results"][key][method] = result
+                report.doc["results"][key][method] = result
                 print(f"{rows} {method}: {result.get('median_s', result.get('error'))}", file=sys.stderr)
                 publish()
     publish()
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report.doc, indent=2))
 
 
 if __name__ == "__main__":

@@ -43,10 +43,8 @@ long run keeps what it finished.
 """
 
 import argparse
-import datetime
 import itertools
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -121,14 +119,6 @@ def run_worker(method, data_dir, repeats, warmup):
             name: round(statistics.median(s.get(name, 0.0) for s in stages), 4) for name in stages[0]
         }
     print(json.dumps(result))
-
-
-def machine():
-    return _machine.machine(
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        gpu_clover=_machine.package_source(),
-        load_average=[round(v, 2) for v in os.getloadavg()],
-    )
 
 
 def save_data(rows, data_dir):
@@ -212,53 +202,44 @@ def main():
         run_worker(args.worker, args.data_dir, args.repeats, args.warmup)
         return
 
-    methods = [m for m in args.methods.split(",") if m]
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        parser.error(f"unknown methods {unknown}; choose from {METHODS}")
-    report = {
-        "benchmark": "neighbour stage at scale, auto vs exact (issue 14, CPU)",
-        "data": {
-            "generator": "make_classification",
-            "n_features": N_FEATURES,
-            "n_informative": 10,
-            "weights": [0.95],
-            "n_clusters_per_class": 4,
-            "random_state": 0,
-            "dtype": "float32",
+    methods = _machine.chosen_methods(parser, args.methods, METHODS)
+    report = _machine.Report(
+        {
+            "benchmark": "neighbour stage at scale, auto vs exact (issue 14, CPU)",
+            "data": {
+                "generator": "make_classification",
+                "n_features": N_FEATURES,
+                "n_informative": 10,
+                "weights": [0.95],
+                "n_clusters_per_class": 4,
+                "random_state": 0,
+                "dtype": "float32",
+            },
+            "rows": args.rows,
+            "methods": methods,
+            "repeats": args.repeats,
+            "warmup": args.warmup,
+            "peer_cap_rows": args.peer_cap_rows,
         },
-        "rows": args.rows,
-        "methods": methods,
-        "repeats": args.repeats,
-        "warmup": args.warmup,
-        "peer_cap_rows": args.peer_cap_rows,
-        "machine": machine(),
-        "class_counts_in": {},
-        "results": {},
-        "skipped": {},
-    }
-    start = time.perf_counter()
-
-    def publish():
-        report["ratios"] = ratios(report["results"])
-        report["total_s"] = round(time.perf_counter() - start, 1)
-        if args.out:
-            Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+        args.out,
+        ratios,
+    )
+    publish = report.publish
 
     for rows in args.rows:
         key = str(rows)
-        report["results"][key] = {}
+        report.doc["results"][key] = {}
         with tempfile.TemporaryDirectory(prefix="gpu-clover-neighbors-") as data_dir:
-            report["class_counts_in"][key] = save_data(rows, data_dir)
+            report.doc["class_counts_in"][key] = save_data(rows, data_dir)
             for method in methods:
                 if method in SLOW and rows > args.peer_cap_rows:
-                    report["skipped"].setdefault(key, []).append(method)
+                    report.doc["skipped"].setdefault(key, []).append(method)
                     continue
-                report["results"][key][method] = run_child(method, data_dir, args.repeats, args.warmup)
-                print(f"{rows} {method}: {report['results'][key][method].get('median_s', 'failed')}", file=sys.stderr)
+                report.doc["results"][key][method] = run_child(method, data_dir, args.repeats, args.warmup)
+                print(f"{rows} {method}: {report.doc['results'][key][method].get('median_s', 'failed')}", file=sys.stderr)
                 publish()
     publish()
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report.doc, indent=2))
 
 
 if __name__ == "__main__":
