@@ -236,7 +236,9 @@ def main():
                     report.doc["skipped"].setdefault(key, []).append(method)
                     continue
                 report.doc["results"][key][method] = run_child(method, data_dir, args.repeats, args.warmup)
-                print(f"{rows} {method}: {report.doc['results'][key][method].get('median_s', 'failed')}", file=sys.stderr)
+                print(
+                    f"{rows} {method}: {report.doc['results'][key][method].get('median_s', 'failed')}", file=sys.stderr
+                )
                 publish()
     publish()
     print(json.dumps(report.doc, indent=2))
