@@ -44,7 +44,7 @@ class FitData:
     placement: Placement  # where the caller's arrays live: results go there
     X_exact: object = None  # the caller's validated X when the work array is a float copy of it
     columns: object = None  # feature names, for messages
-    categorical: object = None  # CategoricalColumns of X's categorical columns (host codes), or None
+    categorical: object = None  # CategoricalColumns: where X's categorical columns are, or None
     categorical_codes: object = None  # their codes on the backend, int32 (n_samples, n_categorical)
     _y_host: object = field(default=None, repr=False)
     _X_host: object = field(default=None, repr=False)
@@ -283,10 +283,16 @@ def _check_mixed_host_data(estimator, table, positions, y, backend_name, as_list
                 out[: table.shape[0], numeric_positions] = table[:, numeric_positions]
         return (out.tolist() if as_list else out), labels
 
-    data.wrap = wrap
     data.columns = names
-    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories)
-    data.categorical_codes = data.backend.asarray(codes)
+    return _with_categories(data, wrap, positions, numeric_positions, n_categories, data.backend.asarray(codes))
+
+
+def _with_categories(data, wrap, positions, numeric_positions, n_categories, codes):
+    """``data`` (of the numeric columns) answering for the whole table: its categorical
+    columns' places, category counts and backend codes, and ``wrap`` to rebuild the table."""
+    data.wrap = wrap
+    data.categorical = CategoricalColumns(positions, numeric_positions, np.asarray(n_categories, dtype=np.int64))
+    data.categorical_codes = codes
     return data
 
 
@@ -384,11 +390,8 @@ def _check_mixed_cudf_data(estimator, frame, names, positions, y, backend_name):
         return cudf.DataFrame({name: columns[name] for name in names}), labels
 
     estimator.n_features_in_ = len(names)
-    data.wrap = wrap
     data.columns = names
-    data.categorical = CategoricalColumns(positions, numeric_positions, n_categories)
-    data.categorical_codes = codes
-    return data
+    return _with_categories(data, wrap, positions, numeric_positions, n_categories, codes)
 
 
 def _check_mixed_cupy_data(estimator, X, positions, y, backend_name):
@@ -421,12 +424,7 @@ def _check_mixed_cupy_data(estimator, X, positions, y, backend_name):
         return out, labels
 
     estimator.n_features_in_ = n_features
-    data.wrap = wrap
-    data.categorical = CategoricalColumns(
-        positions, numeric_positions, np.array([len(u) for u in categories], dtype=np.int64)
-    )
-    data.categorical_codes = codes
-    return data
+    return _with_categories(data, wrap, positions, numeric_positions, [len(u) for u in categories], codes)
 
 
 def check_min_shape(shape, estimator=None):

@@ -28,7 +28,7 @@ Probe lists (:class:`_ProbeLists`) come from every pair of cell centers up to
 import numpy as np
 
 from ._cells import balanced_cells, run_means
-from ._mismatch import MismatchIndex, add_mismatches, padded_codes
+from ._mismatch import add_mismatches, ranking_mismatches
 from ._ranking import exact_nearest, padded, rank_operands, smallest_k
 
 # Rows per cell: a cell's rows are one GEMM operand, so larger cells use the GEMM better
@@ -82,9 +82,7 @@ def _group_knn(backend, points, k, recall_target, mixed=None):
     left, right, far, unit = rank_operands(backend, points, np.array([n], dtype=np.int64))
     right = padded(backend, right, far)
     if mixed is not None:
-        codes, penalty = mixed
-        padded_rows = padded_codes(backend.xp, codes, right.shape[0])
-        mixed = (MismatchIndex(backend.xp, padded_rows), codes, penalty * unit)
+        mixed = ranking_mismatches(backend.xp, *mixed, unit, right.shape[0])
     cells = _Cells(backend, points, left, right[:n], far, mixed)
     # Enough cells to hold k neighbours besides the row itself.
     fewest = min(cells.n_cells, -(-(k + 1) // cells.smallest) + 1)

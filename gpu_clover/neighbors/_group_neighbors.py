@@ -95,7 +95,8 @@ class GroupNeighbors:
         if codes is not None:
             if n_categories is None:
                 n_categories = backend.to_host(codes.max(axis=0)).astype(np.int64) + 1
-            self.embedded, self.counted = split_columns(n_categories)
+            self.n_categories = np.asarray(n_categories, dtype=np.int64)
+            self.embedded, self.counted = split_columns(self.n_categories)
         largest = int(groups.lengths.max()) if groups.n_groups else 1
         self.k = int(min(int(k_neighbors), largest - 1))
         self.timer = timer or NullTimer()
@@ -175,6 +176,7 @@ class GroupNeighbors:
             backend.take(self.X, members),
             codes,
             self.embedded,
+            self.n_categories,
             backend.repeat_values(np.arange(len(lengths)), lengths),
             scale,
         )

@@ -15,11 +15,9 @@ def add_mismatches(xp, d, a_codes, b_codes, penalty):
     ``d`` is ``(..., m, n)``, ``a_codes`` ``(..., m, p)``, ``b_codes`` ``(..., n, p)``;
     ``penalty`` a scalar or an array that broadcasts against ``d``. Returns ``d``, written in place.
     """
-    p = a_codes.shape[-1]
+    p = _checked_columns(a_codes.shape[-1])
     if p == 0:
         return d
-    if p >= 256:
-        raise ValueError(f"At most 255 categorical columns are supported; got {p}.")
     # One contiguous vector per column and side, so each comparison streams along the tile's rows.
     a_columns = xp.ascontiguousarray(xp.moveaxis(a_codes, -1, 0))  # (p, ..., m)
     b_columns = xp.ascontiguousarray(xp.moveaxis(b_codes, -1, 0))  # (p, ..., n)
@@ -32,6 +30,13 @@ def add_mismatches(xp, d, a_codes, b_codes, penalty):
         xp.not_equal(a_columns[column][..., :, None], b_columns[column][..., None, :], out=differ)
         count += differ.view(xp.uint8)
     return add_scaled(xp, d, count, penalty)
+
+
+def _checked_columns(p):
+    """``p``, the number of categorical columns, which the byte counts bound to 255."""
+    if p >= 256:
+        raise ValueError(f"At most 255 categorical columns are supported; got {p}.")
+    return p
 
 
 def _add_batched_on_host(d, a_columns, b_columns, penalty):
@@ -88,13 +93,14 @@ def split_columns(n_categories):
     return sorted(embedded), [j for j in range(len(n_categories)) if j not in embedded]
 
 
-def embedded_rows(backend, X, codes, embedded, row_group, scale):
-    """``X`` with the one-hot of the ``embedded`` columns of ``codes`` appended, each entry
-    ``scale[row_group[i]]`` (a host array per group); ``X`` itself when none is embedded."""
+def embedded_rows(backend, X, codes, embedded, n_categories, row_group, scale):
+    """``X`` with the one-hot of the ``embedded`` columns of ``codes`` (``n_categories`` each,
+    host) appended, each entry ``scale[row_group[i]]`` (a host array per group); ``X`` itself
+    when none is embedded."""
     if not embedded:
         return X
     xp = backend.xp
-    sizes = [int(codes[:, j].max()) + 1 for j in embedded]
+    sizes = [int(n_categories[j]) for j in embedded]
     n, d = X.shape
     out = xp.zeros((n, d + sum(sizes)), dtype=X.dtype)
     out[:, :d] = X
@@ -104,6 +110,13 @@ def embedded_rows(backend, X, codes, embedded, row_group, scale):
         out[rows, offset + codes[:, j]] = values
         offset += size
     return out
+
+
+def ranking_mismatches(xp, codes, penalty, unit, n_padded):
+    """``mixed`` of :func:`~._ranking.exact_nearest` for one group's rows: a :class:`MismatchIndex`
+    of their codes padded to the ranking's ``n_padded`` rows, the codes, and the penalty in the
+    ranking's units (``unit``: :func:`~._ranking.rank_operands`' scale of squared distances)."""
+    return MismatchIndex(xp, padded_codes(xp, codes, n_padded)), codes, penalty * unit
 
 
 def row_mismatches(xp, a_codes, b_codes):
@@ -137,8 +150,7 @@ class MismatchIndex:
     def __init__(self, xp, codes):
         self.xp = xp
         n, p = codes.shape
-        if p >= 256:
-            raise ValueError(f"At most 255 categorical columns are supported; got {p}.")
+        _checked_columns(p)
         columns = xp.ascontiguousarray(codes.T)
         self.dense, self.sparse = [], []
         for j in range(p):
@@ -163,13 +175,12 @@ class MismatchIndex:
                 d[(query, member) if queries_first else (member, query)] -= d.dtype.type(penalty)
             return d
         count = xp.full(d.shape, len(self.sparse), dtype=xp.uint8)
-        if self.dense:
-            differ = xp.empty(d.shape, dtype=bool)
-            for j, column in self.dense:
-                mine = xp.ascontiguousarray(query_codes[:, j])
-                pair = (mine[:, None], column[None, :]) if queries_first else (column[:, None], mine[None, :])
-                xp.not_equal(*pair, out=differ)
-                count += differ.view(xp.uint8)
+        differ = xp.empty(d.shape, dtype=bool)
+        for j, column in self.dense:
+            mine = xp.ascontiguousarray(query_codes[:, j])
+            pair = (mine[:, None], column[None, :]) if queries_first else (column[:, None], mine[None, :])
+            xp.not_equal(*pair, out=differ)
+            count += differ.view(xp.uint8)
         for j, ordered, order in self.sparse:
             query, member = self._matches(query_codes[:, j], ordered, order)
             count[(query, member) if queries_first else (member, query)] -= 1

@@ -11,7 +11,7 @@ categorical columns, each mismatching column adds the penalty, scaled as the squ
 import numpy as np
 
 from ._cells import run_means
-from ._mismatch import MismatchIndex, padded_codes
+from ._mismatch import ranking_mismatches
 
 # Interleaved blocks per column in ``smallest_k``'s one-pass selection, used up to this k
 # (the backend's top-k is k passes of argmin, smallest first, up to it).
@@ -73,8 +73,7 @@ def _group_exhaustive(backend, points, k, mixed=None):
     queries = backend.xp.arange(points.shape[0], dtype=backend.xp.int64)
     right = padded(backend, right, far)
     if mixed is not None:
-        codes, penalty = mixed
-        mixed = (MismatchIndex(backend.xp, padded_codes(backend.xp, codes, right.shape[0])), codes, penalty * unit)
+        mixed = ranking_mismatches(backend.xp, *mixed, unit, right.shape[0])
     return exact_nearest(backend, left, right, queries, k, mixed)
 
 

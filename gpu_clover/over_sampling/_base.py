@@ -129,7 +129,7 @@ class BaseClusterOverSampler(BaseOverSampler):
                 backend, data.X, groups, seed, timer, with_knn=self.transformer_ is None, **mixed
             )
             self._distribute(data, groups, labels, stats)
-            items = self._allocate(data, groups)
+            items = _with_rows(self._allocate(data, groups))
         X = data.X
         if self.transformer_ is not None:  # the oversampler was a Pipeline: generate and answer in its space
             X = backend.asarray(self.transformer_.transform(data.X_host()))
@@ -172,34 +172,16 @@ class BaseClusterOverSampler(BaseOverSampler):
         """The synthetic rows' categorical codes, in the order of the numeric rows (intra, then inter)."""
         xp = data.backend.xp
         intra_groups, intra_counts, inter_pairs, inter_counts = items
-        keep, keep_pairs = intra_counts > 0, inter_counts > 0  # the items ``_generate`` planned
-        intra_groups, intra_counts = intra_groups[keep], intra_counts[keep]
-        inter_pairs, inter_counts = inter_pairs[keep_pairs], inter_counts[keep_pairs]
+        first, second = inter_pairs[:, 0], inter_pairs[:, 1]
         n_intra = int(intra_counts.sum())
         out = xp.empty((n_intra + int(inter_counts.sum()), data.categorical.n_columns), dtype=xp.int32)
-        n_features = data.X.shape[1]
-        codes = data.categorical_codes
-        synthetic_categories(
-            stats,
-            codes,
-            intra_groups,
-            groups.keys[intra_groups],
-            intra_counts,
-            seed,
-            self.oversampler_._draws_per_row(n_features, inter=False),
-            out[:n_intra],
+        parts = (  # (start groups, stream keys, rows per item, between groups, rows of out): as generated
+            (intra_groups, groups.keys[intra_groups], intra_counts, False, out[:n_intra]),
+            (first, groups.pair_keys(first, second), inter_counts, True, out[n_intra:]),
         )
-        first, second = inter_pairs[:, 0], inter_pairs[:, 1]
-        synthetic_categories(
-            stats,
-            codes,
-            first,
-            groups.pair_keys(first, second),
-            inter_counts,
-            seed,
-            self.oversampler_._draws_per_row(n_features, inter=True),
-            out[n_intra:],
-        )
+        for starts, keys, n_new, inter, rows in parts:
+            draws_per_row = self.oversampler_._draws_per_row(data.X.shape[1], inter=inter)
+            synthetic_categories(stats, data.categorical_codes, starts, keys, n_new, seed, draws_per_row, rows)
         return out
 
     def _neighbor_stage(self, backend, X, groups, seed, timer, with_knn=True, **mixed):
@@ -229,15 +211,14 @@ class BaseClusterOverSampler(BaseOverSampler):
         self.neighbors_ = None
         if self.clusterer_ is None:
             labels = backend.xp.zeros(data.X.shape[0], dtype=backend.xp.int64)
-        elif data.categorical is not None:  # SMOTE-NC's geometry (cluster/_mixed.py)
-            rows = MixedRows.of(backend, data.X, data.categorical_codes, data.categorical.n_categories)
-            ours = estimator_library(self.clusterer_) == "gpu_clover" and _runs_on(self.clusterer_, backend)
-            self.clusterer_.fit(rows if ours else sparse_embedding(backend, rows), **fit_params)
-            labels = backend.asarray(fitted_labels(self.clusterer_, data.X.shape[0], backend))
-            self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
         else:
             on_device = _runs_on(self.clusterer_, backend)
-            self.clusterer_.fit(data.X if on_device else data.X_host(), **fit_params)
+            if data.categorical is not None:  # SMOTE-NC's geometry (cluster/_mixed.py)
+                rows = MixedRows.of(backend, data.X, data.categorical_codes, data.categorical.n_categories)
+                ours = estimator_library(self.clusterer_) == "gpu_clover" and on_device
+                self.clusterer_.fit(rows if ours else sparse_embedding(backend, rows), **fit_params)
+            else:
+                self.clusterer_.fit(data.X if on_device else data.X_host(), **fit_params)
             labels = backend.asarray(fitted_labels(self.clusterer_, data.X.shape[0], backend))
             self.neighbors_ = getattr(self.clusterer_, "neighbors_", None)
         self.labels_ = data.placement.wrap(labels)
@@ -310,9 +291,6 @@ class BaseClusterOverSampler(BaseOverSampler):
         """
         backend, xp = data.backend, data.backend.xp
         intra_groups, intra_counts, inter_pairs, inter_counts = items
-        keep, keep_pairs = intra_counts > 0, inter_counts > 0
-        intra_groups, intra_counts = intra_groups[keep], intra_counts[keep]
-        inter_pairs, inter_counts = inter_pairs[keep_pairs], inter_counts[keep_pairs]
         n, n_features = X.shape
         native = isinstance(self.oversampler_, NativeOverSampler)
         with timer.stage("generate"):
@@ -403,6 +381,16 @@ class BaseClusterOverSampler(BaseOverSampler):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+def _with_rows(items):
+    """The allocation's items that receive rows (``None`` stays ``None``): the generation plans,
+    and the streams they key, are of these."""
+    if items is None:
+        return None
+    intra_groups, intra_counts, inter_pairs, inter_counts = items
+    keep, keep_pairs = intra_counts > 0, inter_counts > 0
+    return intra_groups[keep], intra_counts[keep], inter_pairs[keep_pairs], inter_counts[keep_pairs]
 
 
 def fitted_labels(clusterer, n_samples, backend):
