@@ -128,15 +128,19 @@ class _ProbeLists:
             nearest = cell_knn(backend, centers, everything, one * 0, one, width - 1, recall_target=0)
             self.table = xp.concatenate([everything[:, None], nearest.astype(xp.int64)], axis=1)
 
-    def lists(self, width):
-        """``(n, width)`` cell indices, each row nearest first (``width <= self.width``)."""
-        if self.table is not None:
-            return self.table[:, :width]
+    def lists(self, width, owners=None):
+        """``(len(owners), width)`` cell indices, each row nearest first (``width <= self.width``);
+        ``owners`` (host int64, default every cell): whose lists."""
         xp = self.xp
+        owners = np.arange(self.n, dtype=np.int64) if owners is None else np.asarray(owners, dtype=np.int64)
+        if len(owners) == 0:
+            return xp.empty((0, width), dtype=xp.int64)
+        if self.table is not None:
+            return self.table[:, :width] if len(owners) == self.n else self.table[self.backend.asarray(owners), :width]
         step = max(1, self.backend.tile_elements(8) // self.n)
 
         def tile(c0):
-            ranks = self._ranks(xp.arange(c0, min(c0 + step, self.n), dtype=xp.int64))
+            ranks = self._ranks(self.backend.asarray(owners[c0 : c0 + step]))
             if width < self.n:
                 chosen = xp.sort(xp.argpartition(ranks, width - 1, axis=1)[:, :width], axis=1)
             else:
@@ -144,7 +148,7 @@ class _ProbeLists:
             order = self.backend.stable_argsort(xp.take_along_axis(ranks, chosen, axis=1), axis=1)
             return xp.take_along_axis(chosen, order, axis=1)
 
-        return xp.concatenate(list(self.backend.map_ordered(tile, range(0, self.n, step))))
+        return xp.concatenate(list(self.backend.map_ordered(tile, range(0, len(owners), step))))
 
     def places(self, owners, cells):
         """The place of ``cells[i, j]`` in the probe list of cell ``owners[i]``: ``(m, k)``;
@@ -183,7 +187,7 @@ class _Cells:
 
     def __init__(self, backend, points, left, right, far, mixed=None):
         xp = self.xp = backend.xp
-        self.backend = backend
+        self.backend, self.n_rows = backend, points.shape[0]
         order, cell_offsets, cell_lengths, _ = balanced_cells(
             backend, points, np.array([points.shape[0]], dtype=np.int64), CELL_ROWS
         )
@@ -205,14 +209,26 @@ class _Cells:
             _, codes, self.penalty = mixed
             self.code_blocks = xp.where((self.members < 0)[..., None], -1, codes[index])  # (cells, size, p)
 
+    @classmethod
+    def from_blocks(cls, backend, members, left_blocks, right_blocks, code_blocks=None, penalty=0.0):
+        """Cells whose blocks were made elsewhere (the same frame for all: :func:`operands_in_frame`);
+        ``members`` index ``n_rows = members.max() + 1`` rows."""
+        cells = cls.__new__(cls)
+        cells.backend, cells.xp = backend, backend.xp
+        cells.members, cells.left_blocks, cells.right_blocks = members, left_blocks, right_blocks
+        cells.code_blocks, cells.penalty = code_blocks, penalty
+        cells.n_cells, cells.n_rows = members.shape[0], int(members.max()) + 1 if members.size else 0
+        return cells
+
     def search(self, probes, k):
-        """Every row's k nearest among the rows of its cell's ``probes`` (``(n_cells, n_probe)``,
-        the cell itself first): int32 ``(rows, k)`` local indices, nearest first."""
+        """The k nearest of every row of cells ``0 .. len(probes) - 1`` among the rows of its cell's
+        ``probes`` (``(len(probes), n_probe)``, the cell itself first): int32 ``(n_rows, k)`` local
+        indices, nearest first (the rows of other cells are left unset)."""
         backend, xp = self.backend, self.xp
-        table = xp.empty((int(self.cell_of.shape[0]), k), dtype=xp.int32)
-        size = self.members.shape[1]
+        table = xp.empty((self.n_rows, k), dtype=xp.int32)
+        size, n_queries = self.members.shape[1], probes.shape[0]
         per_tile = max(1, backend.tile_elements(self.right_blocks.itemsize) // (size * size * probes.shape[1]))
-        tiles = [xp.arange(c0, min(c0 + per_tile, self.n_cells)) for c0 in range(0, self.n_cells, per_tile)]
+        tiles = [xp.arange(c0, min(c0 + per_tile, n_queries)) for c0 in range(0, n_queries, per_tile)]
 
         def tile(cells):  # different tiles write different rows
             queries, found = self._tile(cells, probes, k)

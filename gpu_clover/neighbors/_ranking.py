@@ -23,19 +23,30 @@ def rank_operands(backend, points, run_lengths):
     """``(left, right, far, unit)`` for ``points`` (2-D, runs of consecutive rows of ``run_lengths``
     centered on their own mean); ``far`` is a rank no real candidate reaches, ``unit`` the factor
     the scaling applied to squared distances (a categorical penalty is multiplied by it)."""
-    xp = backend.xp
     points = points - backend.take(
         run_means(backend, points, run_lengths), backend.repeat_values(np.arange(len(run_lengths)), run_lengths)
     )
+    return operands_in_frame(backend, points, scale_exponent(backend, points))
+
+
+def scale_exponent(backend, centered):
+    """The power of two that brings the largest entry of ``centered`` to at most 1 (0 for zeros)."""
+    largest = backend.reduce_to_scalar(backend.xp.abs(centered), "max")
+    return int(np.ceil(np.log2(largest))) if largest > 0 else 0
+
+
+def operands_in_frame(backend, centered, exponent):
+    """``(left, right, far, unit)`` of rows already centered, scaled by ``2**-exponent``.
+
+    Rows ranked together must share the frame (center and exponent): the ranks are then
+    comparable wherever the operands were made, e.g. in different tasks.
+    """
+    xp = backend.xp
     # Scaled by a power of two to at most 1 (the ranking is unchanged): no square overflows,
     # and a column that must not be chosen can carry a large finite norm (an infinite one
     # would meet the zeros that BLAS pads its blocks with and become NaN).
-    largest = backend.reduce_to_scalar(xp.abs(points), "max")
-    unit = 1.0
-    if largest > 0:
-        exponent = int(np.ceil(np.log2(largest)))
-        points = xp.ldexp(points, -exponent)
-        unit = 2.0 ** (-2 * exponent)
+    points = xp.ldexp(centered, -exponent) if exponent else centered
+    unit = 2.0 ** (-2 * exponent)
     n, d = points.shape
     left = xp.empty((n, d + 1), dtype=points.dtype)
     left[:, :d] = points * -2

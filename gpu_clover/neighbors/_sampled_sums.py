@@ -30,22 +30,40 @@ def sampled_distance_sums(backend, X, rows, offsets, lengths, keys, seed, n_pair
     means = []
     for c0 in range(0, len(lengths), per_chunk):
         chunk = slice(c0, c0 + per_chunk)
-        bases = stream_bases(xp, seed, xp.asarray(np.asarray(keys)[chunk]))
-        bits = draw_bits(xp, bases[:, None], xp.arange(2 * n_pairs, dtype=xp.int64)[None, :])
-        n = backend.asarray(lengths[chunk])[:, None]
-        first = bits_to_index(xp, bits[:, 0::2], n)
-        second = bits_to_index(xp, bits[:, 1::2], n - 1)
-        second += second >= first  # uniform over the other rows
+        first, second = sampled_pairs(backend, np.asarray(keys)[chunk], seed, lengths[chunk], n_pairs)
         start = backend.asarray(offsets[chunk])[:, None]
         one, two = rows[start + first], rows[start + second]
-        distances = _norms(xp, X[one].astype(xp.float64) - X[two].astype(xp.float64))
+        mixed = None
         if codes is not None:
-            mismatches = row_mismatches(xp, codes[one], codes[two]).astype(xp.float64)
-            penalty = backend.asarray(np.asarray(penalties, dtype=np.float64)[chunk])[:, None]
-            distances = xp.hypot(distances, xp.sqrt(mismatches * penalty))
-        means.append(backend.to_host(distances.mean(axis=1)))
+            mixed = (codes[one], codes[two], np.asarray(penalties, dtype=np.float64)[chunk])
+        means.append(mean_pair_distances(backend, X[one], X[two], mixed))
     n = lengths.astype(np.float64)
     return n * (n - 1) * np.concatenate(means) if means else np.zeros(0)
+
+
+def sampled_pairs(backend, keys, seed, lengths, n_pairs):
+    """The sampled pairs of every group: ``(first, second)``, ``(groups, n_pairs)`` positions in
+    the group (backend int64), two different rows each, drawn from the group's stream ``keys``."""
+    xp = backend.xp
+    bases = stream_bases(xp, seed, xp.asarray(keys))
+    bits = draw_bits(xp, bases[:, None], xp.arange(2 * n_pairs, dtype=xp.int64)[None, :])
+    n = backend.asarray(np.asarray(lengths, dtype=np.int64))[:, None]
+    first = bits_to_index(xp, bits[:, 0::2], n)
+    second = bits_to_index(xp, bits[:, 1::2], n - 1)
+    second += second >= first  # uniform over the other rows
+    return first, second
+
+
+def mean_pair_distances(backend, one, two, mixed=None):
+    """The mean distance of the pairs ``(one[g, i], two[g, i])`` of every group ``g`` (host float64);
+    ``mixed``: both sides' codes and each group's penalty."""
+    xp = backend.xp
+    distances = _norms(xp, one.astype(xp.float64) - two.astype(xp.float64))
+    if mixed is not None:
+        codes_one, codes_two, penalties = mixed
+        mismatches = row_mismatches(xp, codes_one, codes_two).astype(xp.float64)
+        distances = xp.hypot(distances, xp.sqrt(mismatches * backend.asarray(penalties)[:, None]))
+    return backend.to_host(distances.mean(axis=1))
 
 
 def _norms(xp, diff):
