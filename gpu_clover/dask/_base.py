@@ -9,6 +9,7 @@ its row blocks, and only per-block summaries (class and group counts, k x d
 k-means partials, one distance sum per group) reach the client.
 """
 
+import dask
 import dask.array as da
 import numpy as np
 from sklearn.utils import check_random_state
@@ -25,6 +26,7 @@ from ..over_sampling import SMOTE
 from ._data import check_dask_data
 from ._kmeans import fit_kmeans
 from ._partition import DaskGroupStats, count_groups
+from ._split import MIN_TASK_ROWS, task_row_budget
 
 
 class DaskOverSamplerMixin:
@@ -72,7 +74,10 @@ class DaskOverSamplerMixin:
         self.labels_ = labels
         groups = count_groups(labels, data.y, data.classes)
         k, options = self._neighbor_options(seed)
-        stats = DaskGroupStats(data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0])
+        self.task_rows_ = task_rows(data.X)
+        stats = DaskGroupStats(
+            data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0], self.task_rows_
+        )
         fit_on_groups(self.distributor_, get_backend("numpy"), data.X, groups, self.neighbors_, data.first_seen, stats)
         items = self._allocate(data, groups)
         X_originals = data.X if data.X_exact is None else data.X_exact
@@ -83,6 +88,11 @@ class DaskOverSamplerMixin:
             raise NotImplementedError("Inter-cluster generation (distribution_ratio < 1) is not available on Dask yet.")
         keep = intra_counts > 0
         X_blocks, y_blocks = stats.generate(intra_groups[keep], intra_counts[keep], seed, data.out_dtype)
+        self.largest_task_rows_ = stats.largest_task_rows
+        self.split_groups_ = {
+            (groups.cluster_labels[groups.cluster[g]].item(), groups.classes[groups.klass[g]].item()): split
+            for g, split in stats._split.items()
+        }
         generated = np.bincount(groups.klass[intra_groups], weights=intra_counts, minlength=len(data.classes))
         labels_list = data.classes.tolist()
         self.sampling_strategy_ = type(self.sampling_strategy_)(
@@ -125,6 +135,16 @@ class DaskOverSamplerMixin:
             "On Dask the clusterer must be gpu_clover's KMeans or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."
         )
+
+
+def task_rows(X):
+    """Rows per task: ``dask.config`` ``gpu_clover.task-rows`` when set, else from the workers' memory."""
+    configured = dask.config.get("gpu_clover.task-rows", None)
+    if configured is not None:
+        if int(configured) < MIN_TASK_ROWS:
+            raise ValueError(f"gpu_clover.task-rows must be at least {MIN_TASK_ROWS}; got {configured}.")
+        return int(configured)
+    return task_row_budget(X.shape[1], X.dtype.itemsize)
 
 
 def _is_dask_native(estimator):

@@ -38,6 +38,12 @@ CELL_SEARCH_MIN_ROWS = 16384
 DENSITY_PAIRS = 1 << 16
 
 
+def sum_keys(groups, group_ids):
+    """Stream keys of the sampled sums, disjoint from the generation's group and pair keys."""
+    n_keys = len(groups.cluster_labels) * len(groups.classes)
+    return n_keys * (n_keys + 1) + groups.keys[group_ids]
+
+
 class GroupNeighbors:
     """Per-group kNN tables and distance sums of one fit, each computed on first request.
 
@@ -233,9 +239,7 @@ class GroupNeighbors:
         )
 
     def _sum_keys(self, group_ids):
-        """Stream keys of the sampled sums, disjoint from the generation's group and pair keys."""
-        n_keys = len(self.groups.cluster_labels) * len(self.groups.classes)
-        return n_keys * (n_keys + 1) + self.groups.keys[group_ids]
+        return sum_keys(self.groups, group_ids)
 
     def _append(self, group_ids, table):
         """Record ``table`` (the groups' rows, in order) as the neighbours of ``group_ids``."""

@@ -23,7 +23,6 @@ def sampled_distance_sums(backend, X, rows, offsets, lengths, keys, seed, n_pair
     per group): each mismatching categorical column adds its group's penalty to a pair's
     squared distance.
     """
-    xp = backend.xp
     offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.asarray(lengths, dtype=np.int64)
     per_chunk = max(1, backend.tile_elements(8) // (2 * n_pairs * max(1, X.shape[1])))
