@@ -8,6 +8,6 @@ chunking or the number of workers; for the same labels they equal the
 single-machine estimator's.
 """
 
-from ._samplers import ClusterOverSampler, KMeansSMOTE
+from ._samplers import SMOTE, SOMO, ClusterOverSampler, GeometricSMOTE, GeometricSOMO, KMeansSMOTE
 
-__all__ = ["ClusterOverSampler", "KMeansSMOTE"]
+__all__ = ["SMOTE", "SOMO", "ClusterOverSampler", "GeometricSMOTE", "GeometricSOMO", "KMeansSMOTE"]
