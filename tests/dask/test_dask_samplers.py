@@ -3,7 +3,7 @@ the number of workers; rows between clusters; the SOM on Dask; stage times; the 
 
 import numpy as np
 import pytest
-from conftest import make_imbalanced
+from conftest import gpu, make_imbalanced
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -27,7 +27,7 @@ def data():
 
 
 def _cluster_over_sampler(package, oversampler, clusterer, ratio):
-    return getattr(package, "ClusterOverSampler")(
+    return package.ClusterOverSampler(
         oversampler, clusterer=clusterer, distributor=DensityDistributor(distribution_ratio=ratio), random_state=4
     )
 
@@ -171,3 +171,66 @@ def test_foreign_over_samplers_are_refused_with_a_reason(data):
     sampler = gdask.ClusterOverSampler(ImblearnSMOTE(), clusterer=KMeans(n_clusters=2), backend="numpy")
     with pytest.raises(TypeError, match=r"native SMOTE or GeometricSMOTE only"):
         sampler.fit_resample(da.from_array(X, chunks=500), da.from_array(y, chunks=500))
+
+
+def _device_stand_in(monkeypatch):
+    """The suite's CuPy stand-in (tests/backends: the CuPy backend's code on host-emulated kernels,
+    traced NumPy arrays for device arrays) as the "cupy" backend; the device array class.
+
+    Every traced array counts as a CuPy array here (its class says ``cupy``), as every array
+    the stand-in's namespace makes would be one on a GPU: Dask's own steps on the blocks
+    (slicing, concatenation) go through that namespace.
+    """
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "backends"))
+    census = pytest.importorskip("census")
+    stand_in = pytest.importorskip("test_kernels_on_host")
+    stand_in._device_census_backend(monkeypatch)
+    monkeypatch.setattr(census.TracedArray, "__module__", "cupy")
+    # Dask looks its array functions up by the blocks' type and would import CuPy for a class of
+    # module ``cupy``: the stand-in class gets NumPy's (it is an ndarray), found before that import.
+    from dask.array import backends as dask_backends  # noqa: F401 (NumPy's entries registered)
+    from dask.array import dispatch
+
+    for name in ("concatenate_lookup", "take_lookup", "tensordot_lookup", "numel_lookup", "nannumel_lookup"):
+        lookup = getattr(dispatch, name)
+        lookup.register(census.TracedArray, lookup.dispatch(np.ndarray))
+    return census.TracedArray
+
+
+def test_cupy_backed_dask_arrays_come_back_cupy_backed(monkeypatch):
+    """CuPy blocks in, CuPy blocks out (stand-ins, no GPU): the original blocks, the synthetic
+    rows of every task and the labels are device arrays; the counts per class are exact."""
+    device_array = _device_stand_in(monkeypatch)
+    X, y = make_imbalanced([240, 50], n_features=3, n_blobs=2, seed=2)
+    X = X.astype(np.float32)
+    X_dev = da.from_array(X.view(device_array), chunks=(100, 3), asarray=False)
+    y_dev = da.from_array(y.view(device_array), chunks=100, asarray=False)
+    sampler = gdask.SMOTE(random_state=0, backend="cupy")
+    X_res, y_res = sampler.fit_resample(X_dev, y_dev)
+    blocks = dask.compute(*X_res.to_delayed().ravel(), *y_res.to_delayed().ravel(), scheduler="synchronous")
+    assert all(isinstance(block, device_array) for block in blocks), [type(b).__name__ for b in blocks]
+    X_out, y_out = dask.compute(X_res, y_res, scheduler="synchronous")
+    assert np.bincount(np.asarray(y_out).view(np.ndarray)).tolist() == [240, 240]
+    np.testing.assert_array_equal(np.asarray(X_out).view(np.ndarray)[:290], X)
+
+
+@gpu
+def test_dask_cudf_frames_come_back_as_dask_cudf_frames():
+    """A dask-cuDF table in, a dask-cuDF table out (same columns and dtypes), the synthetic rows on the
+    GPU workers. cuDF's Dask backend cannot be stood in for on the host (Dask dispatches on cuDF's
+    own classes), so this runs where CUDA and dask_cudf are."""
+    dask_cudf = pytest.importorskip("dask_cudf")
+    import cudf
+    import pandas as pd
+
+    X, y = make_imbalanced([600, 90], n_features=3, n_blobs=2, seed=4)
+    frame = cudf.from_pandas(pd.DataFrame(X.astype(np.float32), columns=["a", "b", "c"]))
+    X_res, y_res = gdask.GeometricSOMO(som_estimator=9, random_state=0).fit_resample(
+        dask_cudf.from_cudf(frame, npartitions=3), dask_cudf.from_cudf(cudf.Series(y, name="label"), npartitions=3)
+    )
+    X_res, y_res = dask.compute(X_res, y_res)
+    assert isinstance(X_res, cudf.DataFrame) and isinstance(y_res, cudf.Series)
+    assert list(X_res.columns) == ["a", "b", "c"] and (X_res.dtypes == np.float32).all()
+    assert y_res.to_pandas().value_counts().tolist() == [600, 600]
