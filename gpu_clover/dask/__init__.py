@@ -1,4 +1,4 @@
-"""gpu_clover on Dask: the over-samplers on dask arrays and DataFrames, on any Dask cluster.
+"""gpu_clover on Dask: every over-sampler on dask arrays and DataFrames, on any Dask cluster.
 
 ``fit_resample(X, y)`` takes dask collections (dask.array, dask.dataframe, or
 dask_cudf) and returns lazy collections of the same kind: the original row

@@ -8,8 +8,10 @@ range per partition, rows sorted by (group, global row index), i.e. the
 single-machine order. Each partition then builds a local ``Groups`` with the
 *global* cluster and class codes (so the group keys, which seed the random
 streams, are the single-machine ones) and a ``GroupNeighbors``: its distance
-sums feed the distribution, its kNN tables the generation. The result does
-not depend on how the input is chunked or on how many workers run it.
+sums feed the distribution, its kNN tables the generation. A generation task
+reads one partition, or (rows between clusters, or a group whose companions
+another partition holds) a view built from only the groups it reads. The
+result does not depend on how the input is chunked or on how many workers run it.
 """
 
 import itertools
