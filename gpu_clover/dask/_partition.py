@@ -152,7 +152,8 @@ class DaskGroupStats:
         """Lazy synthetic rows and labels between the two groups of each pair, in ``pairs`` order.
 
         One block per run of consecutive pairs whose first groups share a partition; its
-        task receives the rows of both groups of each of its pairs (and their companions).
+        task reads that partition when it holds both groups of each pair (and their
+        companions), else the rows of only those groups, taken out of their partitions.
         """
         pairs, n_new = np.asarray(pairs, dtype=np.int64).reshape(-1, 2), np.asarray(n_new)
         self._ensure(pairs.reshape(-1), inter=True)
@@ -195,7 +196,7 @@ class DaskGroupStats:
         needed = np.union1d(needed, self.rule.companions(self.groups, needed, inter))
         holder = self._holder()
         owners = np.unique(holder[needed])
-        if owners.size == 1 and not inter:
+        if owners.size == 1:
             return self._partitions[owners[0]][1]
         pieces = []
         for owner in owners.tolist():
