@@ -21,10 +21,15 @@ from gpu_clover.distribution import BaseDistributor, DensityDistributor
 
 try:
     from gpu_clover import dask as gdask
+    from gpu_clover.dask._base import DaskOverSamplerMixin
 
     DASK_SAMPLERS = [
         gdask.KMeansSMOTE(kmeans_estimator=2, random_state=0, backend="numpy"),
         gdask.ClusterOverSampler(SMOTE(), KMeans(n_clusters=2, random_state=0), random_state=0, backend="numpy"),
+        gdask.SMOTE(random_state=0, backend="numpy"),
+        gdask.GeometricSMOTE(random_state=0, backend="numpy"),
+        gdask.SOMO(som_estimator=4, random_state=0, backend="numpy"),
+        gdask.GeometricSOMO(som_estimator=4, random_state=0, backend="numpy"),
     ]
     PUBLIC_MODULES = [gpu_clover, gpu_clover.cluster, gpu_clover.distribution, gdask]
 except ImportError:  # dask is an optional extra
@@ -73,7 +78,7 @@ SAMPLERS = [
 
 
 def expected_sampler_failures(estimator):
-    if DASK_SAMPLERS and isinstance(estimator, gdask.KMeansSMOTE | gdask.ClusterOverSampler):
+    if DASK_SAMPLERS and isinstance(estimator, DaskOverSamplerMixin):
         failures = dict.fromkeys(IN_MEMORY_CHECKS, DASK_ONLY)
     else:
         failures = {"check_samplers_pandas_sparse": SPARSE}

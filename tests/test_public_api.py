@@ -23,7 +23,7 @@ SAMPLERS = [SMOTE, GeometricSMOTE, KMeansSMOTE, SOMO, GeometricSOMO]
 try:
     from gpu_clover import dask as gdask
 
-    DASK_SAMPLERS = [gdask.KMeansSMOTE, gdask.ClusterOverSampler]
+    DASK_SAMPLERS = [getattr(gdask, name) for name in gdask.__all__]
 except ImportError:  # dask is an optional extra
     DASK_SAMPLERS = []
 
@@ -41,6 +41,16 @@ POSITIONAL = {
 }
 for dask_cls in DASK_SAMPLERS:
     POSITIONAL[dask_cls] = POSITIONAL[dask_cls.__mro__[2]]  # the single-machine class it extends
+
+
+@pytest.mark.skipif(not DASK_SAMPLERS, reason="dask is not installed")
+def test_every_sampler_is_on_dask():
+    """gpu_clover.dask has a sampler for each single-machine one, extending it (same parameters)."""
+    assert sorted(cls.__name__ for cls in DASK_SAMPLERS) == sorted(c.__name__ for c in [*SAMPLERS, ClusterOverSampler])
+    for dask_cls in DASK_SAMPLERS:
+        single = dask_cls.__mro__[2]
+        assert single.__module__.startswith("gpu_clover.over_sampling") and single.__name__ == dask_cls.__name__
+        assert inspect.signature(dask_cls) == inspect.signature(single)
 
 
 def required_args(cls):

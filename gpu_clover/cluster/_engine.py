@@ -62,15 +62,7 @@ class ClusterEngine:
     # ------------------------------------------------------------ preparation
     def minmax_scaled(self, X):
         """float32 ``X`` scaled per feature to [0, 1] (a constant feature becomes 0)."""
-        xp = self.xp
-        low, high = X.min(axis=0), X.max(axis=0)
-        with np.errstate(over="ignore"):
-            span = high - low
-        if not self.backend.all_finite(span):
-            # The range overflows X's dtype: halving every value (exact but for subnormals) keeps
-            # every difference finite, with the same quotients.
-            X, low, span = X / 2, low / 2, high / 2 - low / 2
-        return ((X - low) / xp.where(span > 0, span, 1)).astype(xp.float32)
+        return scaled_by_range(self.backend, X, X.min(axis=0), X.max(axis=0))
 
     def centered_columns(self, X):
         """``(X - its column means, the means)``: a new array of X's dtype, and float64 host means."""
@@ -154,3 +146,19 @@ def cluster_engine(backend, X=None):
 
         return CuPyClusterEngine(backend)
     return ClusterEngine(backend)
+
+
+def scaled_by_range(backend, X, low, high):
+    """float32 ``X`` scaled per feature from ``[low, high]`` (its column minima and maxima) to [0, 1].
+
+    A constant feature becomes 0. Row by row: rows scaled apart (Dask blocks, with the
+    whole column's ``low`` and ``high``) equal the rows of the whole array scaled at once.
+    """
+    xp = backend.xp
+    with np.errstate(over="ignore"):
+        span = high - low
+    if not backend.all_finite(span):
+        # The range overflows X's dtype: halving every value (exact but for subnormals) keeps
+        # every difference finite, with the same quotients.
+        X, low, span = X / 2, low / 2, high / 2 - low / 2
+    return ((X - low) / xp.where(span > 0, span, 1)).astype(xp.float32)

@@ -1,4 +1,4 @@
-"""gpu_clover on Dask: the over-samplers on dask arrays and DataFrames, on any Dask cluster.
+"""gpu_clover on Dask: every over-sampler on dask arrays and DataFrames, on any Dask cluster.
 
 ``fit_resample(X, y)`` takes dask collections (dask.array, dask.dataframe, or
 dask_cudf) and returns lazy collections of the same kind: the original row
@@ -8,6 +8,6 @@ chunking or the number of workers; for the same labels they equal the
 single-machine estimator's.
 """
 
-from ._samplers import ClusterOverSampler, KMeansSMOTE
+from ._samplers import SMOTE, SOMO, ClusterOverSampler, GeometricSMOTE, GeometricSOMO, KMeansSMOTE
 
-__all__ = ["ClusterOverSampler", "KMeansSMOTE"]
+__all__ = ["SMOTE", "SOMO", "ClusterOverSampler", "GeometricSMOTE", "GeometricSOMO", "KMeansSMOTE"]

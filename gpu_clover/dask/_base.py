@@ -12,20 +12,24 @@ k-means partials, one distance sum per group) reach the client.
 import dask
 import dask.array as da
 import numpy as np
+from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from .._casting import inexact_columns, warn_about_casts
 from .._placement import estimator_library, is_cuml_estimator
 from .._random import seed_from_random_state
 from .._state import publishes_fitted_state
+from .._timing import StageTimer
 from ..backends import get_backend
-from ..cluster import KMeans
+from ..cluster import SOM, KMeans
 from ..distribution import BaseDistributor
 from ..distribution._base import fit_on_groups
-from ..over_sampling import SMOTE
+from ..over_sampling import SMOTE, GeometricSMOTE
+from ..over_sampling._base import _with_rows
 from ._data import check_dask_data
 from ._kmeans import fit_kmeans
-from ._partition import DaskGroupStats, count_groups
+from ._partition import DaskGroupStats, GenerationRule, count_groups
+from ._som import fit_som
 from ._split import MIN_TASK_ROWS, task_row_budget
 
 
@@ -57,60 +61,86 @@ class DaskOverSamplerMixin:
         -------
         X_resampled, y_resampled
             Lazy collections of the input's kind: the original row blocks, then
-            the synthetic rows (one block per group partition).
+            the synthetic rows (inside clusters, one block per run of groups of a
+            partition; then between clusters, one block per run of pairs).
 
-        The class and group counts, the k-means iterations and the per-group
+        The class and group counts, the clusterer's passes and the per-group
         distance sums are computed during the call (the allocation needs them);
-        the synthetic rows are computed when the result is.
+        the synthetic rows are computed when the result is. After the call,
+        ``stage_seconds_`` holds the wall-clock seconds of each stage on the
+        client: "validate" (the class summary's pass), "cluster" (the clusterer's
+        passes and the labels, persisted), "distribute" (the group counts, the
+        shuffle of the groups' rows with their neighbour work, the distance sums,
+        the distribution and the allocation) and "generate" (building the lazy
+        graph of the synthetic rows: their computation is not in it).
         """
         self._validate_params()
         self.random_state_ = check_random_state(self.random_state)
-        data = check_dask_data(X, y, self.categorical_features)
+        timer = StageTimer()
+        with timer.stage("validate"):
+            data = check_dask_data(X, y, self.categorical_features)
         seed = seed_from_random_state(self.random_state)
         self._make_estimators(data)
         self._check_components()
         self.sampling_strategy_ = self._requested_samples(data)
-        labels = self._cluster_dask(data, fit_params).persist()
-        self.labels_ = labels
-        groups = count_groups(labels, data.y, data.classes)
-        k, options = self._neighbor_options(seed)
-        self.task_rows_ = task_rows(data.X)
-        stats = DaskGroupStats(
-            data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0], self.task_rows_
-        )
-        fit_on_groups(self.distributor_, get_backend("numpy"), data.X, groups, self.neighbors_, data.first_seen, stats)
-        items = self._allocate(data, groups)
+        with timer.stage("cluster"):
+            labels = self._cluster_dask(data, fit_params).persist()
+            self.labels_ = labels
+        with timer.stage("distribute"):
+            groups = count_groups(labels, data.y, data.classes)
+            k, options = self._neighbor_options(seed)
+            rule = self._generation_rule(data)
+            self.task_rows_ = task_rows(data.X)
+            stats = DaskGroupStats(
+                data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0], rule, self.task_rows_
+            )
+            backend = get_backend("numpy")
+            fit_on_groups(self.distributor_, backend, data.X, groups, self.neighbors_, data.first_seen, stats)
+            items = _with_rows(self._allocate(data, groups))
         X_originals = data.X if data.X_exact is None else data.X_exact
         if items is None:
+            self.stage_seconds_ = timer.seconds
             return data.wrap(X_originals, data.y)
-        intra_groups, intra_counts, _, inter_counts = items
-        if inter_counts.sum() > 0:
-            raise NotImplementedError("Inter-cluster generation (distribution_ratio < 1) is not available on Dask yet.")
-        keep = intra_counts > 0
-        X_blocks, y_blocks = stats.generate(intra_groups[keep], intra_counts[keep], seed, data.out_dtype)
-        self.largest_task_rows_ = stats.largest_task_rows
-        self.split_groups_ = {
-            (groups.cluster_labels[groups.cluster[g]].item(), groups.classes[groups.klass[g]].item()): split
-            for g, split in stats._split.items()
-        }
-        generated = np.bincount(groups.klass[intra_groups], weights=intra_counts, minlength=len(data.classes))
-        labels_list = data.classes.tolist()
-        self.sampling_strategy_ = type(self.sampling_strategy_)(
-            (label, int(generated[labels_list.index(label)])) for label in self.sampling_strategy_
-        )
-        if data.X_exact is not None and X_blocks:
-            warn_about_casts(None, inexact_columns(data.X_exact), np.zeros(data.X.shape[1], dtype=bool))
-        X_res = da.concatenate([X_originals, *X_blocks])
-        y_new = da.concatenate([data.y, *y_blocks])
-        return data.wrap(X_res, y_new)
+        with timer.stage("generate"):
+            intra_groups, intra_counts, inter_pairs, inter_counts = items
+            X_blocks, y_blocks = stats.generate(intra_groups, intra_counts, seed, data.out_dtype)
+            X_inter, y_inter = stats.generate_inter(inter_pairs, inter_counts, seed, data.out_dtype)
+            self.largest_task_rows_ = stats.largest_task_rows
+            self.split_groups_ = {
+                (groups.cluster_labels[groups.cluster[g]].item(), groups.classes[groups.klass[g]].item()): split
+                for g, split in stats._split.items()
+            }
+            item_class = np.concatenate([groups.klass[intra_groups], groups.klass[inter_pairs[:, 0]]])
+            item_counts = np.concatenate([intra_counts, inter_counts])
+            generated = np.bincount(item_class, weights=item_counts, minlength=len(data.classes))
+            labels_list = data.classes.tolist()
+            self.sampling_strategy_ = type(self.sampling_strategy_)(
+                (label, int(generated[labels_list.index(label)])) for label in self.sampling_strategy_
+            )
+            if data.X_exact is not None and X_blocks + X_inter:
+                warn_about_casts(None, inexact_columns(data.X_exact), np.zeros(data.X.shape[1], dtype=bool))
+            X_res = da.concatenate([X_originals, *X_blocks, *X_inter])
+            y_new = da.concatenate([data.y, *y_blocks, *y_inter])
+            result = data.wrap(X_res, y_new)
+        self.stage_seconds_ = timer.seconds
+        return result
 
     def _check_components(self):
-        if type(self.oversampler_) is not SMOTE:
-            raise TypeError("gpu_clover.dask samples with gpu_clover's native SMOTE only.")
+        if self.oversampler_ is not self and type(self.oversampler_) not in (SMOTE, GeometricSMOTE):
+            raise TypeError("gpu_clover.dask samples with gpu_clover's native SMOTE or GeometricSMOTE only.")
         if not isinstance(self.distributor_, BaseDistributor):
             raise TypeError("gpu_clover.dask needs a gpu_clover distributor (BaseDistributor subclass).")
         if self.transformer_ is not None:
             raise TypeError("gpu_clover.dask does not take a Pipeline as oversampler.")
+
+    def _generation_rule(self, data):
+        """The :class:`GenerationRule` the tasks apply: the over-sampler (an unfitted clone when the
+        sampler is its own, so no dask state travels with the tasks) and the majority rows' rule."""
+        oversampler = clone(self) if self.oversampler_ is self else self.oversampler_
+        counts = data.counts
+        tied = np.flatnonzero(counts == counts.max())
+        majority_class = int(tied[np.argmin(data.first_seen[tied])])  # ties: the class seen first, as on one machine
+        return GenerationRule(oversampler, self._majority_rule(), majority_class)
 
     def _cluster_dask(self, data, fit_params):
         """Cluster labels of every row as a dask array with X's row chunks."""
@@ -120,6 +150,10 @@ class DaskOverSamplerMixin:
             return da.zeros(X.shape[0], chunks=(X.chunks[0],), dtype=np.int64)
         if isinstance(clusterer, KMeans):
             return fit_kmeans(clusterer, X)
+        if isinstance(clusterer, SOM):
+            labels = fit_som(clusterer, X)
+            self.neighbors_ = clusterer.neighbors_
+            return labels
         if _is_dask_native(clusterer):  # e.g. cuml.dask.cluster.KMeans or dask_ml.cluster.KMeans
             clusterer.fit(X, **fit_params)
             self.neighbors_ = getattr(clusterer, "neighbors_", None)
@@ -132,7 +166,7 @@ class DaskOverSamplerMixin:
                 )
             return labels.rechunk((X.chunks[0],))
         raise TypeError(
-            "On Dask the clusterer must be gpu_clover's KMeans or a Dask-native estimator "
+            "On Dask the clusterer must be gpu_clover's KMeans or SOM, or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."
         )
 

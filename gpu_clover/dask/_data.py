@@ -15,13 +15,13 @@ import numpy as np
 
 from .._categorical import pandas_kind
 from .._validation import check_min_shape
-from ..backends import is_cupy_array
+from ..backends import get_backend, is_cupy_array
 
 
 def to_host(a):
     """A block (NumPy, CuPy, pandas or cuDF) as a NumPy array."""
-    if is_cupy_array(a):
-        return a.get()
+    if is_cupy_array(a):  # the CuPy backend's transfer path, as every device-to-host copy
+        return get_backend("cupy").to_host(a)
     if hasattr(a, "to_numpy"):
         a = a.to_pandas() if type(a).__module__.split(".")[0] == "cudf" else a
         return a.to_numpy()

@@ -8,11 +8,17 @@ range per partition, rows sorted by (group, global row index), i.e. the
 single-machine order. Each partition then builds a local ``Groups`` with the
 *global* cluster and class codes (so the group keys, which seed the random
 streams, are the single-machine ones) and a ``GroupNeighbors``: its distance
-sums feed the distribution, its kNN tables the generation. The result does
-not depend on how the input is chunked or on how many workers run it.
+sums feed the distribution, its kNN tables the generation. A generation task
+reads one partition, or (rows between clusters, or a group whose companions
+another partition holds) a view built from only the groups it reads. The
+result does not depend on how the input is chunked or on how many workers run it.
+
+No task holds more than ``task_rows`` rows: partitions are cut to that budget, and a
+group above it is split across tasks (:mod:`._split`).
 """
 
 import itertools
+from dataclasses import dataclass
 
 import dask
 import dask.array as da
@@ -24,7 +30,8 @@ from .._placement import Placement
 from ..backends import get_backend
 from ..neighbors import GroupNeighbors
 from ..neighbors._group_neighbors import DENSITY_PAIRS, sum_keys
-from ..over_sampling._generation import smote_intra
+from ..over_sampling import SMOTE
+from ..over_sampling._native import GenerationRequest, generate_rows
 from ._data import class_codes, row_block_starts, to_host
 from ._split import SplitGroup
 
@@ -60,19 +67,64 @@ def _block_group_counts(label_block, y_block, classes):
     return uniques, counts
 
 
+@dataclass(frozen=True)
+class GenerationRule:
+    """How the generation tasks write rows, and which rows besides its own a group's rule reads.
+
+    ``oversampler`` is a single-machine native over-sampler (SMOTE or
+    GeometricSMOTE, shipped to the tasks); ``majority`` and ``majority_class``
+    are the :class:`~gpu_clover.over_sampling._native.GenerationRequest` fields
+    (the class decided on the client from the whole data's counts).
+    """
+
+    oversampler: object
+    majority: str
+    majority_class: int
+
+    @property
+    def reads_majority(self):
+        """Whether the rule reads majority rows (Geometric SMOTE's "majority" and "combined")."""
+        return getattr(self.oversampler, "selection_strategy", "minority") != "minority"
+
+    def companions(self, groups, group_ids, inter=False):
+        """The groups whose rows the rule reads besides ``group_ids``' own (sorted, host int64).
+
+        Intra-cluster, "cluster_majority": the majority-class group of each group's
+        cluster; "other_classes": every group of its cluster. Between clusters
+        (``inter``; ``group_ids`` both groups of each pair): each cluster's majority group.
+        """
+        group_ids = np.asarray(group_ids, dtype=np.int64).reshape(-1)
+        if not self.reads_majority or group_ids.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        same_cluster = np.isin(groups.cluster, groups.cluster[group_ids])
+        if self.majority == "cluster_majority" or inter:
+            same_cluster &= groups.klass == self.majority_class
+        return np.setdiff1d(np.flatnonzero(same_cluster), group_ids)
+
+
 class DaskGroupStats:
     """The ``stats`` a distributor and SMOTE consume, computed on the workers.
 
     ``distance_sums(group_ids)`` shuffles those groups' rows into partitions
     (persisted on the workers, with their kNN tables) and brings back one float
-    per group; ``generate`` reuses these partitions and shuffles only the
-    groups none of them holds.
+    per group; ``generate`` and ``generate_inter`` reuse these partitions and
+    shuffle only the groups none of them holds.
+
+    Where the rule reads majority rows (Geometric SMOTE), each group's
+    companions (:meth:`GenerationRule.companions`) are shuffled with it, into
+    the same partition where they are placed in the same call (partitions are
+    then cut between clusters only). This moves the cluster's majority rows
+    (with "other_classes", every row of the cluster: for a sampler without a
+    clusterer, the whole data into one task) once, in the shuffle; a group
+    whose companions another partition holds, and every pair of groups between
+    clusters, is generated from a task that receives only the groups it reads,
+    taken out of their partitions.
     """
 
-    def __init__(self, X, y, labels, groups, k_neighbors, options, backend_name, n_partitions, task_rows):
+    def __init__(self, X, y, labels, groups, k_neighbors, options, backend_name, n_partitions, rule, task_rows):
         self.X, self.y, self.labels, self.groups = X, y, labels, groups
         self.k, self.options = int(k_neighbors), options  # the single-machine GroupNeighbors' settings
-        self.backend_name, self.n_partitions = backend_name, n_partitions
+        self.backend_name, self.n_partitions, self.rule = backend_name, n_partitions, rule
         self.task_rows = int(task_rows)
         self._group_ids = np.zeros(0, dtype=np.int64)
         self._partitions = []  # (group ids of the partition, persisted _Partition)
@@ -83,13 +135,65 @@ class DaskGroupStats:
         """Sum of euclidean distances over ordered pairs of rows, per group (host float64)."""
         group_ids = np.asarray(group_ids, dtype=np.int64)
         split = self._is_split(group_ids)
-        self._ensure(group_ids[~split])
-        ids = [p for p, _ in self._partitions]
-        sums = dask.compute(*[dask.delayed(_distance_sums)(part) for _, part in self._partitions])
-        table = dict(zip(np.concatenate(ids).tolist() if ids else [], np.concatenate(sums).tolist() if sums else []))
+        whole = group_ids[~split]
+        self._ensure(whole, summed=whole)
+        tasks, asked = [], []
+        for part_ids, part in self._partitions:
+            mine = np.intersect1d(part_ids, group_ids)
+            if mine.size:
+                tasks.append(dask.delayed(_distance_sums)(part, np.searchsorted(part_ids, mine)))
+                asked.append(mine)
+        sums = dask.compute(*tasks)
+        table = dict(
+            zip(np.concatenate(asked).tolist() if asked else [], np.concatenate(sums).tolist() if sums else [])
+        )
         for g in group_ids[split].tolist():
             table[g] = self._split_group(g, "a distance sum").distance_sum()
         return np.array([table[g] for g in group_ids.tolist()], dtype=np.float64)
+
+    def generate(self, group_ids, n_new, seed, out_dtype):
+        """Lazy synthetic rows and labels inside groups, in ascending group id order.
+
+        One dask array block per run of consecutive receiving groups that share a
+        partition (a run never spans two partitions).
+        """
+        order = np.argsort(group_ids, kind="stable")
+        group_ids, n_new = np.asarray(group_ids, dtype=np.int64)[order], np.asarray(n_new)[order]
+        split = self._is_split(group_ids)
+        self._ensure(group_ids[~split])
+        blocks, label_blocks = [], []
+        # Runs of whole groups, and each split group on its own, in group order.
+        cuts = np.flatnonzero(np.diff(split.astype(np.int8)) != 0) + 1
+        for run in np.split(np.arange(len(group_ids)), cuts):
+            if run.size and split[run[0]]:
+                for i in run.tolist():
+                    found = self._split_blocks(int(group_ids[i]), int(n_new[i]), seed, out_dtype)
+                    blocks += found[0]
+                    label_blocks += found[1]
+            elif run.size:
+                found = self._blocks(group_ids[run], n_new[run], group_ids[run], seed, out_dtype, inter=False)
+                blocks += found[0]
+                label_blocks += found[1]
+        return blocks, label_blocks
+
+    def _split_blocks(self, g, n_new, seed, out_dtype):
+        """The SMOTE rows of a group above the budget: one block per plan chunk of ``task_rows`` rows."""
+        if not isinstance(self.rule.oversampler, SMOTE):
+            raise ValueError(
+                f"A group of {self.groups.lengths[g]} rows is above the Dask task budget of {self.task_rows} rows: "
+                f"it is split across tasks, which generate SMOTE rows only, not "
+                f"{type(self.rule.oversampler).__name__}'s. {_RAISE_BUDGET}"
+            )
+        split = self._split_group(g, "SMOTE")
+        meta = self.X._meta.astype(out_dtype)
+        labels = self.groups.classes[self.groups.klass[[g]]]
+        blocks, label_blocks = [], []
+        for size, task in split.generate(n_new, out_dtype, self.task_rows, Placement.of(self.X._meta).wrap):
+            blocks.append(da.from_delayed(task, shape=(size, self.X.shape[1]), dtype=out_dtype, meta=meta))
+            task = dask.delayed(_repeat_labels)(labels, np.array([size]), self.y._meta)
+            label_blocks.append(da.from_delayed(task, shape=(size,), dtype=self.y.dtype, meta=self.y._meta))
+        self.largest_task_rows = max(self.largest_task_rows, split.largest_task_rows)
+        return blocks, label_blocks
 
     def _is_split(self, group_ids):
         return self.groups.lengths[group_ids] > self.task_rows
@@ -100,9 +204,8 @@ class DaskGroupStats:
             if self.options.get("search") == "exact" or self.options.get("estimator") is not None:
                 raise ValueError(
                     f"A group of {self.groups.lengths[g]} rows is above the Dask task budget of {self.task_rows} rows, "
-                    f"and {purpose} by exact search or a NearestNeighbors estimator needs the whole group in one task. "
-                    "Raise the budget (dask.config.set({'gpu_clover.task-rows': n})) or use neighbor_search='auto' "
-                    "with an int k_neighbors."
+                    f"and {purpose} by exact search or a NearestNeighbors estimator needs the whole group in one "
+                    f"task. {_RAISE_BUDGET} Or use neighbor_search='auto' with an int k_neighbors."
                 )
             self._split[g] = SplitGroup(
                 self._group_pieces(g),
@@ -128,62 +231,96 @@ class DaskGroupStats:
             for (xb, yb, lb), first in zip(blocks, firsts)
         ]
 
-    def generate(self, group_ids, n_new, seed, out_dtype):
-        """Lazy synthetic rows and labels in ascending group id order.
+    def generate_inter(self, pairs, n_new, seed, out_dtype):
+        """Lazy synthetic rows and labels between the two groups of each pair, in ``pairs`` order.
 
-        One dask array block per run of consecutive receiving groups that share a
-        partition (a run never spans two partitions).
+        One block per run of consecutive pairs whose first groups share a partition; its
+        task reads that partition when it holds both groups of each pair (and their
+        companions), else the rows of only those groups, taken out of their partitions.
         """
-        order = np.argsort(group_ids, kind="stable")
-        group_ids, n_new = np.asarray(group_ids)[order], np.asarray(n_new)[order]
-        split = self._is_split(group_ids)
-        self._ensure(group_ids[~split])
-        holder = {g: i for i, (part_ids, _) in enumerate(self._partitions) for g in part_ids.tolist()}
-        holder.update({g: -1 - g for g in group_ids[split].tolist()})  # a split group is a run of its own
-        owners = np.array([holder[g] for g in group_ids.tolist()], dtype=np.int64)
+        pairs, n_new = np.asarray(pairs, dtype=np.int64).reshape(-1, 2), np.asarray(n_new)
+        split = self._is_split(pairs.reshape(-1))
+        if split.any():
+            g = int(pairs.reshape(-1)[split][0])
+            raise ValueError(
+                f"A group of {self.groups.lengths[g]} rows is above the Dask task budget of {self.task_rows} rows, "
+                f"and rows between clusters need both groups of a pair in one task. {_RAISE_BUDGET}"
+            )
+        self._ensure(pairs.reshape(-1), inter=True)
+        return self._blocks(pairs, n_new, pairs[:, 0], seed, out_dtype, inter=True)
+
+    def _blocks(self, items, n_new, first_groups, seed, out_dtype, inter):
+        holder = self._holder()
+        owners = holder[first_groups]
         cuts = np.flatnonzero(np.diff(owners)) + 1
         blocks, label_blocks = [], []
         meta = self.X._meta.astype(out_dtype)
-        for run in np.split(np.arange(len(group_ids)), cuts):
+        for run in np.split(np.arange(len(items)), cuts):
             if run.size == 0 or n_new[run].sum() == 0:
                 continue
-            if owners[run[0]] < 0:
-                g = int(group_ids[run[0]])
-                placement = Placement.of(self.X._meta)
-                for size, task in self._split_group(g, "SMOTE").generate(
-                    n_new[run[0]], out_dtype, self.task_rows, placement.wrap
-                ):
-                    blocks.append(da.from_delayed(task, shape=(size, self.X.shape[1]), dtype=out_dtype, meta=meta))
-                    labels = self.groups.classes[self.groups.klass[[g]]]
-                    task = dask.delayed(_repeat_labels)(labels, np.array([size]), self.y._meta)
-                    label_blocks.append(da.from_delayed(task, shape=(size,), dtype=self.y.dtype, meta=self.y._meta))
-                self.largest_task_rows = max(self.largest_task_rows, self._split[g].largest_task_rows)
-                continue
-            part = self._partitions[owners[run[0]]][1]
-            mine, counts = group_ids[run], n_new[run]
-            task = dask.delayed(_generate_partition)(part, mine, counts, seed, out_dtype)
+            mine, counts = items[run], n_new[run]
+            task = dask.delayed(_generate_items)(
+                self._sources(mine, inter), mine, counts, seed, out_dtype, self.rule, inter
+            )
             blocks.append(da.from_delayed(task, shape=(int(counts.sum()), self.X.shape[1]), dtype=out_dtype, meta=meta))
-            labels = self.groups.classes[self.groups.klass[mine]]
+            labels = self.groups.classes[self.groups.klass[first_groups[run]]]
             task = dask.delayed(_repeat_labels)(labels, counts, self.y._meta)
             label_blocks.append(
                 da.from_delayed(task, shape=(int(counts.sum()),), dtype=self.y.dtype, meta=self.y._meta)
             )
         return blocks, label_blocks
 
-    def _ensure(self, group_ids):
-        """Shuffle the rows of the groups no partition holds yet into new partitions.
+    def _holder(self):
+        """The index of the partition that holds each group (-1: none)."""
+        holder = np.full(self.groups.n_groups, -1, dtype=np.int64)
+        for i, (part_ids, _) in enumerate(self._partitions):
+            holder[part_ids] = i
+        return holder
+
+    def _sources(self, items, inter):
+        """What a generation task reads: the partition holding every group it needs, or else
+        a view built (in a task of its own) from only those groups, taken out of their partitions."""
+        needed = np.unique(items)
+        needed = np.union1d(needed, self.rule.companions(self.groups, needed, inter))
+        holder = self._holder()
+        owners = np.unique(holder[needed])
+        if owners.size == 1:
+            return self._partitions[owners[0]][1]
+        pieces = []
+        for owner in owners.tolist():
+            part_ids, part = self._partitions[owner]
+            pieces.append(dask.delayed(_extract)(part, np.searchsorted(part_ids, needed[holder[needed] == owner])))
+        return dask.delayed(_build_partition)(
+            pieces, self.groups, self.k, self.options, self.backend_name, np.zeros(0, dtype=np.int64)
+        )
+
+    def _ensure(self, group_ids, summed=(), inter=False):
+        """Shuffle the rows of the groups no partition holds yet (and their companions) into new partitions.
 
         Partitions already built (and their neighbour tables) are kept: a later
         request for more groups (e.g. generation after the density's filtered
-        groups) computes only the groups it adds.
+        groups) computes only the groups it adds. ``summed``: groups whose distance
+        sums the new partitions compute as they are built.
         """
-        missing = np.setdiff1d(np.asarray(group_ids, dtype=np.int64), self._group_ids)
+        group_ids = np.asarray(group_ids, dtype=np.int64)
+        wanted = np.union1d(group_ids, self.rule.companions(self.groups, group_ids, inter))
+        missing = np.setdiff1d(wanted, self._group_ids)
         if missing.size == 0:
             return
         self._group_ids = np.union1d(self._group_ids, missing)
-        bounds = _contiguous_ranges(self.groups.lengths[missing], self.n_partitions, self.task_rows)
-        for a, b in itertools.pairwise(bounds):
-            self.largest_task_rows = max(self.largest_task_rows, int(self.groups.lengths[missing[a:b]].sum()))
+        boundaries = None
+        if self.rule.reads_majority:  # a cluster's groups stay in one partition, with their companions
+            boundaries = np.flatnonzero(np.diff(self.groups.cluster[missing])) + 1
+        bounds = _contiguous_ranges(self.groups.lengths[missing], self.n_partitions, self.task_rows, boundaries)
+        held = np.array([self.groups.lengths[missing[a:b]].sum() for a, b in itertools.pairwise(bounds)])
+        if held.max() > self.task_rows:  # only a cluster kept whole with its companions can pass the budget
+            raise ValueError(
+                f"{type(self.rule.oversampler).__name__}'s selection_strategy reads each cluster's majority rows "
+                f"with its minority rows: a task would hold {held.max()} rows, above the Dask task budget of "
+                f"{self.task_rows} rows. Use selection_strategy='minority', more clusters, or a larger budget. "
+                f"{_RAISE_BUDGET}"
+            )
+        self.largest_task_rows = max(self.largest_task_rows, int(held.max()))
         part_of_group = np.full(self.groups.n_groups, -1, dtype=np.int64)
         for j, (a, b) in enumerate(itertools.pairwise(bounds)):
             part_of_group[missing[a:b]] = j
@@ -195,32 +332,48 @@ class DaskGroupStats:
             dask.delayed(_split_block, nout=n_parts)(xb, yb, lb, int(s), self.groups, key_table, part_of_group, n_parts)
             for xb, yb, lb, s in blocks
         ]
-        tasks = [
-            dask.delayed(_build_partition)([p[j] for p in pieces], self.groups, self.k, self.options, self.backend_name)
-            for j in range(n_parts)
-        ]
+        summed = np.asarray(summed, dtype=np.int64)
+        tasks = []
+        for j, (a, b) in enumerate(itertools.pairwise(bounds)):
+            local_summed = np.flatnonzero(np.isin(missing[a:b], summed))
+            build = dask.delayed(_build_partition)
+            tasks.append(
+                build([p[j] for p in pieces], self.groups, self.k, self.options, self.backend_name, local_summed)
+            )
         persisted = dask.persist(*tasks)
         self._partitions += [
             (missing[a:b], part) for a, b, part in zip(bounds[:-1], bounds[1:], persisted, strict=True)
         ]
 
 
-def _contiguous_ranges(lengths, n_parts, budget):
-    """Cut points splitting consecutive groups into ranges of similar row counts: at least
-    ``n_parts`` where there are enough groups, and none above ``budget`` rows but a single group."""
+def _contiguous_ranges(lengths, n_parts, budget, boundaries=None):
+    """Cut points splitting consecutive groups into ranges of similar row counts: ``n_parts`` where
+    there are enough groups, more where a range would pass ``budget`` rows.
+
+    ``boundaries``: the only positions a cut may take (sorted; None: any), each cut moved to the
+    next one; a range between two of them may then pass the budget.
+    """
     if len(lengths) == 0:
         return np.array([0])
     ends = np.cumsum(lengths)
+    n = len(lengths)
+    allowed = np.arange(1, n + 1) if boundaries is None else np.unique(np.append(np.asarray(boundaries), n))
     targets = ends[-1] * np.arange(1, n_parts) / n_parts
-    cuts = np.searchsorted(ends, targets, side="left") + 1
-    bounds = np.unique(np.concatenate([[0], np.minimum(cuts, len(lengths)), [len(lengths)]]))
+    cuts = np.minimum(np.searchsorted(ends, targets, side="left") + 1, n)
+    cuts = allowed[np.searchsorted(allowed, cuts, side="left")]
+    bounds = np.unique(np.concatenate([[0], cuts, [n]])).tolist()
+
+    def rows(start, stop):
+        return ends[stop - 1] - (ends[start - 1] if start else 0)
+
     within = [0]
-    for a, b in itertools.pairwise(bounds.tolist()):
-        start = a
-        for i in range(a + 1, b):  # a range's rows may not pass the budget: cut before the group that would
-            if ends[i] - (ends[start - 1] if start else 0) > budget:
-                within.append(i)
-                start = i
+    for a, b in itertools.pairwise(bounds):  # cut again at the last allowed place within the budget
+        start = previous = a
+        for cut in allowed[(allowed > a) & (allowed <= b)].tolist():
+            if rows(start, cut) > budget and previous > start:
+                within.append(previous)
+                start = previous
+            previous = cut
         within.append(b)
     return np.array(within)
 
@@ -232,9 +385,13 @@ def _key_table(groups):
     return table
 
 
+# The sentence every budget error ends with.
+_RAISE_BUDGET = "Raise the budget with dask.config.set({'gpu_clover.task-rows': n})."
+
+
 # ------------------------------------------------------------ block tasks
 def _block_groups(y_block, label_block, groups, key_table):
-    """The group id of every row of a block (-1: a group with no rows, never asked for)."""
+    """The group id of every row of a block (-1: an empty (cluster, class) pair, never asked for)."""
     cluster = np.searchsorted(groups.cluster_labels, to_host(label_block))
     return key_table[cluster * len(groups.classes) + class_codes(y_block, groups.classes)]
 
@@ -261,14 +418,19 @@ def _split_block(X_block, y_block, label_block, start, groups, key_table, part_o
 
 
 class _Partition:
-    """A partition's ``GroupNeighbors``, the global ids of its groups, and where its input blocks lived."""
+    """A partition's ``GroupNeighbors``, the global ids of its groups, the global row of each of its
+    rows (host int64, in the partition's order) and where its input blocks lived."""
 
-    def __init__(self, stats, group_ids, placement):
-        self.stats, self.group_ids, self.placement = stats, group_ids, placement
+    def __init__(self, stats, group_ids, rows, placement):
+        self.stats, self.group_ids, self.rows, self.placement = stats, group_ids, rows, placement
 
 
-def _build_partition(pieces, groups, k, options, backend_name):
-    """One partition's rows in single-machine order, and their ``GroupNeighbors`` (distance sums computed)."""
+def _build_partition(pieces, groups, k, options, backend_name, summed):
+    """One partition's rows in single-machine order, and their ``GroupNeighbors``.
+
+    ``pieces``: ``(X rows, group id of each, global row of each)``; ``summed``: the local
+    groups whose distance sums are computed now (with the kNN tables of the same pass).
+    """
     X_parts = [p[0] for p in pieces]
     placement = Placement.of(X_parts[0])
     backend = get_backend(backend_name, like=X_parts[0])
@@ -289,19 +451,33 @@ def _build_partition(pieces, groups, k, options, backend_name):
         classes=groups.classes,
     )
     stats = GroupNeighbors(backend, X_local, local, k, **options)
-    stats.distance_sums(np.arange(local.n_groups))
-    return _Partition(stats, present, placement)
+    if len(summed):
+        stats.distance_sums(summed)
+    return _Partition(stats, present, rows[order], placement)
 
 
-def _distance_sums(partition):
-    return partition.stats.distance_sums(np.arange(len(partition.group_ids)))
+def _extract(partition, local_ids):
+    """The rows of the partition's groups ``local_ids``: a piece for :func:`_build_partition`."""
+    groups = partition.stats.groups
+    backend = partition.stats.backend
+    lengths = groups.lengths[local_ids]
+    at = np.concatenate([np.arange(o, o + n) for o, n in zip(groups.offsets[local_ids], lengths)])
+    X_rows = backend.take(partition.stats.X, backend.asarray(at))
+    return partition.placement.wrap(X_rows), np.repeat(partition.group_ids[local_ids], lengths), partition.rows[at]
 
 
-def _generate_partition(partition, group_ids, n_new, seed, out_dtype):
-    """SMOTE inside the partition's groups (global ids ``group_ids``), as on one machine."""
+def _distance_sums(partition, local_ids):
+    return partition.stats.distance_sums(local_ids)
+
+
+def _generate_items(partition, items, n_new, seed, out_dtype, rule, inter):
+    """The rule's rows of ``items`` (global group ids, or pairs of them), as on one machine."""
     stats = partition.stats
     out = stats.backend.xp.empty((int(n_new.sum()), stats.X.shape[1]), dtype=stats.X.dtype)
-    smote_intra(stats, np.searchsorted(partition.group_ids, group_ids), n_new, seed, out)
+    request = GenerationRequest(
+        stats, np.searchsorted(partition.group_ids, items), n_new, seed, out, rule.majority, rule.majority_class
+    )
+    generate_rows(rule.oversampler, request, inter)
     out = cast_values(stats.backend.xp, out, out_dtype)[0]  # clipped, never wrapped
     return partition.placement.wrap(out)
 

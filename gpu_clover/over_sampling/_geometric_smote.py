@@ -118,7 +118,9 @@ class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
             if request.majority == "other_classes":
                 pieces = _other_class_pieces(groups, group_ids)
             else:
-                pieces = [_majority_piece(backend, groups, group_ids, groups.cluster[group_ids])]
+                pieces = [
+                    _majority_piece(backend, groups, group_ids, groups.cluster[group_ids], request.majority_class)
+                ]
             negative, _ = nearest_in_union(backend, X, rows, offsets, lengths, rows, pieces)
         member_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         ends_args = (rows, table, table_starts, lengths, offsets, k_group, member_starts, negative)
@@ -153,7 +155,10 @@ class GeometricSMOTE(NativeOverSampler, BaseClusterOverSampler):
         rows = groups.order
         first, second = pairs[:, 0], pairs[:, 1]
         keys = groups.pair_keys(first, second)
-        majority = [_majority_piece(backend, groups, first, groups.cluster[side]) for side in (first, second)]
+        majority = [
+            _majority_piece(backend, groups, first, groups.cluster[side], request.majority_class)
+            for side in (first, second)
+        ]
         sides = (groups.offsets[first], groups.lengths[first], groups.offsets[second], groups.lengths[second])
 
         def tile(planned):  # writes its own rows of out only
@@ -243,12 +248,13 @@ def majority_code(backend, groups):
     return min(first_row, key=first_row.get)
 
 
-def _majority_piece(backend, groups, group_ids, clusters):
+def _majority_piece(backend, groups, group_ids, clusters, code=None):
     """``(offsets, lengths)`` of the majority-class group of each of ``clusters`` (length 0: none).
 
     None either when ``group_ids`` (aligned with ``clusters``) are of the majority class themselves.
+    ``code``: the majority class's code (None: :func:`majority_code` of ``groups``).
     """
-    code = majority_code(backend, groups)
+    code = majority_code(backend, groups) if code is None else code
     offsets = np.zeros(len(groups.cluster_labels), dtype=np.int64)
     lengths = np.zeros(len(groups.cluster_labels), dtype=np.int64)
     is_majority = groups.klass == code

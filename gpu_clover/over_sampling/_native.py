@@ -47,6 +47,10 @@ class GenerationRequest:
         cluster of every other class (the over-sampler used by itself, as
         imbalanced-learn), or its cluster's rows of the majority class (inside a
         clustering over-sampler, as cluster-over-sampling passes them).
+    majority_class : int or None
+        The code of the fit's majority class, when ``stats.groups`` holds only part of the
+        fit's groups (a Dask partition, whose counts cannot tell it); None: found from
+        ``stats.groups``.
     """
 
     stats: object
@@ -55,6 +59,7 @@ class GenerationRequest:
     seed: int
     out: object
     majority: str = "cluster_majority"
+    majority_class: int | None = None
 
     def __post_init__(self):
         if self.majority not in MAJORITY_RULES:
@@ -87,3 +92,14 @@ class NativeOverSampler(ABC):
         return smote_inter(
             stats.backend, stats.X, stats.groups, request.items, request.n_new, request.seed, request.out
         )
+
+
+def generate_rows(oversampler, request, inter=False):
+    """``oversampler``'s rows for ``request`` (between neighbouring groups when ``inter``).
+
+    The entry point for pipelines that build the request themselves (the Dask
+    layer's tasks, on a partition's groups); returns ``request.out``.
+    """
+    if inter:
+        return oversampler._generate_inter(request)
+    return oversampler._generate_intra(request)

@@ -11,7 +11,8 @@ from gpu_clover import SMOTE  # noqa: E402
 from gpu_clover._groups import build_groups, encode_labels  # noqa: E402
 from gpu_clover._random import seed_from_random_state  # noqa: E402
 from gpu_clover.backends import get_backend  # noqa: E402
-from gpu_clover.dask import ClusterOverSampler, KMeansSMOTE  # noqa: E402
+from gpu_clover.dask import SMOTE as DaskSMOTE  # noqa: E402
+from gpu_clover.dask import ClusterOverSampler, GeometricSMOTE, KMeansSMOTE  # noqa: E402
 from gpu_clover.dask._split import MIN_TASK_ROWS, ShardTree  # noqa: E402
 from gpu_clover.neighbors import GroupNeighbors  # noqa: E402
 from gpu_clover.over_sampling._generation import smote_intra  # noqa: E402
@@ -153,3 +154,37 @@ def test_shard_tree_splits_evenly_even_on_tied_rows(n_shards):
         assert sizes.min() > 0.8 * len(points) / n_shards
         assert sizes.max() < 1.2 * len(points) / n_shards
         np.testing.assert_array_equal(tree.route(points[5000:], positions[5000:]), shards[5000:])  # row by row
+
+
+def test_rules_a_split_group_cannot_serve_are_refused(data):
+    X, y = data
+    Xd, yd = da.from_array(X, chunks=(5000, 5)), da.from_array(y, chunks=5000)
+    with dask.config.set({"gpu_clover.task-rows": BUDGET}, scheduler="sync"):
+        geometric = GeometricSMOTE(selection_strategy="minority", random_state=0, backend="numpy")
+        with pytest.raises(ValueError, match="generate SMOTE rows only, not GeometricSMOTE's"):
+            geometric.fit_resample(Xd, yd)
+        combined = GeometricSMOTE(random_state=0, backend="numpy")  # reads every other class's rows
+        with pytest.raises(ValueError, match="above the Dask task budget"):
+            combined.fit_resample(Xd, yd)
+
+
+def test_plain_smote_on_dask_splits_its_one_group(data):
+    X, y = data
+    sampler = DaskSMOTE(random_state=2, backend="numpy")
+    with dask.config.set({"gpu_clover.task-rows": BUDGET}, scheduler="sync"):
+        y_res = sampler.fit_resample(da.from_array(X, chunks=(5000, 5)), da.from_array(y, chunks=5000))[1].compute()
+    assert list(sampler.split_groups_) == [(0, 1)]
+    assert sampler.largest_task_rows_ <= BUDGET
+    assert np.bincount(y_res).tolist() == [2 * N_MINORITY, 2 * N_MINORITY]
+
+
+@pytest.mark.parametrize("budget", [7, 12, 40])
+def test_partitions_of_whole_groups_keep_the_budget(budget):
+    from gpu_clover.dask._partition import _contiguous_ranges
+
+    lengths = np.array([5, 3, 7, 2, 6, 5, 1])
+    bounds = _contiguous_ranges(lengths, 2, budget)
+    ends = np.concatenate([[0], np.cumsum(lengths)])
+    assert bounds[0] == 0 and bounds[-1] == len(lengths)
+    assert (np.diff(bounds) > 0).all()
+    assert (ends[bounds[1:]] - ends[bounds[:-1]] <= budget).all()
