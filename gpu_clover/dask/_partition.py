@@ -29,7 +29,8 @@ from .._groups import Groups
 from .._placement import Placement
 from ..backends import get_backend
 from ..neighbors import GroupNeighbors
-from ..neighbors._group_neighbors import DENSITY_PAIRS, sum_keys
+from ..neighbors._cell_search import CELL_ROWS
+from ..neighbors._group_neighbors import DENSITY_PAIRS, sum_keys, uses_cell_search
 from ..over_sampling import SMOTE
 from ..over_sampling._native import GenerationRequest, generate_rows
 from ._data import class_codes, row_block_starts, to_host
@@ -260,7 +261,13 @@ class DaskGroupStats:
                 continue
             mine, counts = items[run], n_new[run]
             task = dask.delayed(_generate_items)(
-                self._sources(mine, inter), mine, counts, seed, out_dtype, self.rule, inter
+                self._searched(*self._sources(mine, inter), mine) if not inter else self._sources(mine, inter)[0],
+                mine,
+                counts,
+                seed,
+                out_dtype,
+                self.rule,
+                inter,
             )
             blocks.append(da.from_delayed(task, shape=(int(counts.sum()), self.X.shape[1]), dtype=out_dtype, meta=meta))
             labels = self.groups.classes[self.groups.klass[first_groups[run]]]
@@ -285,14 +292,32 @@ class DaskGroupStats:
         holder = self._holder()
         owners = np.unique(holder[needed])
         if owners.size == 1:
-            return self._partitions[owners[0]][1]
+            return self._partitions[owners[0]][::-1]
         pieces = []
         for owner in owners.tolist():
             part_ids, part = self._partitions[owner]
             pieces.append(dask.delayed(_extract)(part, np.searchsorted(part_ids, needed[holder[needed] == owner])))
-        return dask.delayed(_build_partition)(
+        view = dask.delayed(_build_partition)(
             pieces, self.groups, self.k, self.options, self.backend_name, np.zeros(0, dtype=np.int64)
         )
+        return view, needed
+
+    def _searched(self, source, source_ids, group_ids):
+        """``source`` with the kNN tables of its cell-searched groups among ``group_ids`` made by
+        tasks of ``SEARCH_TASK_CELLS`` cells each (the single machine's tables: each cell is
+        searched on its own), so one large group's search runs on several workers."""
+        lengths = self.groups.lengths[group_ids]
+        large = uses_cell_search(lengths, self.k, self.options.get("search"), self.options.get("estimator"))
+        if not large.any():
+            return source
+        local, tables = np.searchsorted(source_ids, group_ids[large]), []
+        for g, n in zip(local.tolist(), lengths[large].tolist()):
+            prepared = dask.delayed(_prepare_search)(source, g)
+            starts = list(range(0, -(-n // CELL_ROWS), SEARCH_TASK_CELLS))
+            stops = [*starts[1:], None]  # the last range takes every cell left
+            ranges = [dask.delayed(_search_cells)(prepared, a, b) for a, b in zip(starts, stops)]
+            tables.append(dask.delayed(_joined_table)(ranges, n))
+        return dask.delayed(_with_knn)(source, local, tables)
 
     def _ensure(self, group_ids, summed=(), inter=False):
         """Shuffle the rows of the groups no partition holds yet (and their companions) into new partitions.
@@ -385,6 +410,9 @@ def _key_table(groups):
     return table
 
 
+# Cells per task of a large group's cell search (about 8192 rows): a group's search is cut in
+# ranges of cells, so that its tasks spread over the workers.
+SEARCH_TASK_CELLS = 256
 # The sentence every budget error ends with.
 _RAISE_BUDGET = "Raise the budget with dask.config.set({'gpu_clover.task-rows': n})."
 
@@ -464,6 +492,29 @@ def _extract(partition, local_ids):
     at = np.concatenate([np.arange(o, o + n) for o, n in zip(groups.offsets[local_ids], lengths)])
     X_rows = backend.take(partition.stats.X, backend.asarray(at))
     return partition.placement.wrap(X_rows), np.repeat(partition.group_ids[local_ids], lengths), partition.rows[at]
+
+
+def _prepare_search(partition, local_id):
+    return partition.stats.cell_search(local_id)
+
+
+def _search_cells(prepared, first, stop):
+    return prepared.search(first, stop)
+
+
+def _joined_table(ranges, n):
+    """One group's kNN table from its ranges of cells (each row in exactly one range)."""
+    xp = get_backend("auto", like=ranges[0][1]).xp
+    table = xp.empty((n, ranges[0][1].shape[1]), dtype=xp.int32)
+    for rows, found in ranges:
+        table[rows] = found
+    return table
+
+
+def _with_knn(partition, local_ids, tables):
+    return _Partition(
+        partition.stats.with_knn(local_ids, tables), partition.group_ids, partition.rows, partition.placement
+    )
 
 
 def _distance_sums(partition, local_ids):

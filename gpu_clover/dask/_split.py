@@ -437,9 +437,10 @@ def _query_task(parts, order, n_query_cells, local_lists, frame, k, backend_name
     right_blocks = right[index]
     right_blocks[..., -1][members < 0] = far
     cells = _Cells.from_blocks(backend, members, left_blocks, right_blocks)
-    table = cells.search(backend.asarray(local_lists), k)
+    queries, table = cells.search(backend.asarray(local_lists), k, xp.arange(n_query_cells))
     n_query = int(lengths[:n_query_cells].sum())
-    found = positions[backend.to_host(table[:n_query])]
+    found = np.empty((n_query, k), dtype=np.int64)
+    found[backend.to_host(queries)] = positions[backend.to_host(table)]
     needed = np.union1d(positions[:n_query], found.ravel())
     keep = np.searchsorted(positions[np.argsort(positions)], needed)
     keep = np.argsort(positions)[keep]

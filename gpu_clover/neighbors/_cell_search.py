@@ -68,33 +68,61 @@ def cell_knn(backend, X, rows, offsets, lengths, k, *, recall_target=None, codes
         offset, n, penalty = group
         members = rows[offset : offset + n]
         mixed = None if codes is None else (codes[members], penalty)
-        return _group_knn(backend, X[members], k, recall_target, mixed)
+        return CellSearch(backend, X[members], k, recall_target, mixed).table()
 
     for start, (_, n, _), found in zip(starts, groups, backend.map_ordered(one_group, groups)):
         table[start : start + n, :k] = found
     return table
 
 
-def _group_knn(backend, points, k, recall_target, mixed=None):
-    """One group's ``(n, k)`` table: its cells searched once, at the budget the recall needs;
-    ``mixed``: the rows' ``(codes, penalty)``."""
-    n = points.shape[0]
-    left, right, far, unit = rank_operands(backend, points, np.array([n], dtype=np.int64))
-    right = padded(backend, right, far)
-    if mixed is not None:
-        mixed = ranking_mismatches(backend.xp, *mixed, unit, right.shape[0])
-    cells = _Cells(backend, points, left, right[:n], far, mixed)
-    # Enough cells to hold k neighbours besides the row itself.
-    fewest = min(cells.n_cells, -(-(k + 1) // cells.smallest) + 1)
-    if recall_target <= 0:
-        n_probe = min(cells.n_cells, max(fewest, CANDIDATES // CELL_ROWS))
-        probes = _ProbeLists(backend, cells.centers, n_probe)
-    else:
-        ceiling = min(cells.n_cells, max(fewest, MAX_CANDIDATES // CELL_ROWS))
-        probes = _ProbeLists(backend, cells.centers, ceiling)
-        sample = np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64))
-        n_probe = max(fewest, needed_probes(backend, cells, probes, left, right, sample, k, recall_target, mixed))
-    return cells.search(probes.lists(n_probe), k)
+class CellSearch:
+    """One group's cell search, prepared: its cells, and their probe lists at the budget the
+    recall needs; ``search`` then answers any range of cells.
+
+    Each cell is searched on its own (one GEMM block per cell), so the rows of a range do not
+    depend on the other ranges: the ranges can run anywhere, in any number, and their rows
+    together are :meth:`table`'s.
+
+    ``points``: the group's rows; ``mixed``: their ``(codes, penalty)``.
+    """
+
+    def __init__(self, backend, points, k, recall_target=RECALL_TARGET, mixed=None):
+        n = points.shape[0]
+        self.backend, self.k, self.n_rows = backend, k, n
+        left, right, far, unit = rank_operands(backend, points, np.array([n], dtype=np.int64))
+        right = padded(backend, right, far)
+        if mixed is not None:
+            mixed = ranking_mismatches(backend.xp, *mixed, unit, right.shape[0])
+        cells = self.cells = _Cells(backend, points, left, right[:n], far, mixed)
+        # Enough cells to hold k neighbours besides the row itself.
+        fewest = min(cells.n_cells, -(-(k + 1) // cells.smallest) + 1)
+        if recall_target <= 0:
+            n_probe = min(cells.n_cells, max(fewest, CANDIDATES // CELL_ROWS))
+            probes = _ProbeLists(backend, cells.centers, n_probe)
+        else:
+            ceiling = min(cells.n_cells, max(fewest, MAX_CANDIDATES // CELL_ROWS))
+            probes = _ProbeLists(backend, cells.centers, ceiling)
+            sample = np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64))
+            n_probe = max(fewest, needed_probes(backend, cells, probes, left, right, sample, k, recall_target, mixed))
+        self.lists = probes.lists(n_probe)
+
+    @property
+    def n_cells(self):
+        return self.cells.n_cells
+
+    def search(self, first=0, stop=None):
+        """``(rows, found)`` of cells ``first .. stop - 1``: their rows (local indices) and each
+        row's k nearest, int32 ``(len(rows), k)``, nearest first."""
+        xp = self.backend.xp
+        stop = self.n_cells if stop is None else min(stop, self.n_cells)
+        return self.cells.search(self.lists, self.k, xp.arange(first, stop))
+
+    def table(self):
+        """The group's ``(n, k)`` table."""
+        rows, found = self.search()
+        table = self.backend.xp.empty((self.n_rows, self.k), dtype=self.backend.xp.int32)
+        table[rows] = found
+        return table
 
 
 def needed_probes(backend, cells, probes, left, right, sample, k, recall_target, mixed=None):
@@ -187,7 +215,7 @@ class _Cells:
 
     def __init__(self, backend, points, left, right, far, mixed=None):
         xp = self.xp = backend.xp
-        self.backend, self.n_rows = backend, points.shape[0]
+        self.backend = backend
         order, cell_offsets, cell_lengths, _ = balanced_cells(
             backend, points, np.array([points.shape[0]], dtype=np.int64), CELL_ROWS
         )
@@ -211,33 +239,32 @@ class _Cells:
 
     @classmethod
     def from_blocks(cls, backend, members, left_blocks, right_blocks, code_blocks=None, penalty=0.0):
-        """Cells whose blocks were made elsewhere (the same frame for all: :func:`operands_in_frame`);
-        ``members`` index ``n_rows = members.max() + 1`` rows."""
+        """Cells whose blocks were made elsewhere (the same frame for all: :func:`operands_in_frame`)."""
         cells = cls.__new__(cls)
         cells.backend, cells.xp = backend, backend.xp
         cells.members, cells.left_blocks, cells.right_blocks = members, left_blocks, right_blocks
         cells.code_blocks, cells.penalty = code_blocks, penalty
-        cells.n_cells, cells.n_rows = members.shape[0], int(members.max()) + 1 if members.size else 0
+        cells.n_cells = members.shape[0]
         return cells
 
-    def search(self, probes, k):
-        """The k nearest of every row of cells ``0 .. len(probes) - 1`` among the rows of its cell's
-        ``probes`` (``(len(probes), n_probe)``, the cell itself first): int32 ``(n_rows, k)`` local
-        indices, nearest first (the rows of other cells are left unset)."""
+    def search(self, probes, k, cells):
+        """The k nearest of every row of ``cells`` (backend int64) among the rows of its cell's
+        ``probes`` (``probes[c]``: cell c's probe list, the cell itself first): ``(rows, found)``,
+        the cells' rows (local indices) and int32 ``(len(rows), k)`` local indices, nearest first."""
         backend, xp = self.backend, self.xp
-        table = xp.empty((self.n_rows, k), dtype=xp.int32)
-        size, n_queries = self.members.shape[1], probes.shape[0]
+        size = self.members.shape[1]
         per_tile = max(1, backend.tile_elements(self.right_blocks.itemsize) // (size * size * probes.shape[1]))
-        tiles = [xp.arange(c0, min(c0 + per_tile, n_queries)) for c0 in range(0, n_queries, per_tile)]
+        tiles = [cells[c0 : c0 + per_tile] for c0 in range(0, cells.shape[0], per_tile)]
 
-        def tile(cells):  # different tiles write different rows
-            queries, found = self._tile(cells, probes, k)
+        def tile(chosen):
+            queries, found = self._tile(chosen, probes, k)
             valid = queries >= 0
-            table[queries[valid]] = found[valid]
+            return queries[valid], found[valid]
 
-        for _ in backend.map_ordered(tile, tiles):
-            pass
-        return table
+        parts = list(backend.map_ordered(tile, tiles))
+        if not parts:
+            return xp.empty(0, dtype=xp.int64), xp.empty((0, k), dtype=xp.int32)
+        return xp.concatenate([q for q, _ in parts]), xp.concatenate([f for _, f in parts]).astype(xp.int32)
 
     def _tile(self, cells, probes, k):
         """For a tile of query cells: each query slot's row (-1 for padding), ``(n, size)``, and

@@ -19,7 +19,7 @@ The density (distribution stage) needs each filtered group's distance sum; SMOTE
 import numpy as np
 
 from .._timing import NullTimer
-from ._cell_search import cell_knn
+from ._cell_search import CellSearch, cell_knn
 from ._cells import run_indices
 from ._engine import neighbor_engine
 from ._estimator import estimator_knn
@@ -36,6 +36,13 @@ EXACT_MAX_ROWS = 4096
 CELL_SEARCH_MIN_ROWS = 16384
 # Pairs sampled per group for a distance sum above the exact limit.
 DENSITY_PAIRS = 1 << 16
+
+
+def uses_cell_search(lengths, k, search, estimator):
+    """Which groups of these lengths the cell search serves, for ``k`` neighbours, the search mode
+    and the estimator of a :class:`GroupNeighbors` (a mask)."""
+    large = (lengths > EXACT_MAX_ROWS) & (lengths > k) & (lengths > CELL_SEARCH_MIN_ROWS)
+    return large & (search == "auto") & (estimator is None)
 
 
 def sum_keys(groups, group_ids):
@@ -150,12 +157,37 @@ class GroupNeighbors:
                 else:
                     large = self._large(missing) & (self.groups.lengths[missing] > self.k)
                     self._exact_pass(missing[~large], with_sums=False)
-                    cells = large & (self.groups.lengths[missing] > CELL_SEARCH_MIN_ROWS) & (self.search == "auto")
+                    cells = self.uses_cell_search(missing)
                     if (large & ~cells).any():
                         self._append(missing[large & ~cells], self._exhaustive_table(missing[large & ~cells]))
                     if cells.any():
                         self._append(missing[cells], self._cell_table(missing[cells]))
         return self._table, self._starts[group_ids]
+
+    def uses_cell_search(self, group_ids):
+        """Which groups' kNN tables come from the cell search (a mask)."""
+        lengths = self.groups.lengths[np.asarray(group_ids, dtype=np.int64)]
+        return uses_cell_search(lengths, self.k, self.search, self.estimator)
+
+    def cell_search(self, g):
+        """Group ``g``'s :class:`~._cell_search.CellSearch`, prepared (its cells and probe lists):
+        its ranges of cells can be searched elsewhere and given back with :meth:`with_knn`."""
+        X, rows, offsets, lengths, mixed = self._inputs(np.array([g]))
+        members = rows[int(offsets[0]) : int(offsets[0]) + int(lengths[0])]
+        codes = mixed.get("codes")
+        mixed = None if codes is None else (codes[members], float(mixed["penalties"][0]))
+        return CellSearch(self.backend, X[members], self.k, mixed=mixed)
+
+    def with_knn(self, group_ids, tables):
+        """A copy of this stage that holds ``tables[i]`` as the kNN table of ``group_ids[i]`` (local
+        indices, ``(length, k)``, as :meth:`knn` would make it); the copy shares X and the groups."""
+        copy = object.__new__(type(self))
+        vars(copy).update(vars(self))
+        copy._sums, copy._starts = self._sums.copy(), self._starts.copy()
+        for g, table in zip(np.asarray(group_ids, dtype=np.int64).tolist(), tables):
+            if copy._starts[g] < 0:
+                copy._append(np.array([g]), table)
+        return copy
 
     # ------------------------------------------------------------ engines
     def _engine(self, mixed):

@@ -188,3 +188,28 @@ def test_partitions_of_whole_groups_keep_the_budget(budget):
     assert bounds[0] == 0 and bounds[-1] == len(lengths)
     assert (np.diff(bounds) > 0).all()
     assert (ends[bounds[1:]] - ends[bounds[:-1]] <= budget).all()
+
+
+def test_a_large_group_within_the_budget_is_searched_by_several_tasks_as_on_one_machine(monkeypatch):
+    """A group served by the cell search is searched in ranges of cells, one task each, and the
+    rows equal the single machine's bit for bit (each cell is searched on its own)."""
+    import gpu_clover
+    from gpu_clover.dask import _partition
+
+    rng = np.random.default_rng(8)
+    n_minority = 20000
+    y = np.r_[np.zeros(25000, dtype=np.int64), np.ones(n_minority, dtype=np.int64)]
+    X = rng.normal(size=(len(y), 4)) + y[:, None]
+    ranges = []
+    search_cells = _partition._search_cells
+    monkeypatch.setattr(_partition, "_search_cells", lambda p, a, b: ranges.append((a, b)) or search_cells(p, a, b))
+    sampler = DaskSMOTE(random_state=4, backend="numpy")
+    with dask.config.set(scheduler="threads"):
+        X_res, y_res = dask.compute(
+            *sampler.fit_resample(da.from_array(X, chunks=(7000, 4)), da.from_array(y, chunks=7000))
+        )
+    assert sorted(ranges) == [(0, 256), (256, 512), (512, None)]  # 625 cells of 32 rows
+    assert sampler.split_groups_ == {}
+    X_one, y_one = gpu_clover.SMOTE(random_state=4, backend="numpy").fit_resample(X, y)
+    np.testing.assert_array_equal(X_res, X_one)
+    np.testing.assert_array_equal(y_res, y_one)

@@ -90,6 +90,14 @@ def group_cells(X, cell_rows=8):
     return left, right, cells, _cell_search._ProbeLists(NUMPY, cells.centers, cells.n_cells)
 
 
+def searched(cells, lists, k):
+    """The ``(rows, k)`` table of a search of every cell with ``lists``."""
+    rows, found = cells.search(lists, k, np.arange(cells.n_cells))
+    table = np.empty((len(rows), k), dtype=np.int64)
+    table[rows] = found
+    return table
+
+
 def sample_recall(table, expected, sample):
     return np.mean([len(set(a) & set(b)) / table.shape[1] for a, b in zip(table[sample], expected[sample])])
 
@@ -105,9 +113,9 @@ def test_the_budget_is_the_fewest_probes_that_reach_the_target_on_the_sample(mon
     sample = np.arange(0, 1500, 7)
     n_probe = _cell_search.needed_probes(NUMPY, cells, probes, left, right, sample, 5, target)
     expected = exact_neighbors(X, 5)
-    assert sample_recall(cells.search(probes.lists(n_probe), 5), expected, sample) >= target
-    assert sample_recall(cells.search(probes.lists(n_probe - 1), 5), expected, sample) < target
-    every = cells.search(probes.lists(cells.n_cells), 5)  # every cell probed: exact
+    assert sample_recall(searched(cells, probes.lists(n_probe), 5), expected, sample) >= target
+    assert sample_recall(searched(cells, probes.lists(n_probe - 1), 5), expected, sample) < target
+    every = searched(cells, probes.lists(cells.n_cells), 5)  # every cell probed: exact
     assert np.array_equal(np.sort(every, axis=1), np.sort(expected, axis=1))
 
 
@@ -140,7 +148,7 @@ def test_each_group_is_searched_once(monkeypatch, small_limits):
     searches = []
     search = _cell_search._Cells.search
     monkeypatch.setattr(
-        _cell_search._Cells, "search", lambda self, p, k: searches.append(p.shape) or search(self, p, k)
+        _cell_search._Cells, "search", lambda self, p, k, c: searches.append(p.shape) or search(self, p, k, c)
     )
     X = clustered_rows(2000, seed=2)
     GroupNeighbors(NUMPY, X, one_class_groups([1200, 800]), 4).knn(np.array([0, 1]))
