@@ -145,17 +145,19 @@ def evenly_spread(n, count):
 
 
 class SplitGroup:
-    """One group above the budget: its distance sum, kNN (persisted query tasks) and SMOTE rows.
+    """One group above the budget: its distance sum, its kNN (persisted query tasks) and its SMOTE rows.
 
     Parameters
     ----------
-    source : callable(group id) -> list of delayed ``(X rows, positions)``
-        The group's rows block by block (with their positions), as the Dask pipeline finds them.
-    group_id, key, n : int
-        The group's global id, stream key and row count.
+    pieces : list of delayed ``(X rows, positions)``
+        The group's rows block by block, with their positions in the group.
+    n, key : int
+        The group's rows and its stream key (the single machine's).
     k, seed, budget : int
         Neighbours per row, the fit's seed, rows per task.
     backend_name : str
+    n_pairs, sum_key : int
+        The density's sampled pairs and their stream key (the single machine's).
     """
 
     def __init__(self, pieces, n, key, k, seed, budget, backend_name, n_pairs, sum_key):
@@ -163,111 +165,117 @@ class SplitGroup:
         self.seed, self.budget, self.backend_name = seed, int(budget), backend_name
         self.n_pairs, self.sum_key = n_pairs, sum_key
         self.largest_task_rows = 0
-        self._sum, self._queries = None, None
+        self.n_probe = self.sample_recall = None  # known once searched
+        self._sampled = self._sum = self._queries = None
 
     # ------------------------------------------------------------ stage 1: samples on the client
     def _samples(self):
-        if getattr(self, "_sampled", None) is None:
+        """``(positions, rows)`` of every sampled row, the density's pairs, the shard and recall samples."""
+        if self._sampled is None:
             first, second = sampled_pairs(get_backend("numpy"), [self.sum_key], self.seed, [self.n], self.n_pairs)
             shard_rows, recall_rows = evenly_spread(self.n, SHARD_SAMPLE), evenly_spread(self.n, SAMPLED_ROWS)
             wanted = np.unique(np.concatenate([first.ravel(), second.ravel(), shard_rows, recall_rows]))
-            rows = gather_positions(self.pieces, wanted)
-            self._sampled = (wanted, rows, first, second, shard_rows, recall_rows)
+            self._sampled = (wanted, gather_positions(self.pieces, wanted), first, second, shard_rows, recall_rows)
         return self._sampled
+
+    def _rows_at(self, positions):
+        wanted, rows = self._samples()[:2]
+        return rows[np.searchsorted(wanted, positions)]
 
     def distance_sum(self):
         """The group's sum of distances over ordered pairs, from the single machine's sampled pairs."""
         if self._sum is None:
-            wanted, rows, first, second, _, _ = self._samples()
-            one, two = rows[np.searchsorted(wanted, first)], rows[np.searchsorted(wanted, second)]
-            mean = mean_pair_distances(get_backend("numpy"), one, two)[0]
+            _, _, first, second, _, _ = self._samples()
+            mean = mean_pair_distances(get_backend("numpy"), self._rows_at(first), self._rows_at(second))[0]
             self._sum = float(self.n * (self.n - 1) * mean)
         return self._sum
 
     # ------------------------------------------------------------ stages 2-4: the search
     def search(self):
-        """Persist the query tasks (each: its rows' kNN, as positions); their count."""
+        """Persist the query tasks (each: its rows' kNN, as positions)."""
         if self._queries is not None:
-            return len(self._queries)
-        wanted, rows, _, _, shard_rows, recall_rows = self._samples()
-        sample = rows[np.searchsorted(wanted, shard_rows)]
+            return
+        shards, summaries, frame = self._shards()
+        layout = _CellLayout(summaries)
+        lists = self._probe_lists(shards, summaries, layout, frame)
+        self._queries = dask.persist(*self._query_tasks(shards, layout, lists, frame))
+        held = dask.compute(*[dask.delayed(_held_rows)(q) for q in self._queries])
+        self.largest_task_rows = int(max(*held, *(s["n_rows"] for s in summaries)))
+
+    def _shards(self):
+        """The persisted shard tasks, their summaries and the ranking frame (center, exponent)."""
+        _, _, _, _, shard_rows, recall_rows = self._samples()
+        sample = self._rows_at(shard_rows)
         n_shards = max(2, -(-self.n // max(1, int(SHARD_FILL * self.budget))))
         tree = ShardTree(sample, shard_rows, n_shards, self.seed)
-        center = sample.mean(axis=0).astype(rows.dtype)
+        center = sample.mean(axis=0).astype(sample.dtype)
         routed = [dask.delayed(_route, nout=n_shards)(piece, tree, n_shards) for piece in self.pieces]
         shards = dask.persist(
             *[dask.delayed(_build_shard)([r[s] for r in routed], center, self.backend_name) for s in range(n_shards)]
         )
         summaries = dask.compute(*[dask.delayed(_shard_summary)(shard, recall_rows) for shard in shards])
-        exponent = max(s["exponent"] for s in summaries)
-        frame = (center, exponent)
-        cell_lengths = np.concatenate([s["cell_lengths"] for s in summaries])
-        first_cell = np.concatenate([[0], np.cumsum([len(s["cell_lengths"]) for s in summaries])[:-1]])
-        host = get_backend("numpy")
-        centers = np.concatenate([s["centers"] for s in summaries])
-        n_cells, smallest = len(cell_lengths), int(cell_lengths.min())
-        fewest = min(n_cells, -(-(self.k + 1) // smallest) + 1)
+        return shards, summaries, (center, max(s["exponent"] for s in summaries))
+
+    def _probe_lists(self, shards, summaries, layout, frame):
+        """Every cell's probe list (global cell ids), as long as the recall needs within the ceiling."""
+        fewest = min(layout.n_cells, -(-(self.k + 1) // int(layout.cell_lengths.min())) + 1)
         # The budget bounds the candidates of one cell too: its probes' rows fit a task.
-        ceiling = min(n_cells, max(fewest, min(MAX_CANDIDATES, self.budget // 2) // CELL_ROWS))
-        probes = _ProbeLists(host, centers, ceiling)
-        n_probe = self._needed_probes(
-            shards,
-            summaries,
-            first_cell,
-            probes,
-            frame,
-            rows[np.searchsorted(wanted, recall_rows)],
-            recall_rows,
-            fewest,
-        )
-        self.n_probe = n_probe
-        lists = np.asarray(probes.lists(n_probe))
-        shard_of_cell = np.repeat(np.arange(n_shards), [len(s["cell_lengths"]) for s in summaries])
-        queries = []
-        for s in range(n_shards):
-            cells = np.arange(first_cell[s], first_cell[s] + len(summaries[s]["cell_lengths"]))
-            for query_cells in _query_ranges(cells, lists, cell_lengths, self.budget):
-                probed = np.unique(lists[query_cells])
-                others = np.setdiff1d(probed, query_cells)
-                order = np.concatenate([query_cells, others])
-                parts = []
-                for t in np.unique(shard_of_cell[order]):
-                    mine = order[shard_of_cell[order] == t]
-                    parts.append(dask.delayed(_cell_rows)(shards[t], mine - first_cell[t]))
-                local = np.empty(n_cells, dtype=np.int64)
+        ceiling = min(layout.n_cells, max(fewest, min(MAX_CANDIDATES, self.budget // 2) // CELL_ROWS))
+        probes = _ProbeLists(get_backend("numpy"), layout.centers, ceiling)
+        self.n_probe = self._needed_probes(shards, summaries, layout, probes, frame, fewest)
+        return np.asarray(probes.lists(self.n_probe))
+
+    def _query_tasks(self, shards, layout, lists, frame):
+        """One delayed search per range of a shard's cells, fed the rows of exactly the cells it probes."""
+        tasks = []
+        for s in range(len(shards)):
+            for query_cells in _query_ranges(layout.cells_of(s), lists, layout.cell_lengths, self.budget):
+                others = np.setdiff1d(np.unique(lists[query_cells]), query_cells)
+                order = np.concatenate([query_cells, others])  # local cell ids: queries first
+                local = np.empty(layout.n_cells, dtype=np.int64)
                 local[order] = np.arange(len(order))
-                local_lists = local[lists[query_cells]]
-                by_shard = np.concatenate([order[shard_of_cell[order] == t] for t in np.unique(shard_of_cell[order])])
-                queries.append(
+                parts, shipped = [], []
+                for t in np.unique(layout.shard_of_cell[order]).tolist():
+                    mine = order[layout.shard_of_cell[order] == t]
+                    parts.append(dask.delayed(_cell_rows)(shards[t], mine - layout.first_cell[t]))
+                    shipped.append(local[mine])
+                tasks.append(
                     dask.delayed(_query_task)(
-                        parts, local[by_shard], len(query_cells), local_lists, frame, self.k, self.backend_name
+                        parts,
+                        np.concatenate(shipped),
+                        len(query_cells),
+                        local[lists[query_cells]],
+                        frame,
+                        self.k,
+                        self.backend_name,
                     )
                 )
-        self._queries = dask.persist(*queries)
-        held = dask.compute(*[dask.delayed(_held_rows)(q) for q in self._queries])
-        shard_rows_held = [s["n_rows"] for s in summaries]
-        self.largest_task_rows = int(max(*held, *shard_rows_held))
-        del shards
-        return len(self._queries)
+        return tasks
 
-    def _needed_probes(self, shards, summaries, first_cell, probes, frame, recall_points, recall_rows, fewest):
+    def _needed_probes(self, shards, summaries, layout, probes, frame, fewest):
         """The fewest probes at which the recall sample's exact neighbours lie in its probe lists'
         cells for ``RECALL_TARGET`` of them (``needed_probes`` on one machine)."""
+        recall_rows = self._samples()[5]
+        points = self._rows_at(recall_rows)
         parts = dask.compute(
-            *[dask.delayed(_sample_neighbors)(shard, recall_points, recall_rows, frame, self.k) for shard in shards]
+            *[dask.delayed(_sample_neighbors)(shard, points, recall_rows, frame, self.k) for shard in shards]
         )
         ranks = np.concatenate([p[0] for p in parts], axis=1)  # (sample, shards * k)
         positions = np.concatenate([p[1] for p in parts], axis=1)
-        cells = np.concatenate([p[2] + first_cell[s] for s, p in enumerate(parts)], axis=1)
-        order = np.lexsort((positions, ranks), axis=1)[:, : self.k]
-        nearest_cells = np.take_along_axis(cells, order, axis=1)
+        cells = np.concatenate([p[2] + layout.first_cell[s] for s, p in enumerate(parts)], axis=1)
+        nearest = np.lexsort((positions, ranks), axis=1)[:, : self.k]  # ties to the earlier row
+        nearest_cells = np.take_along_axis(cells, nearest, axis=1)
         own = np.full(len(recall_rows), -1, dtype=np.int64)
         for s, summary in enumerate(summaries):
             held = summary["sample_cells"] >= 0
-            own[held] = summary["sample_cells"][held] + first_cell[s]
+            own[held] = summary["sample_cells"][held] + layout.first_cell[s]
         places = np.asarray(probes.places(own, nearest_cells)).ravel()
         covered = min(places.size, max(1, int(np.ceil(RECALL_TARGET * places.size))))
-        return max(fewest, int(min(np.partition(places, covered - 1)[covered - 1] + 1, probes.width)))
+        n_probe = max(fewest, int(min(np.partition(places, covered - 1)[covered - 1] + 1, probes.width)))
+        # The sample's recall at the probes chosen: below the target only where the budget's
+        # ceiling on a cell's candidates binds.
+        self.sample_recall = float(np.mean(places < n_probe))
+        return n_probe
 
     # ------------------------------------------------------------ stage 5: generation
     def generate(self, n_new, out_dtype, chunk_rows, wrap):
@@ -282,6 +290,21 @@ class SplitGroup:
             ]
             blocks.append((stop - start, dask.delayed(_assemble)(pieces, stop - start, out_dtype, wrap)))
         return blocks
+
+
+class _CellLayout:
+    """The cells of every shard, numbered shard after shard (global cell ids)."""
+
+    def __init__(self, summaries):
+        counts = [len(s["cell_lengths"]) for s in summaries]
+        self.cell_lengths = np.concatenate([s["cell_lengths"] for s in summaries])
+        self.centers = np.concatenate([s["centers"] for s in summaries])
+        self.first_cell = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self.shard_of_cell = np.repeat(np.arange(len(summaries)), counts)
+        self.n_cells = len(self.cell_lengths)
+
+    def cells_of(self, shard):
+        return np.flatnonzero(self.shard_of_cell == shard)
 
 
 def gather_positions(pieces, wanted):

@@ -213,3 +213,17 @@ def test_a_large_group_within_the_budget_is_searched_by_several_tasks_as_on_one_
     X_one, y_one = gpu_clover.SMOTE(random_state=4, backend="numpy").fit_resample(X, y)
     np.testing.assert_array_equal(X_res, X_one)
     np.testing.assert_array_equal(y_res, y_one)
+
+
+def test_the_default_budget_follows_the_smallest_workers_memory():
+    from gpu_clover.dask._split import task_row_budget
+
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, processes=False, threads_per_worker=1, memory_limit="1GiB", dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        assert task_row_budget(10, 8) == 2**30 // 16 // ((3 * 10 + 2) * 8 + 8)
+    assert task_row_budget(10, 8) >= MIN_TASK_ROWS  # no client: a thread's share of this machine
