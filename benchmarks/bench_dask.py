@@ -16,7 +16,8 @@ before timing: three classes (90 / 7 / 3 %), each a shifted Gaussian, float64.
 across tasks to scale). ``--task-rows`` sets ``dask.config`` ``gpu_clover.task-rows``:
 ``auto`` leaves the default (from the workers' memory), ``half`` is half the largest minority
 group. A run is ``fit_resample`` followed by persisting the resampled collections on the
-workers; one untimed warm-up, then ``--repeats`` timed runs.
+workers; a small untimed run first (two chunks: imports and first calls), then ``--repeats``
+timed runs.
 
 Prints one JSON document: the machine, seconds per worker count, the speedup of 2 workers
 over 1, Dask on 1 worker over the single machine, the largest task's rows as a share of the
@@ -113,9 +114,13 @@ def run_dask(n_workers, args):
             X, y = make_data(args.rows, args.features, args.chunk_rows)
             X, y = client.persist([X, y])
             distributed.wait([X, y])
+            warm = args.chunk_rows * 2  # a small run first: every import and first call on every worker
+            warm_up = make_sampler(args.sampler).fit_resample(X[:warm], y[:warm])
+            distributed.wait(client.persist(list(warm_up)))
+            del warm_up
             total, fitted_at, stages = [], [], None
             with dask.config.set({"gpu_clover.task-rows": task_rows_setting(args)}):
-                for repeat in range(args.repeats + 1):
+                for _ in range(args.repeats):
                     start = time.perf_counter()
                     sampler = make_sampler(args.sampler)
                     X_res, y_res = sampler.fit_resample(X, y)
@@ -123,10 +128,9 @@ def run_dask(n_workers, args):
                     X_res, y_res = client.persist([X_res, y_res])
                     distributed.wait([X_res, y_res])
                     done = time.perf_counter()
-                    if repeat:  # the first run warms the workers up
-                        total.append(done - start)
-                        fitted_at.append(fitted - start)
-                        stages = getattr(sampler, "stage_seconds_", None)
+                    total.append(done - start)
+                    fitted_at.append(fitted - start)
+                    stages = sampler.stage_seconds_
             checksum = float(X_res[args.rows :].sum(dtype=np.float64).compute())
             counts = np.bincount(y_res.compute()).tolist()
             largest_minority = int(np.sort(np.bincount(y.compute()))[-2])
@@ -140,7 +144,14 @@ def run_dask(n_workers, args):
                 "task_rows": sampler.task_rows_,
                 "largest_task_rows": sampler.largest_task_rows_,
                 "largest_minority_class_rows": largest_minority,
-                "split_groups": {str(key): len(split._queries) for key, split in sampler.split_groups_.items()},
+                "split_groups": {
+                    str(key): {
+                        "shards": len(split._tables),
+                        "probes": split.n_probe,
+                        "sample_recall": split.sample_recall,
+                    }
+                    for key, split in sampler.split_groups_.items()
+                },
                 "class_counts": counts,
                 "synthetic_checksum": checksum,
             }
@@ -170,13 +181,14 @@ def single_machine_child(args):
 
     X, y = dask.compute(*make_data(args.rows, args.features, args.chunk_rows), scheduler="synchronous")
     sampler_class = gpu_clover.KMeansSMOTE if args.sampler == "kmeans" else gpu_clover.SMOTE
+    warm = args.chunk_rows * 2  # a small run first, as the workers have
+    sampler_class(random_state=0, backend="numpy").fit_resample(X[:warm], y[:warm])
     seconds = []
-    for repeat in range(args.repeats + 1):
+    for _ in range(args.repeats):
         start = time.perf_counter()
         sampler = sampler_class(random_state=0, backend="numpy")
         sampler.fit_resample(X, y)
-        if repeat:
-            seconds.append(time.perf_counter() - start)
+        seconds.append(time.perf_counter() - start)
     facts = {"affinity": sorted(os.sched_getaffinity(0)), "stage_seconds": sampler.stage_seconds_}
     print(json.dumps({"seconds": seconds, "median_seconds": statistics.median(seconds), **facts}))
 

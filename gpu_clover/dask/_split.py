@@ -15,14 +15,14 @@ numbered by their global row order (the group's *positions*, as on one machine),
    (:class:`~gpu_clover.neighbors._cell_search._ProbeLists`) and measures the recall of the
    recall sample against its exact neighbours (found shard by shard, merged on the client)
    to choose the probes, as :func:`~gpu_clover.neighbors._cell_search.needed_probes` does.
-4. **Search.** Each shard's cells are cut into ranges whose rows, with the rows of every
-   cell they probe, fit the budget; a query task receives exactly those cells' rows and
-   searches its cells as one machine does (:meth:`~gpu_clover.neighbors._cell_search._Cells.search`).
-   All ranks are made in one frame (the sample's mean, one power-of-two scale), so rows
-   from different shards compare as in one array.
+4. **Search.** For every pair of shards (q, t), a task searches q's cells against the cells
+   of t that they probe (each query cell's probe list, kept to t's cells in its order) and keeps
+   each row's k best; a task per shard q merges them. A task holds two shards, so at most the
+   budget, whatever the probes. All ranks are made in one frame (one center, one power-of-two
+   scale), so rows from different shards compare as in one array.
 5. **Generation.** The SMOTE plan of the group (its stream, its draws) is the single
-   machine's; a plan chunk's rows are written by the query tasks that hold their base rows
-   (each base row's neighbours are there) and assembled in plan order.
+   machine's. For each plan chunk, each shard's table gives the neighbours of the chunk's base
+   rows it holds, each shard sends the rows the chunk reads, and one task writes the chunk.
 
 Every choice depends on the positions and the data only, never on the chunking or the
 workers: the output does not change with either. The cells differ from the single
@@ -38,9 +38,9 @@ import numpy as np
 from .._casting import cast_values
 from .._random import bits_to_uniform, draw_bits, stream_bases
 from ..backends import get_backend
-from ..neighbors._cell_search import CELL_ROWS, MAX_CANDIDATES, RECALL_TARGET, SAMPLED_ROWS, _Cells, _ProbeLists
+from ..neighbors._cell_search import CELL_ROWS, MAX_CANDIDATES, RECALL_TARGET, SAMPLED_ROWS, _ProbeLists
 from ..neighbors._cells import balanced_cells, run_means
-from ..neighbors._ranking import operands_in_frame, padded, scale_exponent, smallest_k
+from ..neighbors._ranking import operands_in_frame, padded, smallest_k
 from ..neighbors._sampled_sums import mean_pair_distances, sampled_pairs
 from ..over_sampling._engine import generation_engine
 from ..over_sampling._generation import Plan
@@ -166,7 +166,7 @@ class SplitGroup:
         self.n_pairs, self.sum_key = n_pairs, sum_key
         self.largest_task_rows = 0
         self.n_probe = self.sample_recall = None  # known once searched
-        self._sampled = self._sum = self._queries = None
+        self._sampled = self._sum = self._tables = self._shards_persisted = None
 
     # ------------------------------------------------------------ stage 1: samples on the client
     def _samples(self):
@@ -175,7 +175,8 @@ class SplitGroup:
             first, second = sampled_pairs(get_backend("numpy"), [self.sum_key], self.seed, [self.n], self.n_pairs)
             shard_rows, recall_rows = evenly_spread(self.n, SHARD_SAMPLE), evenly_spread(self.n, SAMPLED_ROWS)
             wanted = np.unique(np.concatenate([first.ravel(), second.ravel(), shard_rows, recall_rows]))
-            self._sampled = (wanted, gather_positions(self.pieces, wanted), first, second, shard_rows, recall_rows)
+            rows, self._largest = gather_positions(self.pieces, wanted)
+            self._sampled = (wanted, rows, first, second, shard_rows, recall_rows)
         return self._sampled
 
     def _rows_at(self, positions):
@@ -192,15 +193,22 @@ class SplitGroup:
 
     # ------------------------------------------------------------ stages 2-4: the search
     def search(self):
-        """Persist the query tasks (each: its rows' kNN, as positions)."""
-        if self._queries is not None:
+        """Persist the shards and each shard's kNN table (as positions)."""
+        if self._tables is not None:
             return
         shards, summaries, frame = self._shards()
         layout = _CellLayout(summaries)
         lists = self._probe_lists(shards, summaries, layout, frame)
-        self._queries = dask.persist(*self._query_tasks(shards, layout, lists, frame))
-        held = dask.compute(*[dask.delayed(_held_rows)(q) for q in self._queries])
-        self.largest_task_rows = int(max(*held, *(s["n_rows"] for s in summaries)))
+        merged = []
+        for q in range(len(shards)):
+            partials = [
+                dask.delayed(_partial_search)(shards[q], shards[t], probes, self.k, q == t)
+                for t, probes in layout.probes_by_shard(q, lists)
+            ]
+            merged.append(dask.delayed(_merged_table)(shards[q], partials, self.k))
+        self._shards_persisted, self._tables = shards, dask.persist(*merged)
+        sizes = np.array([s["n_rows"] for s in summaries])
+        self.largest_task_rows = int(sizes.max() + np.sort(sizes)[-2])  # a pair of shards
 
     def _shards(self):
         """The persisted shard tasks, their summaries and the ranking frame (center, exponent)."""
@@ -209,48 +217,23 @@ class SplitGroup:
         n_shards = max(2, -(-self.n // max(1, int(SHARD_FILL * self.budget))))
         tree = ShardTree(sample, shard_rows, n_shards, self.seed)
         center = sample.mean(axis=0).astype(sample.dtype)
+        # |x - center| <= |x| + |center|: a bound on every centered value sets the one scale.
+        exponent = int(np.ceil(np.log2(self._largest + float(np.abs(center).max()) or 1.0)))
+        frame = (center, exponent)
         routed = [dask.delayed(_route, nout=n_shards)(piece, tree, n_shards) for piece in self.pieces]
         shards = dask.persist(
-            *[dask.delayed(_build_shard)([r[s] for r in routed], center, self.backend_name) for s in range(n_shards)]
+            *[dask.delayed(_build_shard)([r[s] for r in routed], frame, self.backend_name) for s in range(n_shards)]
         )
         summaries = dask.compute(*[dask.delayed(_shard_summary)(shard, recall_rows) for shard in shards])
-        return shards, summaries, (center, max(s["exponent"] for s in summaries))
+        return shards, summaries, frame
 
     def _probe_lists(self, shards, summaries, layout, frame):
         """Every cell's probe list (global cell ids), as long as the recall needs within the ceiling."""
         fewest = min(layout.n_cells, -(-(self.k + 1) // int(layout.cell_lengths.min())) + 1)
-        # The budget bounds the candidates of one cell too: its probes' rows fit a task.
-        ceiling = min(layout.n_cells, max(fewest, min(MAX_CANDIDATES, self.budget // 2) // CELL_ROWS))
+        ceiling = min(layout.n_cells, max(fewest, MAX_CANDIDATES // CELL_ROWS))
         probes = _ProbeLists(get_backend("numpy"), layout.centers, ceiling)
         self.n_probe = self._needed_probes(shards, summaries, layout, probes, frame, fewest)
         return np.asarray(probes.lists(self.n_probe))
-
-    def _query_tasks(self, shards, layout, lists, frame):
-        """One delayed search per range of a shard's cells, fed the rows of exactly the cells it probes."""
-        tasks = []
-        for s in range(len(shards)):
-            for query_cells in _query_ranges(layout.cells_of(s), lists, layout.cell_lengths, self.budget):
-                others = np.setdiff1d(np.unique(lists[query_cells]), query_cells)
-                order = np.concatenate([query_cells, others])  # local cell ids: queries first
-                local = np.empty(layout.n_cells, dtype=np.int64)
-                local[order] = np.arange(len(order))
-                parts, shipped = [], []
-                for t in np.unique(layout.shard_of_cell[order]).tolist():
-                    mine = order[layout.shard_of_cell[order] == t]
-                    parts.append(dask.delayed(_cell_rows)(shards[t], mine - layout.first_cell[t]))
-                    shipped.append(local[mine])
-                tasks.append(
-                    dask.delayed(_query_task)(
-                        parts,
-                        np.concatenate(shipped),
-                        len(query_cells),
-                        local[lists[query_cells]],
-                        frame,
-                        self.k,
-                        self.backend_name,
-                    )
-                )
-        return tasks
 
     def _needed_probes(self, shards, summaries, layout, probes, frame, fewest):
         """The fewest probes at which the recall sample's exact neighbours lie in its probe lists'
@@ -279,16 +262,15 @@ class SplitGroup:
 
     # ------------------------------------------------------------ stage 5: generation
     def generate(self, n_new, out_dtype, chunk_rows, wrap):
-        """The group's ``n_new`` SMOTE rows: one delayed block per plan chunk, in plan order."""
+        """The group's ``n_new`` SMOTE rows: ``(rows, delayed block)`` per plan chunk, in plan order."""
         self.search()
+        plan = (self.key, int(n_new), self.seed, self.n, self.k)
         blocks = []
         for start in range(0, int(n_new), chunk_rows):
             stop = min(int(n_new), start + chunk_rows)
-            pieces = [
-                dask.delayed(_plan_piece)(q, self.key, int(n_new), self.seed, start, stop, self.n, self.k)
-                for q in self._queries
-            ]
-            blocks.append((stop - start, dask.delayed(_assemble)(pieces, stop - start, out_dtype, wrap)))
+            pairs = [dask.delayed(_chunk_pairs)(table, *plan, start, stop) for table in self._tables]
+            rows = [dask.delayed(_rows_read)(shard, pairs) for shard in self._shards_persisted]
+            blocks.append((stop - start, dask.delayed(_chunk_rows)(pairs, rows, *plan, start, stop, out_dtype, wrap)))
         return blocks
 
 
@@ -306,40 +288,35 @@ class _CellLayout:
     def cells_of(self, shard):
         return np.flatnonzero(self.shard_of_cell == shard)
 
+    def probes_by_shard(self, q, lists):
+        """``(t, probes)`` for every shard t that shard q's cells probe: each q cell's probe list kept
+        to t's cells (t-local ids, in list order), padded with t's empty cell (id: its cell count)."""
+        mine = lists[self.cells_of(q)]
+        owner = self.shard_of_cell[mine]
+        for t in np.unique(owner).tolist():
+            held = owner == t
+            order = np.argsort(~held, axis=1, kind="stable")  # t's cells first, in list order
+            width = int(held.sum(axis=1).max())
+            kept = np.take_along_axis(mine, order, axis=1)[:, :width] - self.first_cell[t]
+            empty = np.take_along_axis(held, order, axis=1)[:, :width]
+            n_cells_t = int((self.shard_of_cell == t).sum())
+            yield t, np.where(empty, kept, n_cells_t)
+
 
 def gather_positions(pieces, wanted):
-    """The rows at the group positions ``wanted`` (sorted, host) on the client, in that order."""
+    """The rows at the group positions ``wanted`` (sorted, host) on the client, in that order, and
+    the largest magnitude of any of the group's values."""
     parts = dask.compute(*[dask.delayed(_rows_at)(piece, wanted) for piece in pieces])
-    return np.concatenate([p for p in parts if len(p)]) if parts else np.empty((0, 0))
-
-
-def _query_ranges(cells, lists, cell_lengths, budget):
-    """Consecutive runs of ``cells`` whose own rows and probed cells' rows fit ``budget``."""
-    ranges, start, seen, held = [], 0, np.zeros(len(cell_lengths), dtype=bool), 0
-    marked = []
-    for i, cell in enumerate(cells.tolist()):
-        new = lists[cell][~seen[lists[cell]]]
-        new = np.unique(new)
-        extra = int(cell_lengths[new].sum())
-        if held + extra > budget and i > start:
-            ranges.append(cells[start:i])
-            for m in marked:
-                seen[m] = False
-            marked, start, held = [], i, 0
-            new = np.unique(lists[cell])
-            extra = int(cell_lengths[new].sum())
-        seen[new] = True
-        marked.append(new)
-        held += extra
-    ranges.append(cells[start:])
-    return ranges
+    rows = np.concatenate([p for p, _ in parts if len(p)])
+    return rows, max(largest for _, largest in parts)
 
 
 # ------------------------------------------------------------ tasks
 def _rows_at(piece, wanted):
     rows, positions = piece
     hit = np.isin(positions, wanted)
-    return to_host(rows[hit]) if hit.any() else np.empty((0, rows.shape[1]), dtype=rows.dtype)
+    largest = float(to_host(abs(rows).max())) if len(positions) else 0.0
+    return (to_host(rows[hit]) if hit.any() else np.empty((0, rows.shape[1]), dtype=rows.dtype)), largest
 
 
 def _route(piece, tree, n_shards):
@@ -349,29 +326,41 @@ def _route(piece, tree, n_shards):
 
 
 class _Shard:
-    """A shard's rows in position order, split in balanced cells (cell ``c``: ``order[cell_offsets[c] ..]``)."""
+    """A shard's rows in position order, split in balanced cells, as ranking blocks in the frame.
 
-    def __init__(self, backend, rows, positions, center):
+    Cell ``c``'s rows are ``members[c]`` (local rows, -1 pads), its operands ``left_blocks[c]``
+    ``(d + 1, size)`` and ``right_blocks[c]`` ``(size, d + 1)``; a last, empty cell (every slot a
+    pad, ranking ``far``) pads the probe lists that reach fewer of this shard's cells.
+    """
+
+    def __init__(self, backend, rows, positions, frame):
+        xp = backend.xp
         self.backend, self.rows, self.positions = backend, rows, positions
-        order, self.cell_offsets, self.cell_lengths, _ = balanced_cells(
+        order, offsets, self.cell_lengths, _ = balanced_cells(
             backend, rows, np.array([rows.shape[0]], dtype=np.int64), CELL_ROWS
         )
-        self.order = order
         self.centers = backend.to_host(run_means(backend, rows[order], self.cell_lengths))
         self.cell_of = np.empty(rows.shape[0], dtype=np.int64)
         self.cell_of[backend.to_host(order)] = np.repeat(np.arange(len(self.cell_lengths)), self.cell_lengths)
-        self.center = backend.asarray(center)
-        self.exponent = scale_exponent(backend, rows - self.center)
+        center, exponent = frame
+        left, right, self.far, _ = operands_in_frame(backend, rows - backend.asarray(center), exponent)
+        slot = np.arange(CELL_ROWS)
+        filled = slot[None, :] < np.append(self.cell_lengths, 0)[:, None]
+        at = np.where(filled, np.append(offsets, 0)[:, None] + slot[None, :], 0)
+        self.members = xp.where(backend.asarray(filled), order[backend.asarray(at)], -1)
+        index = xp.maximum(self.members, 0)
+        self.left_blocks = xp.ascontiguousarray(xp.swapaxes(left[index], 1, 2))
+        self.right_blocks = right[index]
+        self.right_blocks[..., -1][self.members < 0] = self.far
 
 
-def _build_shard(parts, center, backend_name):
+def _build_shard(parts, frame, backend_name):
     rows = [p[0] for p in parts if len(p[1])]
     positions = np.concatenate([p[1] for p in parts])
     backend = get_backend(backend_name, like=rows[0])
-    xp = backend.xp
-    rows = xp.concatenate([backend.asarray(r) for r in rows])
+    rows = backend.xp.concatenate([backend.asarray(r) for r in rows])
     order = np.argsort(positions, kind="stable")
-    return _Shard(backend, rows[backend.asarray(order)], positions[order], center)
+    return _Shard(backend, rows[backend.asarray(order)], positions[order], frame)
 
 
 def _shard_summary(shard, recall_rows):
@@ -380,7 +369,6 @@ def _shard_summary(shard, recall_rows):
     return {
         "cell_lengths": shard.cell_lengths,
         "centers": shard.centers,
-        "exponent": shard.exponent,
         "n_rows": shard.rows.shape[0],
         "sample_cells": sample_cells,
     }
@@ -390,9 +378,9 @@ def _sample_neighbors(shard, points, positions, frame, k):
     """The recall sample's k nearest rows of this shard: ranks, positions and cells, ``(m, k)`` each
     (rank ``inf`` where the shard has fewer rows)."""
     backend, xp = shard.backend, shard.backend.xp
-    _, exponent = frame
-    left = operands_in_frame(backend, backend.asarray(points) - shard.center, exponent)[0]
-    _, right, far, _ = operands_in_frame(backend, shard.rows - shard.center, exponent)
+    center, exponent = backend.asarray(frame[0]), frame[1]
+    left = operands_in_frame(backend, backend.asarray(points) - center, exponent)[0]
+    _, right, far, _ = operands_in_frame(backend, shard.rows - center, exponent)
     n = right.shape[0]
     right = padded(backend, right, far)
     own = np.searchsorted(shard.positions, positions).clip(0, n - 1)
@@ -414,103 +402,90 @@ def _sample_neighbors(shard, points, positions, frame, k):
     return values, shard.positions[chosen], shard.cell_of[chosen]
 
 
-def _runs(offsets, lengths):
-    """``offsets[r] .. offsets[r] + lengths[r] - 1`` of every run, concatenated (host int64)."""
-    shift = np.asarray(offsets) - np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    return np.arange(int(np.sum(lengths)), dtype=np.int64) + np.repeat(shift, lengths)
+def _partial_search(query, candidates, probes, k, same):
+    """The k nearest rows of ``candidates``' probed cells to every row of ``query`` (shard tasks):
+    ``(ranks, positions)``, ``(query rows, k)`` in the query shard's row order (rank ``inf``: none).
+
+    ``probes[c]``: query cell c's probe list within the candidate shard (its empty cell pads it);
+    ``same``: the shards are one, and each cell's list starts with itself.
+    """
+    backend, xp = query.backend, query.backend.xp
+    size, width = query.members.shape[1], probes.shape[1]
+    kk = min(k, width * size)
+    ranks_out = np.full((query.rows.shape[0], k), np.inf)
+    positions_out = np.zeros((query.rows.shape[0], k), dtype=np.int64)
+    per_tile = max(1, backend.tile_elements(8) // (size * size * width))
+    probes = backend.asarray(probes)
+    for c0 in range(0, probes.shape[0], per_tile):
+        cells = xp.arange(c0, min(c0 + per_tile, probes.shape[0]))
+        probed = probes[cells]
+        n = probed.shape[0]
+        a = query.left_blocks[cells]  # (n, d + 1, size)
+        b = candidates.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, width * size, d + 1)
+        ranks = xp.matmul(b, a)  # (n, candidates, size)
+        if same:
+            own = xp.arange(size)  # a query's own row is its own slot of its own cell, probed first
+            ranks[:, own, own] = xp.inf
+        columns = smallest_k(backend, ranks, kk)  # (n, size, kk)
+        values = xp.take_along_axis(xp.swapaxes(ranks, 1, 2), columns, axis=2)
+        found = candidates.members[probed].reshape(n, -1)[xp.arange(n)[:, None, None], columns]
+        rows = backend.to_host(query.members[cells]).ravel()
+        valid = rows >= 0
+        values = backend.to_host(values).reshape(-1, kk).astype(np.float64)[valid]
+        found = backend.to_host(found).reshape(-1, kk)[valid]
+        values[(found < 0) | (values >= candidates.far)] = np.inf
+        ranks_out[rows[valid], :kk] = values
+        positions_out[rows[valid], :kk] = candidates.positions[np.maximum(found, 0)]
+    return ranks_out, positions_out
 
 
-def _cell_rows(shard, cells):
-    """The rows of the shard's ``cells`` (local ids): ``(rows, positions, lengths)`` cell after cell."""
-    index = _runs(shard.cell_offsets[cells], shard.cell_lengths[cells])
-    members = shard.backend.to_host(shard.order)[index]
-    return shard.rows[shard.backend.asarray(members)], shard.positions[members], shard.cell_lengths[cells]
+def _merged_table(shard, partials, k):
+    """The shard's rows' positions and the k nearest of each over the partial searches
+    (ties to the earlier row)."""
+    ranks = np.concatenate([r for r, _ in partials], axis=1)
+    positions = np.concatenate([p for _, p in partials], axis=1)
+    order = np.lexsort((positions, ranks), axis=1)[:, :k]
+    return shard.positions, np.take_along_axis(positions, order, axis=1)
 
 
-class _QueryTask:
-    """A query range's result: its rows' positions (sorted), their neighbours' positions, the rows they need."""
-
-    def __init__(self, backend, positions, table, rows, row_positions, held):
-        self.backend, self.positions, self.table = backend, positions, table
-        self.rows, self.row_positions, self.held = rows, row_positions, held
-
-
-def _query_task(parts, order, n_query_cells, local_lists, frame, k, backend_name):
-    """Search the first ``n_query_cells`` cells (of ``order``, the local cell of each shipped cell)."""
-    backend = get_backend(backend_name, like=parts[0][0])
-    xp = backend.xp
-    rows = xp.concatenate([backend.asarray(p[0]) for p in parts])
-    positions = np.concatenate([p[1] for p in parts])
-    lengths = np.concatenate([p[2] for p in parts])
-    # Shipped cell j (shard by shard) is local cell order[j]; rows are re-laid in local cell order.
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    by_local = np.argsort(order)
-    lengths, starts = lengths[by_local], starts[by_local]
-    relaid = _runs(starts, lengths)
-    rows, positions = rows[backend.asarray(relaid)], positions[relaid]
-    center, exponent = frame
-    left, right, far, _ = operands_in_frame(backend, rows - backend.asarray(center), exponent)
-    size = int(lengths.max())
-    slot = np.arange(size)
-    filled = slot[None, :] < lengths[:, None]
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    members = backend.asarray(np.where(filled, offsets[:, None] + slot[None, :], -1))
-    index = xp.maximum(members, 0)
-    left_blocks = xp.ascontiguousarray(xp.swapaxes(left[index], 1, 2))
-    right_blocks = right[index]
-    right_blocks[..., -1][members < 0] = far
-    cells = _Cells.from_blocks(backend, members, left_blocks, right_blocks)
-    queries, table = cells.search(backend.asarray(local_lists), k, xp.arange(n_query_cells))
-    n_query = int(lengths[:n_query_cells].sum())
-    found = np.empty((n_query, k), dtype=np.int64)
-    found[backend.to_host(queries)] = positions[backend.to_host(table)]
-    needed = np.union1d(positions[:n_query], found.ravel())
-    keep = np.searchsorted(positions[np.argsort(positions)], needed)
-    keep = np.argsort(positions)[keep]
-    by_position = np.argsort(positions[:n_query])
-    return _QueryTask(
-        backend,
-        positions[:n_query][by_position],
-        found[by_position],
-        rows[backend.asarray(keep)],
-        positions[keep],
-        rows.shape[0],
-    )
-
-
-def _held_rows(query):
-    return query.held
-
-
-def _plan_piece(query, key, n_new, seed, start, stop, n, k):
-    """The plan rows ``start .. stop`` whose base row this query task holds: their offsets in the
-    chunk and their values."""
-    backend = query.backend
-    xp = backend.xp
+def _chunk_pairs(table, key, n_new, seed, n, k, start, stop):
+    """The plan rows ``start .. stop`` whose base row the shard holds: their offsets in the chunk,
+    their base rows and their neighbours (positions)."""
+    positions, table = table
+    backend = get_backend("numpy")
     plan = Plan(backend, np.array([key]), np.array([n_new]), seed, start, stop)
-    base = backend.to_host(plan.index(0, np.array([n])))
-    at = np.searchsorted(query.positions, base).clip(0, len(query.positions) - 1)
-    mine = np.flatnonzero(query.positions[at] == base)
-    if mine.size == 0:
-        return mine, None
-    slot = backend.to_host(plan.index(1, np.array([k])))[mine]
-    neighbor = query.table[at[mine], slot]
-    gaps = plan.uniform(2, query.rows.dtype)[xp.asarray(mine)]
-    base_rows = np.searchsorted(query.row_positions, base[mine])
-    neighbor_rows = np.searchsorted(query.row_positions, neighbor)
-    out = xp.empty((mine.size, query.rows.shape[1]), dtype=query.rows.dtype)
-    generation_engine(backend).interpolate(query.rows, xp.asarray(base_rows), xp.asarray(neighbor_rows), gaps, out)
-    return mine, out
+    base = plan.index(0, np.array([n]))
+    at = np.searchsorted(positions, base).clip(0, len(positions) - 1)
+    mine = np.flatnonzero(positions[at] == base)
+    slot = plan.index(1, np.array([k]))[mine]
+    return mine, base[mine], table[at[mine], slot]
 
 
-def _assemble(pieces, size, out_dtype, wrap):
-    """One plan chunk's rows from the query tasks' pieces (every row written by exactly one)."""
-    values = [v for _, v in pieces if v is not None]
-    xp = get_backend("auto", like=values[0]).xp
-    out = xp.empty((size, values[0].shape[1]), dtype=values[0].dtype)
-    for offsets, piece in pieces:
-        if piece is not None:
-            out[xp.asarray(offsets)] = piece
+def _rows_read(shard, pairs):
+    """The shard's rows that a chunk reads (its base and neighbour rows): ``(positions, rows)``."""
+    wanted = np.unique(np.concatenate([np.concatenate([b, nb]) for _, b, nb in pairs]))
+    at = np.searchsorted(shard.positions, wanted).clip(0, len(shard.positions) - 1)
+    held = at[shard.positions[at] == wanted]
+    return shard.positions[held], shard.rows[shard.backend.asarray(held)]
+
+
+def _chunk_rows(pairs, rows, key, n_new, seed, n, k, start, stop, out_dtype, wrap):
+    """Plan rows ``start .. stop``: each from its base row and neighbour, with its gap."""
+    backend = get_backend("auto", like=rows[0][1])
+    xp = backend.xp
+    positions = np.concatenate([p for p, _ in rows])
+    values = xp.concatenate([r for _, r in rows])
+    order = np.argsort(positions)
+    positions, values = positions[order], values[backend.asarray(order)]
+    offsets = np.concatenate([m for m, _, _ in pairs])
+    base = np.searchsorted(positions, np.concatenate([b for _, b, _ in pairs]))
+    neighbor = np.searchsorted(positions, np.concatenate([nb for _, _, nb in pairs]))
+    plan = Plan(backend, np.array([key]), np.array([n_new]), seed, start, stop)
+    gaps = plan.uniform(2, values.dtype)[xp.asarray(offsets)]
+    out = xp.empty((stop - start, values.shape[1]), dtype=values.dtype)
+    written = xp.empty((len(offsets), values.shape[1]), dtype=values.dtype)
+    generation_engine(backend).interpolate(values, xp.asarray(base), xp.asarray(neighbor), gaps, written)
+    out[xp.asarray(offsets)] = written
     return wrap(cast_values(xp, out, out_dtype)[0])  # clipped, never wrapped
 
 

@@ -237,16 +237,6 @@ class _Cells:
             _, codes, self.penalty = mixed
             self.code_blocks = xp.where((self.members < 0)[..., None], -1, codes[index])  # (cells, size, p)
 
-    @classmethod
-    def from_blocks(cls, backend, members, left_blocks, right_blocks, code_blocks=None, penalty=0.0):
-        """Cells whose blocks were made elsewhere (the same frame for all: :func:`operands_in_frame`)."""
-        cells = cls.__new__(cls)
-        cells.backend, cells.xp = backend, backend.xp
-        cells.members, cells.left_blocks, cells.right_blocks = members, left_blocks, right_blocks
-        cells.code_blocks, cells.penalty = code_blocks, penalty
-        cells.n_cells = members.shape[0]
-        return cells
-
     def search(self, probes, k, cells):
         """The k nearest of every row of ``cells`` (backend int64) among the rows of its cell's
         ``probes`` (``probes[c]``: cell c's probe list, the cell itself first): ``(rows, found)``,

@@ -51,7 +51,7 @@ def split_group(sampler):
 
 
 def knn_of(split):
-    parts = dask.compute(*[dask.delayed(lambda q: (q.positions, q.table))(q) for q in split._queries])
+    parts = dask.compute(*split._tables)
     positions = np.concatenate([p for p, _ in parts])
     table = np.concatenate([t for _, t in parts])
     return positions, table
@@ -64,7 +64,7 @@ def test_the_group_is_split_within_the_budget_and_its_knn_keeps_the_recall(data)
     assert sampler.task_rows_ == BUDGET
     assert 0 < sampler.largest_task_rows_ <= BUDGET
     split = split_group(sampler)
-    assert len(split._queries) >= N_MINORITY // BUDGET
+    assert len(split._tables) >= N_MINORITY // (BUDGET // 2)  # shards of at most half the budget
     positions, table = knn_of(split)
     np.testing.assert_array_equal(np.sort(positions), np.arange(N_MINORITY))  # every row searched once
     minority = X[y == 1]  # positions are the group's rows in row order
