@@ -28,7 +28,8 @@ from ..over_sampling import SMOTE, GeometricSMOTE
 from ..over_sampling._base import _with_rows
 from ._data import check_dask_data
 from ._kmeans import fit_kmeans
-from ._partition import DaskGroupStats, GenerationRule, count_groups
+from ._categorical import class_penalties
+from ._partition import DaskGroupStats, GenerationRule, MixedDistance, count_groups
 from ._som import fit_som
 from ._split import MIN_TASK_ROWS, task_row_budget
 
@@ -89,10 +90,21 @@ class DaskOverSamplerMixin:
         with timer.stage("distribute"):
             groups = count_groups(labels, data.y, data.classes)
             k, options = self._neighbor_options(seed)
+            mixed = self._categorical_distance_dask(data, options)
             rule = self._generation_rule(data)
             self.task_rows_ = task_rows(data.X)
             stats = DaskGroupStats(
-                data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0], rule, self.task_rows_
+                data.X,
+                data.y,
+                labels,
+                groups,
+                k,
+                options,
+                self.backend,
+                data.X.numblocks[0],
+                rule,
+                self.task_rows_,
+                mixed,
             )
             backend = get_backend("numpy")
             fit_on_groups(self.distributor_, backend, data.X, groups, self.neighbors_, data.first_seen, stats)
@@ -100,11 +112,11 @@ class DaskOverSamplerMixin:
         X_originals = data.X if data.X_exact is None else data.X_exact
         if items is None:
             self.stage_seconds_ = timer.seconds
-            return data.wrap(X_originals, data.y)
+            return data.wrap(X_originals, data.y, data.codes)
         with timer.stage("generate"):
             intra_groups, intra_counts, inter_pairs, inter_counts = items
-            X_blocks, y_blocks = stats.generate(intra_groups, intra_counts, seed, data.out_dtype)
-            X_inter, y_inter = stats.generate_inter(inter_pairs, inter_counts, seed, data.out_dtype)
+            X_blocks, y_blocks, code_blocks = stats.generate(intra_groups, intra_counts, seed, data.out_dtype)
+            X_inter, y_inter, code_inter = stats.generate_inter(inter_pairs, inter_counts, seed, data.out_dtype)
             self.largest_task_rows_ = stats.largest_task_rows
             self.split_groups_ = {
                 (groups.cluster_labels[groups.cluster[g]].item(), groups.classes[groups.klass[g]].item()): split
@@ -121,7 +133,8 @@ class DaskOverSamplerMixin:
                 warn_about_casts(None, inexact_columns(data.X_exact), np.zeros(data.X.shape[1], dtype=bool))
             X_res = da.concatenate([X_originals, *X_blocks, *X_inter])
             y_new = da.concatenate([data.y, *y_blocks, *y_inter])
-            result = data.wrap(X_res, y_new)
+            codes_res = None if data.codes is None else da.concatenate([data.codes, *code_blocks, *code_inter])
+            result = data.wrap(X_res, y_new, codes_res)
         self.stage_seconds_ = timer.seconds
         return result
 
@@ -132,6 +145,25 @@ class DaskOverSamplerMixin:
             raise TypeError("gpu_clover.dask needs a gpu_clover distributor (BaseDistributor subclass).")
         if self.transformer_ is not None:
             raise TypeError("gpu_clover.dask does not take a Pipeline as oversampler.")
+
+    def _categorical_distance_dask(self, data, options):
+        """With categorical columns, what the partitions' neighbour stages take (the codes and a
+        :class:`MixedDistance`), and ``median_std_``, as the single machine's ``_categorical_distance``."""
+        if data.categorical is None:
+            return None
+        if options.get("estimator") is not None:
+            raise TypeError(
+                "k_neighbors as a NearestNeighbors estimator cannot see categorical columns; "
+                "pass an int (the number of neighbours) with categorical_features."
+            )
+        if data.categorical.numeric_positions.size == 0:
+            penalties = np.ones(len(data.classes))
+        else:
+            penalties = class_penalties(data.X, data.y, data.classes)
+        self.median_std_ = {
+            label: float(np.sqrt(penalty)) for label, penalty in zip(data.classes.tolist(), penalties.tolist())
+        }
+        return data.codes, MixedDistance(penalties, data.categorical.n_categories)
 
     def _generation_rule(self, data):
         """The :class:`GenerationRule` the tasks apply: the over-sampler (an unfitted clone when the
