@@ -22,12 +22,13 @@ from .._state import publishes_fitted_state
 from .._timing import StageTimer
 from ..backends import get_backend
 from ..cluster import SOM, KMeans
+from ..cluster._mixed import embedding_scale
 from ..distribution import BaseDistributor
 from ..distribution._base import fit_on_groups
 from ..over_sampling import SMOTE, GeometricSMOTE
 from ..over_sampling._base import _with_rows
 from ._data import check_dask_data
-from ._kmeans import fit_kmeans
+from ._kmeans import DaskRows, fit_kmeans
 from ._categorical import class_penalties
 from ._partition import DaskGroupStats, GenerationRule, MixedDistance, count_groups
 from ._som import fit_som
@@ -181,11 +182,16 @@ class DaskOverSamplerMixin:
         if clusterer is None:
             return da.zeros(X.shape[0], chunks=(X.chunks[0],), dtype=np.int64)
         if isinstance(clusterer, KMeans):
-            return fit_kmeans(clusterer, X)
+            return fit_kmeans(clusterer, self._cluster_rows(data))
         if isinstance(clusterer, SOM):
-            labels = fit_som(clusterer, X)
+            labels = fit_som(clusterer, self._cluster_rows(data, scaled=False))
             self.neighbors_ = clusterer.neighbors_
             return labels
+        if data.categorical is not None:
+            raise NotImplementedError(
+                f"On Dask with categorical columns the clusterer must be gpu_clover's KMeans or SOM (they cluster "
+                f"in SMOTE-NC's geometry); {type(clusterer).__name__} would see the numeric columns only."
+            )
         if _is_dask_native(clusterer):  # e.g. cuml.dask.cluster.KMeans or dask_ml.cluster.KMeans
             clusterer.fit(X, **fit_params)
             self.neighbors_ = getattr(clusterer, "neighbors_", None)
@@ -201,6 +207,19 @@ class DaskOverSamplerMixin:
             "On Dask the clusterer must be gpu_clover's KMeans or SOM, or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."
         )
+
+
+    def _cluster_rows(self, data, scaled=True):
+        """The :class:`DaskRows` the clusterer reads: with categorical columns, in SMOTE-NC's
+        geometry at the scale of every row's numeric spread, as on one machine (``MixedRows.of``;
+        not ``scaled``: the SOM scales its min-max scaled rows itself)."""
+        if data.categorical is None:
+            return DaskRows(data.X)
+        if not scaled:
+            return DaskRows(data.X, data.codes, data.categorical.n_categories)
+        one_class = da.zeros(data.X.shape[0], chunks=(data.X.chunks[0],), dtype=np.int64)
+        scale = embedding_scale(class_penalties(data.X, one_class, np.zeros(1))[0])
+        return DaskRows(data.X, data.codes, data.categorical.n_categories, scale)
 
 
 def task_rows(X):
