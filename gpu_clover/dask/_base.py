@@ -27,9 +27,9 @@ from ..distribution import BaseDistributor
 from ..distribution._base import fit_on_groups
 from ..over_sampling import SMOTE, GeometricSMOTE
 from ..over_sampling._base import _with_rows
+from ._categorical import class_penalties
 from ._data import check_dask_data
 from ._kmeans import DaskRows, fit_kmeans
-from ._categorical import class_penalties
 from ._partition import DaskGroupStats, GenerationRule, MixedDistance, count_groups
 from ._som import fit_som
 from ._split import MIN_TASK_ROWS, task_row_budget
@@ -207,7 +207,6 @@ class DaskOverSamplerMixin:
             "On Dask the clusterer must be gpu_clover's KMeans or SOM, or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."
         )
-
 
     def _cluster_rows(self, data, scaled=True):
         """The :class:`DaskRows` the clusterer reads: with categorical columns, in SMOTE-NC's

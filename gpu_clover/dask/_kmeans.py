@@ -137,9 +137,7 @@ def dask_lloyd(rows, centers, max_iter, tol, backend_name):
     """Lloyd iterations over all blocks; empty clusters re-seeded on the farthest rows."""
     blocks, mixed = rows.blocks(), rows.mixed
     for n_iter in range(1, max_iter + 1):
-        partials = dask.compute(
-            *[dask.delayed(_lloyd_partial)(b, c, centers, backend_name, mixed) for b, c in blocks]
-        )
+        partials = dask.compute(*[dask.delayed(_lloyd_partial)(b, c, centers, backend_name, mixed) for b, c in blocks])
         totals = np.sum(partials, axis=0)
         counts = totals[:, -1]
         empty = counts == 0

@@ -391,7 +391,11 @@ class DaskGroupStats:
         starts = row_block_starts(self.X)
         code_blocks = itertools.repeat(None) if self.codes is None else self.codes.to_delayed().ravel()
         blocks = zip(
-            self.X.to_delayed().ravel(), self.y.to_delayed().ravel(), self.labels.to_delayed().ravel(), starts, code_blocks
+            self.X.to_delayed().ravel(),
+            self.y.to_delayed().ravel(),
+            self.labels.to_delayed().ravel(),
+            starts,
+            code_blocks,
         )
         pieces = [
             dask.delayed(_split_block, nout=n_parts)(
@@ -406,7 +410,13 @@ class DaskGroupStats:
             build = dask.delayed(_build_partition)
             tasks.append(
                 build(
-                    [p[j] for p in pieces], self.groups, self.k, self.options, self.backend_name, local_summed, self.mixed
+                    [p[j] for p in pieces],
+                    self.groups,
+                    self.k,
+                    self.options,
+                    self.backend_name,
+                    local_summed,
+                    self.mixed,
                 )
             )
         persisted = dask.persist(*tasks)
