@@ -32,8 +32,7 @@ from ..neighbors import GroupNeighbors
 from ..neighbors._cell_search import CELL_ROWS
 from ..neighbors._group_neighbors import DENSITY_PAIRS, sum_keys, uses_cell_search
 from ..over_sampling import SMOTE
-from ..over_sampling._categories import synthetic_categories
-from ..over_sampling._native import GenerationRequest, generate_rows
+from ..over_sampling._native import GenerationRequest, generate_categories, generate_rows
 from ._data import class_codes, row_block_starts, to_host
 from ._split import SplitGroup
 
@@ -596,15 +595,10 @@ def _generate_items(partition, items, n_new, seed, out_dtype, rule, inter):
     out = cast_values(backend.xp, out, out_dtype)[0]  # clipped, never wrapped
     if stats.codes is None:
         return partition.placement.wrap(out), None
-    # The single machine's categories (``_generate_categories``): the mode among the neighbours of
-    # the row each synthetic row starts from, in the first group of an inter item; ties from the
-    # item's own stream, keyed by its group or pair key (the global keys: local groups carry the
-    # global cluster and class codes).
-    starts = local[:, 0] if inter else local
-    keys = stats.groups.pair_keys(local[:, 0], local[:, 1]) if inter else stats.groups.keys[local]
-    draws_per_row = rule.oversampler._draws_per_row(stats.X.shape[1], inter=inter)
+    # The single machine's categories: the items' streams are keyed by their group or pair keys,
+    # the global ones (local groups carry the global cluster and class codes).
     codes = backend.xp.empty((out.shape[0], stats.codes.shape[1]), dtype=backend.xp.int32)
-    synthetic_categories(stats, stats.codes, starts, keys, n_new, seed, draws_per_row, codes)
+    generate_categories(rule.oversampler, stats, stats.codes, local, n_new, seed, codes, inter)
     return partition.placement.wrap(out), partition.placement.wrap(codes)
 
 
