@@ -170,34 +170,58 @@ def _refuse_missing(name, n_missing, n_rows):
 
 
 def _encode_pandas(column, name):
-    import pandas as pd
-
-    dtype = column.dtype
-    if pandas_kind(dtype) == "category":
-        codes = column.cat.codes.to_numpy()
-        missing = int((codes < 0).sum())
-        if missing:
-            _refuse_missing(name, missing, len(codes))
-        series_name = column.name
-
-        def decode_category(values):
-            return pd.Series(pd.Categorical.from_codes(values, dtype=dtype), name=series_name)
-
-        return codes, len(dtype.categories), decode_category
     missing = int(column.isna().sum())
     if missing:
         _refuse_missing(name, missing, len(column))
+    if pandas_kind(column.dtype) == "category":
+        categories = PandasCategories(column.name, column.dtype)
+        return categories.encode(column), len(categories), categories.decode
+    codes, uniques = factorized(column)
+    categories = PandasCategories(column.name, column.dtype, uniques)
+    return codes, len(categories), categories.decode
+
+
+def factorized(values):
+    """``pd.factorize(values)`` with the uniques sorted, or first seen where they do not compare
+    (numbers and strings): the distinct values of a column, or of its distinct values in the
+    order they are first seen, come out alike."""
+    import pandas as pd
+
     try:
-        codes, uniques = pd.factorize(column, sort=True)
-    except TypeError:  # values of types that do not compare (numbers and strings): first-seen order
-        codes, uniques = pd.factorize(column, sort=False)
-    series_name = column.name
+        return pd.factorize(values, sort=True)
+    except TypeError:
+        return pd.factorize(values, sort=False)
 
-    def decode(values):
-        taken = uniques.take(values)
-        return pd.Series(taken, name=series_name).astype(dtype)
 
-    return codes, len(uniques), decode
+@dataclass(frozen=True)
+class PandasCategories:
+    """A pandas column's categories, and the way between its values and their codes.
+
+    ``uniques`` (a pandas Index, from :func:`factorized`) are the codes' values; None for a
+    ``category`` column, whose codes are its dtype's. Picklable: the tasks of a Dask graph
+    encode and decode their own rows with the client's categories.
+    """
+
+    name: object
+    dtype: object
+    uniques: object = None
+
+    def __len__(self):
+        return len(self.dtype.categories) if self.uniques is None else len(self.uniques)
+
+    def encode(self, column):
+        """The codes (int32) of a Series of these categories' values (no missing value)."""
+        if self.uniques is None:
+            return column.cat.codes.to_numpy().astype(np.int32)
+        return self.uniques.get_indexer(column).astype(np.int32)
+
+    def decode(self, codes):
+        """A Series of the values of ``codes``, of the column's dtype (and categories)."""
+        import pandas as pd
+
+        if self.uniques is None:
+            return pd.Series(pd.Categorical.from_codes(codes, dtype=self.dtype), name=self.name)
+        return pd.Series(self.uniques.take(codes), name=self.name).astype(self.dtype)
 
 
 def _encode_array(values, name):

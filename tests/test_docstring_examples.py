@@ -174,7 +174,8 @@ def test_the_pipeline_transformer_is_documented():
 
 def test_dask_fitted_attributes_are_documented():
     da = pytest.importorskip("dask.array")
-    X, _, y = _frame_with_categories()
+    dd = pytest.importorskip("dask.dataframe")
+    X, frame, y = _frame_with_categories()
     for obj in _dask_public():
         required = (gpu_clover.SMOTE(),) if obj.__name__ == "ClusterOverSampler" else ()
         sampler = obj(*required, random_state=0, backend="numpy")
@@ -187,6 +188,8 @@ def test_dask_fitted_attributes_are_documented():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitFailedWarning)
             sampler.fit_resample(da.from_array(X, chunks=50), da.from_array(y, chunks=50))
+            sampler.fit_resample(dd.from_pandas(frame, npartitions=2), dd.from_array(y, chunksize=50))
+        assert sampler.median_std_  # set by the categorical column
         missing = _fitted_attributes(sampler) - _section_names(obj.__doc__, "Attributes")
         assert not missing, f"gpu_clover.dask.{obj.__name__} sets {sorted(missing)}, not documented"
 

@@ -47,14 +47,14 @@ class MixedRows:
     scale: float
 
     @classmethod
-    def of(cls, backend, numeric, codes, n_categories):
+    def of(cls, backend, numeric, codes, n_categories, scale=None):
         """Rows from the numeric block and the ``(n, p)`` codes, ``scale`` from their own numeric
-        spread (``med / sqrt(2)``)."""
+        spread (``med / sqrt(2)``) unless given (rows that are part of a larger set: the set's)."""
         xp = backend.xp
         n_categories = np.asarray(n_categories, dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(n_categories)[:-1]]).astype(np.int32)
         columns = xp.ascontiguousarray(codes.T) + backend.asarray(offsets)[:, None]
-        return cls(numeric, columns, n_categories, _scale(backend, numeric))
+        return cls(numeric, columns, n_categories, _scale(backend, numeric) if scale is None else float(scale))
 
     @property
     def shape(self):
@@ -102,7 +102,12 @@ def _scale(backend, numeric):
     if numeric.shape[1] == 0 or numeric.shape[0] == 0:
         return float(np.sqrt(0.5))
     one_class = backend.xp.zeros(numeric.shape[0], dtype=backend.xp.int64)
-    med = float(np.sqrt(class_penalties(backend, numeric, one_class, 1)[0]))
+    return embedding_scale(class_penalties(backend, numeric, one_class, 1)[0])
+
+
+def embedding_scale(penalty):
+    """The one-hot entry ``med / sqrt(2)`` of the rows whose ``med^2`` is ``penalty`` (``med`` 1 when 0)."""
+    med = float(np.sqrt(penalty))
     return float((med if med > 0 else 1.0) * np.sqrt(0.5))
 
 

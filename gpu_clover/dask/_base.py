@@ -22,13 +22,15 @@ from .._state import publishes_fitted_state
 from .._timing import StageTimer
 from ..backends import get_backend
 from ..cluster import SOM, KMeans
+from ..cluster._mixed import embedding_scale
 from ..distribution import BaseDistributor
 from ..distribution._base import fit_on_groups
 from ..over_sampling import SMOTE, GeometricSMOTE
 from ..over_sampling._base import _with_rows
+from ._categorical import class_penalties
 from ._data import check_dask_data
-from ._kmeans import fit_kmeans
-from ._partition import DaskGroupStats, GenerationRule, count_groups
+from ._kmeans import DaskRows, fit_kmeans
+from ._partition import DaskGroupStats, GenerationRule, MixedDistance, count_groups
 from ._som import fit_som
 from ._split import MIN_TASK_ROWS, task_row_budget
 
@@ -89,10 +91,21 @@ class DaskOverSamplerMixin:
         with timer.stage("distribute"):
             groups = count_groups(labels, data.y, data.classes)
             k, options = self._neighbor_options(seed)
+            mixed = self._categorical_distance_dask(data, options)
             rule = self._generation_rule(data)
             self.task_rows_ = task_rows(data.X)
             stats = DaskGroupStats(
-                data.X, data.y, labels, groups, k, options, self.backend, data.X.numblocks[0], rule, self.task_rows_
+                data.X,
+                data.y,
+                labels,
+                groups,
+                k,
+                options,
+                self.backend,
+                data.X.numblocks[0],
+                rule,
+                self.task_rows_,
+                mixed,
             )
             backend = get_backend("numpy")
             fit_on_groups(self.distributor_, backend, data.X, groups, self.neighbors_, data.first_seen, stats)
@@ -100,11 +113,11 @@ class DaskOverSamplerMixin:
         X_originals = data.X if data.X_exact is None else data.X_exact
         if items is None:
             self.stage_seconds_ = timer.seconds
-            return data.wrap(X_originals, data.y)
+            return data.wrap(X_originals, data.y, data.codes)
         with timer.stage("generate"):
             intra_groups, intra_counts, inter_pairs, inter_counts = items
-            X_blocks, y_blocks = stats.generate(intra_groups, intra_counts, seed, data.out_dtype)
-            X_inter, y_inter = stats.generate_inter(inter_pairs, inter_counts, seed, data.out_dtype)
+            X_blocks, y_blocks, code_blocks = stats.generate(intra_groups, intra_counts, seed, data.out_dtype)
+            X_inter, y_inter, code_inter = stats.generate_inter(inter_pairs, inter_counts, seed, data.out_dtype)
             self.largest_task_rows_ = stats.largest_task_rows
             self.split_groups_ = {
                 (groups.cluster_labels[groups.cluster[g]].item(), groups.classes[groups.klass[g]].item()): split
@@ -121,7 +134,8 @@ class DaskOverSamplerMixin:
                 warn_about_casts(None, inexact_columns(data.X_exact), np.zeros(data.X.shape[1], dtype=bool))
             X_res = da.concatenate([X_originals, *X_blocks, *X_inter])
             y_new = da.concatenate([data.y, *y_blocks, *y_inter])
-            result = data.wrap(X_res, y_new)
+            codes_res = None if data.codes is None else da.concatenate([data.codes, *code_blocks, *code_inter])
+            result = data.wrap(X_res, y_new, codes_res)
         self.stage_seconds_ = timer.seconds
         return result
 
@@ -132,6 +146,25 @@ class DaskOverSamplerMixin:
             raise TypeError("gpu_clover.dask needs a gpu_clover distributor (BaseDistributor subclass).")
         if self.transformer_ is not None:
             raise TypeError("gpu_clover.dask does not take a Pipeline as oversampler.")
+
+    def _categorical_distance_dask(self, data, options):
+        """With categorical columns, what the partitions' neighbour stages take (the codes and a
+        :class:`MixedDistance`), and ``median_std_``, as the single machine's ``_categorical_distance``."""
+        if data.categorical is None:
+            return None
+        if options.get("estimator") is not None:
+            raise TypeError(
+                "k_neighbors as a NearestNeighbors estimator cannot see categorical columns; "
+                "pass an int (the number of neighbours) with categorical_features."
+            )
+        if data.categorical.numeric_positions.size == 0:
+            penalties = np.ones(len(data.classes))
+        else:
+            penalties = class_penalties(data.X, data.y, data.classes)
+        self.median_std_ = {
+            label: float(np.sqrt(penalty)) for label, penalty in zip(data.classes.tolist(), penalties.tolist())
+        }
+        return data.codes, MixedDistance(penalties, data.categorical.n_categories)
 
     def _generation_rule(self, data):
         """The :class:`GenerationRule` the tasks apply: the over-sampler (an unfitted clone when the
@@ -149,11 +182,16 @@ class DaskOverSamplerMixin:
         if clusterer is None:
             return da.zeros(X.shape[0], chunks=(X.chunks[0],), dtype=np.int64)
         if isinstance(clusterer, KMeans):
-            return fit_kmeans(clusterer, X)
+            return fit_kmeans(clusterer, self._cluster_rows(data))
         if isinstance(clusterer, SOM):
-            labels = fit_som(clusterer, X)
+            labels = fit_som(clusterer, self._cluster_rows(data, scaled=False))
             self.neighbors_ = clusterer.neighbors_
             return labels
+        if data.categorical is not None:
+            raise NotImplementedError(
+                f"On Dask with categorical columns the clusterer must be gpu_clover's KMeans or SOM (they cluster "
+                f"in SMOTE-NC's geometry); {type(clusterer).__name__} would see the numeric columns only."
+            )
         if _is_dask_native(clusterer):  # e.g. cuml.dask.cluster.KMeans or dask_ml.cluster.KMeans
             clusterer.fit(X, **fit_params)
             self.neighbors_ = getattr(clusterer, "neighbors_", None)
@@ -169,6 +207,18 @@ class DaskOverSamplerMixin:
             "On Dask the clusterer must be gpu_clover's KMeans or SOM, or a Dask-native estimator "
             f"(cuml.dask, dask_ml); got {type(clusterer).__name__}."
         )
+
+    def _cluster_rows(self, data, scaled=True):
+        """The :class:`DaskRows` the clusterer reads: with categorical columns, in SMOTE-NC's
+        geometry at the scale of every row's numeric spread, as on one machine (``MixedRows.of``;
+        not ``scaled``: the SOM scales its min-max scaled rows itself)."""
+        if data.categorical is None:
+            return DaskRows(data.X)
+        if not scaled:
+            return DaskRows(data.X, data.codes, data.categorical.n_categories)
+        one_class = da.zeros(data.X.shape[0], chunks=(data.X.chunks[0],), dtype=np.int64)
+        scale = embedding_scale(class_penalties(data.X, one_class, np.zeros(1))[0])
+        return DaskRows(data.X, data.codes, data.categorical.n_categories, scale)
 
 
 def task_rows(X):

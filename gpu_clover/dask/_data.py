@@ -13,7 +13,6 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .._categorical import pandas_kind
 from .._validation import check_min_shape
 from ..backends import get_backend, is_cupy_array
 
@@ -40,6 +39,8 @@ class DaskData:
     out_dtype: np.dtype  # dtype of the returned X
     wrap: object  # callable(X_res, y_res) -> the caller's collection kind
     X_exact: da.Array = None  # the caller's X when ``X`` is a float copy of it (integer X)
+    categorical: object = None  # CategoricalColumns: where X's categorical columns are, or None
+    codes: da.Array = None  # their int32 codes, (n_samples, n_categorical), X's row chunks
 
     def y_host(self):
         """``y`` on the client: only a callable ``sampling_strategy`` asks for it."""
@@ -58,22 +59,35 @@ def is_dask_collection(a):
 def check_dask_data(X, y, categorical_features=None):
     """Validate ``X, y``, compute the class summary; ``DaskData``.
 
-    Categorical columns are not taken on Dask yet: a dask DataFrame whose columns "auto" would
-    take (category, object, string, bool), or any column named in ``categorical_features``,
-    raises a ``NotImplementedError`` that says what to do instead.
+    Categorical columns (``categorical_features`` as on one machine) of a dask DataFrame
+    become an int32 code block beside the numeric columns' work array
+    (:mod:`._categorical`); the answer is then a dask DataFrame of the input's columns.
     """
     if not is_dask_collection(X):
         raise TypeError(
             f"gpu_clover.dask samplers take a dask array or dask DataFrame; got {type(X).__name__}. "
             "Use gpu_clover's single-machine samplers for in-memory data."
         )
-    _refuse_categorical_columns(X, categorical_features)
-    X, wrap_X = _as_array(X, "X")
+    from ._categorical import check_mixed_dask_data, dask_categorical_positions  # it builds on this module
+
+    positions = dask_categorical_positions(X, categorical_features)
+    if positions.size:
+        return check_mixed_dask_data(X, y, positions)
+    return check_numeric_dask_data(X, y)
+
+
+def check_numeric_dask_data(X, y, lengths=None):
+    """``check_dask_data`` of numbers only (``lengths``: the rows of each partition of a dask
+    DataFrame ``X``, when already counted)."""
+    X, wrap_X = _as_array(X, "X", lengths)
     if X.ndim != 2:
         raise ValueError(f"Expected a 2D dask array for X, got {X.ndim}D.")
     check_min_shape(X.shape)  # an unknown row count (NaN, unknown chunks) passes
     if X.dtype.kind not in "fiub":
-        raise TypeError(f"X must contain numbers only; got dtype {X.dtype}.")
+        raise TypeError(
+            f"X must contain numbers only; got dtype {X.dtype}. Pass a dask DataFrame whose categorical "
+            "columns are category, string, object or bool columns (categorical_features='auto' takes them)."
+        )
     y, wrap_y = _as_array(y if is_dask_collection(y) else da.from_array(np.asarray(y), chunks=X.chunks[0]), "y")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"y must be 1-D with one label per row of X; got shape {y.shape} for X of shape {X.shape}.")
@@ -89,7 +103,7 @@ def check_dask_data(X, y, categorical_features=None):
         raise ValueError("Input X contains NaN or infinity.")
     classes, counts, first_seen = _merge_class_summaries([s[1:] for s in summaries])
 
-    def wrap(X_res, y_res):
+    def wrap(X_res, y_res, codes_res=None):
         return wrap_X(X_res), wrap_y(y_res)
 
     return DaskData(
@@ -104,28 +118,9 @@ def check_dask_data(X, y, categorical_features=None):
     )
 
 
-def _refuse_categorical_columns(X, spec):
-    if spec is None:
-        return
-    dtypes = getattr(X, "dtypes", None)
-    names = list(X.columns) if hasattr(X, "columns") else None
-    if isinstance(spec, str) and spec == "auto":
-        if dtypes is None:
-            return
-        named = [str(name) for name, dtype in zip(names, dtypes) if pandas_kind(dtype) != "numeric"]
-    else:
-        values = np.atleast_1d(np.asarray(spec))
-        named = [str(v) for v in (np.flatnonzero(values) if values.dtype.kind == "b" else values).tolist()]
-    if named:
-        raise NotImplementedError(
-            f"The Dask samplers do not take categorical columns yet (found: {', '.join(named)}). Resample "
-            "the table with gpu_clover's single-machine samplers (they take categorical columns), or encode "
-            "those columns and pass categorical_features=None."
-        )
-
-
-def _as_array(a, name):
-    """A dask array with known chunks, and how to turn a result back into ``a``'s kind."""
+def _as_array(a, name, lengths=None):
+    """A dask array with known chunks, and how to turn a result back into ``a``'s kind
+    (``lengths``: a dask DataFrame's partition sizes, when known)."""
     import dask.dataframe as dd
 
     if isinstance(a, da.Array):
@@ -140,7 +135,7 @@ def _as_array(a, name):
             frame = dd.from_dask_array(result, columns=columns).astype(dtypes)
             return _keep_futures_alive(frame if backend == "pandas" else frame.to_backend(backend), result)
 
-        return a.to_dask_array(lengths=True), wrap_frame
+        return a.to_dask_array(lengths=True if lengths is None else lengths), wrap_frame
     if isinstance(a, dd.Series):
         series_name, dtype = a.name, a.dtype
         backend = _frame_backend(a)

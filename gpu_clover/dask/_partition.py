@@ -32,7 +32,7 @@ from ..neighbors import GroupNeighbors
 from ..neighbors._cell_search import CELL_ROWS
 from ..neighbors._group_neighbors import DENSITY_PAIRS, sum_keys, uses_cell_search
 from ..over_sampling import SMOTE
-from ..over_sampling._native import GenerationRequest, generate_rows
+from ..over_sampling._native import GenerationRequest, generate_categories, generate_rows
 from ._data import class_codes, row_block_starts, to_host
 from ._split import SplitGroup
 
@@ -103,6 +103,24 @@ class GenerationRule:
         return np.setdiff1d(np.flatnonzero(same_cluster), group_ids)
 
 
+@dataclass(frozen=True)
+class MixedDistance:
+    """SMOTE-NC's distance for the partitions' neighbour stages: each class's ``med^2`` (host
+    float64, from the whole data) and each categorical column's category count."""
+
+    class_penalties: np.ndarray
+    n_categories: np.ndarray
+
+    def keywords(self, backend, codes, groups):
+        """The :class:`GroupNeighbors` keywords of a partition's rows: their codes (host int32, in
+        the partition's order) on the backend, and each local group's penalty."""
+        return {
+            "codes": backend.asarray(codes),
+            "penalties": self.class_penalties[groups.klass],
+            "n_categories": self.n_categories,
+        }
+
+
 class DaskGroupStats:
     """The ``stats`` a distributor and SMOTE consume, computed on the workers.
 
@@ -122,8 +140,13 @@ class DaskGroupStats:
     taken out of their partitions.
     """
 
-    def __init__(self, X, y, labels, groups, k_neighbors, options, backend_name, n_partitions, rule, task_rows):
+    def __init__(
+        self, X, y, labels, groups, k_neighbors, options, backend_name, n_partitions, rule, task_rows, mixed=None
+    ):
         self.X, self.y, self.labels, self.groups = X, y, labels, groups
+        # With categorical columns: their codes (a dask array with X's row chunks), which travel
+        # with the rows, and the :class:`MixedDistance` every partition's neighbour stage takes.
+        self.codes, self.mixed = (None, None) if mixed is None else mixed
         self.k, self.options = int(k_neighbors), options  # the single-machine GroupNeighbors' settings
         self.backend_name, self.n_partitions, self.rule = backend_name, n_partitions, rule
         self.task_rows = int(task_rows)
@@ -153,7 +176,8 @@ class DaskGroupStats:
         return np.array([table[g] for g in group_ids.tolist()], dtype=np.float64)
 
     def generate(self, group_ids, n_new, seed, out_dtype):
-        """Lazy synthetic rows and labels inside groups, in ascending group id order.
+        """Lazy synthetic rows, labels and categorical codes (none without categorical columns)
+        inside groups, in ascending group id order.
 
         One dask array block per run of consecutive receiving groups that share a
         partition (a run never spans two partitions).
@@ -162,7 +186,7 @@ class DaskGroupStats:
         group_ids, n_new = np.asarray(group_ids, dtype=np.int64)[order], np.asarray(n_new)[order]
         split = self._is_split(group_ids)
         self._ensure(group_ids[~split])
-        blocks, label_blocks = [], []
+        blocks, label_blocks, code_blocks = [], [], []
         # Runs of whole groups, and each split group on its own, in group order.
         cuts = np.flatnonzero(np.diff(split.astype(np.int8)) != 0) + 1
         for run in np.split(np.arange(len(group_ids)), cuts):
@@ -175,7 +199,8 @@ class DaskGroupStats:
                 found = self._blocks(group_ids[run], n_new[run], group_ids[run], seed, out_dtype, inter=False)
                 blocks += found[0]
                 label_blocks += found[1]
-        return blocks, label_blocks
+                code_blocks += found[2]
+        return blocks, label_blocks, code_blocks
 
     def _split_blocks(self, g, n_new, seed, out_dtype):
         """The SMOTE rows of a group above the budget: one block per plan chunk of ``task_rows`` rows."""
@@ -201,6 +226,12 @@ class DaskGroupStats:
 
     def _split_group(self, g, purpose):
         """The :class:`SplitGroup` of group ``g`` (above the row budget), made on first use."""
+        if g not in self._split and self.codes is not None:
+            raise ValueError(
+                f"A group of {self.groups.lengths[g]} rows is above the Dask task budget of {self.task_rows} rows: "
+                f"it would be split across tasks, whose neighbour search sees numeric columns only, and {purpose} "
+                f"with categorical columns needs the whole group in one task. {_RAISE_BUDGET}"
+            )
         if g not in self._split:
             if self.options.get("search") == "exact" or self.options.get("estimator") is not None:
                 raise ValueError(
@@ -233,7 +264,8 @@ class DaskGroupStats:
         ]
 
     def generate_inter(self, pairs, n_new, seed, out_dtype):
-        """Lazy synthetic rows and labels between the two groups of each pair, in ``pairs`` order.
+        """Lazy synthetic rows, labels and categorical codes between the two groups of each pair,
+        in ``pairs`` order.
 
         One block per run of consecutive pairs whose first groups share a partition; its
         task reads that partition when it holds both groups of each pair (and their
@@ -254,13 +286,13 @@ class DaskGroupStats:
         holder = self._holder()
         owners = holder[first_groups]
         cuts = np.flatnonzero(np.diff(owners)) + 1
-        blocks, label_blocks = [], []
+        blocks, label_blocks, code_blocks = [], [], []
         meta = self.X._meta.astype(out_dtype)
         for run in np.split(np.arange(len(items)), cuts):
             if run.size == 0 or n_new[run].sum() == 0:
                 continue
             mine, counts = items[run], n_new[run]
-            task = dask.delayed(_generate_items)(
+            rows = dask.delayed(_generate_items, nout=2)(
                 self._searched(*self._sources(mine, inter), mine) if not inter else self._sources(mine, inter)[0],
                 mine,
                 counts,
@@ -269,13 +301,17 @@ class DaskGroupStats:
                 self.rule,
                 inter,
             )
-            blocks.append(da.from_delayed(task, shape=(int(counts.sum()), self.X.shape[1]), dtype=out_dtype, meta=meta))
+            n = int(counts.sum())
+            blocks.append(da.from_delayed(rows[0], shape=(n, self.X.shape[1]), dtype=out_dtype, meta=meta))
+            if self.codes is not None:
+                shape, codes_meta = (n, self.codes.shape[1]), self.codes._meta
+                code_blocks.append(da.from_delayed(rows[1], shape=shape, dtype=np.int32, meta=codes_meta))
             labels = self.groups.classes[self.groups.klass[first_groups[run]]]
             task = dask.delayed(_repeat_labels)(labels, counts, self.y._meta)
             label_blocks.append(
                 da.from_delayed(task, shape=(int(counts.sum()),), dtype=self.y.dtype, meta=self.y._meta)
             )
-        return blocks, label_blocks
+        return blocks, label_blocks, code_blocks
 
     def _holder(self):
         """The index of the partition that holds each group (-1: none)."""
@@ -298,7 +334,7 @@ class DaskGroupStats:
             part_ids, part = self._partitions[owner]
             pieces.append(dask.delayed(_extract)(part, np.searchsorted(part_ids, needed[holder[needed] == owner])))
         view = dask.delayed(_build_partition)(
-            pieces, self.groups, self.k, self.options, self.backend_name, np.zeros(0, dtype=np.int64)
+            pieces, self.groups, self.k, self.options, self.backend_name, np.zeros(0, dtype=np.int64), self.mixed
         )
         return view, needed
 
@@ -352,10 +388,19 @@ class DaskGroupStats:
         n_parts = len(bounds) - 1
         key_table = _key_table(self.groups)
         starts = row_block_starts(self.X)
-        blocks = zip(self.X.to_delayed().ravel(), self.y.to_delayed().ravel(), self.labels.to_delayed().ravel(), starts)
+        code_blocks = itertools.repeat(None) if self.codes is None else self.codes.to_delayed().ravel()
+        blocks = zip(
+            self.X.to_delayed().ravel(),
+            self.y.to_delayed().ravel(),
+            self.labels.to_delayed().ravel(),
+            starts,
+            code_blocks,
+        )
         pieces = [
-            dask.delayed(_split_block, nout=n_parts)(xb, yb, lb, int(s), self.groups, key_table, part_of_group, n_parts)
-            for xb, yb, lb, s in blocks
+            dask.delayed(_split_block, nout=n_parts)(
+                xb, yb, lb, int(s), self.groups, key_table, part_of_group, n_parts, cb
+            )
+            for xb, yb, lb, s, cb in blocks
         ]
         summed = np.asarray(summed, dtype=np.int64)
         tasks = []
@@ -363,7 +408,15 @@ class DaskGroupStats:
             local_summed = np.flatnonzero(np.isin(missing[a:b], summed))
             build = dask.delayed(_build_partition)
             tasks.append(
-                build([p[j] for p in pieces], self.groups, self.k, self.options, self.backend_name, local_summed)
+                build(
+                    [p[j] for p in pieces],
+                    self.groups,
+                    self.k,
+                    self.options,
+                    self.backend_name,
+                    local_summed,
+                    self.mixed,
+                )
             )
         persisted = dask.persist(*tasks)
         self._partitions += [
@@ -434,14 +487,15 @@ def _group_rows(X_block, y_block, label_block, groups, key_table, g, first):
     return X_block[rows], first + np.arange(len(rows), dtype=np.int64)
 
 
-def _split_block(X_block, y_block, label_block, start, groups, key_table, part_of_group, n_parts):
-    """The block's rows of every target partition: ``(X rows, group ids, global rows)`` each."""
+def _split_block(X_block, y_block, label_block, start, groups, key_table, part_of_group, n_parts, codes_block=None):
+    """The block's rows of every target partition: ``(X rows, group ids, global rows, codes rows)``
+    each (codes None without categorical columns)."""
     group = _block_groups(y_block, label_block, groups, key_table)
     part = np.where(group >= 0, part_of_group[np.maximum(group, 0)], -1)
     pieces = []
     for j in range(n_parts):
         rows = np.flatnonzero(part == j)
-        pieces.append((X_block[rows], group[rows], rows + start))
+        pieces.append((X_block[rows], group[rows], rows + start, None if codes_block is None else codes_block[rows]))
     return tuple(pieces)
 
 
@@ -453,11 +507,12 @@ class _Partition:
         self.stats, self.group_ids, self.rows, self.placement = stats, group_ids, rows, placement
 
 
-def _build_partition(pieces, groups, k, options, backend_name, summed):
+def _build_partition(pieces, groups, k, options, backend_name, summed, mixed=None):
     """One partition's rows in single-machine order, and their ``GroupNeighbors``.
 
-    ``pieces``: ``(X rows, group id of each, global row of each)``; ``summed``: the local
-    groups whose distance sums are computed now (with the kNN tables of the same pass).
+    ``pieces``: ``(X rows, group id of each, global row of each, codes of each)``; ``summed``:
+    the local groups whose distance sums are computed now (with the kNN tables of the same
+    pass); ``mixed``: the :class:`MixedDistance` of rows with categorical columns.
     """
     X_parts = [p[0] for p in pieces]
     placement = Placement.of(X_parts[0])
@@ -478,7 +533,11 @@ def _build_partition(pieces, groups, k, options, backend_name, summed):
         cluster_labels=groups.cluster_labels,
         classes=groups.classes,
     )
-    stats = GroupNeighbors(backend, X_local, local, k, **options)
+    categorical = {}
+    if mixed is not None:  # SMOTE-NC's distance, each group at its class's penalty, as on one machine
+        codes = np.concatenate([p[3] for p in pieces])[order]
+        categorical = mixed.keywords(backend, codes, local)
+    stats = GroupNeighbors(backend, X_local, local, k, **options, **categorical)
     if len(summed):
         stats.distance_sums(summed)
     return _Partition(stats, present, rows[order], placement)
@@ -491,7 +550,10 @@ def _extract(partition, local_ids):
     lengths = groups.lengths[local_ids]
     at = np.concatenate([np.arange(o, o + n) for o, n in zip(groups.offsets[local_ids], lengths)])
     X_rows = backend.take(partition.stats.X, backend.asarray(at))
-    return partition.placement.wrap(X_rows), np.repeat(partition.group_ids[local_ids], lengths), partition.rows[at]
+    codes = partition.stats.codes
+    codes = None if codes is None else backend.to_host(backend.take(codes, backend.asarray(at)))
+    rows = partition.rows[at]
+    return partition.placement.wrap(X_rows), np.repeat(partition.group_ids[local_ids], lengths), rows, codes
 
 
 def _prepare_search(partition, local_id):
@@ -522,15 +584,22 @@ def _distance_sums(partition, local_ids):
 
 
 def _generate_items(partition, items, n_new, seed, out_dtype, rule, inter):
-    """The rule's rows of ``items`` (global group ids, or pairs of them), as on one machine."""
+    """The rule's rows of ``items`` (global group ids, or pairs of them), as on one machine, and
+    their categorical codes (host int32; None without categorical columns)."""
     stats = partition.stats
-    out = stats.backend.xp.empty((int(n_new.sum()), stats.X.shape[1]), dtype=stats.X.dtype)
-    request = GenerationRequest(
-        stats, np.searchsorted(partition.group_ids, items), n_new, seed, out, rule.majority, rule.majority_class
-    )
+    backend = stats.backend
+    out = backend.xp.empty((int(n_new.sum()), stats.X.shape[1]), dtype=stats.X.dtype)
+    local = np.searchsorted(partition.group_ids, items)
+    request = GenerationRequest(stats, local, n_new, seed, out, rule.majority, rule.majority_class)
     generate_rows(rule.oversampler, request, inter)
-    out = cast_values(stats.backend.xp, out, out_dtype)[0]  # clipped, never wrapped
-    return partition.placement.wrap(out)
+    out = cast_values(backend.xp, out, out_dtype)[0]  # clipped, never wrapped
+    if stats.codes is None:
+        return partition.placement.wrap(out), None
+    # The single machine's categories: the items' streams are keyed by their group or pair keys,
+    # the global ones (local groups carry the global cluster and class codes).
+    codes = backend.xp.empty((out.shape[0], stats.codes.shape[1]), dtype=backend.xp.int32)
+    generate_categories(rule.oversampler, stats, stats.codes, local, n_new, seed, codes, inter)
+    return partition.placement.wrap(out), partition.placement.wrap(codes)
 
 
 def _repeat_labels(labels, counts, like):

@@ -27,7 +27,18 @@ stage_seconds_ : dict {stage: seconds}
     ("validate", "cluster", "distribute", "generate": see ``fit_resample``). The
     synthetic rows are computed lazily, when the result is: that time is in none of them.
 random_state_ : numpy.random.RandomState
-    ``check_random_state(random_state)``."""
+    ``check_random_state(random_state)``.
+median_std_ : dict {class_label: float}
+    With categorical columns (a dask DataFrame), after ``fit_resample``: SMOTE-NC's ``med``
+    of each class, by reductions over the numeric columns (the single machine's, to float
+    rounding).
+task_rows_ : int
+    The task budget of the last ``fit_resample``: the most rows a task holds (``dask.config``
+    ``gpu_clover.task-rows``, else from the workers' memory).
+largest_task_rows_ : int
+    The most rows any task of the last ``fit_resample`` held.
+split_groups_ : dict {(cluster_label, class_label): search}
+    The groups above the task budget, split across tasks, and their split search."""
 
 # How a SOM is fitted on Dask (SOMO, GeometricSOMO).
 _SOM_ON_DASK = """\

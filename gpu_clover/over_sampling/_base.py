@@ -23,10 +23,9 @@ from ..distribution import BaseDistributor, DensityDistributor
 from ..distribution._base import checked_shares, fit_on_groups
 from ..neighbors import SEARCH_MODES, GroupNeighbors, is_neighbors_estimator
 from ._allocation import allocate_samples
-from ._categories import synthetic_categories
 from ._generation import smote_inter
 from ._imblearn_names import hint_imblearn_names
-from ._native import GenerationRequest, NativeOverSampler
+from ._native import GenerationRequest, NativeOverSampler, generate_categories
 from ._sampling_strategy import resolve_sampling_strategy
 
 # Parameter constraints shared by the over-samplers.
@@ -172,16 +171,14 @@ class BaseClusterOverSampler(BaseOverSampler):
         """The synthetic rows' categorical codes, in the order of the numeric rows (intra, then inter)."""
         xp = data.backend.xp
         intra_groups, intra_counts, inter_pairs, inter_counts = items
-        first, second = inter_pairs[:, 0], inter_pairs[:, 1]
         n_intra = int(intra_counts.sum())
         out = xp.empty((n_intra + int(inter_counts.sum()), data.categorical.n_columns), dtype=xp.int32)
-        parts = (  # (start groups, stream keys, rows per item, between groups, rows of out): as generated
-            (intra_groups, groups.keys[intra_groups], intra_counts, False, out[:n_intra]),
-            (first, groups.pair_keys(first, second), inter_counts, True, out[n_intra:]),
+        parts = (  # (items, rows per item, between groups, rows of out): as generated
+            (intra_groups, intra_counts, False, out[:n_intra]),
+            (inter_pairs, inter_counts, True, out[n_intra:]),
         )
-        for starts, keys, n_new, inter, rows in parts:
-            draws_per_row = self.oversampler_._draws_per_row(data.X.shape[1], inter=inter)
-            synthetic_categories(stats, data.categorical_codes, starts, keys, n_new, seed, draws_per_row, rows)
+        for items_, n_new, inter, rows in parts:
+            generate_categories(self.oversampler_, stats, data.categorical_codes, items_, n_new, seed, rows, inter)
         return out
 
     def _neighbor_stage(self, backend, X, groups, seed, timer, with_knn=True, **mixed):

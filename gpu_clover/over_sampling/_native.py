@@ -9,6 +9,9 @@ over-sampler (imbalanced-learn's) is *foreign*: it runs group by group on the ho
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+import numpy as np
+
+from ._categories import synthetic_categories
 from ._generation import smote_inter
 
 # Which rows are a group's majority rows (see GenerationRequest.majority).
@@ -92,6 +95,23 @@ class NativeOverSampler(ABC):
         return smote_inter(
             stats.backend, stats.X, stats.groups, request.items, request.n_new, request.seed, request.out
         )
+
+
+def generate_categories(oversampler, stats, codes, items, n_new, seed, out, inter=False):
+    """The categorical codes of the synthetic rows of ``items`` (group ids, or pairs of them when
+    ``inter``), written into ``out`` (int32, ``(n_new.sum(), p)``) and returned.
+
+    The rows of a plan as ``oversampler`` writes them (its draws per row, the item's group or
+    pair key): each takes SMOTE-NC's most frequent category among the neighbours of the row it
+    starts from, in the item's first group (:func:`~._categories.synthetic_categories`).
+    ``codes``: every row of ``stats`` (a :class:`GroupNeighbors` of SMOTE-NC's distance).
+    """
+    items = np.asarray(items, dtype=np.int64)
+    groups = stats.groups
+    starts = items[:, 0] if inter else items
+    keys = groups.pair_keys(items[:, 0], items[:, 1]) if inter else groups.keys[items]
+    draws_per_row = oversampler._draws_per_row(stats.X.shape[1], inter=inter)
+    return synthetic_categories(stats, codes, starts, keys, n_new, seed, draws_per_row, out)
 
 
 def generate_rows(oversampler, request, inter=False):

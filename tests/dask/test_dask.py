@@ -248,17 +248,6 @@ def test_integers_near_2_to_the_63_come_back_exact_on_dask(client):
     assert (X_res[80:] == np.iinfo(np.int64).max).all()  # every value rounds up to 2**63 in float64: clipped back
 
 
-def test_categorical_columns_are_refused_on_dask():
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"a": rng.random(200), "c": pd.Categorical(rng.choice(["x", "y"], 200))})
-    y = da.from_array((rng.random(200) < 0.2).astype(int), chunks=100)
-    with pytest.raises(NotImplementedError, match=r"categorical columns yet \(found: c\)"):
-        gdask.KMeansSMOTE(kmeans_estimator=2, backend="numpy").fit_resample(dd.from_pandas(frame, npartitions=2), y)
-    X = da.from_array(rng.random((200, 3)), chunks=100)
-    with pytest.raises(NotImplementedError, match=r"found: 0"):
-        gdask.KMeansSMOTE(kmeans_estimator=2, backend="numpy", categorical_features=[0]).fit_resample(X, y)
-
-
 @pytest.mark.parametrize(
     "shape, match",
     [((40, 0), r"0 feature\(s\) \(shape=\(40, 0\)\) while a minimum of 1 is required"), ((1, 3), r"1 sample\(s\)")],

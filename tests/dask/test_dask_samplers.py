@@ -119,9 +119,10 @@ def test_the_som_on_dask_is_the_single_machine_som(data):
     som = SOM(3, 4, topology="hexagonal", random_state=1, backend="numpy")
     one = SOM(3, 4, topology="hexagonal", random_state=1, backend="numpy").fit(X)
     with dask.config.set(scheduler="synchronous"):
+        from gpu_clover.dask._kmeans import DaskRows
         from gpu_clover.dask._som import fit_som
 
-        labels = fit_som(som, da.from_array(X, chunks=(2500, 3)))
+        labels = fit_som(som, DaskRows(da.from_array(X, chunks=(2500, 3))))
         np.testing.assert_array_equal(labels.compute(), one.labels_)
     np.testing.assert_array_equal(som.cluster_centers_, one.cluster_centers_)
     np.testing.assert_array_equal(som.neighbors_, one.neighbors_)
