@@ -97,6 +97,7 @@ def check_numeric_dask_data(X, y, lengths=None):
     if X_exact is not None:
         X = X.astype(np.float64)
     y = y.rechunk((X.chunks[0],))
+    X, y = computed_once(X), computed_once(y)
     blocks = zip(X.to_delayed().ravel(), y.to_delayed().ravel(), row_block_starts(X).tolist())
     summaries = dask.compute(*[dask.delayed(_block_summary)(xb, yb, s) for xb, yb, s in blocks])
     if not all(finite for finite, *_ in summaries):
@@ -116,6 +117,21 @@ def check_numeric_dask_data(X, y, lengths=None):
         wrap=wrap,
         X_exact=X_exact,
     )
+
+
+def computed_once(a):
+    """``a`` persisted on the cluster unless its graph already is: the pipeline passes over X
+    several times (summaries, clustering, counts, shuffle), and each pass then reads the
+    workers' blocks instead of recomputing them from the source (a file, a DataFrame's
+    conversion, a rechunk). Without a distributed client ``a`` is returned as it is."""
+    try:
+        from distributed import default_client, futures_of
+
+        default_client()
+    except (ImportError, ValueError):
+        return a
+    keys = list(dask.core.flatten(a.__dask_keys__()))
+    return a if len(futures_of(a)) >= len(keys) else a.persist()
 
 
 def _as_array(a, name, lengths=None):

@@ -48,9 +48,9 @@ from ._data import to_host
 
 # Rows the shard tree is learned from (evenly spread over the group's positions).
 SHARD_SAMPLE = 1 << 15
-# A shard's rows as a share of the budget: the rest of a query task's budget holds the
-# rows of the cells it probes in other shards.
-SHARD_FILL = 0.5
+# A shard's rows as a share of the budget: a search task holds two shards, and the shards'
+# sizes vary by the sample's error around their share.
+SHARD_FILL = 0.45
 # The smallest budget: a cell's probes (at least a few cells) must fit one task.
 MIN_TASK_ROWS = 1024
 # Stream key of the shard tree's tie breaks (rows on a split's threshold), apart from
@@ -298,9 +298,9 @@ class _CellLayout:
             order = np.argsort(~held, axis=1, kind="stable")  # t's cells first, in list order
             width = int(held.sum(axis=1).max())
             kept = np.take_along_axis(mine, order, axis=1)[:, :width] - self.first_cell[t]
-            empty = np.take_along_axis(held, order, axis=1)[:, :width]
+            full = np.take_along_axis(held, order, axis=1)[:, :width]
             n_cells_t = int((self.shard_of_cell == t).sum())
-            yield t, np.where(empty, kept, n_cells_t)
+            yield t, np.where(full, kept, n_cells_t).astype(np.int32)
 
 
 def gather_positions(pieces, wanted):
@@ -410,15 +410,23 @@ def _partial_search(query, candidates, probes, k, same):
     ``same``: the shards are one, and each cell's list starts with itself.
     """
     backend, xp = query.backend, query.backend.xp
-    size, width = query.members.shape[1], probes.shape[1]
-    kk = min(k, width * size)
+    size = query.members.shape[1]
     ranks_out = np.full((query.rows.shape[0], k), np.inf)
     positions_out = np.zeros((query.rows.shape[0], k), dtype=np.int64)
-    per_tile = max(1, backend.tile_elements(8) // (size * size * width))
-    probes = backend.asarray(probes)
-    for c0 in range(0, probes.shape[0], per_tile):
-        cells = xp.arange(c0, min(c0 + per_tile, probes.shape[0]))
-        probed = probes[cells]
+    # Cells by their probes' count here, longest first: a tile pads its lists to the longest
+    # of its own cells, and its size follows from that width.
+    counts = (probes < candidates.cell_lengths.shape[0]).sum(axis=1)
+    by_count = np.argsort(-counts, kind="stable")
+    by_count = by_count[counts[by_count] > 0]
+    start = 0
+    while start < len(by_count):
+        width = int(counts[by_count[start]])
+        per_tile = max(1, backend.tile_elements(8) // (size * size * width))
+        chosen = by_count[start : start + per_tile]
+        start += len(chosen)
+        kk = min(k, width * size)
+        cells = xp.asarray(chosen)
+        probed = backend.asarray(probes[chosen, :width])
         n = probed.shape[0]
         a = query.left_blocks[cells]  # (n, d + 1, size)
         b = candidates.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, width * size, d + 1)
