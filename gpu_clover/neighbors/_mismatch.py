@@ -162,28 +162,27 @@ class MismatchIndex:
                 order = xp.argsort(columns[j])  # any order within a code will do
                 self.sparse.append((j, columns[j][order], order))
 
-    def add(self, d, query_codes, penalty, queries_first=True):
+    def add(self, d, query_codes, penalty):
         """``d += penalty * mismatches`` between ``query_codes`` (``(m, p)``) and the set.
 
-        ``d`` is ``(m, n)`` (``queries_first``) or ``(n, m)``. Returns ``d``, written in place.
+        ``d`` is ``(m, n)``, a query per row. Returns ``d``, written in place.
         """
         xp = self.xp
         if not self.dense:  # every column charged in full, then refunded at its matches: no count
             d += xp.asarray(penalty * len(self.sparse), dtype=d.dtype)
             for j, ordered, order in self.sparse:
                 query, member = self._matches(query_codes[:, j], ordered, order)
-                d[(query, member) if queries_first else (member, query)] -= d.dtype.type(penalty)
+                d[query, member] -= d.dtype.type(penalty)
             return d
         count = xp.full(d.shape, len(self.sparse), dtype=xp.uint8)
         differ = xp.empty(d.shape, dtype=bool)
         for j, column in self.dense:
             mine = xp.ascontiguousarray(query_codes[:, j])
-            pair = (mine[:, None], column[None, :]) if queries_first else (column[:, None], mine[None, :])
-            xp.not_equal(*pair, out=differ)
+            xp.not_equal(mine[:, None], column[None, :], out=differ)
             count += differ.view(xp.uint8)
         for j, ordered, order in self.sparse:
             query, member = self._matches(query_codes[:, j], ordered, order)
-            count[(query, member) if queries_first else (member, query)] -= 1
+            count[query, member] -= 1
         return add_scaled(xp, d, count, penalty)
 
     def _matches(self, codes, ordered, order):
