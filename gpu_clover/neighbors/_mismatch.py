@@ -119,6 +119,16 @@ def ranking_mismatches(xp, codes, penalty, unit, n_padded):
     return MismatchIndex(xp, padded_codes(xp, codes, n_padded)), codes, penalty * unit
 
 
+def compact_codes(xp, codes, n_categories):
+    """``codes`` (``(n, p)``) as a C-contiguous array of the narrowest signed integers that hold
+    every code of columns of ``n_categories`` (host) categories, the padding code -1, and a code
+    plus one (:class:`MismatchIndex` counts codes shifted by one): the comparisons then move
+    fewer bytes."""
+    largest = int(np.max(n_categories, initial=0))
+    dtype = next(t for t in (xp.int8, xp.int16, xp.int32) if largest < np.iinfo(t).max)
+    return xp.ascontiguousarray(codes.astype(dtype, copy=False))
+
+
 def row_mismatches(xp, a_codes, b_codes):
     """Columns where paired rows differ: ``(a_codes != b_codes).sum(-1)`` as int32."""
     return (a_codes != b_codes).sum(axis=-1, dtype=xp.int32)
