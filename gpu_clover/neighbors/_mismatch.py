@@ -23,10 +23,12 @@ def add_mismatches(xp, d, a_codes, b_codes, penalty):
     b_columns = xp.ascontiguousarray(xp.moveaxis(b_codes, -1, 0))  # (p, ..., n)
     if xp is np and d.ndim == 3 and d.shape[2] < d.shape[1]:
         return _add_batched_on_host(d, a_columns, b_columns, penalty)
-    # Counted in bytes (p < 256: no overflow), converted once: the passes move a byte per pair.
-    differ = xp.empty(d.shape, dtype=bool)
-    count = xp.zeros(d.shape, dtype=xp.uint8)
-    for column in range(p):
+    # Counted in bytes (p < 256: no overflow), converted once: the passes move a byte per pair;
+    # the first column's comparison is the count's first value.
+    count = xp.empty(d.shape, dtype=xp.uint8)
+    xp.not_equal(a_columns[0][..., :, None], b_columns[0][..., None, :], out=count.view(bool))
+    differ = xp.empty(d.shape, dtype=bool) if p > 1 else None
+    for column in range(1, p):
         xp.not_equal(a_columns[column][..., :, None], b_columns[column][..., None, :], out=differ)
         count += differ.view(xp.uint8)
     return add_scaled(xp, d, count, penalty)
