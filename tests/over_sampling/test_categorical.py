@@ -369,6 +369,23 @@ def test_foreign_over_sampler_is_refused():
         sampler.fit_resample(as_frame(numeric, categories), y)
 
 
+def test_cluster_filter_and_densities_are_the_references_on_smotencs_encoding():
+    """The distribution stage of mixed rows is the reference's DensityDistributor on SMOTE-NC's
+    one-hot encoding (the minority's med), given the same cluster labels."""
+    from imblearn_extra.clover.distribution import DensityDistributor as ReferenceDensityDistributor
+
+    numeric, categories, y = mixed_table(n=800, minority=0.15)
+    frame = as_frame(numeric, categories)
+    ours = KMeansSMOTE(random_state=0, backend="numpy", size_ratio=0.0, categorical_features=["c0", "c1", "c2"])
+    ours.fit_resample(frame, y)
+    encoded = oracle_encoding(numeric, categories, np.arange(len(y)), ours.median_std_[1])
+    reference = ReferenceDensityDistributor(distances_exponent=1.0).fit(encoded, y, labels=np.asarray(ours.labels_))
+    assert sorted(ours.distributor_.filtered_clusters_) == sorted(reference.filtered_clusters_)
+    assert len(reference.filtered_clusters_) > 1
+    for group, share in reference.intra_distribution_.items():
+        assert ours.distributor_.intra_distribution_[group] == pytest.approx(share, rel=1e-9)
+
+
 def test_the_clustering_embedding_is_smotencs_distance():
     """``MixedRows``' distances are SMOTE-NC's, and k-means on them equals k-means on the dense
     one-hot embedding from the same start."""
