@@ -135,6 +135,10 @@ first):
   as numbers.
 - ``none``.
 
+Optional for the family: ``onehot_reference``, the reference's ``KMeansSMOTE`` (as
+``reference``) on the one-hot columns of ``onehot_smote``: what KMeansSMOTE's defaults do
+against plain SMOTE on the same encoding, apart from SMOTE-NC.
+
 ``--quick``: ``separated_d8``, ``breast_cancer`` and ``wine_1`` with logistic regression and
 5-NN only (``mixed_interaction`` with ``--families mixed``).
 
@@ -181,7 +185,15 @@ SCORING = {
     "average_precision": "average_precision",
 }
 SAMPLERS = ["none", "smote", "reference", "ours_reference_params", "ours_defaults", "ours_purity"]
-OPTIONAL_SAMPLERS = ["somo_reference", "somo_ours", "gsomo_reference", "gsomo_ours", "gsmote_ours", "kmeans_gsmote"]
+OPTIONAL_SAMPLERS = [
+    "somo_reference",
+    "somo_ours",
+    "gsomo_reference",
+    "gsomo_ours",
+    "gsmote_ours",
+    "kmeans_gsmote",
+    "onehot_reference",
+]
 MIXED_SAMPLERS = ["smotenc", "ours_smote", "ours_defaults", "onehot_smote", "none"]
 CLASSIFIERS = ["logistic", "knn", "forest"]
 MIXED_CLASSIFIERS = ["hgb"]
@@ -381,7 +393,7 @@ def _make_base_sampler(name, seed):
         return None
     if name == "smote":
         return SMOTE(random_state=seed)
-    if name == "reference":
+    if name in ("reference", "onehot_reference"):  # onehot_: on the one-hot columns (make_preprocessor)
         from imblearn_extra.clover.over_sampling import KMeansSMOTE as ReferenceKMeansSMOTE
 
         return ReferenceKMeansSMOTE(random_state=seed, raise_error=False)

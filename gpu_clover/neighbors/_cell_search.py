@@ -264,13 +264,18 @@ class _Cells:
         n, size = probed.shape[0], self.members.shape[1]
         a = self.left_blocks[cells]  # (n, d + 1, size)
         b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, probes * size, d + 1)
-        ranks = xp.matmul(b, a)  # (n, candidates, size)
-        if self.code_blocks is not None:
+        own = xp.arange(size)  # a query's own row is its own slot of the first probe
+        if self.code_blocks is None:
+            ranks = xp.matmul(b, a)  # (n, candidates, size)
+            ranks[:, own, own] = xp.inf
+            columns = smallest_k(self.backend, ranks, k)  # (n, size, k)
+        else:
+            # Queries first, so that each categorical comparison runs along the candidates.
+            ranks = xp.matmul(xp.swapaxes(a, 1, 2), xp.swapaxes(b, 1, 2))  # (n, size, candidates)
             candidates = self.code_blocks[probed].reshape(n, -1, self.code_blocks.shape[2])
             # The candidates differ from cell to cell: every column is compared pair by pair.
-            add_mismatches(xp, ranks, candidates, self.code_blocks[cells], self.penalty)
-        own = xp.arange(size)  # a query's own row is its own slot of the first probe
-        ranks[:, own, own] = xp.inf
-        columns = smallest_k(self.backend, ranks, k)  # (n, size, k)
+            add_mismatches(xp, ranks, self.code_blocks[cells], candidates, self.penalty)
+            ranks[:, own, own] = xp.inf
+            columns = smallest_k(self.backend, ranks, k, queries_first=True)
         found = self.members[probed].reshape(n, -1)[xp.arange(n)[:, None, None], columns]
         return self.members[cells], found

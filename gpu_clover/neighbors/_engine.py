@@ -60,7 +60,7 @@ class NeighborEngine:
         centered on their group's mean first, which keeps the GEMM expansion
         accurate. No group's full distance matrix is held beyond one tile.
 
-        With categorical columns, ``codes`` (int32, one row per row of X) and ``penalties``
+        With categorical columns, ``codes`` (signed integers, one row per row of X) and ``penalties``
         (host float64 per group) add ``penalties[g]`` per mismatching column to the squared
         distances (:mod:`._mismatch`).
         """

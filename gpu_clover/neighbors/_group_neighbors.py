@@ -23,7 +23,7 @@ from ._cell_search import CellSearch, cell_knn
 from ._cells import run_indices
 from ._engine import neighbor_engine
 from ._estimator import estimator_knn
-from ._mismatch import embedded_rows, split_columns
+from ._mismatch import compact_codes, embedded_rows, split_columns
 from ._ranking import exhaustive_knn
 from ._sampled_sums import sampled_distance_sums
 
@@ -68,7 +68,7 @@ class GroupNeighbors:
         Seeds the sampled distance sums.
     estimator : NearestNeighbors-like, optional
         Fitted on each group for the kNN tables (``kneighbors``, ``n_neighbors``).
-    codes : backend int32 array of shape (n_samples, n_categorical), optional
+    codes : backend signed integer array of shape (n_samples, n_categorical), optional
         The rows' categorical codes: SMOTE-NC's distance, each mismatching column adding
         its group's ``penalties`` entry to the squared distance.
     penalties : host float64 array, one per group
@@ -222,7 +222,7 @@ class GroupNeighbors:
         rows = xp.arange(X.shape[0], dtype=xp.int64)
         if not self.counted:
             return X, rows, starts, lengths, {}
-        counted = xp.ascontiguousarray(codes[:, xp.asarray(self.counted)])
+        counted = compact_codes(xp, codes[:, xp.asarray(self.counted)], self.n_categories[self.counted])
         return X, rows, starts, lengths, {"codes": counted, "penalties": self.penalties[group_ids]}
 
     def _large(self, group_ids):

@@ -23,10 +23,12 @@ def add_mismatches(xp, d, a_codes, b_codes, penalty):
     b_columns = xp.ascontiguousarray(xp.moveaxis(b_codes, -1, 0))  # (p, ..., n)
     if xp is np and d.ndim == 3 and d.shape[2] < d.shape[1]:
         return _add_batched_on_host(d, a_columns, b_columns, penalty)
-    # Counted in bytes (p < 256: no overflow), converted once: the passes move a byte per pair.
-    differ = xp.empty(d.shape, dtype=bool)
-    count = xp.zeros(d.shape, dtype=xp.uint8)
-    for column in range(p):
+    # Counted in bytes (p < 256: no overflow), converted once: the passes move a byte per pair;
+    # the first column's comparison is the count's first value.
+    count = xp.empty(d.shape, dtype=xp.uint8)
+    xp.not_equal(a_columns[0][..., :, None], b_columns[0][..., None, :], out=count.view(bool))
+    differ = xp.empty(d.shape, dtype=bool) if p > 1 else None
+    for column in range(1, p):
         xp.not_equal(a_columns[column][..., :, None], b_columns[column][..., None, :], out=differ)
         count += differ.view(xp.uint8)
     return add_scaled(xp, d, count, penalty)
@@ -119,6 +121,16 @@ def ranking_mismatches(xp, codes, penalty, unit, n_padded):
     return MismatchIndex(xp, padded_codes(xp, codes, n_padded)), codes, penalty * unit
 
 
+def compact_codes(xp, codes, n_categories):
+    """``codes`` (``(n, p)``) as a C-contiguous array of the narrowest signed integers that hold
+    every code of columns of ``n_categories`` (host) categories, the padding code -1, and a code
+    plus one (:class:`MismatchIndex` counts codes shifted by one): the comparisons then move
+    fewer bytes."""
+    largest = int(np.max(n_categories, initial=0))
+    dtype = next(t for t in (xp.int8, xp.int16, xp.int32) if largest < np.iinfo(t).max)
+    return xp.ascontiguousarray(codes.astype(dtype, copy=False))
+
+
 def row_mismatches(xp, a_codes, b_codes):
     """Columns where paired rows differ: ``(a_codes != b_codes).sum(-1)`` as int32."""
     return (a_codes != b_codes).sum(axis=-1, dtype=xp.int32)
@@ -162,28 +174,27 @@ class MismatchIndex:
                 order = xp.argsort(columns[j])  # any order within a code will do
                 self.sparse.append((j, columns[j][order], order))
 
-    def add(self, d, query_codes, penalty, queries_first=True):
+    def add(self, d, query_codes, penalty):
         """``d += penalty * mismatches`` between ``query_codes`` (``(m, p)``) and the set.
 
-        ``d`` is ``(m, n)`` (``queries_first``) or ``(n, m)``. Returns ``d``, written in place.
+        ``d`` is ``(m, n)``, a query per row. Returns ``d``, written in place.
         """
         xp = self.xp
         if not self.dense:  # every column charged in full, then refunded at its matches: no count
             d += xp.asarray(penalty * len(self.sparse), dtype=d.dtype)
             for j, ordered, order in self.sparse:
                 query, member = self._matches(query_codes[:, j], ordered, order)
-                d[(query, member) if queries_first else (member, query)] -= d.dtype.type(penalty)
+                d[query, member] -= d.dtype.type(penalty)
             return d
         count = xp.full(d.shape, len(self.sparse), dtype=xp.uint8)
         differ = xp.empty(d.shape, dtype=bool)
         for j, column in self.dense:
             mine = xp.ascontiguousarray(query_codes[:, j])
-            pair = (mine[:, None], column[None, :]) if queries_first else (column[:, None], mine[None, :])
-            xp.not_equal(*pair, out=differ)
+            xp.not_equal(mine[:, None], column[None, :], out=differ)
             count += differ.view(xp.uint8)
         for j, ordered, order in self.sparse:
             query, member = self._matches(query_codes[:, j], ordered, order)
-            count[(query, member) if queries_first else (member, query)] -= 1
+            count[query, member] -= 1
         return add_scaled(xp, d, count, penalty)
 
     def _matches(self, codes, ordered, order):

@@ -113,19 +113,25 @@ def exact_nearest(backend, left, right, queries, k, mixed=None):
 
     def tile(q0):
         own = queries[q0 : q0 + step]
-        ranks = xp.matmul(right, xp.ascontiguousarray(left[own].T))  # (candidates, queries)
-        if mixed is not None:
-            right_index, left_codes, penalty = mixed
-            right_index.add(ranks, left_codes[own], penalty, queries_first=False)
-        ranks[own, xp.arange(own.shape[0])] = xp.inf
-        return smallest_k(backend, ranks[None], k)[0]
+        if mixed is None:
+            ranks = xp.matmul(right, xp.ascontiguousarray(left[own].T))  # (candidates, queries)
+            ranks[own, xp.arange(own.shape[0])] = xp.inf
+            return smallest_k(backend, ranks[None], k)[0]
+        # Queries first: each categorical comparison then runs along the candidates (a tile
+        # holds few queries and many candidates).
+        right_index, left_codes, penalty = mixed
+        ranks = xp.matmul(left[own], right.T)  # (queries, candidates)
+        right_index.add(ranks, left_codes[own], penalty)
+        ranks[xp.arange(own.shape[0]), own] = xp.inf
+        return smallest_k(backend, ranks[None], k, queries_first=True)[0]
 
     return xp.concatenate(list(backend.map_ordered(tile, range(0, queries.shape[0], step)))).astype(xp.int32)
 
 
-def smallest_k(backend, ranks, k):
+def smallest_k(backend, ranks, k, queries_first=False):
     """Indices along axis 1 of the k smallest entries of every column of ``ranks`` ``(n, c, m)``,
-    smallest first: ``(n, m, k)``; equal entries are taken lowest index first.
+    smallest first: ``(n, m, k)``; equal entries are taken lowest index first. ``queries_first``:
+    ``ranks`` is ``(n, m, c)``, each query's candidates along the last axis.
 
     For small k the c entries of a column are cut into ``_BLOCKS`` interleaved slices; entry j
     of every slice makes block j (rows j, j + c / _BLOCKS, ...). The k blocks with the smallest
@@ -134,17 +140,23 @@ def smallest_k(backend, ranks, k):
     over the chosen blocks' entries replace k passes over ``ranks``.
     """
     xp = backend.xp
-    n, c, m = ranks.shape
+    n, c, m = (ranks.shape[0], ranks.shape[2], ranks.shape[1]) if queries_first else ranks.shape
     if k <= _BLOCK_PATH_MAX_K and c % _BLOCKS == 0 and c >= 4 * _BLOCKS * k:
         width = c // _BLOCKS
-        grid = ranks.reshape(n, _BLOCKS, width, m)
-        minima = xp.ascontiguousarray(xp.swapaxes(grid.min(axis=1), 1, 2))  # (n, m, width)
-        blocks = backend.topk_smallest(minima, k)  # (n, m, k), k passes of argmin
         batch, query = xp.arange(n)[:, None, None], xp.arange(m)[None, :, None]
-        values = grid[batch, :, blocks, query].reshape(n, m, k * _BLOCKS)  # the chosen blocks' entries
+        if queries_first:
+            grid = ranks.reshape(n, m, _BLOCKS, width)
+            minima = grid.min(axis=2)  # (n, m, width)
+        else:
+            grid = ranks.reshape(n, _BLOCKS, width, m)
+            minima = xp.ascontiguousarray(xp.swapaxes(grid.min(axis=1), 1, 2))
+        blocks = backend.topk_smallest(minima, k)  # (n, m, k), k passes of argmin
+        # the chosen blocks' entries, (n, m, k, _BLOCKS) either way
+        chosen = grid[batch, query, :, blocks] if queries_first else grid[batch, :, blocks, query]
+        values = chosen.reshape(n, m, k * _BLOCKS)
         columns = (blocks[..., None] + width * xp.arange(_BLOCKS)).reshape(n, m, k * _BLOCKS)
         return xp.take_along_axis(columns, backend.topk_smallest(values, k), axis=2)
-    by_query = xp.ascontiguousarray(xp.swapaxes(ranks, 1, 2))  # (n, m, c)
+    by_query = ranks if queries_first else xp.ascontiguousarray(xp.swapaxes(ranks, 1, 2))  # (n, m, c)
     if k < c:
         columns = xp.argpartition(by_query, k - 1, axis=2)[..., :k]
     else:

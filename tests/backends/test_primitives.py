@@ -431,3 +431,21 @@ def test_numpy_large_groups_over_many_tiles_with_duplicates(monkeypatch, tile):
         assert i not in table[i] and len(set(table[i])) == 6
         np.testing.assert_allclose(np.sort(d[i, table[i]]), np.sort(d[i])[:6], atol=1e-12)
     assert set(table[3]) >= {10, 11, 12, 13}  # duplicates are neighbours at distance 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_run_sums_are_each_runs_own_sum_whatever_the_blocks(monkeypatch, dtype):
+    """Runs summed a block at a time give, bit for bit, each run summed alone; runs longer than a
+    block, and blocks that end inside a run's span, included."""
+    from gpu_clover.backends import _numpy
+
+    rng = np.random.default_rng(0)
+    lengths = np.concatenate([rng.integers(1, 40, size=300), [5000], rng.integers(1, 9, size=200)])
+    values = (rng.standard_normal((int(lengths.sum()), 7)) * 1e3).astype(dtype)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    alone = np.stack([values[s : s + n].sum(axis=0, dtype=np.float64) for s, n in zip(starts, lengths)])
+    whole = np.add.reduceat(values, starts, axis=0, dtype=np.float64)
+    monkeypatch.setattr(_numpy, "_RUN_BLOCK_BYTES", 64 * values.shape[1] * values.itemsize)
+    blocked = get_backend("numpy").run_sums(values, lengths)
+    np.testing.assert_array_equal(blocked, whole)
+    np.testing.assert_allclose(blocked, alone, rtol=1e-12)

@@ -20,6 +20,7 @@ from gpu_clover.cluster import KMeans
 from gpu_clover.cluster._engine import cluster_engine
 from gpu_clover.cluster._mixed import MixedRows
 from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
+from gpu_clover.neighbors._mismatch import compact_codes
 from gpu_clover.over_sampling._categories import _tied_sets, synthetic_categories
 from gpu_clover.over_sampling._generation import Plan
 
@@ -117,6 +118,35 @@ def test_cell_search_reaches_its_recall_with_the_penalty(monkeypatch):
     expected = oracle_knn(numeric, categories, rows, med, 5)
     recall = np.mean([len(np.intersect1d(a, b)) / 5 for a, b in zip(table, expected)])
     assert recall >= 0.95, recall
+
+
+@pytest.mark.parametrize("embed", [True, False], ids=["few-categories-embedded", "all-counted"])
+def test_cell_search_is_smotencs_exact_table_when_the_target_is_every_neighbour(monkeypatch, embed):
+    """A group no larger than the recall sample has every row sampled: at a target of 1 the
+    budget holds every row's true neighbours, so the mixed cells' table is the exact one."""
+    monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
+    monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 100)
+    monkeypatch.setattr(_cell_search, "CELL_ROWS", 16)
+    monkeypatch.setattr(_cell_search, "RECALL_TARGET", 1.0)
+    numeric, categories, y = mixed_table(n=3000)
+    rows = np.flatnonzero(y == 1)
+    assert 100 < len(rows) <= _cell_search.SAMPLED_ROWS
+    med = float(np.median(numeric[rows].std(axis=0)))
+    _, table, _, _ = our_knn(numeric, categories, y, 1, med, 5, search="auto", embed=embed)
+    expected = oracle_knn(numeric, categories, rows, med, 5)
+    np.testing.assert_array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
+
+
+@pytest.mark.parametrize(
+    ("n_categories", "dtype"),
+    [([3, 126], np.int8), ([127], np.int16), ([5000, 32766], np.int16), ([32767], np.int32), ([10**6], np.int32)],
+)
+def test_compact_codes_hold_every_code_its_successor_and_the_padding(n_categories, dtype):
+    codes = np.array([[0] * len(n_categories), [n - 1 for n in n_categories]], dtype=np.int32)
+    compact = compact_codes(np, codes, np.array(n_categories))
+    assert compact.dtype == dtype and compact.flags.c_contiguous
+    np.testing.assert_array_equal(compact, codes)
+    assert int(compact.max()) + 1 <= np.iinfo(dtype).max and np.iinfo(dtype).min <= -1
 
 
 @pytest.mark.parametrize("embed", [True, False], ids=["few-categories-embedded", "all-counted"])
@@ -337,6 +367,23 @@ def test_foreign_over_sampler_is_refused():
     sampler = ClusterOverSampler(ImblearnSMOTE(), KMeans(n_clusters=2), random_state=0, backend="numpy")
     with pytest.raises(TypeError, match="cannot generate categorical columns"):
         sampler.fit_resample(as_frame(numeric, categories), y)
+
+
+def test_cluster_filter_and_densities_are_the_references_on_smotencs_encoding():
+    """The distribution stage of mixed rows is the reference's DensityDistributor on SMOTE-NC's
+    one-hot encoding (the minority's med), given the same cluster labels."""
+    from imblearn_extra.clover.distribution import DensityDistributor as ReferenceDensityDistributor
+
+    numeric, categories, y = mixed_table(n=800, minority=0.15)
+    frame = as_frame(numeric, categories)
+    ours = KMeansSMOTE(random_state=0, backend="numpy", size_ratio=0.0, categorical_features=["c0", "c1", "c2"])
+    ours.fit_resample(frame, y)
+    encoded = oracle_encoding(numeric, categories, np.arange(len(y)), ours.median_std_[1])
+    reference = ReferenceDensityDistributor(distances_exponent=1.0).fit(encoded, y, labels=np.asarray(ours.labels_))
+    assert sorted(ours.distributor_.filtered_clusters_) == sorted(reference.filtered_clusters_)
+    assert len(reference.filtered_clusters_) > 1
+    for group, share in reference.intra_distribution_.items():
+        assert ours.distributor_.intra_distribution_[group] == pytest.approx(share, rel=1e-9)
 
 
 def test_the_clustering_embedding_is_smotencs_distance():
