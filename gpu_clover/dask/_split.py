@@ -106,6 +106,7 @@ class ShardTree:
         return node
 
     def leaf_count(self):
+        """Leaves grown so far (leaf ids are given in depth-first order)."""
         return sum(1 for leaf in self.leaf if leaf >= 0)
 
     def _tie_draws(self, nodes, positions):
@@ -167,10 +168,12 @@ class SplitGroup:
         self.largest_task_rows = 0
         self.n_probe = self.sample_recall = None  # known once searched
         self._sampled = self._sum = self._tables = self._shards_persisted = None
+        self._largest = None  # the largest magnitude of the group's values, with the samples
 
     # ------------------------------------------------------------ stage 1: samples on the client
     def _samples(self):
-        """``(positions, rows)`` of every sampled row, the density's pairs, the shard and recall samples."""
+        """The sampled rows, gathered once: ``(positions, rows, first, second, shard_rows, recall_rows)``,
+        every sampled position and its row, the density's pairs, the shard and recall samples."""
         if self._sampled is None:
             first, second = sampled_pairs(get_backend("numpy"), [self.sum_key], self.seed, [self.n], self.n_pairs)
             shard_rows, recall_rows = evenly_spread(self.n, SHARD_SAMPLE), evenly_spread(self.n, SAMPLED_ROWS)
@@ -179,7 +182,7 @@ class SplitGroup:
             self._sampled = (wanted, rows, first, second, shard_rows, recall_rows)
         return self._sampled
 
-    def _rows_at(self, positions):
+    def _sampled_rows(self, positions):
         wanted, rows = self._samples()[:2]
         return rows[np.searchsorted(wanted, positions)]
 
@@ -187,7 +190,7 @@ class SplitGroup:
         """The group's sum of distances over ordered pairs, from the single machine's sampled pairs."""
         if self._sum is None:
             _, _, first, second, _, _ = self._samples()
-            mean = mean_pair_distances(get_backend("numpy"), self._rows_at(first), self._rows_at(second))[0]
+            mean = mean_pair_distances(get_backend("numpy"), self._sampled_rows(first), self._sampled_rows(second))[0]
             self._sum = float(self.n * (self.n - 1) * mean)
         return self._sum
 
@@ -213,7 +216,7 @@ class SplitGroup:
     def _shards(self):
         """The persisted shard tasks, their summaries and the ranking frame (center, exponent)."""
         _, _, _, _, shard_rows, recall_rows = self._samples()
-        sample = self._rows_at(shard_rows)
+        sample = self._sampled_rows(shard_rows)
         n_shards = max(2, -(-self.n // max(1, int(SHARD_FILL * self.budget))))
         tree = ShardTree(sample, shard_rows, n_shards, self.seed)
         center = sample.mean(axis=0).astype(sample.dtype)
@@ -239,7 +242,7 @@ class SplitGroup:
         """The fewest probes at which the recall sample's exact neighbours lie in its probe lists'
         cells for ``RECALL_TARGET`` of them (``needed_probes`` on one machine)."""
         recall_rows = self._samples()[5]
-        points = self._rows_at(recall_rows)
+        points = self._sampled_rows(recall_rows)
         parts = dask.compute(
             *[dask.delayed(_sample_neighbors)(shard, points, recall_rows, frame, self.k) for shard in shards]
         )
@@ -306,13 +309,13 @@ class _CellLayout:
 def gather_positions(pieces, wanted):
     """The rows at the group positions ``wanted`` (sorted, host) on the client, in that order, and
     the largest magnitude of any of the group's values."""
-    parts = dask.compute(*[dask.delayed(_rows_at)(piece, wanted) for piece in pieces])
+    parts = dask.compute(*[dask.delayed(_piece_rows_at)(piece, wanted) for piece in pieces])
     rows = np.concatenate([p for p, _ in parts if len(p)])
     return rows, max(largest for _, largest in parts)
 
 
 # ------------------------------------------------------------ tasks
-def _rows_at(piece, wanted):
+def _piece_rows_at(piece, wanted):
     rows, positions = piece
     hit = np.isin(positions, wanted)
     largest = float(to_host(abs(rows).max())) if len(positions) else 0.0
