@@ -156,19 +156,15 @@ class _ProbeLists:
             nearest = cell_knn(backend, centers, everything, one * 0, one, width - 1, recall_target=0)
             self.table = xp.concatenate([everything[:, None], nearest.astype(xp.int64)], axis=1)
 
-    def lists(self, width, owners=None):
-        """``(len(owners), width)`` cell indices, each row nearest first (``width <= self.width``);
-        ``owners`` (host int64, default every cell): whose lists."""
-        xp = self.xp
-        owners = np.arange(self.n, dtype=np.int64) if owners is None else np.asarray(owners, dtype=np.int64)
-        if len(owners) == 0:
-            return xp.empty((0, width), dtype=xp.int64)
+    def lists(self, width):
+        """``(n, width)`` cell indices, each row nearest first (``width <= self.width``)."""
         if self.table is not None:
-            return self.table[:, :width] if len(owners) == self.n else self.table[self.backend.asarray(owners), :width]
+            return self.table[:, :width]
+        xp = self.xp
         step = max(1, self.backend.tile_elements(8) // self.n)
 
         def tile(c0):
-            ranks = self._ranks(self.backend.asarray(owners[c0 : c0 + step]))
+            ranks = self._ranks(xp.arange(c0, min(c0 + step, self.n), dtype=xp.int64))
             if width < self.n:
                 chosen = xp.sort(xp.argpartition(ranks, width - 1, axis=1)[:, :width], axis=1)
             else:
@@ -176,7 +172,7 @@ class _ProbeLists:
             order = self.backend.stable_argsort(xp.take_along_axis(ranks, chosen, axis=1), axis=1)
             return xp.take_along_axis(chosen, order, axis=1)
 
-        return xp.concatenate(list(self.backend.map_ordered(tile, range(0, len(owners), step))))
+        return xp.concatenate(list(self.backend.map_ordered(tile, range(0, self.n, step))))
 
     def places(self, owners, cells):
         """The place of ``cells[i, j]`` in the probe list of cell ``owners[i]``: ``(m, k)``;

@@ -41,8 +41,8 @@ DENSITY_PAIRS = 1 << 16
 def uses_cell_search(lengths, k, search, estimator):
     """Which groups of these lengths the cell search serves, for ``k`` neighbours, the search mode
     and the estimator of a :class:`GroupNeighbors` (a mask)."""
-    large = (lengths > EXACT_MAX_ROWS) & (lengths > k) & (lengths > CELL_SEARCH_MIN_ROWS)
-    return large & (search == "auto") & (estimator is None)
+    # The cell search starts above the exact pass's limit too (CELL_SEARCH_MIN_ROWS > EXACT_MAX_ROWS).
+    return (lengths > max(CELL_SEARCH_MIN_ROWS, k)) & (search == "auto") & (estimator is None)
 
 
 def sum_keys(groups, group_ids):
