@@ -10,16 +10,26 @@ of nearby cells only.
 Every level splits all the cells at once (sums over runs and one sort), so the cost is
 ``O(n d log(n / cell_rows))`` for ``n`` rows, on either backend. No random numbers are
 used: the cells depend on the data only.
+
+A run's splits depend on its own rows only, so once a level holds ``FORK_RUNS`` runs, each
+run is finished apart, as one work item (``backend.map_ordered``: on every core with NumPy,
+where a level's element-wise passes run on one). The fork is decided by the sizes alone,
+never by the number of cores, so the cells are the same on any machine.
 """
 
 import numpy as np
+
+# Runs at which the levels left are worked out run by run, and the fewest rows for it (below,
+# a run's few passes cost less than handing it to a worker).
+FORK_RUNS = 8
+FORK_MIN_ROWS = 1 << 16
 
 # Power-iteration steps towards each cell's principal axis, started from the axis of
 # largest variance: an exact eigenvector is not needed, only a direction of large spread.
 _POWER_STEPS = 1
 
 
-def balanced_cells(backend, points, lengths, cell_rows):
+def balanced_cells(backend, points, lengths, cell_rows, *, fork=True):
     """Split runs of consecutive rows of ``points`` into cells of at most ``cell_rows`` rows.
 
     Parameters
@@ -30,6 +40,9 @@ def balanced_cells(backend, points, lengths, cell_rows):
     lengths : host int64 array
     cell_rows : int
         The largest cell.
+    fork : bool
+        Whether the levels may go on run by run once there are ``FORK_RUNS`` runs
+        (a forked run's own call does not fork again).
 
     Returns
     -------
@@ -49,6 +62,8 @@ def balanced_cells(backend, points, lengths, cell_rows):
         split = lengths > cell_rows
         if not split.any():
             break
+        if fork and len(lengths) >= FORK_RUNS and points.shape[0] >= FORK_MIN_ROWS:
+            return _runs_apart(backend, order, points, offsets, lengths, owner, cell_rows)
         if split.all():  # the usual case: every cell of a level is split
             permutation = _principal_order(backend, points, lengths)
             order, points = order[permutation], points[permutation]
@@ -58,6 +73,25 @@ def balanced_cells(backend, points, lengths, cell_rows):
             order[index], points[index] = order[permutation], points[permutation]
         offsets, lengths, owner = _halves(offsets, lengths, owner, split, cell_rows)
     return order, offsets, lengths, owner
+
+
+def _runs_apart(backend, order, points, offsets, lengths, owner, cell_rows):
+    """:func:`balanced_cells`' result, each run of ``points`` (already permuted along with
+    ``order``) cut into its cells by a call of its own."""
+    runs = list(zip(offsets.tolist(), lengths.tolist()))
+
+    def cells_of(run):
+        start, length = run
+        rows = points[start : start + length]
+        return balanced_cells(backend, rows, np.array([length], dtype=np.int64), cell_rows, fork=False)
+
+    parts = list(backend.map_ordered(cells_of, runs))
+    for (start, length), (local, _, _, _) in zip(runs, parts):
+        order[start : start + length] = order[start : start + length][local]
+    cell_offsets = np.concatenate([start + part[1] for (start, _), part in zip(runs, parts)])
+    cell_lengths = np.concatenate([part[2] for part in parts])
+    cell_run = np.repeat(owner, [len(part[2]) for part in parts])
+    return order, cell_offsets, cell_lengths, cell_run
 
 
 def run_indices(backend, offsets, lengths):

@@ -23,7 +23,7 @@ from ._cell_search import CellSearch, cell_knn
 from ._cells import run_indices
 from ._engine import neighbor_engine
 from ._estimator import estimator_knn
-from ._mismatch import compact_codes, embedded_rows, split_columns
+from ._mismatch import compact_codes
 from ._ranking import exhaustive_knn
 from ._sampled_sums import sampled_distance_sums
 
@@ -74,10 +74,10 @@ class GroupNeighbors:
     penalties : host float64 array, one per group
         With ``codes``: ``med^2`` of each group's class.
     n_categories : host int64 array, one per categorical column
-        With ``codes``: how many categories each column has. Columns of at most
-        ``EMBEDDED_MAX_CATEGORIES`` join the numeric columns as a one-hot block scaled to
-        ``sqrt(med^2 / 2)`` (the same distance, in the GEMM, and cells that see them); the
-        others are counted as mismatches.
+        With ``codes``: how many categories each column has (the codes are compared in the
+        narrowest integers that hold them). Every categorical column is counted as mismatches,
+        none joins the GEMM as a one-hot block: a count per column costs less than the block's
+        columns in every tile, and the cells stay in the numeric columns' geometry.
     """
 
     def __init__(
@@ -104,12 +104,10 @@ class GroupNeighbors:
         self.search, self.seed, self.estimator = search, seed, estimator
         self.codes = codes
         self.penalties = None if codes is None else np.asarray(penalties, dtype=np.float64)
-        self.embedded, self.counted = [], []
         if codes is not None:
             if n_categories is None:
                 n_categories = backend.to_host(codes.max(axis=0)).astype(np.int64) + 1
             self.n_categories = np.asarray(n_categories, dtype=np.int64)
-            self.embedded, self.counted = split_columns(self.n_categories)
         largest = int(groups.lengths.max()) if groups.n_groups else 1
         self.k = int(min(int(k_neighbors), largest - 1))
         self.timer = timer or NullTimer()
@@ -196,10 +194,9 @@ class GroupNeighbors:
     def _inputs(self, group_ids):
         """``(X, rows, offsets, lengths, mixed)`` of an engine call for ``group_ids``.
 
-        Numeric rows: the fit's X and groups. With categorical columns: the groups' rows
-        gathered in group order, their embedded columns' one-hot appended (scaled by each
-        group's penalty), and ``mixed`` the counted columns' codes and penalties (empty when
-        every column is embedded).
+        Numeric rows: the fit's X and groups. With categorical columns: the groups' rows and
+        codes gathered in group order, and ``mixed`` the codes (narrowest integers) and the
+        groups' penalties.
         """
         groups, backend = self.groups, self.backend
         offsets, lengths = groups.offsets[group_ids], groups.lengths[group_ids]
@@ -207,23 +204,11 @@ class GroupNeighbors:
             return self.X, groups.order, offsets, lengths, {}
         xp = backend.xp
         members = groups.order[run_indices(backend, offsets, lengths)]
-        codes = backend.take(self.codes, members)
-        scale = np.sqrt(self.penalties[group_ids] / 2)
-        X = embedded_rows(
-            backend,
-            backend.take(self.X, members),
-            codes,
-            self.embedded,
-            self.n_categories,
-            backend.repeat_values(np.arange(len(lengths)), lengths),
-            scale,
-        )
+        codes = compact_codes(xp, backend.take(self.codes, members), self.n_categories)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        rows = xp.arange(X.shape[0], dtype=xp.int64)
-        if not self.counted:
-            return X, rows, starts, lengths, {}
-        counted = compact_codes(xp, codes[:, xp.asarray(self.counted)], self.n_categories[self.counted])
-        return X, rows, starts, lengths, {"codes": counted, "penalties": self.penalties[group_ids]}
+        rows = xp.arange(members.shape[0], dtype=xp.int64)
+        X = backend.take(self.X, members)
+        return X, rows, starts, lengths, {"codes": codes, "penalties": self.penalties[group_ids]}
 
     def _large(self, group_ids):
         """Which groups are above the exact pass's limit (the cell search or every pair)."""

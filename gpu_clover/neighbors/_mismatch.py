@@ -75,45 +75,6 @@ def add_scaled(xp, d, count, penalty):
     return d
 
 
-# Categorical columns of at most this many categories join the GEMM as a scaled one-hot block
-# (the same distance: two one-hot entries of sqrt(penalty / 2) differ per mismatch), up to
-# EMBEDDED_MAX_COLUMNS columns of one-hot in all; the others are counted as mismatches.
-EMBEDDED_MAX_CATEGORIES = 16
-EMBEDDED_MAX_COLUMNS = 64
-
-
-def split_columns(n_categories):
-    """``(embedded, counted)``: the categorical columns (indices, increasing) whose one-hot joins
-    the numeric columns (fewest categories first, within the budget), and those counted as
-    mismatches, given each column's number of categories (host)."""
-    n_categories = np.asarray(n_categories, dtype=np.int64)
-    embedded, width = [], 0
-    for j in np.argsort(n_categories, kind="stable").tolist():
-        if n_categories[j] <= EMBEDDED_MAX_CATEGORIES and width + n_categories[j] <= EMBEDDED_MAX_COLUMNS:
-            embedded.append(j)
-            width += int(n_categories[j])
-    return sorted(embedded), [j for j in range(len(n_categories)) if j not in embedded]
-
-
-def embedded_rows(backend, X, codes, embedded, n_categories, row_group, scale):
-    """``X`` with the one-hot of the ``embedded`` columns of ``codes`` (``n_categories`` each,
-    host) appended, each entry ``scale[row_group[i]]`` (a host array per group); ``X`` itself
-    when none is embedded."""
-    if not embedded:
-        return X
-    xp = backend.xp
-    sizes = [int(n_categories[j]) for j in embedded]
-    n, d = X.shape
-    out = xp.zeros((n, d + sum(sizes)), dtype=X.dtype)
-    out[:, :d] = X
-    values = backend.asarray(np.asarray(scale, dtype=X.dtype))[row_group]
-    offset, rows = d, xp.arange(n)
-    for j, size in zip(embedded, sizes):
-        out[rows, offset + codes[:, j]] = values
-        offset += size
-    return out
-
-
 def ranking_mismatches(xp, codes, penalty, unit, n_padded):
     """``mixed`` of :func:`~._ranking.exact_nearest` for one group's rows: a :class:`MismatchIndex`
     of their codes padded to the ranking's ``n_padded`` rows, the codes, and the penalty in the

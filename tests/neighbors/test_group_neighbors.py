@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from gpu_clover import SMOTE, GeometricSMOTE, KMeansSMOTE
 from gpu_clover._groups import Groups, build_groups
 from gpu_clover.backends import get_backend
-from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
+from gpu_clover.neighbors import GroupNeighbors, _cell_search, _cells, _group_neighbors
 from gpu_clover.neighbors._cells import balanced_cells
 from gpu_clover.neighbors._ranking import rank_operands
 
@@ -50,7 +50,10 @@ def small_limits(monkeypatch):
     monkeypatch.setattr(_cell_search, "CANDIDATES", 96)
 
 
-def test_balanced_cells_partition_each_segment_into_full_compact_cells():
+@pytest.mark.parametrize("fork_min_rows", [None, 0], ids=["levels-together", "runs-apart"])
+def test_balanced_cells_partition_each_segment_into_full_compact_cells(monkeypatch, fork_min_rows):
+    if fork_min_rows is not None:  # the levels after the eighth run worked out run by run
+        monkeypatch.setattr(_cells, "FORK_MIN_ROWS", fork_min_rows)
     X = clustered_rows(1000)
     lengths = np.array([300, 7, 693])
     offsets = np.array([0, 300, 307])
@@ -69,6 +72,17 @@ def test_balanced_cells_partition_each_segment_into_full_compact_cells():
     # Compact: a cell's rows are closer to their own center than the segment's rows are to theirs.
     spread = np.mean([X[out[o : o + n]].std(axis=0).sum() for o, n in zip(cell_offsets, cell_lengths) if n > 1])
     assert spread < 0.5 * X[:300].std(axis=0).sum()
+
+
+def test_balanced_cells_do_not_depend_on_the_cores_that_build_them(monkeypatch):
+    """Runs finished apart give the same cells whether the pool runs them at once or, called from
+    inside a worker, one after the other."""
+    monkeypatch.setattr(_cells, "FORK_MIN_ROWS", 0)
+    X, lengths = clustered_rows(3000, seed=5), np.array([3000])
+    at_once = balanced_cells(NUMPY, X, lengths, 8)
+    in_turn = list(NUMPY.map_ordered(lambda _: balanced_cells(NUMPY, X, lengths, 8), range(2)))
+    for serial in in_turn:
+        assert all(np.array_equal(a, b) for a, b in zip(at_once, serial))
 
 
 def test_cell_search_is_exact_when_the_target_is_every_neighbour(monkeypatch):
