@@ -288,13 +288,18 @@ def class_penalties(backend, X, y_codes, n_classes):
     counts = xp.maximum(backend.bincount(y_codes, n_classes), 1).astype(xp.float64)[:, None]
     step = max(1, backend.tile_elements(8) // max(1, X.shape[1]))
     tiles = [slice(start, start + step) for start in range(0, X.shape[0], step)]  # float64 a tile at a time
-    sums = xp.zeros((n_classes, X.shape[1]), dtype=xp.float64)
-    for tile in tiles:
-        sums += backend.segment_sum(X[tile].astype(xp.float64), y_codes[tile], n_classes)
-    means = sums / counts
-    squares = xp.zeros((n_classes, X.shape[1]), dtype=xp.float64)
-    for tile in tiles:  # two passes: no cancellation in the variance
+
+    def total(per_tile):  # the tiles' sums added in their order, whatever ran them
+        sums = xp.zeros((n_classes, X.shape[1]), dtype=xp.float64)
+        for part in backend.map_ordered(per_tile, tiles):
+            sums += part
+        return sums
+
+    means = total(lambda tile: backend.segment_sum(X[tile].astype(xp.float64), y_codes[tile], n_classes)) / counts
+
+    def squares(tile):  # two passes: no cancellation in the variance
         deviation = X[tile].astype(xp.float64) - means[y_codes[tile]]
-        squares += backend.segment_sum(deviation * deviation, y_codes[tile], n_classes)
-    std = np.sqrt(backend.to_host(squares / counts))
+        return backend.segment_sum(deviation * deviation, y_codes[tile], n_classes)
+
+    std = np.sqrt(backend.to_host(total(squares) / counts))
     return np.median(std, axis=1) ** 2

@@ -60,13 +60,13 @@ def oracle_knn(numeric, categories, rows, med, k):
     return found[:, 1:]
 
 
-def our_knn(numeric, categories, y, klass, med, k, search="exact", embed=True):
+def our_knn(numeric, categories, y, klass, med, k, search="exact", narrow=True):
     """Our neighbour stage's table for the rows of ``klass`` (one group per class), in local
-    indices; ``embed``: columns of few categories join the GEMM as one-hot (else all counted)."""
+    indices; ``narrow``: the codes compared in the narrowest integers (else as int32)."""
     codes = np.ascontiguousarray(categories.astype(np.int32))
     groups = build_groups(NUMPY, np.zeros(len(y), dtype=np.int64), y, np.array([0]), np.array([0, 1]))
     penalties = np.where(groups.klass == klass, med**2, 1.0)
-    n_categories = categories.max(axis=0) + 1 if embed else np.full(categories.shape[1], 10**6)
+    n_categories = categories.max(axis=0) + 1 if narrow else np.full(categories.shape[1], 10**6)
     stats = GroupNeighbors(
         NUMPY, numeric, groups, k, search=search, codes=codes, penalties=penalties, n_categories=n_categories
     )
@@ -86,7 +86,7 @@ def test_median_std_is_smotencs():
     assert ours.median_std_[1] == pytest.approx(theirs.median_std_[1], rel=1e-12)
 
 
-@pytest.mark.parametrize("embed", [True, False], ids=["few-categories-embedded", "all-counted"])
+@pytest.mark.parametrize("narrow", [True, False], ids=["narrow-codes", "int32-codes"])
 @pytest.mark.parametrize(
     ("n", "patch"),
     [
@@ -95,13 +95,13 @@ def test_median_std_is_smotencs():
         (2000, {"EXACT_MAX_ROWS": 100}),  # above the exact limit, below the cell search: every pair ranked
     ],
 )
-def test_knn_table_is_smotencs(monkeypatch, n, patch, embed):
+def test_knn_table_is_smotencs(monkeypatch, n, patch, narrow):
     for name, value in patch.items():
         monkeypatch.setattr(_group_neighbors, name, value)
     numeric, categories, y = mixed_table(n=n)
     rows = np.flatnonzero(y == 1)
     med = float(np.median(numeric[rows].std(axis=0)))
-    members, table, _, _ = our_knn(numeric, categories, y, 1, med, 5, embed=embed)
+    members, table, _, _ = our_knn(numeric, categories, y, 1, med, 5, narrow=narrow)
     np.testing.assert_array_equal(members, rows)  # groups keep the rows' order
     expected = oracle_knn(numeric, categories, rows, med, 5)
     np.testing.assert_array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
@@ -120,8 +120,8 @@ def test_cell_search_reaches_its_recall_with_the_penalty(monkeypatch):
     assert recall >= 0.95, recall
 
 
-@pytest.mark.parametrize("embed", [True, False], ids=["few-categories-embedded", "all-counted"])
-def test_cell_search_is_smotencs_exact_table_when_the_target_is_every_neighbour(monkeypatch, embed):
+@pytest.mark.parametrize("narrow", [True, False], ids=["narrow-codes", "int32-codes"])
+def test_cell_search_is_smotencs_exact_table_when_the_target_is_every_neighbour(monkeypatch, narrow):
     """A group no larger than the recall sample has every row sampled: at a target of 1 the
     budget holds every row's true neighbours, so the mixed cells' table is the exact one."""
     monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 100)
@@ -132,7 +132,7 @@ def test_cell_search_is_smotencs_exact_table_when_the_target_is_every_neighbour(
     rows = np.flatnonzero(y == 1)
     assert 100 < len(rows) <= _cell_search.SAMPLED_ROWS
     med = float(np.median(numeric[rows].std(axis=0)))
-    _, table, _, _ = our_knn(numeric, categories, y, 1, med, 5, search="auto", embed=embed)
+    _, table, _, _ = our_knn(numeric, categories, y, 1, med, 5, search="auto", narrow=narrow)
     expected = oracle_knn(numeric, categories, rows, med, 5)
     np.testing.assert_array_equal(np.sort(table, axis=1), np.sort(expected, axis=1))
 
@@ -149,15 +149,15 @@ def test_compact_codes_hold_every_code_its_successor_and_the_padding(n_categorie
     assert int(compact.max()) + 1 <= np.iinfo(dtype).max and np.iinfo(dtype).min <= -1
 
 
-@pytest.mark.parametrize("embed", [True, False], ids=["few-categories-embedded", "all-counted"])
+@pytest.mark.parametrize("narrow", [True, False], ids=["narrow-codes", "int32-codes"])
 @pytest.mark.parametrize("patch", [{}, {"EXACT_MAX_ROWS": 100}])
-def test_distance_sums_are_smotencs(monkeypatch, patch, embed):
+def test_distance_sums_are_smotencs(monkeypatch, patch, narrow):
     for name, value in patch.items():
         monkeypatch.setattr(_group_neighbors, name, value)
     numeric, categories, y = mixed_table(n=1500)
     rows = np.flatnonzero(y == 1)
     med = float(np.median(numeric[rows].std(axis=0)))
-    _, _, stats, g = our_knn(numeric, categories, y, 1, med, 5, embed=embed)
+    _, _, stats, g = our_knn(numeric, categories, y, 1, med, 5, narrow=narrow)
     encoded = oracle_encoding(numeric, categories, rows, med)
     diff = encoded[:, None, :] - encoded[None, :, :]
     expected = np.sqrt((diff * diff).sum(axis=-1)).sum()
