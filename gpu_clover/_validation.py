@@ -69,11 +69,12 @@ class FitData:
                 out = xp.empty(X_res.shape, dtype=self.out_dtype)
                 backend.copy_into(out[n:], self._synthetic_values(X_res[n:]))
             backend.copy_into(out[:n], base if base.dtype == self.out_dtype else base.astype(self.out_dtype))
-            # The label codes in the narrowest signed integers that hold them: a transient of
-            # the output's length, live while the answer is built.
-            narrow = np.min_scalar_type(-len(self.classes))
+            # On the host the label codes are held in the narrowest signed integers that hold
+            # them (a transient of the output's length, live while the answer is built); a device
+            # keeps int64, so that a cold start compiles no cast kernel for them.
+            narrow = np.min_scalar_type(-len(self.classes)) if backend.name == "numpy" else np.int64
             codes = xp.empty(n + codes_new.shape[0], dtype=narrow)
-            backend.copy_into(codes[:n], self.y_codes.astype(narrow))
+            backend.copy_into(codes[:n], self.y_codes.astype(narrow, copy=False))
             backend.copy_into(codes[n:], codes_new.astype(narrow, copy=False))
             return self.wrap(out, codes, X_base is self.X, self._all_categories(categories_new))
         out = np.empty(X_res.shape, dtype=self.out_dtype)
