@@ -32,6 +32,9 @@ class Backend:
     # Groups up to this size share padded batched GEMMs in the exact neighbour engine;
     # larger ones go in row tiles.
     max_bucket_size = 2048
+    # Whether ``map_ordered`` runs several items at once (work is only split into items for
+    # it where that pays).
+    runs_items_at_once = False
 
     # ------------------------------------------------------------------ data
     def asarray(self, a, dtype=None):

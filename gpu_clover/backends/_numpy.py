@@ -118,6 +118,7 @@ class NumPyBackend(Backend):
     name = "numpy"
     xp = np
     max_bucket_size = 256  # on the CPU, padding costs more than a loop over larger groups
+    runs_items_at_once = True  # tiles go to a thread pool (map_ordered)
 
     def map_ordered(self, function, items):
         # Tiles on every core: NumPy's element-wise passes run on one core each, so the

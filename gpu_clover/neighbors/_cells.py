@@ -11,10 +11,12 @@ Every level splits all the cells at once (sums over runs and one sort), so the c
 ``O(n d log(n / cell_rows))`` for ``n`` rows, on either backend. No random numbers are
 used: the cells depend on the data only.
 
-A run's splits depend on its own rows only, so once a level holds ``FORK_RUNS`` runs, each
-run is finished apart, as one work item (``backend.map_ordered``: on every core with NumPy,
-where a level's element-wise passes run on one). The fork is decided by the sizes alone,
-never by the number of cores, so the cells are the same on any machine.
+A run's splits depend on its own rows only, so on a backend that runs work items at once
+(NumPy: a thread pool, where a level's element-wise passes run on one core), once a level
+holds ``FORK_RUNS`` runs of ``FORK_MIN_ROWS`` rows in all, each run is finished apart, as one
+item of ``backend.map_ordered``. The fork is decided by the backend and the sizes, never by
+the number of cores, so a backend builds the same cells on any machine; a GPU, which runs
+items one after another, keeps each level's passes over every run together.
 """
 
 import numpy as np
@@ -41,8 +43,8 @@ def balanced_cells(backend, points, lengths, cell_rows, *, fork=True):
     cell_rows : int
         The largest cell.
     fork : bool
-        Whether the levels may go on run by run once there are ``FORK_RUNS`` runs
-        (a forked run's own call does not fork again).
+        Whether the levels may go on run by run (see the module doc: the backend, ``FORK_RUNS``
+        and ``FORK_MIN_ROWS`` decide; a forked run's own call does not fork again).
 
     Returns
     -------
@@ -62,7 +64,7 @@ def balanced_cells(backend, points, lengths, cell_rows, *, fork=True):
         split = lengths > cell_rows
         if not split.any():
             break
-        if fork and len(lengths) >= FORK_RUNS and points.shape[0] >= FORK_MIN_ROWS:
+        if fork and backend.runs_items_at_once and len(lengths) >= FORK_RUNS and points.shape[0] >= FORK_MIN_ROWS:
             return _runs_apart(backend, order, points, offsets, lengths, owner, cell_rows)
         if split.all():  # the usual case: every cell of a level is split
             permutation = _principal_order(backend, points, lengths)

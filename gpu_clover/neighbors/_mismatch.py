@@ -1,6 +1,6 @@
 """The categorical part of SMOTE-NC's distance: a penalty per column where two rows differ.
 
-Rows carry one int32 code per categorical column. The squared distance of two rows is the
+Rows carry one integer code per categorical column. The squared distance of two rows is the
 numeric part plus ``penalty`` times the number of columns whose codes differ: a count over a
 few integer columns, never a one-hot block. Padding rows carry code -1, which differs from
 every real code (their distance is masked or made far by the callers).

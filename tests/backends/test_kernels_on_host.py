@@ -28,7 +28,7 @@ from gpu_clover._random_cupy import splitmix_steps
 from gpu_clover.backends import get_backend
 from gpu_clover.cluster import KMeans
 from gpu_clover.cluster._engine import cluster_engine
-from gpu_clover.neighbors import GroupNeighbors, _cell_search, _cells, _group_neighbors
+from gpu_clover.neighbors import GroupNeighbors, _cell_search, _group_neighbors
 from gpu_clover.neighbors import _engine_cupy as neighbors_engine_cupy
 from gpu_clover.neighbors._engine import neighbor_engine
 from gpu_clover.over_sampling._engine import NearestRows, SmoteInter, SmoteIntra, generation_engine
@@ -804,14 +804,10 @@ def test_a_cuml_clusterer_gets_device_arrays_and_its_labels_stay_on_the_device(m
     np.testing.assert_array_equal(sampler.labels_.view(np.ndarray), want)
 
 
-@pytest.mark.parametrize("fork_min_rows", [None, 0], ids=["levels-together", "runs-apart"])
-def test_bounded_neighbour_engines_on_the_cupy_backend(backend, monkeypatch, fork_min_rows):
+def test_bounded_neighbour_engines_on_the_cupy_backend(backend, monkeypatch):
     """Above the exact limit (lowered here) the cell search and the sampled sums run the CuPy
     backend's primitives (its segment sums, sorts and gathers): their tables and sums agree
-    with the NumPy backend's within the method's tolerance; also with the cells' levels
-    finished run by run (as from 65,536 rows)."""
-    if fork_min_rows is not None:
-        monkeypatch.setattr(_cells, "FORK_MIN_ROWS", fork_min_rows)
+    with the NumPy backend's within the method's tolerance."""
     monkeypatch.setattr(_group_neighbors, "EXACT_MAX_ROWS", 150)
     monkeypatch.setattr(_group_neighbors, "CELL_SEARCH_MIN_ROWS", 150)
     monkeypatch.setattr(_cell_search, "CELL_ROWS", 8)

@@ -14,6 +14,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import OneHotEncoder
 
 from gpu_clover import SMOTE, SOMO, ClusterOverSampler, GeometricSMOTE, GeometricSOMO, KMeansSMOTE
+from gpu_clover._categorical import class_penalties
 from gpu_clover._groups import build_groups
 from gpu_clover.backends import get_backend
 from gpu_clover.cluster import KMeans
@@ -84,6 +85,19 @@ def test_median_std_is_smotencs():
     theirs = SMOTENC(categorical_features=["c0", "c1", "c2"], random_state=0).fit(frame, y)
     theirs.fit_resample(frame, y)
     assert ours.median_std_[1] == pytest.approx(theirs.median_std_[1], rel=1e-12)
+
+
+def test_median_std_summed_tile_by_tile_is_the_whole_tables(monkeypatch):
+    """``med^2`` from sums over many tiles (on the pool, added in the tiles' order) equals each
+    class's median std over its rows at once, and twice gives the same bytes."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(5000, 3)) * np.array([1.0, 2.0, 3.0]) + 10.0
+    y = rng.integers(0, 3, 5000)
+    monkeypatch.setattr(NUMPY, "tile_elements", lambda itemsize=8: 64)  # 21 rows a tile
+    got = class_penalties(NUMPY, X, y, 3)
+    want = [np.median(X[y == c].std(axis=0)) ** 2 for c in range(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert class_penalties(NUMPY, X, y, 3).tobytes() == got.tobytes()
 
 
 @pytest.mark.parametrize("narrow", [True, False], ids=["narrow-codes", "int32-codes"])

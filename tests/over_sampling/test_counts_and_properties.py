@@ -416,6 +416,20 @@ def test_numpy_string_labels_same_rows_as_integer_labels(multiclass_data):
     np.testing.assert_array_equal(np.array(["cat", "dog", "eel", "fox"])[from_codes[1]], from_names[1])
 
 
+@pytest.mark.parametrize("n_classes", [128, 129, 300], ids=["int8-codes", "int16-codes", "300-classes"])
+def test_many_classes_keep_their_labels_and_counts(n_classes):
+    """The output's label codes are held in the narrowest integers that hold every class:
+    each class comes back with its own label and the requested count, either side of int8."""
+    rng = np.random.default_rng(n_classes)
+    sizes = np.r_[12, np.full(n_classes - 1, 4)]
+    y = np.repeat(np.arange(n_classes) * 7 - 500, sizes)  # labels that are not the codes
+    X = rng.normal(size=(len(y), 3)) + (y[:, None] % 11)
+    _X_res, y_res = SMOTE(k_neighbors=2, random_state=0, backend="numpy").fit_resample(X, y)
+    assert y_res.dtype == y.dtype
+    np.testing.assert_array_equal(y_res[: len(y)], y)
+    assert Counter(y_res.tolist()) == {int(label): 12 for label in np.unique(y)}
+
+
 @pytest.mark.parametrize("kind", ["object array", "pandas Series"])
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_object_string_class_labels(name, kind, multiclass_data):
