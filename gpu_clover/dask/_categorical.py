@@ -25,6 +25,7 @@ from .._categorical import (
     pandas_kind,
 )
 from .._validation import check_min_shape
+from ..backends import get_backend
 from ._data import _frame_backend, _keep_futures_alive, check_numeric_dask_data, class_codes, row_block_starts, to_host
 
 
@@ -172,17 +173,14 @@ def class_penalties(X, y, classes):
 
 def _class_sums(X_block, y_block, classes):
     values, codes = to_host(X_block).astype(np.float64), class_codes(y_block, classes)
-    sums = np.zeros((len(classes), values.shape[1]))
-    np.add.at(sums, codes, values)
+    sums = get_backend("numpy").segment_sum(values, codes, len(classes))  # one C loop, as on one machine
     return sums, np.bincount(codes, minlength=len(classes))
 
 
 def _class_squares(X_block, y_block, classes, means):
     values, codes = to_host(X_block).astype(np.float64), class_codes(y_block, classes)
     deviation = values - means[codes]
-    squares = np.zeros_like(means)
-    np.add.at(squares, codes, deviation * deviation)
-    return squares
+    return get_backend("numpy").segment_sum(deviation * deviation, codes, len(classes))
 
 
 # ------------------------------------------------------------------ the answer

@@ -30,6 +30,7 @@ from .._placement import Placement
 from ..backends import get_backend
 from ..neighbors import GroupNeighbors
 from ..neighbors._cell_search import CELL_ROWS
+from ..neighbors._cells import run_indices
 from ..neighbors._group_neighbors import DENSITY_PAIRS, sum_keys, uses_cell_search
 from ..over_sampling import SMOTE
 from ..over_sampling._native import GenerationRequest, generate_categories, generate_rows
@@ -548,7 +549,7 @@ def _extract(partition, local_ids):
     groups = partition.stats.groups
     backend = partition.stats.backend
     lengths = groups.lengths[local_ids]
-    at = np.concatenate([np.arange(o, o + n) for o, n in zip(groups.offsets[local_ids], lengths)])
+    at = run_indices(get_backend("numpy"), groups.offsets[local_ids], lengths)  # host: rows are host
     X_rows = backend.take(partition.stats.X, backend.asarray(at))
     codes = partition.stats.codes
     codes = None if codes is None else backend.to_host(backend.take(codes, backend.asarray(at)))
