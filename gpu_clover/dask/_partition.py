@@ -293,8 +293,9 @@ class DaskGroupStats:
             if run.size == 0 or n_new[run].sum() == 0:
                 continue
             mine, counts = items[run], n_new[run]
+            source, source_ids = self._sources(mine, inter, holder)
             rows = dask.delayed(_generate_items, nout=2)(
-                self._searched(*self._sources(mine, inter), mine) if not inter else self._sources(mine, inter)[0],
+                source if inter else self._searched(source, source_ids, mine),
                 mine,
                 counts,
                 seed,
@@ -321,12 +322,12 @@ class DaskGroupStats:
             holder[part_ids] = i
         return holder
 
-    def _sources(self, items, inter):
-        """What a generation task reads: the partition holding every group it needs, or else
-        a view built (in a task of its own) from only those groups, taken out of their partitions."""
+    def _sources(self, items, inter, holder):
+        """What a generation task reads, and the ids of the groups it holds: the partition holding
+        every group it needs, or else a view built (in a task of its own) from only those groups,
+        taken out of their partitions. ``holder``: :meth:`_holder`."""
         needed = np.unique(items)
         needed = np.union1d(needed, self.rule.companions(self.groups, needed, inter))
-        holder = self._holder()
         owners = np.unique(holder[needed])
         if owners.size == 1:
             return self._partitions[owners[0]][::-1]
