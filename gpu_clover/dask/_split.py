@@ -38,8 +38,7 @@ import numpy as np
 from .._casting import cast_values
 from .._random import bits_to_uniform, draw_bits, stream_bases
 from ..backends import get_backend
-from ..neighbors._cell_search import CELL_ROWS, MAX_CANDIDATES, RECALL_TARGET, SAMPLED_ROWS, _ProbeLists
-from ..neighbors._cells import balanced_cells, run_means
+from ..neighbors._cell_search import CELL_ROWS, MAX_CANDIDATES, RECALL_TARGET, SAMPLED_ROWS, _Cells, _ProbeLists
 from ..neighbors._ranking import operands_in_frame, padded, smallest_k
 from ..neighbors._sampled_sums import mean_pair_distances, sampled_pairs
 from ..over_sampling._engine import generation_engine
@@ -329,32 +328,19 @@ def _route(piece, tree, n_shards):
 
 
 class _Shard:
-    """A shard's rows in position order, split in balanced cells, as ranking blocks in the frame.
-
-    Cell ``c``'s rows are ``members[c]`` (local rows, -1 pads), its operands ``left_blocks[c]``
-    ``(d + 1, size)`` and ``right_blocks[c]`` ``(size, d + 1)``; a last, empty cell (every slot a
-    pad, ranking ``far``) pads the probe lists that reach fewer of this shard's cells.
-    """
+    """A shard's rows in position order, split in balanced cells whose ranking blocks are in the
+    group's frame (:class:`~gpu_clover.neighbors._cell_search._Cells`, with its last, empty cell
+    padding the probe lists that reach fewer of this shard's cells); ``centers`` and ``cell_of``
+    on the host for the client's probe lists."""
 
     def __init__(self, backend, rows, positions, frame):
-        xp = backend.xp
         self.backend, self.rows, self.positions = backend, rows, positions
-        order, offsets, self.cell_lengths, _ = balanced_cells(
-            backend, rows, np.array([rows.shape[0]], dtype=np.int64), CELL_ROWS
-        )
-        self.centers = backend.to_host(run_means(backend, rows[order], self.cell_lengths))
-        self.cell_of = np.empty(rows.shape[0], dtype=np.int64)
-        self.cell_of[backend.to_host(order)] = np.repeat(np.arange(len(self.cell_lengths)), self.cell_lengths)
         center, exponent = frame
         left, right, self.far, _ = operands_in_frame(backend, rows - backend.asarray(center), exponent)
-        slot = np.arange(CELL_ROWS)
-        filled = slot[None, :] < np.append(self.cell_lengths, 0)[:, None]
-        at = np.where(filled, np.append(offsets, 0)[:, None] + slot[None, :], 0)
-        self.members = xp.where(backend.asarray(filled), order[backend.asarray(at)], -1)
-        index = xp.maximum(self.members, 0)
-        self.left_blocks = xp.ascontiguousarray(xp.swapaxes(left[index], 1, 2))
-        self.right_blocks = right[index]
-        self.right_blocks[..., -1][self.members < 0] = self.far
+        self.cells = _Cells(backend, rows, left, right, self.far)
+        self.cell_lengths = self.cells.cell_lengths
+        self.centers = backend.to_host(self.cells.centers)
+        self.cell_of = backend.to_host(self.cells.cell_of)
 
 
 def _build_shard(parts, frame, backend_name):
@@ -413,7 +399,7 @@ def _partial_search(query, candidates, probes, k, same):
     ``same``: the shards are one, and each cell's list starts with itself.
     """
     backend, xp = query.backend, query.backend.xp
-    size = query.members.shape[1]
+    size = query.cells.members.shape[1]
     ranks_out = np.full((query.rows.shape[0], k), np.inf)
     positions_out = np.zeros((query.rows.shape[0], k), dtype=np.int64)
     # Cells by their probes' count here, longest first: a tile pads its lists to the longest
@@ -428,19 +414,11 @@ def _partial_search(query, candidates, probes, k, same):
         chosen = by_count[start : start + per_tile]
         start += len(chosen)
         kk = min(k, width * size)
-        cells = xp.asarray(chosen)
-        probed = backend.asarray(probes[chosen, :width])
-        n = probed.shape[0]
-        a = query.left_blocks[cells]  # (n, d + 1, size)
-        b = candidates.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, width * size, d + 1)
-        ranks = xp.matmul(b, a)  # (n, candidates, size)
-        if same:
-            own = xp.arange(size)  # a query's own row is its own slot of its own cell, probed first
-            ranks[:, own, own] = xp.inf
-        columns = smallest_k(backend, ranks, kk)  # (n, size, kk)
-        values = xp.take_along_axis(xp.swapaxes(ranks, 1, 2), columns, axis=2)
-        found = candidates.members[probed].reshape(n, -1)[xp.arange(n)[:, None, None], columns]
-        rows = backend.to_host(query.members[cells]).ravel()
+        rows, found, ranks, columns = query.cells._tile(
+            xp.asarray(chosen), backend.asarray(probes[chosen, :width]), kk, candidates.cells, own=same
+        )
+        values = xp.take_along_axis(ranks, columns, axis=2)
+        rows = backend.to_host(rows).ravel()
         valid = rows >= 0
         values = backend.to_host(values).reshape(-1, kk).astype(np.float64)[valid]
         found = backend.to_host(found).reshape(-1, kk)[valid]

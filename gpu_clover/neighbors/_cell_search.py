@@ -206,7 +206,8 @@ class _Cells:
 
     The cells' rows are GEMM operands (:func:`~._ranking.rank_operands`) in blocks of one cell
     each, padded to the largest cell (padding rows rank ``far``). ``members[c, s]`` is the
-    group row of slot s of cell c, or -1; ``cell_of[r]`` is the cell of row r.
+    group row of slot s of cell c, or -1; ``cell_of[r]`` is the cell of row r. A last, empty
+    cell (index ``n_cells``, every slot a pad) pads probe lists that reach fewer cells.
     """
 
     def __init__(self, backend, points, left, right, far, mixed=None):
@@ -215,14 +216,14 @@ class _Cells:
         order, cell_offsets, cell_lengths, _ = balanced_cells(
             backend, points, np.array([points.shape[0]], dtype=np.int64), CELL_ROWS
         )
-        self.n_cells, self.smallest = len(cell_lengths), int(cell_lengths.min())
+        self.cell_lengths, self.n_cells, self.smallest = cell_lengths, len(cell_lengths), int(cell_lengths.min())
         self.centers = run_means(backend, points[order], cell_lengths)
         self.cell_of = xp.empty(points.shape[0], dtype=xp.int64)
         self.cell_of[order] = backend.repeat_values(np.arange(self.n_cells), cell_lengths)
         size = int(cell_lengths.max())
         slot = np.arange(size)
-        filled = slot[None, :] < cell_lengths[:, None]
-        at = backend.asarray(np.where(filled, cell_offsets[:, None] + slot[None, :], 0))
+        filled = slot[None, :] < np.append(cell_lengths, 0)[:, None]  # the empty cell last
+        at = backend.asarray(np.where(filled, np.append(cell_offsets, 0)[:, None] + slot[None, :], 0))
         self.members = xp.where(backend.asarray(filled), order[at], -1)
         index = xp.maximum(self.members, 0)
         self.left_blocks = xp.ascontiguousarray(xp.swapaxes(left[index], 1, 2))  # (cells, d + 1, size)
@@ -243,7 +244,7 @@ class _Cells:
         tiles = [cells[c0 : c0 + per_tile] for c0 in range(0, cells.shape[0], per_tile)]
 
         def tile(chosen):
-            queries, found = self._tile(chosen, probes, k)
+            queries, found, _, _ = self._tile(chosen, probes[chosen], k)
             valid = queries >= 0
             return queries[valid], found[valid]
 
@@ -252,26 +253,33 @@ class _Cells:
             return xp.empty(0, dtype=xp.int64), xp.empty((0, k), dtype=xp.int32)
         return xp.concatenate([q for q, _ in parts]), xp.concatenate([f for _, f in parts]).astype(xp.int32)
 
-    def _tile(self, cells, probes, k):
-        """For a tile of query cells: each query slot's row (-1 for padding), ``(n, size)``, and
-        the rows of its k nearest candidates, ``(n, size, k)``."""
+    def _tile(self, cells, probed, k, candidates=None, own=True):
+        """For a tile of query cells and their probe lists ``probed`` (``(n, probes)``, cells of
+        ``candidates``: this group's by default, or another's operands in the same frame):
+        each query slot's row (-1 for padding), ``(n, size)``; the rows of its k nearest
+        candidates, ``(n, size, k)``; the ranks, ``(n, size, candidates)``, and the chosen columns
+        of them, ``(n, size, k)``. ``own``: each query's own row is its own slot of the first
+        probe (its own cell), never its neighbour."""
         xp = self.xp
-        probed = probes[cells]  # (n, probes); column 0 is the query's own cell
+        other = self if candidates is None else candidates
         n, size = probed.shape[0], self.members.shape[1]
         a = self.left_blocks[cells]  # (n, d + 1, size)
-        b = self.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, probes * size, d + 1)
-        own = xp.arange(size)  # a query's own row is its own slot of the first probe
+        b = other.right_blocks[probed].reshape(n, -1, a.shape[1])  # (n, probes * size, d + 1)
+        slot = xp.arange(size)
         if self.code_blocks is None:
             ranks = xp.matmul(b, a)  # (n, candidates, size)
-            ranks[:, own, own] = xp.inf
+            if own:
+                ranks[:, slot, slot] = xp.inf
             columns = smallest_k(self.backend, ranks, k)  # (n, size, k)
+            ranks = xp.swapaxes(ranks, 1, 2)
         else:
             # Queries first, so that each categorical comparison runs along the candidates.
             ranks = xp.matmul(xp.swapaxes(a, 1, 2), xp.swapaxes(b, 1, 2))  # (n, size, candidates)
-            candidates = self.code_blocks[probed].reshape(n, -1, self.code_blocks.shape[2])
+            codes = other.code_blocks[probed].reshape(n, -1, other.code_blocks.shape[2])
             # The candidates differ from cell to cell: every column is compared pair by pair.
-            add_mismatches(xp, ranks, self.code_blocks[cells], candidates, self.penalty)
-            ranks[:, own, own] = xp.inf
+            add_mismatches(xp, ranks, self.code_blocks[cells], codes, self.penalty)
+            if own:
+                ranks[:, slot, slot] = xp.inf
             columns = smallest_k(self.backend, ranks, k, queries_first=True)
-        found = self.members[probed].reshape(n, -1)[xp.arange(n)[:, None, None], columns]
-        return self.members[cells], found
+        found = other.members[probed].reshape(n, -1)[xp.arange(n)[:, None, None], columns]
+        return self.members[cells], found, ranks, columns
