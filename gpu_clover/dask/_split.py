@@ -38,7 +38,15 @@ import numpy as np
 from .._casting import cast_values
 from .._random import bits_to_uniform, draw_bits, stream_bases
 from ..backends import get_backend
-from ..neighbors._cell_search import CELL_ROWS, MAX_CANDIDATES, RECALL_TARGET, SAMPLED_ROWS, _Cells, _ProbeLists
+from ..neighbors._cell_search import (
+    RECALL_TARGET,
+    SAMPLED_ROWS,
+    _Cells,
+    _ProbeLists,
+    evenly_spread,
+    probe_bounds,
+    probes_reaching,
+)
 from ..neighbors._ranking import operands_in_frame, padded, smallest_k
 from ..neighbors._sampled_sums import mean_pair_distances, sampled_pairs
 from ..over_sampling._engine import generation_engine
@@ -139,11 +147,6 @@ def _goes_left(projection, threshold, tie_share, draws):
     return (projection < threshold) | ((projection == threshold) & (draws < tie_share))
 
 
-def evenly_spread(n, count):
-    """``count`` evenly spread positions of ``0 .. n - 1`` (the single machine's recall sample)."""
-    return np.unique(np.linspace(0, n - 1, min(n, count)).astype(np.int64))
-
-
 class SplitGroup:
     """One group above the budget: its distance sum, its kNN (persisted query tasks) and its SMOTE rows.
 
@@ -231,8 +234,7 @@ class SplitGroup:
 
     def _probe_lists(self, shards, summaries, layout, frame):
         """Every cell's probe list (global cell ids), as long as the recall needs within the ceiling."""
-        fewest = min(layout.n_cells, -(-(self.k + 1) // int(layout.cell_lengths.min())) + 1)
-        ceiling = min(layout.n_cells, max(fewest, MAX_CANDIDATES // CELL_ROWS))
+        fewest, ceiling = probe_bounds(layout.n_cells, int(layout.cell_lengths.min()), self.k)
         probes = _ProbeLists(get_backend("numpy"), layout.centers, ceiling)
         self.n_probe = self._needed_probes(shards, summaries, layout, probes, frame, fewest)
         return np.asarray(probes.lists(self.n_probe))
@@ -255,8 +257,7 @@ class SplitGroup:
             held = summary["sample_cells"] >= 0
             own[held] = summary["sample_cells"][held] + layout.first_cell[s]
         places = np.asarray(probes.places(own, nearest_cells)).ravel()
-        covered = min(places.size, max(1, int(np.ceil(RECALL_TARGET * places.size))))
-        n_probe = max(fewest, int(min(np.partition(places, covered - 1)[covered - 1] + 1, probes.width)))
+        n_probe = max(fewest, probes_reaching(places, RECALL_TARGET, probes.width))
         # The sample's recall at the probes chosen: below the target only where the budget's
         # ceiling on a cell's candidates binds.
         self.sample_recall = float(np.mean(places < n_probe))

@@ -94,15 +94,13 @@ class CellSearch:
         if mixed is not None:
             mixed = ranking_mismatches(backend.xp, *mixed, unit, right.shape[0])
         cells = self.cells = _Cells(backend, points, left, right[:n], far, mixed)
-        # Enough cells to hold k neighbours besides the row itself.
-        fewest = min(cells.n_cells, -(-(k + 1) // cells.smallest) + 1)
         if recall_target <= 0:
-            n_probe = min(cells.n_cells, max(fewest, CANDIDATES // CELL_ROWS))
+            n_probe = probe_bounds(cells.n_cells, cells.smallest, k, CANDIDATES)[1]
             probes = _ProbeLists(backend, cells.centers, n_probe)
         else:
-            ceiling = min(cells.n_cells, max(fewest, MAX_CANDIDATES // CELL_ROWS))
+            fewest, ceiling = probe_bounds(cells.n_cells, cells.smallest, k)
             probes = _ProbeLists(backend, cells.centers, ceiling)
-            sample = np.unique(np.linspace(0, n - 1, min(n, SAMPLED_ROWS)).astype(np.int64))
+            sample = evenly_spread(n, SAMPLED_ROWS)
             n_probe = max(fewest, needed_probes(backend, cells, probes, left, right, sample, k, recall_target, mixed))
         self.lists = probes.lists(n_probe)
 
@@ -132,9 +130,29 @@ def needed_probes(backend, cells, probes, left, right, sample, k, recall_target,
     sample = backend.asarray(sample)
     exact = exact_nearest(backend, left, right, sample, k, mixed)  # (rows, k)
     places = backend.to_host(probes.places(cells.cell_of[sample], cells.cell_of[exact])).ravel()
-    # Recall at p probes is the share of places below p.
+    return probes_reaching(places, recall_target, probes.width)
+
+
+def probes_reaching(places, recall_target, width):
+    """The fewest probes (at most ``width``) whose lists hold ``recall_target`` of the exact
+    neighbours, given each one's place in its row's probe list (host): the recall at p probes
+    is the share of places below p."""
     covered = min(places.size, max(1, int(np.ceil(recall_target * places.size))))
-    return int(min(np.partition(places, covered - 1)[covered - 1] + 1, probes.width))
+    return int(min(np.partition(places, covered - 1)[covered - 1] + 1, width))
+
+
+def probe_bounds(n_cells, smallest, k, candidates=None):
+    """``(fewest, most)`` probes of a group of ``n_cells`` cells (the smallest of ``smallest``
+    rows): enough cells to hold k neighbours besides the row itself, and the ceiling of
+    ``candidates`` rows per row (default ``MAX_CANDIDATES``), never below the fewest."""
+    fewest = min(n_cells, -(-(k + 1) // smallest) + 1)
+    candidates = MAX_CANDIDATES if candidates is None else candidates
+    return fewest, min(n_cells, max(fewest, candidates // CELL_ROWS))
+
+
+def evenly_spread(n, count):
+    """``count`` evenly spread positions of ``0 .. n - 1`` (all of them when fewer)."""
+    return np.unique(np.linspace(0, n - 1, min(n, count)).astype(np.int64))
 
 
 class _ProbeLists:
