@@ -415,7 +415,7 @@ def _partial_search(query, candidates, probes, k, same):
         chosen = by_count[start : start + per_tile]
         start += len(chosen)
         kk = min(k, width * size)
-        rows, found, ranks, columns = query.cells._tile(
+        rows, found, ranks, columns = query.cells.ranked_tile(
             xp.asarray(chosen), backend.asarray(probes[chosen, :width]), kk, candidates.cells, own=same
         )
         values = xp.take_along_axis(ranks, columns, axis=2)

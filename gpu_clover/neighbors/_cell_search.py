@@ -262,7 +262,7 @@ class _Cells:
         tiles = [cells[c0 : c0 + per_tile] for c0 in range(0, cells.shape[0], per_tile)]
 
         def tile(chosen):
-            queries, found, _, _ = self._tile(chosen, probes[chosen], k)
+            queries, found, _, _ = self.ranked_tile(chosen, probes[chosen], k)
             valid = queries >= 0
             return queries[valid], found[valid]
 
@@ -271,7 +271,7 @@ class _Cells:
             return xp.empty(0, dtype=xp.int64), xp.empty((0, k), dtype=xp.int32)
         return xp.concatenate([q for q, _ in parts]), xp.concatenate([f for _, f in parts]).astype(xp.int32)
 
-    def _tile(self, cells, probed, k, candidates=None, own=True):
+    def ranked_tile(self, cells, probed, k, candidates=None, own=True):
         """For a tile of query cells and their probe lists ``probed`` (``(n, probes)``, cells of
         ``candidates``: this group's by default, or another's operands in the same frame):
         each query slot's row (-1 for padding), ``(n, size)``; the rows of its k nearest
